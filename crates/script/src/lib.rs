@@ -1,0 +1,1 @@
+//! The OpenSIPS routing-script language (work in progress).

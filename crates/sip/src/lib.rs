@@ -1,0 +1,1 @@
+//! SIP messages for siplua (work in progress).
