@@ -1,4 +1,74 @@
-//! The `siplua` binary (work in progress).
-fn main() {
-    println!("siplua {}", env!("CARGO_PKG_VERSION"));
+//! The `siplua` binary: command line, configuration loading, start-up and shutdown.
+
+mod catalogue;
+mod cli;
+mod default_config;
+mod logging;
+mod run;
+mod socket_arg;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use siplua_core::load::{self, Overrides};
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    if cli.version {
+        println!(
+            "siplua {} (OpenSIPS 3.x script language, Lua module API)",
+            env!("CARGO_PKG_VERSION")
+        );
+        return ExitCode::SUCCESS;
+    }
+    logging::init();
+
+    let mut overrides = Overrides {
+        workers: cli.workers,
+        log_level: cli.log_level,
+        ..Overrides::default()
+    };
+    for l in &cli.listen {
+        match socket_arg::parse(l) {
+            Ok(s) => overrides.listen.push(s),
+            Err(e) => {
+                eprintln!("siplua: -l {l}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+
+    let loaded = match &cli.config {
+        Some(path) => load::load_file(path, &catalogue::all(), &overrides),
+        None => default_config::load(&overrides),
+    };
+    let core = match loaded {
+        Ok(core) => core,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            let name = cli
+                .config
+                .as_ref()
+                .map_or("<embedded default>".into(), |p| p.display().to_string());
+            eprintln!(
+                "siplua: configuration {name} has {} error(s), not starting",
+                errors.len()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    if cli.check {
+        println!("config file ok, exiting...");
+        return ExitCode::SUCCESS;
+    }
+    logging::configure(&core.config);
+    match run::serve(core) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("siplua: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,326 @@
+//! Global parameters of the script (`log_level = 3`, `socket = udp:127.0.0.1:5060`, ...):
+//! checked and turned into the engine's configuration.
+//!
+//! The names and meanings are OpenSIPS 3.x's. An unknown name is a load error, as in
+//! OpenSIPS; a few parameters that only tune OpenSIPS' memory or process model are accepted
+//! and ignored (listed in [`IGNORED`]) so that real configurations load unchanged.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
+
+use siplua_script::{GlobalParam, GlobalValue, SocketSpec};
+use siplua_transport::{ListenSpec, Proto};
+
+/// OpenSIPS global parameters that siplua accepts and does not need (memory pools, process
+/// tuning, DNS behaviour it does not have): loading goes on, with no effect.
+pub const IGNORED: &[&str] = &[
+    "mpath",
+    "debug_mode",
+    "fork",
+    "dns",
+    "rev_dns",
+    "dns_try_ipv6",
+    "dns_retr_time",
+    "dns_retr_no",
+    "dns_servers_no",
+    "dns_use_search_list",
+    "disable_dns_blacklist",
+    "disable_dns_failover",
+    "dns_try_naptr",
+    "open_files_limit",
+    "auto_aliases",
+    "sip_warning",
+    "server_signature",
+    "check_via",
+    "log_name",
+    "log_facility",
+    "shm_hash_split_percentage",
+    "shm_secondary_hash_size",
+    "mem_warming",
+    "mem_warming_pattern_file",
+    "mem_warming_percentage",
+    "db_version_table",
+    "db_default_url",
+    "db_max_async_connections",
+    "exec_msg_threshold",
+    "exec_dns_threshold",
+    "tcp_threshold",
+    "maxbuffer",
+    "max_while_loops_warning",
+    "event_pkg_threshold",
+    "event_shm_threshold",
+    "query_buffer_size",
+    "query_flush_time",
+    "disable_core_dump",
+    "disable_stateless_fwd",
+    "enable_asserts",
+    "abort_on_assert",
+    "timer_workers",
+    "wdir",
+    "chroot",
+    "user",
+    "group",
+    "uid",
+    "gid",
+    "advertised_address",
+    "advertised_port",
+    "tos",
+    "mhomed",
+    "poll_method",
+    "tcp_accept_aliases",
+    "tcp_no_new_conn_bflag",
+    "tcp_keepalive",
+    "tcp_keepcount",
+    "tcp_keepidle",
+    "tcp_keepinterval",
+    "tcp_listen_backlog",
+    "tcp_max_msg_time",
+    "tcp_parallel_handling",
+    "dont_fork",
+];
+
+/// The engine's configuration, from the global parameters (and command-line overrides).
+#[derive(Clone, Debug)]
+pub struct CoreConfig {
+    /// Log verbosity in OpenSIPS numbering, -3 (alert) to 4 (debug); default 2 (notice), as
+    /// OpenSIPS.
+    pub log_level: i32,
+    /// Level of `xlog()` without an explicit level (OpenSIPS: L_ERR = -1).
+    pub xlog_level: i32,
+    /// Log to standard error (default) rather than syslog.
+    pub log_stderror: bool,
+    /// Also (or only) log to syslog.
+    pub syslog_enabled: bool,
+    /// Syslog facility name (`LOG_LOCAL0`, ...).
+    pub syslog_facility: String,
+    /// Worker threads per UDP socket (`udp_workers`, alias `children`).
+    pub udp_workers: usize,
+    /// Worker threads for TCP messages.
+    pub tcp_workers: usize,
+    /// Sockets to listen on.
+    pub listen: Vec<ListenSpec>,
+    /// Extra names this server answers to (`alias=`), with an optional port.
+    pub aliases: Vec<(String, Option<u16>)>,
+    /// `Server:` header value for replies the script sends (`server_header`).
+    pub server_header: Option<String>,
+    /// `User-Agent:` header value for requests siplua generates.
+    pub user_agent_header: Option<String>,
+    /// Upper bound on the iterations of one `while` loop.
+    pub max_while_loops: i64,
+    /// Idle TCP connections are closed after this many seconds.
+    pub tcp_connection_lifetime: u64,
+    /// Upper bound on TCP connections.
+    pub tcp_max_connections: usize,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        CoreConfig {
+            log_level: 2,
+            xlog_level: -1,
+            log_stderror: true,
+            syslog_enabled: false,
+            syslog_facility: "LOG_DAEMON".into(),
+            udp_workers: cores,
+            tcp_workers: cores,
+            listen: Vec::new(),
+            aliases: Vec::new(),
+            server_header: None,
+            user_agent_header: None,
+            max_while_loops: 10_000,
+            tcp_connection_lifetime: 120,
+            tcp_max_connections: 2048,
+        }
+    }
+}
+
+impl CoreConfig {
+    /// Applies one global parameter; the error text is printed at the parameter's position.
+    pub fn apply(&mut self, p: &GlobalParam) -> Result<(), String> {
+        let v = &p.value;
+        match p.name.as_str() {
+            "log_level" | "debug" => self.log_level = int(v)? as i32,
+            "xlog_level" => self.xlog_level = int(v)? as i32,
+            "stderror_enabled" | "log_stderror" => self.log_stderror = boolean(v)?,
+            "syslog_enabled" => self.syslog_enabled = boolean(v)?,
+            "syslog_facility" => self.syslog_facility = text(v)?,
+            "udp_workers" | "children" => self.udp_workers = positive(v)?,
+            "tcp_workers" | "tcp_children" => self.tcp_workers = positive(v)?,
+            "socket" | "listen" => {
+                for s in sockets(v)? {
+                    self.listen.extend(listen_specs(&s)?);
+                }
+            }
+            "alias" => self.aliases.extend(aliases(v)?),
+            "server_header" => self.server_header = Some(strip_header_name(&text(v)?, "Server")),
+            "user_agent_header" => {
+                self.user_agent_header = Some(strip_header_name(&text(v)?, "User-Agent"))
+            }
+            "max_while_loops" => self.max_while_loops = int(v)?,
+            "tcp_connection_lifetime" => self.tcp_connection_lifetime = int(v)?.max(1) as u64,
+            "tcp_max_connections" => self.tcp_max_connections = positive(v)?,
+            name if IGNORED.contains(&name) => {}
+            name => return Err(format!("unknown global parameter '{name}'")),
+        }
+        Ok(())
+    }
+}
+
+fn int(v: &GlobalValue) -> Result<i64, String> {
+    match v {
+        GlobalValue::Int(i) => Ok(*i),
+        GlobalValue::Bool(b) => Ok(*b as i64),
+        GlobalValue::Str(s) | GlobalValue::Id(s) => {
+            crate::value::parse_int(s).ok_or_else(|| format!("expected an integer, got '{s}'"))
+        }
+        _ => Err("expected an integer".into()),
+    }
+}
+
+fn positive(v: &GlobalValue) -> Result<usize, String> {
+    let n = int(v)?;
+    if n < 1 {
+        return Err(format!("expected a positive number, got {n}"));
+    }
+    Ok(n as usize)
+}
+
+fn boolean(v: &GlobalValue) -> Result<bool, String> {
+    match v {
+        GlobalValue::Bool(b) => Ok(*b),
+        GlobalValue::Int(i) => Ok(*i != 0),
+        _ => Err("expected yes/no or a number".into()),
+    }
+}
+
+fn text(v: &GlobalValue) -> Result<String, String> {
+    match v {
+        GlobalValue::Str(s) | GlobalValue::Id(s) => Ok(s.clone()),
+        GlobalValue::Int(i) => Ok(i.to_string()),
+        _ => Err("expected a string".into()),
+    }
+}
+
+/// `server_header="Server: siplua"` and `server_header="siplua"` both mean the value.
+fn strip_header_name(s: &str, name: &str) -> String {
+    match s.split_once(':') {
+        Some((n, rest)) if n.trim().eq_ignore_ascii_case(name) => rest.trim().to_owned(),
+        _ => s.trim().to_owned(),
+    }
+}
+
+fn sockets(v: &GlobalValue) -> Result<Vec<SocketSpec>, String> {
+    match v {
+        GlobalValue::Socket(s) => Ok(vec![s.clone()]),
+        GlobalValue::List(items) => items
+            .iter()
+            .map(|i| sockets(i))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| v.concat()),
+        GlobalValue::Str(s) | GlobalValue::Id(s) => Ok(vec![parse_socket_text(s)?]),
+        _ => Err("expected a socket like udp:127.0.0.1:5060".into()),
+    }
+}
+
+/// A socket written as a string (`listen="udp:1.2.3.4:5060"`).
+fn parse_socket_text(s: &str) -> Result<SocketSpec, String> {
+    let (proto, rest) = match s.split_once(':') {
+        Some((p, r)) if matches!(p, "udp" | "tcp" | "tls" | "ws" | "wss" | "sctp") => {
+            (Some(p.to_owned()), r)
+        }
+        _ => (None, s),
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(':') && p.parse::<u16>().is_ok() => {
+            (h.to_owned(), p.parse().ok())
+        }
+        _ => (rest.to_owned(), None),
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    Ok(SocketSpec {
+        proto,
+        host,
+        port,
+        advertised: None,
+        options: Vec::new(),
+        span: Default::default(),
+    })
+}
+
+/// Expands one socket spec into listen specs: no protocol means UDP and TCP, as OpenSIPS
+/// listens on both when the protocol is left out; `*` is every IPv4 address.
+fn listen_specs(s: &SocketSpec) -> Result<Vec<ListenSpec>, String> {
+    let protos = match s.proto.as_deref() {
+        None => vec![Proto::Udp, Proto::Tcp],
+        Some("udp") => vec![Proto::Udp],
+        Some("tcp") => vec![Proto::Tcp],
+        Some(other) => {
+            return Err(format!(
+                "protocol '{other}' is not supported yet (udp, tcp)"
+            ))
+        }
+    };
+    let port = s.port.unwrap_or(5060);
+    let ip = resolve_host(&s.host, port)?;
+    let advertised = s
+        .advertised
+        .as_ref()
+        .map(|(h, p)| (h.clone(), p.unwrap_or(port)));
+    Ok(protos
+        .into_iter()
+        .map(|proto| ListenSpec {
+            proto,
+            addr: SocketAddr::new(ip, port),
+            advertised: advertised.clone(),
+        })
+        .collect())
+}
+
+fn resolve_host(host: &str, port: u16) -> Result<IpAddr, String> {
+    if host == "*" || host.is_empty() {
+        return Ok(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .map(|a| a.ip())
+        .ok_or_else(|| format!("cannot resolve listen address '{host}'"))
+}
+
+fn aliases(v: &GlobalValue) -> Result<Vec<(String, Option<u16>)>, String> {
+    Ok(sockets(v)?.into_iter().map(|s| (s.host, s.port)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_text_forms() {
+        let s = parse_socket_text("udp:127.0.0.1:5080").unwrap();
+        assert_eq!(
+            (s.proto.as_deref(), s.host.as_str(), s.port),
+            (Some("udp"), "127.0.0.1", Some(5080))
+        );
+        let s = parse_socket_text("example.com").unwrap();
+        assert_eq!(
+            (s.proto, s.host.as_str(), s.port),
+            (None, "example.com", None)
+        );
+        let s = parse_socket_text("tcp:[::1]:5060").unwrap();
+        assert_eq!(s.host, "::1");
+    }
+
+    #[test]
+    fn header_prefix_is_optional() {
+        assert_eq!(strip_header_name("Server: siplua 1", "Server"), "siplua 1");
+        assert_eq!(strip_header_name("siplua", "Server"), "siplua");
+    }
+}

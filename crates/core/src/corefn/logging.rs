@@ -1,0 +1,52 @@
+//! `xlog([level,] format)` and `log([level,] text)`.
+
+use crate::context::Context;
+use crate::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
+use crate::log;
+use crate::route_type::RouteMask;
+
+/// The declarations.
+pub fn functions() -> Vec<FunctionDecl> {
+    let params = || {
+        vec![
+            ParamSpec::req("level_or_text", ParamKind::Str),
+            ParamSpec::opt("text", ParamKind::Str),
+        ]
+    };
+    vec![
+        FunctionDecl::new("xlog", params(), RouteMask::ALL, xlog).with_fixup(level_fixup),
+        FunctionDecl::new("log", params(), RouteMask::ALL, xlog).with_fixup(level_fixup),
+    ]
+}
+
+/// With two arguments the first is a level: resolve it once (an unknown level is a load
+/// error, as in OpenSIPS).
+fn level_fixup(args: &mut [PreparedArg]) -> Result<(), String> {
+    if args.len() == 2 {
+        if let PreparedArg::Str(s) = &args[0] {
+            let l = log::parse_level(s).ok_or_else(|| format!("unknown log level '{s}'"))?;
+            args[0] = PreparedArg::Int(l as i64);
+        }
+    }
+    Ok(())
+}
+
+fn xlog(ctx: &mut Context, args: &Args) -> i32 {
+    let (level, text_arg) = if args.has(1) {
+        let l = match args.get(0) {
+            PreparedArg::Int(l) => *l as i32,
+            _ => args
+                .str(ctx, 0)
+                .and_then(|s| log::parse_level(&s))
+                .unwrap_or(log::level::ERR),
+        };
+        (l, 1)
+    } else {
+        (ctx.core.config.xlog_level, 0)
+    };
+    if log::enabled(level) {
+        let text = args.str(ctx, text_arg).unwrap_or_default();
+        log::emit(level, "script", &text);
+    }
+    1
+}

@@ -1,0 +1,26 @@
+//! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
+//! branches, `is_myself`, stateless `forward`. Looked up before module functions, as in
+//! OpenSIPS.
+
+mod branch;
+mod flags;
+mod forward;
+mod logging;
+mod myself;
+mod ruri;
+
+use crate::function::FunctionDecl;
+
+/// Every core function declaration.
+pub fn functions() -> Vec<FunctionDecl> {
+    let mut all = Vec::new();
+    all.extend(logging::functions());
+    all.extend(flags::functions());
+    all.extend(ruri::functions());
+    all.extend(branch::functions());
+    all.extend(myself::functions());
+    all.extend(forward::functions());
+    all
+}
+
+pub use myself::is_myself;

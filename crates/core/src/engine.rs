@@ -1,0 +1,69 @@
+//! The loaded engine: configuration, modules, functions and the compiled script, shared by
+//! every worker and timer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use arc_swap::ArcSwap;
+use siplua_transport::Transports;
+
+use crate::config::CoreConfig;
+use crate::interp::Program;
+use crate::module::{Apis, Module};
+use crate::pv::{PvDecl, PvLookup};
+use crate::registry::FunctionTable;
+use crate::stats::{CoreStats, Stats};
+
+/// Everything loaded from the configuration, shared (read-only but for the swappable script)
+/// by all threads.
+pub struct Core {
+    /// Global parameters.
+    pub config: CoreConfig,
+    /// Loaded modules, in initialisation order.
+    pub modules: Vec<Box<dyn Module>>,
+    /// Published module APIs.
+    pub apis: Apis,
+    /// Callable functions.
+    pub functions: FunctionTable,
+    /// Module pseudo-variables by name.
+    pub module_pvs: HashMap<&'static str, Arc<PvDecl>>,
+    /// The compiled routes; replaced as a whole by a reload.
+    pub program: ArcSwap<Program>,
+    /// Sockets and senders, set once the transports are up.
+    pub transports: OnceLock<Arc<Transports>>,
+    /// Unix time of start-up (`$TS`).
+    pub started_unix: i64,
+    /// All statistics counters.
+    pub stats: Stats,
+    /// The core's own counters.
+    pub core_stats: CoreStats,
+}
+
+impl Core {
+    /// The transports; `None` before they are started (start-up route, checks).
+    pub fn transports(&self) -> Option<&Arc<Transports>> {
+        self.transports.get()
+    }
+
+    /// The current compiled script.
+    pub fn program(&self) -> Arc<Program> {
+        self.program.load_full()
+    }
+
+    /// Whether a loaded module has this name.
+    pub fn has_module(&self, name: &str) -> bool {
+        self.modules.iter().any(|m| m.name() == name)
+    }
+}
+
+impl PvLookup for Core {
+    fn module_pv(&self, name: &str) -> Option<Arc<PvDecl>> {
+        self.module_pvs.get(name).cloned()
+    }
+}
+
+impl PvLookup for HashMap<&'static str, Arc<PvDecl>> {
+    fn module_pv(&self, name: &str) -> Option<Arc<PvDecl>> {
+        self.get(name).cloned()
+    }
+}

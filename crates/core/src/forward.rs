@@ -1,0 +1,325 @@
+//! Stateless forwarding: requests sent on with our Via on top (core `forward()`), replies
+//! sent back along their Via path. Also the destination resolution and Via building that the
+//! stateful proxy reuses.
+
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+
+use siplua_sip::edit::Edits;
+use siplua_sip::{HeaderKind, Message, Uri};
+use siplua_transport::{Destination, Proto, SocketInfo, Transports};
+
+use crate::context::Context;
+
+/// Where a request goes: protocol and resolved address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Transport to use.
+    pub proto: Proto,
+    /// Resolved address.
+    pub addr: SocketAddr,
+}
+
+/// Resolves a destination written as a SIP URI (`sip:host:port;transport=tcp`) or as
+/// `[proto:]host[:port]`. Host names are resolved with the system resolver (A/AAAA); the
+/// default port is 5060 (5061 for `sips:`), the default transport UDP.
+pub fn resolve(dest: &str) -> Result<Target, String> {
+    let dest = dest.trim();
+    let (proto, host, port) = match Uri::parse(dest) {
+        Ok(u)
+            if u.scheme() != siplua_sip::Scheme::Other && u.scheme() != siplua_sip::Scheme::Tel =>
+        {
+            let proto = match u.transport().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("udp") => Proto::Udp,
+                Some("tcp") => Proto::Tcp,
+                Some(other) => return Err(format!("transport '{other}' is not supported")),
+            };
+            let default_port = if u.scheme() == siplua_sip::Scheme::Sips {
+                5061
+            } else {
+                5060
+            };
+            let host = u.maddr().unwrap_or(u.host());
+            (proto, host.to_owned(), u.port().unwrap_or(default_port))
+        }
+        _ => {
+            let (proto, rest) = match dest.split_once(':') {
+                Some((p, r)) if p.eq_ignore_ascii_case("udp") => (Proto::Udp, r),
+                Some((p, r)) if p.eq_ignore_ascii_case("tcp") => (Proto::Tcp, r),
+                _ => (Proto::Udp, dest),
+            };
+            let (h, p) = crate::sipview::split_host_port(rest)?;
+            (proto, h.to_owned(), p.unwrap_or(5060))
+        }
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let ip = match bare.parse::<IpAddr>() {
+        Ok(ip) => ip,
+        Err(_) => (bare, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve '{bare}': {e}"))?
+            .next()
+            .ok_or_else(|| format!("'{bare}' has no address"))?
+            .ip(),
+    };
+    Ok(Target {
+        proto,
+        addr: SocketAddr::new(ip, port),
+    })
+}
+
+/// The local socket to send from: the forced one when it fits, else the first socket of the
+/// same protocol and address family.
+pub fn pick_socket<'t>(
+    transports: &'t Transports,
+    target: &Target,
+    forced: Option<siplua_transport::SocketId>,
+) -> Option<&'t SocketInfo> {
+    if let Some(s) = forced.and_then(|id| transports.socket(id)) {
+        if s.proto == target.proto {
+            return Some(s);
+        }
+    }
+    transports
+        .sockets()
+        .iter()
+        .find(|s| s.proto == target.proto && s.addr.is_ipv4() == target.addr.is_ipv4())
+}
+
+/// Our Via value for a request sent from `socket`.
+pub fn via_value(socket: &SocketInfo, branch: &str) -> String {
+    let host = if socket.advertised_host.contains(':') && !socket.advertised_host.starts_with('[') {
+        format!("[{}]", socket.advertised_host)
+    } else {
+        socket.advertised_host.clone()
+    };
+    format!(
+        "SIP/2.0/{} {host}:{};branch={branch}",
+        socket.proto.as_str().to_ascii_uppercase(),
+        socket.advertised_port
+    )
+}
+
+/// A branch for a statelessly forwarded request: derived from what identifies the request
+/// (top Via branch, Call-ID, CSeq, new Request-URI), so a retransmission gets the same one
+/// (RFC 3261 §16.11).
+pub fn stateless_branch(msg: &Message, ruri: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: &[u8]| {
+        for &x in b {
+            h ^= u64::from(x);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    eat(msg
+        .top_via()
+        .ok()
+        .and_then(|v| v.branch())
+        .unwrap_or("")
+        .as_bytes());
+    eat(msg.get(HeaderKind::CallId).unwrap_or("").as_bytes());
+    eat(msg.get(HeaderKind::CSeq).unwrap_or("").as_bytes());
+    eat(ruri.as_bytes());
+    format!("z9hG4bKsl{h:016x}")
+}
+
+/// Adds `received` (and fills `rport`) on the request's top Via, as a server must for a
+/// request whose sent-by differs from its source (RFC 3261 §18.2.1, RFC 3581).
+pub fn mark_received(msg: &Message, src: SocketAddr, force_rport: bool, edits: &mut Edits) {
+    let Some(first) = msg.values(HeaderKind::Via).next() else {
+        return;
+    };
+    let Ok(via) = msg.top_via() else { return };
+    let Some(header) = msg.header(first.index) else {
+        return;
+    };
+    let index = first.index;
+    let line = msg.value_of(header);
+    let host = via.host().trim_start_matches('[').trim_end_matches(']');
+    let needs_received = host.parse::<IpAddr>().map_or(true, |ip| ip != src.ip());
+    let wants_rport = via.rport() == Some(None) || (force_rport && via.rport().is_none());
+    if !needs_received && !wants_rport {
+        return;
+    }
+    // Where the first Via value sits inside the header line.
+    let start = (first.span.start - header.value_span().start) as usize;
+    if start > line.len() {
+        return;
+    }
+    let end = (start + first.span.len()).min(line.len());
+    let mut value = String::with_capacity(line.len() + 40);
+    if wants_rport && via.rport() == Some(None) {
+        // Fill the empty rport: rewrite `;rport` as `;rport=PORT`.
+        value.push_str(&line[..end]);
+        let Some(pos) = find_param(&value[start..], "rport") else {
+            return;
+        };
+        let insert_at = start + pos;
+        value.insert_str(insert_at, &format!("={}", src.port()));
+    } else {
+        value.push_str(&line[..end]);
+        if wants_rport {
+            value.push_str(&format!(";rport={}", src.port()));
+        }
+    }
+    if needs_received {
+        value.push_str(&format!(";received={}", src.ip()));
+    }
+    value.push_str(&line[end..]);
+    let _ = edits.replace_value(msg, index, &value);
+}
+
+/// Offset just after the name of parameter `name` in a Via value (for filling its value).
+fn find_param(via: &str, name: &str) -> Option<usize> {
+    let mut pos = 0;
+    for part in via.split(';') {
+        let n = part.split('=').next().unwrap_or("").trim();
+        if pos > 0 && n.eq_ignore_ascii_case(name) && !part.contains('=') {
+            return Some(pos + part.trim_end().len());
+        }
+        pos += part.len() + 1;
+    }
+    None
+}
+
+/// Forwards the request in `ctx` statelessly to `dest`, or `$du`, or the Request-URI.
+pub fn forward_request(ctx: &mut Context, dest: Option<&str>) -> Result<(), String> {
+    let msg = ctx.msg.as_ref().ok_or("no message to forward")?;
+    if !msg.is_request() {
+        return Err("forward() works on requests".into());
+    }
+    let transports = ctx
+        .worker
+        .transports
+        .clone()
+        .ok_or("transports are not running")?;
+    let ruri = ctx.ruri().ok_or("no Request-URI")?.to_owned();
+    let dest_text = dest
+        .map(str::to_owned)
+        .or_else(|| ctx.dst_uri.clone())
+        .unwrap_or_else(|| ruri.clone());
+    let target = resolve(&dest_text)?;
+    let socket = pick_socket(&transports, &target, ctx.send_socket).ok_or_else(|| {
+        format!(
+            "no {} socket to send to {}",
+            target.proto.as_str(),
+            target.addr
+        )
+    })?;
+    let branch = stateless_branch(msg, &ruri);
+    let mut edits = std::mem::take(&mut ctx.edits);
+    if let Some(origin) = ctx.origin {
+        mark_received(msg, origin.src, ctx.force_rport, &mut edits);
+    }
+    if let Some(new) = &ctx.new_ruri {
+        edits
+            .set_ruri(msg, new)
+            .map_err(|e| format!("cannot rewrite the Request-URI: {e}"))?;
+    }
+    edits
+        .insert_via(msg, &via_value(socket, &branch))
+        .map_err(|e| format!("cannot add Via: {e}"))?;
+    let bytes = edits.apply(msg);
+    ctx.edits = edits;
+    let dst = Destination {
+        proto: target.proto,
+        addr: target.addr,
+        socket: Some(socket.id),
+        conn: None,
+    };
+    transports
+        .send(&dst, &bytes)
+        .map_err(|e| format!("cannot send to {}: {e}", target.addr))?;
+    ctx.core.core_stats.fwd_requests.inc();
+    Ok(())
+}
+
+/// Sends a received reply on along its Via path: our Via (which must be on top) is removed
+/// and the reply goes to the next Via's `received`/`rport` or sent-by (RFC 3261 §18.2.2).
+pub fn forward_reply(ctx: &mut Context) -> Result<(), String> {
+    let msg = ctx.msg.as_ref().ok_or("no reply")?;
+    let transports = ctx
+        .worker
+        .transports
+        .clone()
+        .ok_or("transports are not running")?;
+    let mut vias = msg.vias();
+    let top = vias
+        .next()
+        .ok_or("reply without Via")?
+        .map_err(|e| format!("bad top Via: {e}"))?;
+    if !crate::corefn::is_myself(
+        ctx.core,
+        Some(&transports),
+        top.host(),
+        top.port().or(Some(5060)),
+    ) {
+        return Err(format!(
+            "top Via {}:{} is not ours",
+            top.host(),
+            top.port().unwrap_or(5060)
+        ));
+    }
+    let next = vias
+        .next()
+        .ok_or("no Via left after ours")?
+        .map_err(|e| format!("bad second Via: {e}"))?;
+    let proto = match next.transport().to_ascii_uppercase().as_str() {
+        "UDP" => Proto::Udp,
+        "TCP" => Proto::Tcp,
+        other => return Err(format!("transport {other} is not supported")),
+    };
+    let host = next.received().unwrap_or(next.host());
+    let port = match next.rport() {
+        Some(Some(p)) => p,
+        _ => next.port().unwrap_or(5060),
+    };
+    let target = resolve(&format!("{}:{host}:{port}", proto.as_str()))?;
+    let mut edits = Edits::default();
+    edits
+        .remove_top_via(msg)
+        .map_err(|e| format!("cannot remove our Via: {e}"))?;
+    let bytes = edits.apply(msg);
+    let dst = Destination {
+        proto,
+        addr: target.addr,
+        socket: None,
+        conn: None,
+    };
+    transports
+        .send(&dst, &bytes)
+        .map_err(|e| format!("cannot send reply to {}: {e}", target.addr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_forms() {
+        let t = resolve("sip:bob@127.0.0.1:5080;transport=tcp").unwrap();
+        assert_eq!(
+            (t.proto, t.addr),
+            (Proto::Tcp, "127.0.0.1:5080".parse().unwrap())
+        );
+        let t = resolve("udp:127.0.0.1:5070").unwrap();
+        assert_eq!(
+            (t.proto, t.addr),
+            (Proto::Udp, "127.0.0.1:5070".parse().unwrap())
+        );
+        let t = resolve("sip:127.0.0.1").unwrap();
+        assert_eq!(t.addr.port(), 5060);
+        assert!(resolve("sip:a@b;transport=sctp").is_err());
+    }
+
+    #[test]
+    fn received_and_rport_are_added() {
+        let raw = "OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;rport;branch=z9hG4bK1, SIP/2.0/UDP h2;branch=z9hG4bK2\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        let msg = Message::parse_slice(raw.as_bytes()).unwrap();
+        let mut edits = Edits::default();
+        mark_received(&msg, "192.0.2.7:40000".parse().unwrap(), false, &mut edits);
+        let out = String::from_utf8(edits.apply(&msg)).unwrap();
+        assert!(out.contains("Via: SIP/2.0/UDP 10.0.0.1:5062;rport=40000;branch=z9hG4bK1;received=192.0.2.7, SIP/2.0/UDP h2;branch=z9hG4bK2\r\n"), "{out}");
+    }
+}

@@ -1,0 +1,328 @@
+//! Loading a configuration: global parameters, `loadmodule`, `modparam`, module
+//! initialisation, and compilation of the routes — every check done before a socket opens.
+//! All errors are collected and rendered `FILE:LINE:COL: message`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use arc_swap::ArcSwap;
+use regex::Regex;
+use siplua_script::{Literal, Script, SourceMap, Span};
+use siplua_transport::Proto;
+
+use crate::config::CoreConfig;
+use crate::engine::Core;
+use crate::module::{Apis, InitEnv, ModParamKind, ModParamValue, Module, ModuleFactory};
+use crate::registry::FunctionTable;
+use crate::stats::{CoreStats, Stats};
+
+/// The built-in modules the binary offers, by name (the binary joins the lists of the
+/// module crates).
+pub type Catalogue<'a> = &'a [(&'static str, ModuleFactory)];
+
+/// Command-line settings that override the script's global parameters.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `-l`: listen addresses (replace the script's sockets).
+    pub listen: Vec<siplua_script::SocketSpec>,
+    /// `-n`: worker count.
+    pub workers: Option<usize>,
+    /// `-L`: log level.
+    pub log_level: Option<i32>,
+}
+
+/// Loads a configuration file.
+pub fn load_file(
+    path: &Path,
+    catalogue: Catalogue,
+    overrides: &Overrides,
+) -> Result<Core, Vec<String>> {
+    let (script, sources) = siplua_script::parse_file(path).map_err(|diags| render_all(&diags))?;
+    load_script(&script, sources, catalogue, overrides)
+}
+
+/// Loads a configuration given as text (the embedded default, tests).
+pub fn load_str(
+    name: &str,
+    text: &str,
+    catalogue: Catalogue,
+    overrides: &Overrides,
+) -> Result<Core, Vec<String>> {
+    let (script, sources) =
+        siplua_script::parse_str(name, text).map_err(|diags| render_all(&diags))?;
+    load_script(&script, sources, catalogue, overrides)
+}
+
+fn render_all(diags: &[siplua_script::Diagnostic]) -> Vec<String> {
+    diags.iter().map(ToString::to_string).collect()
+}
+
+/// Loads a parsed script.
+pub fn load_script(
+    script: &Script,
+    sources: SourceMap,
+    catalogue: Catalogue,
+    overrides: &Overrides,
+) -> Result<Core, Vec<String>> {
+    let sources = Arc::new(sources);
+    let mut errors = Vec::new();
+    let mut err = |span: Span, msg: String| errors.push(sources.render(span, &msg));
+
+    let mut config = CoreConfig::default();
+    for g in &script.globals {
+        if let Err(e) = config.apply(g) {
+            err(g.span, format!("global parameter '{}': {e}", g.name));
+        }
+    }
+    apply_overrides(&mut config, overrides).unwrap_or_else(|e| err(Span::default(), e));
+
+    let (mut modules, names) = instantiate_modules(script, catalogue, &mut err);
+    set_modparams(script, &mut modules, &mut err);
+    check_dependencies(script, &modules, &mut err);
+    check_sockets(script, &mut config, &names, &mut err);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let stats = Stats::default();
+    let core_stats = CoreStats::register(&stats);
+    let mut apis = Apis::default();
+    for m in modules.iter_mut() {
+        let mut env = InitEnv {
+            apis: &mut apis,
+            config: &mut config,
+            loaded: &names,
+            stats: &stats,
+        };
+        if let Err(e) = m.init(&mut env) {
+            errors.push(format!("module {}: initialisation failed: {e}", m.name()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut functions = FunctionTable::default();
+    functions.register("core", crate::corefn::functions());
+    let mut module_pvs = HashMap::new();
+    for m in &modules {
+        functions.register(m.name(), m.functions());
+        for pv in m.pseudo_variables() {
+            module_pvs.entry(pv.name).or_insert_with(|| Arc::new(pv));
+        }
+    }
+    let program = crate::interp::compile(script, sources.clone(), &functions, &module_pvs)?;
+
+    Ok(Core {
+        config,
+        modules,
+        apis,
+        functions,
+        module_pvs,
+        program: ArcSwap::from_pointee(program),
+        transports: OnceLock::new(),
+        started_unix: chrono::Utc::now().timestamp(),
+        stats,
+        core_stats,
+    })
+}
+
+fn apply_overrides(config: &mut CoreConfig, o: &Overrides) -> Result<(), String> {
+    if let Some(n) = o.workers {
+        config.udp_workers = n.max(1);
+        config.tcp_workers = n.max(1);
+    }
+    if let Some(l) = o.log_level {
+        config.log_level = l;
+    }
+    if !o.listen.is_empty() {
+        config.listen.clear();
+        for s in &o.listen {
+            let g = siplua_script::GlobalParam {
+                name: "socket".into(),
+                value: siplua_script::GlobalValue::Socket(s.clone()),
+                span: Span::default(),
+            };
+            config
+                .apply(&g)
+                .map_err(|e| format!("-l {}: {e}", s.host))?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates the modules named by `loadmodule`, in order; unknown names are errors that list
+/// what is available, a repeated name is loaded once.
+fn instantiate_modules(
+    script: &Script,
+    catalogue: Catalogue,
+    err: &mut impl FnMut(Span, String),
+) -> (Vec<Box<dyn Module>>, Vec<String>) {
+    let mut modules: Vec<Box<dyn Module>> = Vec::new();
+    let mut names = Vec::new();
+    for lm in &script.modules {
+        if names.contains(&lm.name) {
+            continue;
+        }
+        match catalogue.iter().find(|(n, _)| *n == lm.name) {
+            Some((_, factory)) => {
+                modules.push(factory());
+                names.push(lm.name.clone());
+            }
+            None => {
+                let available: Vec<&str> = catalogue.iter().map(|(n, _)| *n).collect();
+                err(
+                    lm.span,
+                    format!(
+                        "unknown module '{}' (available: {})",
+                        lm.name,
+                        available.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    (modules, names)
+}
+
+/// Applies `modparam` lines. The module name may be a regular expression matching several
+/// modules (`"usrloc|registrar"`), as OpenSIPS allows.
+fn set_modparams(
+    script: &Script,
+    modules: &mut [Box<dyn Module>],
+    err: &mut impl FnMut(Span, String),
+) {
+    for mp in &script.modparams {
+        let pattern = Regex::new(&format!("^(?:{})$", mp.module)).ok();
+        let mut matched = false;
+        for m in modules.iter_mut() {
+            let hit =
+                m.name() == mp.module || pattern.as_ref().is_some_and(|p| p.is_match(m.name()));
+            if !hit {
+                continue;
+            }
+            matched = true;
+            let Some(spec) = m.params().iter().find(|p| p.name == mp.param) else {
+                let known: Vec<&str> = m.params().iter().map(|p| p.name).collect();
+                err(
+                    mp.span,
+                    format!(
+                        "module {} has no parameter '{}' (it has: {})",
+                        m.name(),
+                        mp.param,
+                        known.join(", ")
+                    ),
+                );
+                continue;
+            };
+            let value = match (spec.kind, &mp.value) {
+                (ModParamKind::Int, Literal::Int(i)) => ModParamValue::Int(*i),
+                (ModParamKind::Int, Literal::Str(s)) => match crate::value::parse_int(s) {
+                    Some(i) => ModParamValue::Int(i),
+                    None => {
+                        err(
+                            mp.span,
+                            format!(
+                                "parameter {}:{} expects an integer, got \"{s}\"",
+                                m.name(),
+                                mp.param
+                            ),
+                        );
+                        continue;
+                    }
+                },
+                (ModParamKind::Str, Literal::Str(s)) => ModParamValue::Str(s.clone()),
+                (ModParamKind::Str, Literal::Int(i)) => ModParamValue::Str(i.to_string()),
+            };
+            if let Err(e) = m.set_param(&mp.param, value) {
+                err(mp.span, format!("parameter {}:{}: {e}", m.name(), mp.param));
+            }
+        }
+        if !matched {
+            err(
+                mp.span,
+                format!("modparam for module '{}', which is not loaded", mp.module),
+            );
+        }
+    }
+}
+
+fn check_dependencies(
+    script: &Script,
+    modules: &[Box<dyn Module>],
+    err: &mut impl FnMut(Span, String),
+) {
+    for m in modules {
+        for dep in m.dependencies() {
+            if !modules.iter().any(|o| o.name() == *dep) {
+                let span = script
+                    .modules
+                    .iter()
+                    .find(|l| l.name == m.name())
+                    .map_or(Span::default(), |l| l.span);
+                err(
+                    span,
+                    format!(
+                        "module {} needs module {dep}: add loadmodule \"{dep}.so\"",
+                        m.name()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Sockets need their protocol module (`proto_udp`, `proto_tcp`), as in OpenSIPS 3. With no
+/// socket at all, siplua listens on port 5060 of every address for each loaded protocol.
+fn check_sockets(
+    script: &Script,
+    config: &mut CoreConfig,
+    names: &[String],
+    err: &mut impl FnMut(Span, String),
+) {
+    let loaded = |p: Proto| names.iter().any(|n| n == proto_module(p));
+    if config.listen.is_empty() {
+        for p in [Proto::Udp, Proto::Tcp] {
+            if loaded(p) {
+                config.listen.push(siplua_transport::ListenSpec {
+                    proto: p,
+                    addr: "0.0.0.0:5060".parse().expect("constant address"),
+                    advertised: None,
+                });
+            }
+        }
+        if config.listen.is_empty() {
+            err(
+                Span::default(),
+                "no socket to listen on: load proto_udp and/or proto_tcp".into(),
+            );
+        }
+        return;
+    }
+    for l in &config.listen {
+        if !loaded(l.proto) {
+            let span = script
+                .globals
+                .iter()
+                .find(|g| g.name == "socket" || g.name == "listen")
+                .map_or(Span::default(), |g| g.span);
+            err(
+                span,
+                format!(
+                    "socket {} needs module {}: add loadmodule \"{}.so\"",
+                    l.addr,
+                    proto_module(l.proto),
+                    proto_module(l.proto)
+                ),
+            );
+        }
+    }
+}
+
+fn proto_module(p: Proto) -> &'static str {
+    match p {
+        Proto::Udp => "proto_udp",
+        Proto::Tcp => "proto_tcp",
+    }
+}

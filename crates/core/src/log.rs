@@ -1,0 +1,109 @@
+//! OpenSIPS log levels on top of `tracing`.
+//!
+//! Scripts speak OpenSIPS levels (`L_ALERT` -3 ... `L_DBG` 4) and `log_level` filters by them,
+//! including the NOTICE/INFO distinction that `tracing` does not have. So siplua decides here
+//! whether a line is wanted, against a global level that `log_level`, `-L` and the management
+//! interface change at run time, and then hands it to `tracing` at the nearest level.
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The current log level (OpenSIPS numbering).
+static LOG_LEVEL: AtomicI32 = AtomicI32::new(2);
+
+/// OpenSIPS' level numbers.
+pub mod level {
+    /// `L_ALERT`.
+    pub const ALERT: i32 = -3;
+    /// `L_CRIT`.
+    pub const CRIT: i32 = -2;
+    /// `L_ERR`.
+    pub const ERR: i32 = -1;
+    /// `L_WARN`.
+    pub const WARN: i32 = 1;
+    /// `L_NOTICE`.
+    pub const NOTICE: i32 = 2;
+    /// `L_INFO`.
+    pub const INFO: i32 = 3;
+    /// `L_DBG`.
+    pub const DBG: i32 = 4;
+}
+
+/// Sets the global level (clamped to the valid range).
+pub fn set_level(l: i32) {
+    LOG_LEVEL.store(l.clamp(level::ALERT, level::DBG), Ordering::Relaxed);
+}
+
+/// The global level.
+pub fn current_level() -> i32 {
+    LOG_LEVEL.load(Ordering::Relaxed)
+}
+
+/// True when a line at `l` would be printed.
+pub fn enabled(l: i32) -> bool {
+    l <= current_level()
+}
+
+/// Parses a level name as scripts write it: `L_ERR`, `ERR`, `err`, or a number.
+pub fn parse_level(s: &str) -> Option<i32> {
+    let t = s.trim();
+    if let Some(n) = crate::value::parse_int(t) {
+        return Some(n.clamp(level::ALERT as i64, level::DBG as i64) as i32);
+    }
+    let up = t.to_ascii_uppercase();
+    let name = up.strip_prefix("L_").unwrap_or(&up);
+    Some(match name {
+        "ALERT" => level::ALERT,
+        "CRIT" => level::CRIT,
+        "ERR" | "ERROR" => level::ERR,
+        "WARN" | "WARNING" => level::WARN,
+        "NOTICE" => level::NOTICE,
+        "INFO" => level::INFO,
+        "DBG" | "DEBUG" => level::DBG,
+        _ => return None,
+    })
+}
+
+/// The name OpenSIPS prints for a level.
+pub fn level_name(l: i32) -> &'static str {
+    match l {
+        i32::MIN..=-3 => "ALERT",
+        -2 => "CRIT",
+        -1 => "ERROR",
+        0 | 1 => "WARNING",
+        2 => "NOTICE",
+        3 => "INFO",
+        _ => "DBG",
+    }
+}
+
+/// Emits one line at an OpenSIPS level, if the level is enabled. A trailing newline (scripts
+/// usually end `xlog` text with one) is dropped: each event is one line.
+pub fn emit(l: i32, origin: &str, text: &str) {
+    if !enabled(l) {
+        return;
+    }
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    let name = level_name(l);
+    match l {
+        i32::MIN..=-1 => tracing::error!(target: "siplua", "{name}:{origin}: {text}"),
+        0 | 1 => tracing::warn!(target: "siplua", "{name}:{origin}: {text}"),
+        2 | 3 => tracing::info!(target: "siplua", "{name}:{origin}: {text}"),
+        _ => tracing::debug!(target: "siplua", "{name}:{origin}: {text}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_names() {
+        assert_eq!(parse_level("L_INFO"), Some(3));
+        assert_eq!(parse_level("err"), Some(-1));
+        assert_eq!(parse_level("L_DBG"), Some(4));
+        assert_eq!(parse_level("-2"), Some(-2));
+        assert_eq!(parse_level("L_BOGUS"), None);
+        assert_eq!(level_name(1), "WARNING");
+    }
+}

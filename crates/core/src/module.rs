@@ -1,0 +1,162 @@
+//! The module API: what a built-in module (sl, tm, lua, ...) exports to the engine.
+//!
+//! A module is what OpenSIPS users know: a name for `loadmodule`, typed parameters for
+//! `modparam`, script functions, pseudo-variables, and hooks into start-up, each worker, and
+//! reply processing. The engine drives every module through this one trait, so the loader,
+//! `moduleFunc`, the checker and the documentation all read the same declarations.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::context::Context;
+use crate::function::FunctionDecl;
+use crate::pv::PvDecl;
+
+/// The declared type of a module parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModParamKind {
+    /// An integer (a string spelling an integer is accepted too).
+    Int,
+    /// A string (an integer is accepted and printed).
+    Str,
+}
+
+/// A module parameter declaration: name and type.
+#[derive(Clone, Copy, Debug)]
+pub struct ModParamSpec {
+    /// The name used in `modparam("module", "name", value)`.
+    pub name: &'static str,
+    /// Its type.
+    pub kind: ModParamKind,
+}
+
+/// A value given to `modparam`, already checked against the declared type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModParamValue {
+    /// An integer parameter's value.
+    Int(i64),
+    /// A string parameter's value.
+    Str(String),
+}
+
+impl ModParamValue {
+    /// The integer (0 for a string that does not spell one).
+    pub fn as_int(&self) -> i64 {
+        match self {
+            ModParamValue::Int(i) => *i,
+            ModParamValue::Str(s) => crate::value::parse_int(s).unwrap_or(0),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> String {
+        match self {
+            ModParamValue::Int(i) => i.to_string(),
+            ModParamValue::Str(s) => s.clone(),
+        }
+    }
+}
+
+/// What a reply hook decided about a received reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyVerdict {
+    /// Not ours: go on with the main `onreply_route` and stateless forwarding.
+    Continue,
+    /// Handled (e.g. matched a transaction): the engine does nothing more with it.
+    Consumed,
+}
+
+/// Shared published APIs of modules, by type: how one module uses another (`registrar` uses
+/// `usrloc`) without reaching into its internals.
+#[derive(Default)]
+pub struct Apis {
+    map: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+}
+
+impl Apis {
+    /// Publishes an API object.
+    pub fn publish<T: Any + Send + Sync>(&mut self, api: Arc<T>) {
+        self.map.insert(TypeId::of::<T>(), api);
+    }
+
+    /// Looks an API up by type.
+    pub fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.map
+            .get(&TypeId::of::<T>())
+            .cloned()
+            .and_then(|a| a.downcast::<T>().ok())
+    }
+}
+
+/// What `Module::init` may read and publish.
+pub struct InitEnv<'a> {
+    /// APIs published by modules initialised earlier (load order, dependencies first).
+    pub apis: &'a mut Apis,
+    /// The global configuration; transport modules (`proto_tcp`) may adjust their part.
+    pub config: &'a mut crate::config::CoreConfig,
+    /// Names of every loaded module (to check optional dependencies).
+    pub loaded: &'a [String],
+    /// Where the module registers its statistics counters.
+    pub stats: &'a crate::stats::Stats,
+}
+
+/// A built-in module.
+pub trait Module: Send + Sync {
+    /// The name `loadmodule` and `modparam` use.
+    fn name(&self) -> &'static str;
+
+    /// Declared parameters.
+    fn params(&self) -> &'static [ModParamSpec] {
+        &[]
+    }
+
+    /// Stores one parameter value (already type-checked); an error stops loading with the
+    /// `modparam` line's position.
+    fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
+        let _ = value;
+        Err(format!("module {} has no parameter {name}", self.name()))
+    }
+
+    /// Modules that must be loaded before this one (e.g. `registrar` needs `usrloc`).
+    fn dependencies(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Prepares shared state once, after all parameters are set and before the script is
+    /// compiled. A module publishes its API here for the modules after it.
+    fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        let _ = env;
+        Ok(())
+    }
+
+    /// The script functions it exports (called after `init`, so handlers may capture the
+    /// module's shared state).
+    fn functions(&self) -> Vec<FunctionDecl> {
+        Vec::new()
+    }
+
+    /// The pseudo-variables it exports.
+    fn pseudo_variables(&self) -> Vec<PvDecl> {
+        Vec::new()
+    }
+
+    /// Runs in each worker thread before it takes traffic (the lua module loads its script
+    /// here); an error stops start-up.
+    fn worker_init(&self, worker_id: usize) -> Result<(), String> {
+        let _ = worker_id;
+        Ok(())
+    }
+
+    /// Sees every received reply before the script does (tm matches its transactions here).
+    fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {
+        let _ = ctx;
+        ReplyVerdict::Continue
+    }
+
+    /// Called once at clean shutdown.
+    fn shutdown(&self) {}
+}
+
+/// A constructor for a built-in module, as listed in the catalogue the binary wires up.
+pub type ModuleFactory = fn() -> Box<dyn Module>;

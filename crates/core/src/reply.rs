@@ -1,0 +1,88 @@
+//! Sending replies to received requests without a transaction (what `sl_send_reply`,
+//! `send_reply` outside tm, and the core's automatic 400s do).
+//!
+//! The reply is built from the request (RFC 3261 §8.2.6) with the headers the script queued
+//! (`append_to_reply`, Lua's `add_lump_rpl`) and the configured `Server:` header, and sent
+//! where RFC 3261 §18.2.2 and RFC 3581 say: back on the TCP connection the request came on,
+//! or for UDP to the source address — at the source port when the Via asks for `rport` (or
+//! the script called `force_rport()`), else at the Via's sent-by port.
+
+use siplua_sip::partial::PartialMessage;
+use siplua_sip::reply::ReplyBuilder;
+use siplua_sip::Message;
+use siplua_transport::{Destination, Proto, Received, Transports};
+
+use crate::context::{Context, Origin};
+use crate::engine::Core;
+
+/// Sends a stateless reply to the request in `ctx`, recording the code in `ctx.replied`.
+pub fn send_reply(ctx: &mut Context, code: u16, reason: &str) -> Result<(), String> {
+    let msg = ctx.msg.as_ref().ok_or("no request to reply to")?;
+    if !msg.is_request() {
+        return Err("the message is a reply; only requests can be answered".into());
+    }
+    let origin = ctx.origin.ok_or("the request has no origin to reply to")?;
+    let transports = ctx
+        .worker
+        .transports
+        .as_ref()
+        .ok_or("transports are not running")?;
+    let mut builder = ReplyBuilder::new(msg, code, reason);
+    if let Some(server) = ctx.core.config.server_header.as_deref() {
+        builder = builder.server(server);
+    }
+    if !ctx.reply_headers.is_empty() {
+        builder = builder.extra_headers(&ctx.reply_headers);
+    }
+    let bytes = builder
+        .build()
+        .map_err(|e| format!("cannot build {code} reply: {e}"))?;
+    let dst = reply_destination(msg, &origin, ctx.force_rport);
+    transports
+        .send(&dst, &bytes)
+        .map_err(|e| format!("cannot send {code} reply to {}: {e}", dst.addr))?;
+    ctx.replied = Some(code);
+    Ok(())
+}
+
+/// Where a reply to `msg` goes (RFC 3261 §18.2.2, RFC 3581).
+pub fn reply_destination(msg: &Message, origin: &Origin, force_rport: bool) -> Destination {
+    let mut addr = origin.src;
+    if origin.proto == Proto::Udp {
+        if let Ok(via) = msg.top_via() {
+            let wants_rport = force_rport || via.rport().is_some();
+            if !wants_rport {
+                addr.set_port(via.port().unwrap_or(5060));
+            }
+        }
+    }
+    Destination {
+        proto: origin.proto,
+        addr,
+        socket: Some(origin.socket),
+        conn: origin.conn,
+    }
+}
+
+/// Answers a request that did not parse with a 400 built from what could be read of it.
+pub fn send_partial_400(
+    core: &Core,
+    transports: &Transports,
+    rcv: &Received,
+    origin: Origin,
+    partial: &PartialMessage,
+    reason: &str,
+) -> Result<(), String> {
+    let mut builder = ReplyBuilder::from_partial(partial, 400, reason);
+    if let Some(server) = core.config.server_header.as_deref() {
+        builder = builder.server(server);
+    }
+    let bytes = builder
+        .build()
+        .map_err(|e| format!("cannot build 400: {e}"))?;
+    let mut dst = Destination::reply_to(rcv);
+    dst.socket = Some(origin.socket);
+    transports
+        .send(&dst, &bytes)
+        .map_err(|e| format!("cannot send 400 to {}: {e}", dst.addr))
+}

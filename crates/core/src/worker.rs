@@ -1,0 +1,266 @@
+//! A worker: receives messages from the transports, parses and checks them, runs the script,
+//! and does what OpenSIPS' core does around it (400 for broken requests, stateless reply
+//! forwarding, start-up and timer routes).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use siplua_sip::partial::PartialMessage;
+use siplua_sip::validate;
+use siplua_sip::Message;
+use siplua_transport::{Handler, Received, Transports, WorkerInfo};
+use tracing::{debug, error};
+
+use crate::context::{Context, Origin};
+use crate::engine::Core;
+use crate::interp::{self, Outcome};
+use crate::module::ReplyVerdict;
+use crate::pv::ErrorInfo;
+use crate::route_type::RouteType;
+use crate::value::Value;
+
+/// What belongs to one worker thread and outlives a message: its `$var`s, its identity, its
+/// handle on the transports.
+pub struct WorkerState {
+    /// Unique worker number (0 is the main thread: start-up route and timers).
+    pub id: usize,
+    /// Script variables (`$var(x)`), per worker and kept between messages, as in OpenSIPS.
+    pub vars: HashMap<String, Value>,
+    /// Where to send; absent only before the transports are up (start-up route).
+    pub transports: Option<Arc<Transports>>,
+}
+
+impl WorkerState {
+    /// A fresh worker state.
+    pub fn new(id: usize, transports: Option<Arc<Transports>>) -> WorkerState {
+        WorkerState {
+            id,
+            vars: HashMap::new(),
+            transports,
+        }
+    }
+}
+
+/// The per-thread message handler given to the transports.
+pub struct Worker {
+    core: Arc<Core>,
+    state: WorkerState,
+}
+
+impl Worker {
+    /// Creates a worker inside its thread, running every module's per-worker initialisation.
+    pub fn new(core: Arc<Core>, info: &WorkerInfo) -> Result<Worker, String> {
+        let id = info.id + 1;
+        for m in &core.modules {
+            m.worker_init(id)
+                .map_err(|e| format!("module {}: {e}", m.name()))?;
+        }
+        Ok(Worker {
+            core,
+            state: WorkerState::new(id, Some(info.transports.clone())),
+        })
+    }
+}
+
+impl Handler for Worker {
+    fn handle(&mut self, rcv: Received) {
+        let origin = Origin {
+            src: rcv.src,
+            socket: rcv.socket,
+            proto: rcv.proto,
+            conn: rcv.conn,
+        };
+        match Message::parse(rcv.data.clone()) {
+            Ok(msg) if msg.is_request() => self.request(msg, origin),
+            Ok(msg) => self.reply(msg, origin),
+            Err(e) => self.unparsable(&rcv, origin, e),
+        }
+    }
+}
+
+impl Worker {
+    fn request(&mut self, msg: Message, origin: Origin) {
+        let core = self.core.clone();
+        core.core_stats.rcv_requests.inc();
+        let program = core.program();
+        let invalid = validate::check_request(&msg).err();
+        let mut ctx = Context::new(
+            &core,
+            &mut self.state,
+            RouteType::Request,
+            Some(msg),
+            Some(origin),
+        );
+        if let Some(inv) = invalid {
+            core.core_stats.err_requests.inc();
+            debug!(
+                "invalid request from {}: {} {}",
+                origin.src, inv.code, inv.reason
+            );
+            match program.error {
+                Some(route) => {
+                    ctx.route_type = RouteType::Error;
+                    ctx.set_ext(ErrorInfo {
+                        class: 1,
+                        level: 1,
+                        info: inv.reason.to_string(),
+                        rcode: inv.code as i64,
+                        rreason: inv.reason.to_string(),
+                    });
+                    interp::run(&program, route, &mut ctx);
+                }
+                None => {
+                    if !is_ack(&ctx) {
+                        if let Err(e) = crate::reply::send_reply(&mut ctx, inv.code, inv.reason) {
+                            debug!("cannot answer invalid request: {e}");
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let Some(route) = program.main else { return };
+        if interp::run(&program, route, &mut ctx) == Outcome::Dropped {
+            core.core_stats.drop_requests.inc();
+        }
+    }
+
+    fn reply(&mut self, msg: Message, origin: Origin) {
+        let core = self.core.clone();
+        core.core_stats.rcv_replies.inc();
+        if validate::check_response(&msg).is_err() {
+            core.core_stats.err_replies.inc();
+            debug!("dropping malformed reply from {}", origin.src);
+            return;
+        }
+        let program = core.program();
+        let mut ctx = Context::new(
+            &core,
+            &mut self.state,
+            RouteType::OnReply,
+            Some(msg),
+            Some(origin),
+        );
+        for m in &core.modules {
+            if m.on_reply(&mut ctx) == ReplyVerdict::Consumed {
+                return;
+            }
+        }
+        if let Some(route) = program.onreply {
+            if interp::run(&program, route, &mut ctx) == Outcome::Dropped {
+                core.core_stats.drop_replies.inc();
+                return;
+            }
+        }
+        match crate::forward::forward_reply(&mut ctx) {
+            Ok(()) => core.core_stats.fwd_replies.inc(),
+            Err(e) => debug!("reply not forwarded: {e}"),
+        }
+    }
+
+    /// A message that does not parse: a request with a usable start line and enough headers
+    /// gets a 400 naming the problem; anything else is dropped (RFC 3261 §16.3, RFC 4475).
+    fn unparsable(&mut self, rcv: &Received, origin: Origin, e: siplua_sip::ParseError) {
+        let core = self.core.clone();
+        core.core_stats.bad_msg_hdr.inc();
+        debug!("unparsable message from {}: {e}", origin.src);
+        let Some(partial) = PartialMessage::scan(rcv.data.clone()) else {
+            return;
+        };
+        if partial.method_str().eq_ignore_ascii_case("ACK") {
+            return;
+        }
+        core.core_stats.err_requests.inc();
+        let Some(transports) = self.state.transports.clone() else {
+            return;
+        };
+        let reason = format!("Bad Request ({})", e.kind.describe());
+        if let Err(err) =
+            crate::reply::send_partial_400(&core, &transports, rcv, origin, &partial, &reason)
+        {
+            debug!("cannot answer unparsable request: {err}");
+        }
+    }
+}
+
+fn is_ack(ctx: &Context) -> bool {
+    ctx.message().and_then(Message::method) == Some(siplua_sip::Method::Ack)
+}
+
+/// Runs every module's per-worker initialisation once on the main thread, so that an error
+/// (a Lua script that does not load, say) stops start-up before any socket is opened.
+pub fn check_worker_init(core: &Core) -> Result<(), String> {
+    for m in &core.modules {
+        m.worker_init(0)
+            .map_err(|e| format!("module {}: {e}", m.name()))?;
+    }
+    Ok(())
+}
+
+/// Runs `startup_route`, if the script has one, before traffic is accepted.
+pub fn run_startup_route(core: &Core) {
+    let program = core.program();
+    if let Some(route) = program.startup {
+        let mut state = WorkerState::new(0, None);
+        let mut ctx = Context::new(core, &mut state, RouteType::Startup, None, None);
+        interp::run(&program, route, &mut ctx);
+    }
+}
+
+/// The thread that runs `timer_route`s; stopped at shutdown.
+pub struct TimerRoutes {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TimerRoutes {
+    /// Stops the timer thread and waits for it.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts one thread that runs each `timer_route[name, seconds]` every `seconds`.
+pub fn start_timer_routes(core: Arc<Core>) -> TimerRoutes {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let timers = core.program().timers.clone();
+    if timers.is_empty() {
+        return TimerRoutes { stop, thread: None };
+    }
+    let thread = std::thread::Builder::new()
+        .name("timer-routes".into())
+        .spawn(move || {
+            let mut state = WorkerState::new(0, core.transports().cloned());
+            let start = Instant::now();
+            let mut next: Vec<Duration> = timers
+                .iter()
+                .map(|(_, s)| Duration::from_secs(*s as u64))
+                .collect();
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let now = start.elapsed();
+                let program = core.program();
+                for (i, (route, secs)) in timers.iter().enumerate() {
+                    if now >= next[i] {
+                        next[i] += Duration::from_secs(*secs as u64);
+                        let mut ctx = Context::new(&core, &mut state, RouteType::Timer, None, None);
+                        if let Outcome::Returned(n) = interp::run(&program, *route, &mut ctx) {
+                            if n < 0 {
+                                debug!("timer route returned {n}");
+                            }
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(|e| error!("cannot start the timer-route thread: {e}"))
+        .ok();
+    TimerRoutes { stop, thread }
+}

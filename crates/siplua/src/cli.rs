@@ -1,0 +1,51 @@
+//! Command-line options, named as OpenSIPS names them where it has them.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// siplua: a SIP proxy and registrar scripted in the OpenSIPS language and Lua.
+///
+/// With no options it runs its embedded default configuration on 127.0.0.1:5060 (UDP and
+/// TCP), logging to standard error.
+#[derive(Parser, Debug)]
+#[command(name = "siplua", disable_version_flag = true)]
+pub struct Cli {
+    /// Configuration file (opensips.cfg syntax). Without it, the embedded default runs.
+    #[arg(short = 'f', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Check the configuration and exit: 0 when it loads, the errors and 1 otherwise.
+    #[arg(short = 'c', long = "check")]
+    pub check: bool,
+
+    /// Print the version and exit.
+    #[arg(short = 'V', long = "version")]
+    pub version: bool,
+
+    /// Listen on this socket instead of the configured ones (repeatable), e.g.
+    /// `udp:127.0.0.1:5060`, `tcp:0.0.0.0:5070`, `127.0.0.1:5080` (UDP and TCP).
+    #[arg(short = 'l', long = "listen", value_name = "SOCKET")]
+    pub listen: Vec<String>,
+
+    /// Number of worker threads per UDP socket and for TCP (overrides udp_workers).
+    #[arg(short = 'n', long = "workers", value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Log level, OpenSIPS numbering: -3 (alert) .. 4 (debug) (overrides log_level).
+    #[arg(
+        short = 'L',
+        long = "log-level",
+        value_name = "LEVEL",
+        allow_hyphen_values = true
+    )]
+    pub log_level: Option<i32>,
+
+    /// Stay in the foreground (accepted for OpenSIPS compatibility: siplua never forks).
+    #[arg(short = 'F', hide = true)]
+    pub foreground: bool,
+
+    /// Log to standard error (accepted for OpenSIPS compatibility: the default).
+    #[arg(short = 'E', hide = true)]
+    pub stderr: bool,
+}

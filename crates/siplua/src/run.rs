@@ -1,0 +1,86 @@
+//! Running the server: start-up route, transports and workers, timer routes, and a clean
+//! shutdown on SIGINT/SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use siplua_core::engine::Core;
+use siplua_core::worker::{self, Worker};
+use siplua_transport::{Handler, HandlerFactory, TransportConfig, WorkerInfo};
+use tracing::{error, info};
+
+/// Runs until SIGINT or SIGTERM.
+pub fn serve(core: Core) -> Result<(), String> {
+    let core = Arc::new(core);
+    worker::check_worker_init(&core)?;
+    worker::run_startup_route(&core);
+
+    let cfg = transport_config(&core);
+    let factory_core = core.clone();
+    let factory: HandlerFactory = Arc::new(move |info: &WorkerInfo| -> Box<dyn Handler> {
+        match Worker::new(factory_core.clone(), info) {
+            Ok(w) => Box::new(w),
+            Err(e) => {
+                error!("worker {} failed to start: {e}", info.id);
+                std::process::exit(1);
+            }
+        }
+    });
+    let mut signals = Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    let running = siplua_transport::start(&core.config.listen, cfg, factory)
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let _ = core.transports.set(running.transports());
+
+    let sockets: Vec<String> = running
+        .transports()
+        .sockets()
+        .iter()
+        .map(|s| format!("{}:{}", s.proto.as_str(), s.addr))
+        .collect();
+    info!(
+        "siplua {} started: {} UDP worker(s) per socket, {} TCP worker(s), listening on {}",
+        env!("CARGO_PKG_VERSION"),
+        core.config.udp_workers,
+        core.config.tcp_workers,
+        sockets.join(", ")
+    );
+
+    let timers = worker::start_timer_routes(core.clone());
+    let signal = signals.forever().next();
+    info!("received signal {}, shutting down", signal.unwrap_or(0));
+    timers.stop();
+    running.shutdown();
+    for m in &core.modules {
+        m.shutdown();
+    }
+    let totals: Vec<String> = core
+        .stats
+        .snapshot()
+        .into_iter()
+        .filter(|(_, v)| *v != 0)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    info!(
+        "siplua stopped; totals: {}",
+        if totals.is_empty() {
+            "none".into()
+        } else {
+            totals.join(" ")
+        }
+    );
+    Ok(())
+}
+
+fn transport_config(core: &Core) -> TransportConfig {
+    let c = &core.config;
+    TransportConfig {
+        udp_workers: c.udp_workers,
+        tcp_workers: c.tcp_workers,
+        tcp_connection_lifetime: Duration::from_secs(c.tcp_connection_lifetime),
+        tcp_max_connections: c.tcp_max_connections,
+        ..TransportConfig::default()
+    }
+}
