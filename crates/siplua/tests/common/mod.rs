@@ -1,0 +1,257 @@
+//! Shared harness for the end-to-end tests: start the real `siplua` binary on a free
+//! loopback port with a test configuration, talk to it over real UDP/TCP sockets, run SIPp.
+//!
+//! Every test file does `mod common;` and uses what it needs.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The binary under test (built by cargo for this test run).
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_siplua")
+}
+
+/// The workspace root (for `tests/scenarios`, `etc/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// A directory of its own for one test (configs, Lua files, logs).
+pub fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("siplua-test-{}-{name}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// A port free on 127.0.0.1 for both UDP and TCP (best effort: bound then released).
+pub fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A running siplua; killed (SIGTERM, then SIGKILL) when dropped.
+pub struct Server {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Option<Child>,
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Writes `cfg` (with `{PORT}` replaced by a free port) to a file and starts siplua on it,
+    /// waiting until it answers. Extra files (e.g. Lua scripts) can be put in `dir` first via
+    /// [`Server::start_in`].
+    pub fn start(cfg: &str) -> Server {
+        Server::start_in(&scratch("srv"), cfg)
+    }
+
+    /// Like [`Server::start`], in a given directory (`{DIR}` in `cfg` is replaced by it).
+    pub fn start_in(dir: &Path, cfg: &str) -> Server {
+        let port = free_port();
+        let text = cfg.replace("{PORT}", &port.to_string()).replace("{DIR}", &dir.display().to_string());
+        let path = dir.join("test.cfg");
+        std::fs::write(&path, text).expect("write cfg");
+        let log = dir.join("siplua.log");
+        let child = Command::new(bin())
+            .arg("-f")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start siplua");
+        let server = Server { port, dir: dir.to_path_buf(), child: Some(child), log };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if std::fs::read_to_string(&self.log).unwrap_or_default().contains("started:") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("siplua did not start; log:\n{}", self.log_text());
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// What the server logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// True while the process runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    /// Sends SIGTERM and waits for the exit status (clean shutdown check).
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        unsafe_sigterm(child.id());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return child.wait().expect("wait");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe_sigterm(c.id());
+            std::thread::sleep(Duration::from_millis(50));
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn unsafe_sigterm(pid: u32) {
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+}
+
+/// Runs `siplua` with arguments to completion (e.g. `-c -f file`).
+pub fn run_siplua(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().expect("run siplua")
+}
+
+/// A UDP client on a free loopback port.
+pub struct UdpClient {
+    pub sock: UdpSocket,
+}
+
+impl UdpClient {
+    /// Binds a new client socket.
+    pub fn new() -> UdpClient {
+        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        UdpClient { sock }
+    }
+
+    /// This client's port (to put in Via headers).
+    pub fn port(&self) -> u16 {
+        self.sock.local_addr().unwrap().port()
+    }
+
+    /// Sends raw bytes to the server.
+    pub fn send(&self, server: &Server, data: &[u8]) {
+        self.sock.send_to(data, server.addr()).expect("send");
+    }
+
+    /// Waits for one datagram (None on timeout).
+    pub fn recv(&self) -> Option<String> {
+        let mut buf = vec![0u8; 65536];
+        match self.sock.recv_from(&mut buf) {
+            Ok((n, _)) => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+            Err(_) => None,
+        }
+    }
+
+    /// Waits at most `d` for a datagram.
+    pub fn recv_timeout(&self, d: Duration) -> Option<String> {
+        self.sock.set_read_timeout(Some(d)).unwrap();
+        let r = self.recv();
+        self.sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        r
+    }
+
+    /// Sends a request and returns the first reply.
+    pub fn request(&self, server: &Server, data: &str) -> Option<String> {
+        self.send(server, data.as_bytes());
+        self.recv()
+    }
+}
+
+impl Default for UdpClient {
+    fn default() -> Self {
+        UdpClient::new()
+    }
+}
+
+/// A request with the usual headers; `{PORT}` in `extra` is the client's port.
+/// `method`, request-URI, and extra header lines (each ending in CRLF) are given.
+pub fn request(method: &str, ruri: &str, client_port: u16, extra: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(1);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{method} {ruri} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{client_port};branch=z9hG4bK-test-{n};rport\r\n\
+         From: <sip:alice@example.com>;tag=from{n}\r\n\
+         To: <sip:bob@example.com>\r\n\
+         Call-ID: call-{n}@test\r\n\
+         CSeq: {n} {method}\r\n\
+         Max-Forwards: 70\r\n\
+         {extra}Content-Length: 0\r\n\r\n"
+    )
+}
+
+/// The status code of a reply's first line.
+pub fn status(reply: &str) -> u16 {
+    reply.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// The value of the first header `name` in a message (case-insensitive).
+pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
+    msg.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Sends raw bytes over a new TCP connection and reads until a full message arrives.
+pub fn tcp_request(server: &Server, data: &[u8]) -> Option<String> {
+    let mut s = TcpStream::connect(server.addr()).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
+    s.write_all(data).ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+        }
+    }
+    (!buf.is_empty()).then(|| String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Runs SIPp with arguments (a scenario from `tests/scenarios` is given as `-sf` with its
+/// full path by the caller); returns its output. SIPp's own exit code is 0 when every call
+/// succeeded.
+pub fn sipp(args: &[&str]) -> Output {
+    Command::new("sipp").args(args).stdin(Stdio::null()).output().expect("sipp is installed (Debian sip-tester)")
+}
+
+/// Path of a scenario in `tests/scenarios`.
+pub fn scenario(name: &str) -> String {
+    root().join("tests/scenarios").join(name).display().to_string()
+}
