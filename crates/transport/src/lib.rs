@@ -1,0 +1,36 @@
+//! SIP transports for siplua: binds UDP and TCP sockets, runs the worker threads, receives
+//! complete SIP messages and hands them to a per-worker [`Handler`], and sends bytes out.
+//!
+//! It knows nothing of the routing script. The engine implements [`Handler`] (one per
+//! worker thread, created inside that thread so it may own a Lua state) and sends through
+//! the shared [`Transports`].
+//!
+//! Threads of a run:
+//! - per UDP socket, `udp_workers` workers all blocking on that one socket;
+//! - per TCP listen socket, one acceptor;
+//! - per TCP connection, one reader that frames the stream and answers keep-alive pings;
+//! - `tcp_workers` workers fed by the readers through one bounded queue.
+//!
+//! Limits: one thread (256 KiB stack) per open TCP connection, so `tcp_max_connections`
+//! (default 2048) also bounds the thread count; an outbound connect blocks the sending worker
+//! for up to `tcp_connect_timeout`; a write blocks it for up to `tcp_send_timeout`, after which
+//! the connection is closed; a full TCP queue stops readers (back-pressure on the peers).
+
+mod config;
+mod dispatch;
+mod handler;
+mod message;
+mod recv_buf;
+mod server;
+mod socket_info;
+mod stop;
+mod tcp;
+mod transports;
+mod udp;
+
+pub use config::TransportConfig;
+pub use handler::{Handler, HandlerFactory, WorkerInfo, WorkerKind};
+pub use message::{ConnId, Destination, Received};
+pub use server::{start, Running};
+pub use socket_info::{ListenSpec, Proto, SocketId, SocketInfo};
+pub use transports::Transports;

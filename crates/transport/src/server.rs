@@ -1,0 +1,267 @@
+//! Starting the transport layer (bind everything, then spawn threads) and stopping it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use socket2::Socket;
+
+use crate::config::TransportConfig;
+use crate::dispatch::tcp_worker_loop;
+use crate::handler::{HandlerFactory, WorkerInfo, WorkerKind};
+use crate::socket_info::{ListenSpec, Proto, SocketId, SocketInfo};
+use crate::stop::Stop;
+use crate::tcp::{listener, TcpContext, TcpLimits};
+use crate::transports::Transports;
+use crate::udp;
+
+/// Bound on the self-connect that wakes an acceptor at shutdown.
+const WAKE_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// How often shutdown looks whether threads have finished.
+const JOIN_POLL: Duration = Duration::from_millis(5);
+
+/// A started transport layer; dropping it shuts it down as [`Running::shutdown`] does.
+pub struct Running {
+    transports: Arc<Transports>,
+    stop: Arc<Stop>,
+    tcp: Arc<TcpContext>,
+    threads: Vec<JoinHandle<()>>,
+    tcp_listeners: Vec<SocketAddr>,
+    shutdown_timeout: Duration,
+}
+
+/// Binds every socket of `specs`, then starts the worker, acceptor and reader threads.
+///
+/// All binds happen before any thread starts, so a configuration error (address in use,
+/// address not local) returns `Err` naming the address and leaves nothing running.
+/// `factory` is called once per worker, inside the worker's thread.
+pub fn start(
+    specs: &[ListenSpec],
+    cfg: TransportConfig,
+    factory: HandlerFactory,
+) -> io::Result<Running> {
+    check_config(specs, &cfg)?;
+    let stop = Arc::new(Stop::new());
+    let (queue_tx, queue_rx) = crossbeam_channel::bounded(cfg.queue_capacity);
+    let limits = TcpLimits {
+        max_message_size: cfg.max_message_size,
+        lifetime: cfg.tcp_connection_lifetime,
+        send_timeout: cfg.tcp_send_timeout,
+        connect_timeout: cfg.tcp_connect_timeout,
+    };
+    let tcp = Arc::new(TcpContext::new(
+        queue_tx,
+        Arc::clone(&stop),
+        limits,
+        cfg.tcp_max_connections,
+    ));
+
+    let mut infos = Vec::with_capacity(specs.len());
+    let mut udp_socks = Vec::with_capacity(specs.len());
+    let mut listeners = Vec::new();
+    for (index, spec) in specs.iter().enumerate() {
+        let id =
+            SocketId(u16::try_from(index).map_err(|_| {
+                io::Error::new(io::ErrorKind::InvalidInput, "too many listen sockets")
+            })?);
+        let sock = bind_one(spec, &cfg)?;
+        let addr = local_addr(&sock, spec)?;
+        infos.push(SocketInfo::new(id, spec, addr));
+        match spec.proto {
+            Proto::Udp => udp_socks.push(Some(sock)),
+            Proto::Tcp => {
+                udp_socks.push(None);
+                listeners.push((id, sock, addr));
+            }
+        }
+    }
+
+    let transports = Arc::new(Transports::new(
+        infos,
+        udp_socks,
+        Arc::clone(&tcp),
+        Arc::clone(&stop),
+    ));
+    let mut running = Running {
+        transports: Arc::clone(&transports),
+        stop,
+        tcp,
+        threads: Vec::new(),
+        tcp_listeners: listeners.iter().map(|(_, _, addr)| *addr).collect(),
+        shutdown_timeout: cfg.shutdown_timeout,
+    };
+    // On a spawn failure, dropping `running` stops and joins what already started.
+    running.spawn_all(&cfg, &factory, listeners, queue_rx)?;
+    Ok(running)
+}
+
+impl Running {
+    /// The shared send path and socket list, for the engine's timers and non-worker threads.
+    pub fn transports(&self) -> Arc<Transports> {
+        Arc::clone(&self.transports)
+    }
+
+    /// Stops receiving, lets each worker finish the message in hand and joins all threads.
+    ///
+    /// Takes at most about `shutdown_timeout`; threads still busy then (a handler stuck in a
+    /// script) are left to finish on their own and a warning is logged.
+    pub fn shutdown(self) {
+        // The work is done in `Drop`, so a dropped `Running` never leaks threads either.
+    }
+
+    fn spawn_all(
+        &mut self,
+        cfg: &TransportConfig,
+        factory: &HandlerFactory,
+        listeners: Vec<(SocketId, Socket, SocketAddr)>,
+        queue_rx: crossbeam_channel::Receiver<crate::message::Received>,
+    ) -> io::Result<()> {
+        let mut worker_id = 0;
+        let udp_ids: Vec<SocketId> = self
+            .transports
+            .sockets()
+            .iter()
+            .filter(|s| s.proto == Proto::Udp)
+            .map(|s| s.id)
+            .collect();
+        for socket in udp_ids {
+            for _ in 0..cfg.udp_workers {
+                let info = self.worker_info(worker_id, WorkerKind::Udp { socket });
+                let factory = Arc::clone(factory);
+                let max = cfg.max_message_size;
+                let stop = Arc::clone(&self.stop);
+                self.spawn(format!("udp-worker-{worker_id}"), move || {
+                    let mut handler = factory(&info);
+                    if let Some(sock) = info.transports.udp_socket(socket) {
+                        udp::worker_loop(sock, socket, max, &stop, &mut *handler);
+                    }
+                })?;
+                worker_id += 1;
+            }
+        }
+        if listeners.is_empty() {
+            return Ok(());
+        }
+        for _ in 0..cfg.tcp_workers {
+            let info = self.worker_info(worker_id, WorkerKind::Tcp);
+            let factory = Arc::clone(factory);
+            let queue = queue_rx.clone();
+            let stop = Arc::clone(&self.stop);
+            self.spawn(format!("tcp-worker-{worker_id}"), move || {
+                let mut handler = factory(&info);
+                tcp_worker_loop(&queue, &stop, &mut *handler);
+            })?;
+            worker_id += 1;
+        }
+        for (socket, listener_sock, _) in listeners {
+            let ctx = Arc::clone(&self.tcp);
+            self.spawn(format!("tcp-accept-{}", socket.0), move || {
+                listener::accept_loop(&listener_sock, socket, &ctx);
+            })?;
+        }
+        Ok(())
+    }
+
+    fn worker_info(&self, id: usize, kind: WorkerKind) -> WorkerInfo {
+        WorkerInfo {
+            id,
+            kind,
+            transports: Arc::clone(&self.transports),
+        }
+    }
+
+    fn spawn(&mut self, name: String, f: impl FnOnce() + Send + 'static) -> io::Result<()> {
+        let handle = std::thread::Builder::new().name(name).spawn(f)?;
+        self.threads.push(handle);
+        Ok(())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.trigger();
+        self.tcp.table.close_all();
+        for addr in &self.tcp_listeners {
+            listener::wake(*addr, WAKE_TIMEOUT);
+        }
+        let deadline = Instant::now() + self.shutdown_timeout;
+        let mut threads = std::mem::take(&mut self.threads);
+        // Readers may still be registered by an acceptor that was just woken: collect them last.
+        join_until(&mut threads, deadline);
+        let mut readers = self.tcp.take_readers();
+        self.tcp.table.close_all();
+        join_until(&mut readers, deadline);
+        let left = threads.len() + readers.len();
+        if left > 0 {
+            tracing::warn!(
+                threads = left,
+                "transport threads still busy after shutdown timeout; leaving them"
+            );
+        }
+    }
+}
+
+/// Joins the threads that finish before `deadline`; those still running stay in `threads`.
+fn join_until(threads: &mut Vec<JoinHandle<()>>, deadline: Instant) {
+    loop {
+        let (done, busy): (Vec<_>, Vec<_>) = threads.drain(..).partition(|h| h.is_finished());
+        *threads = busy;
+        for handle in done {
+            if handle.join().is_err() {
+                tracing::error!("transport thread panicked");
+            }
+        }
+        if threads.is_empty() || Instant::now() >= deadline {
+            return;
+        }
+        std::thread::sleep(JOIN_POLL);
+    }
+}
+
+/// Rejects configurations that could never work, before anything is bound.
+fn check_config(specs: &[ListenSpec], cfg: &TransportConfig) -> io::Result<()> {
+    let invalid = |what: &str| {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            what.to_string(),
+        ))
+    };
+    let has = |proto| specs.iter().any(|s| s.proto == proto);
+    if has(Proto::Udp) && cfg.udp_workers == 0 {
+        return invalid("udp_workers must be at least 1 when listening on UDP");
+    }
+    if has(Proto::Tcp) && cfg.tcp_workers == 0 {
+        return invalid("tcp_workers must be at least 1 when listening on TCP");
+    }
+    if cfg.max_message_size == 0 || cfg.queue_capacity == 0 {
+        return invalid("max_message_size and queue_capacity must be at least 1");
+    }
+    Ok(())
+}
+
+/// Binds one listen spec; the error names the protocol and address.
+fn bind_one(spec: &ListenSpec, cfg: &TransportConfig) -> io::Result<Socket> {
+    let bound = match spec.proto {
+        Proto::Udp => udp::bind(spec.addr, cfg.udp_socket_buffer),
+        Proto::Tcp => listener::bind(spec.addr),
+    };
+    bound.map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot listen on {}:{}: {e}", spec.proto, spec.addr),
+        )
+    })
+}
+
+/// The address the kernel actually bound (resolves port 0).
+fn local_addr(sock: &Socket, spec: &ListenSpec) -> io::Result<SocketAddr> {
+    sock.local_addr()?.as_socket().ok_or_else(|| {
+        io::Error::other(format!(
+            "{}:{} bound to a non-IP address",
+            spec.proto, spec.addr
+        ))
+    })
+}

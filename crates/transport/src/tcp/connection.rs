@@ -1,0 +1,126 @@
+//! One open TCP connection: its identity, its serialized write half and its idle clock.
+
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use socket2::Socket;
+
+use crate::message::ConnId;
+use crate::socket_info::SocketId;
+
+/// An open TCP connection, shared by its reader thread, the table and any sending worker.
+///
+/// Reading and writing use the same socket concurrently; writes are serialized by a mutex
+/// so two workers never interleave the bytes of two messages.
+pub(crate) struct Connection {
+    id: ConnId,
+    peer: SocketAddr,
+    socket: SocketId,
+    stream: Socket,
+    write_lock: Mutex<()>,
+    opened: Instant,
+    /// Milliseconds after `opened` of the last byte read or written.
+    last_activity: AtomicU64,
+    closed: AtomicBool,
+}
+
+impl Connection {
+    /// Wraps a connected stream; `send_timeout` bounds every write so a stuck peer cannot block a worker.
+    pub(crate) fn new(
+        id: ConnId,
+        peer: SocketAddr,
+        socket: SocketId,
+        stream: Socket,
+        send_timeout: Duration,
+    ) -> io::Result<Self> {
+        stream.set_write_timeout(Some(send_timeout))?;
+        stream.set_tcp_nodelay(true)?;
+        Ok(Connection {
+            id,
+            peer,
+            socket,
+            stream,
+            write_lock: Mutex::new(()),
+            opened: Instant::now(),
+            last_activity: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Identifier used by the engine to come back to this connection.
+    pub(crate) fn id(&self) -> ConnId {
+        self.id
+    }
+
+    /// Address of the remote end.
+    pub(crate) fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// Listening socket this connection belongs to.
+    pub(crate) fn socket(&self) -> SocketId {
+        self.socket
+    }
+
+    /// The socket, for the reader thread.
+    pub(crate) fn stream(&self) -> &Socket {
+        &self.stream
+    }
+
+    /// Writes all of `data` as one unit; any failure (including the send timeout) closes the
+    /// connection, since a partial write leaves the stream unusable.
+    pub(crate) fn write(&self, data: &[u8]) -> io::Result<()> {
+        if self.is_closed() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                format!("tcp connection to {} is closed", self.peer),
+            ));
+        }
+        let result = {
+            let _guard = self.write_lock.lock();
+            (&self.stream).write_all(data)
+        };
+        match result {
+            Ok(()) => {
+                self.touch();
+                Ok(())
+            }
+            Err(e) => {
+                tracing::debug!(peer = %self.peer, error = %e, "tcp write failed; closing");
+                self.close();
+                Err(io::Error::new(
+                    e.kind(),
+                    format!("tcp send to {}: {e}", self.peer),
+                ))
+            }
+        }
+    }
+
+    /// Records traffic now, postponing the idle close.
+    pub(crate) fn touch(&self) {
+        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_activity.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    /// Time since the last byte read or written.
+    pub(crate) fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_activity.load(Ordering::Relaxed));
+        self.opened.elapsed().saturating_sub(last)
+    }
+
+    /// Shuts the socket down both ways, which wakes the reader thread; idempotent.
+    pub(crate) fn close(&self) {
+        if !self.closed.swap(true, Ordering::SeqCst) {
+            // An error here only means the peer already went away.
+            let _ = self.stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Whether [`Connection::close`] was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,74 @@
+//! TCP listening sockets and their acceptor threads.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::socket_info::SocketId;
+use crate::tcp::TcpContext;
+
+/// Pending-connection backlog of a listening socket.
+const BACKLOG: i32 = 1024;
+
+/// Pause after an accept error (e.g. out of file descriptors) so the loop does not spin.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(20);
+
+/// Binds and listens. SO_REUSEADDR lets a restart bind while old connections sit in
+/// TIME_WAIT; it does not allow two listeners on one port.
+pub(crate) fn bind(addr: SocketAddr) -> io::Result<Socket> {
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.set_reuse_address(true)?;
+    sock.bind(&addr.into())?;
+    sock.listen(BACKLOG)?;
+    Ok(sock)
+}
+
+/// Accepts connections until the stop signal fires, registering each in the table.
+///
+/// Connections beyond `tcp_max_connections` are accepted and closed at once, so the peer
+/// sees a reset rather than a hanging handshake.
+pub(crate) fn accept_loop(listener: &Socket, socket: SocketId, ctx: &Arc<TcpContext>) {
+    while !ctx.stop.is_set() {
+        let (stream, from) = match listener.accept() {
+            Ok(pair) => pair,
+            Err(e) => {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    tracing::debug!(error = %e, "tcp accept failed");
+                    std::thread::sleep(ACCEPT_ERROR_PAUSE);
+                }
+                continue;
+            }
+        };
+        if ctx.stop.is_set() {
+            break;
+        }
+        let Some(peer) = from.as_socket() else {
+            continue;
+        };
+        if let Err(e) = ctx.register(stream, peer, socket) {
+            tracing::debug!(%peer, error = %e, "tcp connection refused");
+        }
+    }
+}
+
+/// Unblocks an acceptor waiting in `accept` by connecting to it (after the stop signal fired).
+pub(crate) fn wake(addr: SocketAddr, timeout: Duration) {
+    let target = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    };
+    if let Err(e) = std::net::TcpStream::connect_timeout(&target, timeout) {
+        tracing::debug!(%target, error = %e, "cannot wake tcp acceptor");
+    }
+}

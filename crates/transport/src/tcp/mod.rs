@@ -1,0 +1,107 @@
+//! TCP: listeners, connections, their table, per-connection readers and outbound connects.
+//!
+//! Each connection is read by its own thread (simple and robust; the cost is one thread,
+//! with a small stack, per open connection, bounded by `tcp_max_connections`). Readers frame
+//! the stream into SIP messages and push them into one bounded queue consumed by the TCP
+//! workers; writes come from any thread through the connection table.
+
+pub(crate) mod connect;
+pub(crate) mod connection;
+pub(crate) mod framer;
+pub(crate) mod listener;
+pub(crate) mod reader;
+pub(crate) mod table;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::Sender;
+use parking_lot::Mutex;
+use socket2::Socket;
+
+use crate::message::Received;
+use crate::socket_info::SocketId;
+use crate::stop::Stop;
+use connection::Connection;
+use table::ConnTable;
+
+/// Stack size of a reader thread: it only frames bytes, the handler runs elsewhere.
+const READER_STACK: usize = 256 * 1024;
+
+/// Limits that every connection obeys.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TcpLimits {
+    pub(crate) max_message_size: usize,
+    pub(crate) lifetime: Duration,
+    pub(crate) send_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+}
+
+/// Everything a reader thread or a sender needs: the table, the worker queue, the stop signal.
+pub(crate) struct TcpContext {
+    pub(crate) table: ConnTable,
+    pub(crate) queue: Sender<Received>,
+    pub(crate) stop: Arc<Stop>,
+    pub(crate) limits: TcpLimits,
+    readers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl TcpContext {
+    /// A context with an empty table of at most `max_connections` entries.
+    pub(crate) fn new(
+        queue: Sender<Received>,
+        stop: Arc<Stop>,
+        limits: TcpLimits,
+        max_connections: usize,
+    ) -> Self {
+        TcpContext {
+            table: ConnTable::new(max_connections),
+            queue,
+            stop,
+            limits,
+            readers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Puts a connected stream in the table and starts its reader thread.
+    ///
+    /// Fails if the table is full or the thread cannot be started; the stream is then dropped (closed).
+    pub(crate) fn register(
+        self: &Arc<Self>,
+        stream: Socket,
+        peer: SocketAddr,
+        socket: SocketId,
+    ) -> io::Result<Arc<Connection>> {
+        let send_timeout = self.limits.send_timeout;
+        let conn = self
+            .table
+            .insert(|id| Connection::new(id, peer, socket, stream, send_timeout))?;
+        let ctx = Arc::clone(self);
+        let reader_conn = Arc::clone(&conn);
+        let spawned = std::thread::Builder::new()
+            .name(format!("tcp-reader-{}", conn.id().0))
+            .stack_size(READER_STACK)
+            .spawn(move || reader::run(&ctx, &reader_conn));
+        match spawned {
+            Ok(handle) => {
+                let mut readers = self.readers.lock();
+                readers.retain(|h| !h.is_finished());
+                readers.push(handle);
+                Ok(conn)
+            }
+            Err(e) => {
+                conn.close();
+                self.table.remove(conn.id());
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes the handles of reader threads still tracked, to join them at shutdown.
+    pub(crate) fn take_readers(&self) -> Vec<JoinHandle<()>> {
+        std::mem::take(&mut *self.readers.lock())
+    }
+}

@@ -1,0 +1,95 @@
+//! The reader thread of one TCP connection: read, frame, queue, answer pings, close when idle.
+
+use std::io;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use crossbeam_channel::select;
+
+use crate::message::Received;
+use crate::recv_buf::{is_timeout, recv_into};
+use crate::socket_info::Proto;
+use crate::tcp::connection::Connection;
+use crate::tcp::framer::{next_frame, Frame};
+use crate::tcp::TcpContext;
+
+/// Bytes asked from the kernel per read.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// RFC 5626 §3.5.1 pong, sent in answer to a CRLFCRLF ping.
+const PONG: &[u8] = b"\r\n";
+
+/// Reads `conn` until EOF, an error, a framing error, the idle limit or shutdown; then
+/// closes it and removes it from the table.
+pub(crate) fn run(ctx: &TcpContext, conn: &Connection) {
+    if let Err(e) = read_loop(ctx, conn) {
+        tracing::debug!(peer = %conn.peer(), error = %e, "tcp connection closed");
+    }
+    conn.close();
+    ctx.table.remove(conn.id());
+}
+
+/// The read loop; `Ok` for an orderly end (EOF, idle, shutdown), `Err` says why it failed.
+fn read_loop(ctx: &TcpContext, conn: &Connection) -> io::Result<()> {
+    let lifetime = ctx.limits.lifetime;
+    conn.stream().set_read_timeout(Some(idle_tick(lifetime)))?;
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    loop {
+        let read = recv_into(&mut buf, READ_CHUNK, |spare| {
+            conn.stream().recv(spare).map(|n| (n, ()))
+        });
+        match read {
+            Ok((0, ())) => return Ok(()),
+            Ok(_) => conn.touch(),
+            Err(e) if is_timeout(&e) => {
+                if ctx.stop.is_set() || conn.is_closed() {
+                    return Ok(());
+                }
+                if conn.idle_for() >= lifetime {
+                    tracing::debug!(peer = %conn.peer(), "tcp connection idle; closing");
+                    return Ok(());
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
+        if !drain_frames(ctx, conn, &mut buf)? {
+            return Ok(());
+        }
+    }
+}
+
+/// Delivers every complete frame in `buf`; false when shutdown interrupted delivery.
+fn drain_frames(ctx: &TcpContext, conn: &Connection, buf: &mut BytesMut) -> io::Result<bool> {
+    loop {
+        match next_frame(buf, ctx.limits.max_message_size)? {
+            Frame::Incomplete => return Ok(true),
+            Frame::Ping => conn.write(PONG)?,
+            Frame::Message(data) => {
+                let msg = Received {
+                    data,
+                    src: conn.peer(),
+                    socket: conn.socket(),
+                    proto: Proto::Tcp,
+                    conn: Some(conn.id()),
+                };
+                if !enqueue(ctx, msg) {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+/// Puts a message in the worker queue, waiting while it is full; false if shutdown came first.
+fn enqueue(ctx: &TcpContext, msg: Received) -> bool {
+    select! {
+        send(ctx.queue, msg) -> sent => sent.is_ok(),
+        recv(ctx.stop.wait_channel()) -> _ => false,
+    }
+}
+
+/// Read timeout of a reader: often enough to notice the idle limit with fair precision.
+fn idle_tick(lifetime: Duration) -> Duration {
+    (lifetime / 4).clamp(Duration::from_millis(10), Duration::from_secs(1))
+}

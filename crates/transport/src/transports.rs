@@ -1,0 +1,135 @@
+//! The shared send path: sockets, the TCP connection table and the rules for picking them.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use socket2::Socket;
+
+use crate::message::{ConnId, Destination};
+use crate::socket_info::{Proto, SocketId, SocketInfo};
+use crate::stop::Stop;
+use crate::tcp::{connect, TcpContext};
+use crate::udp;
+
+/// Sockets and connections of a running server, shared (in an `Arc`) by all workers and timers.
+///
+/// It is the only way out: the engine sends replies, forwarded requests and retransmissions
+/// through [`Transports::send`], from any thread.
+pub struct Transports {
+    sockets: Vec<SocketInfo>,
+    /// UDP sockets by [`SocketId`] index; `None` at the index of a TCP socket.
+    udp: Vec<Option<Socket>>,
+    tcp: Arc<TcpContext>,
+    stop: Arc<Stop>,
+}
+
+impl Transports {
+    pub(crate) fn new(
+        sockets: Vec<SocketInfo>,
+        udp: Vec<Option<Socket>>,
+        tcp: Arc<TcpContext>,
+        stop: Arc<Stop>,
+    ) -> Self {
+        Transports {
+            sockets,
+            udp,
+            tcp,
+            stop,
+        }
+    }
+
+    /// All listening sockets, indexed by [`SocketId`], with their real bound addresses.
+    pub fn sockets(&self) -> &[SocketInfo] {
+        &self.sockets
+    }
+
+    /// The socket with this id, if there is one.
+    pub fn socket(&self, id: SocketId) -> Option<&SocketInfo> {
+        self.sockets.get(id.index())
+    }
+
+    /// Sends `data` (one complete SIP message) to `dst`.
+    ///
+    /// UDP: one datagram from the chosen socket. TCP: over `dst.conn` if it is still open,
+    /// else over an open connection to `dst.addr` (its source address or an alias), else over
+    /// a new connection opened within `tcp_connect_timeout` and then read like an accepted one.
+    /// Two workers sending at once to a new peer may each open a connection; both work.
+    pub fn send(&self, dst: &Destination, data: &[u8]) -> io::Result<()> {
+        if self.stop.is_set() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "transports are shut down",
+            ));
+        }
+        match dst.proto {
+            Proto::Udp => {
+                let id = self.pick_socket(dst)?;
+                match self.udp_socket(id) {
+                    Some(sock) => udp::send_to(sock, dst.addr, data),
+                    None => Err(no_socket(dst)),
+                }
+            }
+            Proto::Tcp => self.send_tcp(dst, data),
+        }
+    }
+
+    /// The UDP socket with this id, for its workers.
+    pub(crate) fn udp_socket(&self, id: SocketId) -> Option<&Socket> {
+        self.udp.get(id.index()).and_then(Option::as_ref)
+    }
+
+    /// Lets requests to `addr` reuse connection `conn` (RFC 5923 `alias`, or a registered
+    /// contact behind NAT). Returns false if the connection is closed.
+    pub fn add_alias(&self, conn: ConnId, addr: SocketAddr) -> bool {
+        self.tcp.table.add_alias(conn, addr)
+    }
+
+    /// Number of open TCP connections, for statistics.
+    pub fn tcp_connection_count(&self) -> usize {
+        self.tcp.table.len()
+    }
+
+    fn send_tcp(&self, dst: &Destination, data: &[u8]) -> io::Result<()> {
+        let open = dst
+            .conn
+            .and_then(|id| self.tcp.table.get(id))
+            .or_else(|| self.tcp.table.by_addr(dst.addr));
+        if let Some(conn) = open {
+            return conn.write(data);
+        }
+        let id = self.pick_socket(dst)?;
+        let local = self.sockets[id.index()].addr;
+        let stream = connect::connect(local, dst.addr, self.tcp.limits.connect_timeout)?;
+        let conn = self.tcp.register(stream, dst.addr, id)?;
+        conn.write(data)
+    }
+
+    /// The socket to send from: the one asked for if it fits, else the first of the same
+    /// protocol and address family.
+    fn pick_socket(&self, dst: &Destination) -> io::Result<SocketId> {
+        let fits = |s: &SocketInfo| s.proto == dst.proto && s.addr.is_ipv4() == dst.addr.is_ipv4();
+        match dst.socket {
+            Some(id) => match self.socket(id) {
+                Some(info) if fits(info) => Ok(id),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("socket {} cannot send {} to {}", id.0, dst.proto, dst.addr),
+                )),
+            },
+            None => self
+                .sockets
+                .iter()
+                .find(|s| fits(s))
+                .map(|s| s.id)
+                .ok_or_else(|| no_socket(dst)),
+        }
+    }
+}
+
+fn no_socket(dst: &Destination) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AddrNotAvailable,
+        format!("no {} socket to send to {}", dst.proto, dst.addr),
+    )
+}
