@@ -1,0 +1,224 @@
+//! The Via header value (RFC 3261 §20.42): how a response finds its way back.
+
+use crate::chars::{is_host_char, is_token};
+use crate::cursor::Cursor;
+use crate::error::SyntaxError;
+use crate::params::{only_lws, parse_header_params, Params};
+
+/// Branch prefix that marks an RFC 3261 transaction id (§8.1.1.7).
+pub const MAGIC_COOKIE: &str = "z9hG4bK";
+
+/// One Via value: `SIP/2.0/UDP host:port;branch=...`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Via<'a> {
+    protocol: &'a str,
+    version: &'a str,
+    transport: &'a str,
+    host: &'a str,
+    port: Option<u16>,
+    params: Params<'a>,
+}
+
+fn err<T>(c: &Cursor<'_>, what: &'static str) -> Result<T, SyntaxError> {
+    Err(SyntaxError::new(c.pos(), what))
+}
+
+impl<'a> Via<'a> {
+    /// Parses one Via value (after list splitting). LWS is allowed around
+    /// `/`, `:`, `;` and `=` as the grammar says (RFC 4475 wsinv).
+    pub fn parse(s: &'a str) -> Result<Via<'a>, SyntaxError> {
+        let mut c = Cursor::new(s);
+        c.skip_lws();
+        let protocol = c.take_while(is_token);
+        if protocol.is_empty() {
+            return err(&c, "expected protocol name");
+        }
+        c.skip_lws();
+        if !c.eat(b'/') {
+            return err(&c, "expected '/'");
+        }
+        c.skip_lws();
+        let version = c.take_while(is_token);
+        c.skip_lws();
+        if version.is_empty() || !c.eat(b'/') {
+            return err(&c, "expected protocol version and '/'");
+        }
+        c.skip_lws();
+        let transport = c.take_while(is_token);
+        if transport.is_empty() {
+            return err(&c, "expected transport");
+        }
+        if !c.skip_lws() {
+            return err(&c, "expected space before sent-by");
+        }
+        let host = if c.peek() == Some(b'[') {
+            let start = c.pos();
+            c.take_while(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.' || b == b'[');
+            if !c.eat(b']') {
+                return err(&c, "bad IPv6 reference");
+            }
+            c.slice(start, c.pos())
+        } else {
+            c.take_while(is_host_char)
+        };
+        if host.is_empty() {
+            return err(&c, "expected sent-by host");
+        }
+        let save = c.pos();
+        c.skip_lws();
+        let port = if c.eat(b':') {
+            c.skip_lws();
+            let digits = c.take_while(|b| b.is_ascii_digit());
+            match digits.parse::<u16>() {
+                Ok(p) if digits.len() <= 5 => Some(p),
+                _ => return err(&c, "bad port"),
+            }
+        } else {
+            c.set_pos(save);
+            None
+        };
+        let params = parse_header_params(&mut c)?;
+        if !only_lws(c.slice(c.pos(), s.len())) {
+            return err(&c, "unexpected text in Via");
+        }
+        Ok(Via {
+            protocol,
+            version,
+            transport,
+            host,
+            port,
+            params,
+        })
+    }
+
+    /// Protocol name (`SIP`).
+    pub fn protocol_name(&self) -> &'a str {
+        self.protocol
+    }
+
+    /// Protocol version (`2.0`).
+    pub fn protocol_version(&self) -> &'a str {
+        self.version
+    }
+
+    /// Transport as written (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, or unknown ones).
+    pub fn transport(&self) -> &'a str {
+        self.transport
+    }
+
+    /// Sent-by host (IPv6 with brackets).
+    pub fn host(&self) -> &'a str {
+        self.host
+    }
+
+    /// Sent-by port, if written.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// All parameters.
+    pub fn params(&self) -> Params<'a> {
+        self.params
+    }
+
+    /// The `branch` parameter.
+    pub fn branch(&self) -> Option<&'a str> {
+        self.params.value("branch")
+    }
+
+    /// The branch when it is an RFC 3261 transaction id: magic cookie plus at
+    /// least one more character. A bare `z9hG4bK` (RFC 4475 badbranch) or an
+    /// RFC 2543 branch gives `None`, so the transaction layer falls back to
+    /// the RFC 2543 matching rules.
+    pub fn rfc3261_branch(&self) -> Option<&'a str> {
+        self.branch()
+            .filter(|b| b.len() > MAGIC_COOKIE.len() && b.starts_with(MAGIC_COOKIE))
+    }
+
+    /// The `received` parameter.
+    pub fn received(&self) -> Option<&'a str> {
+        self.params.value("received")
+    }
+
+    /// The `rport` parameter (RFC 3581): `None` absent, `Some(None)` present
+    /// without a (valid) port — the client asks us to fill it — `Some(Some(p))` filled.
+    pub fn rport(&self) -> Option<Option<u16>> {
+        self.params
+            .get("rport")
+            .map(|v| v.and_then(|p| p.parse().ok()))
+    }
+
+    /// The `maddr` parameter.
+    pub fn maddr(&self) -> Option<&'a str> {
+        self.params.value("maddr")
+    }
+
+    /// The `ttl` parameter.
+    pub fn ttl(&self) -> Option<u8> {
+        self.params.value("ttl").and_then(|t| t.parse().ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain() {
+        let v = Via::parse("SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-d87543;rport;received=10.0.0.1;maddr=x;ttl=3").unwrap();
+        assert_eq!(
+            (v.protocol_name(), v.protocol_version(), v.transport()),
+            ("SIP", "2.0", "UDP")
+        );
+        assert_eq!((v.host(), v.port()), ("127.0.0.1", Some(5070)));
+        assert_eq!(v.branch(), Some("z9hG4bK-d87543"));
+        assert_eq!(v.rfc3261_branch(), Some("z9hG4bK-d87543"));
+        assert_eq!(v.rport(), Some(None));
+        assert_eq!(v.received(), Some("10.0.0.1"));
+        assert_eq!(v.maddr(), Some("x"));
+        assert_eq!(v.ttl(), Some(3));
+        let v = Via::parse("SIP/2.0/TCP h;rport=5060").unwrap();
+        assert_eq!(v.rport(), Some(Some(5060)));
+        assert_eq!(v.rport().flatten(), Some(5060));
+    }
+
+    #[test]
+    fn whitespace_and_ipv6() {
+        let v = Via::parse("SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw").unwrap();
+        assert_eq!(
+            (v.transport(), v.host(), v.branch()),
+            ("UDP", "192.0.2.2", Some("390skdjuw"))
+        );
+        assert_eq!(v.rfc3261_branch(), None);
+        let v = Via::parse("SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239")
+            .unwrap();
+        assert_eq!(v.branch(), Some("z9hG4bK30239"));
+        let v = Via::parse("SIP/2.0/TLS [2001:db8::9] : 5061 ;received=[2001:db8::1]").unwrap();
+        assert_eq!((v.host(), v.port()), ("[2001:db8::9]", Some(5061)));
+        assert_eq!(v.received(), Some("[2001:db8::1]"));
+        assert_eq!(
+            Via::parse("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK")
+                .unwrap()
+                .rfc3261_branch(),
+            None
+        );
+    }
+
+    #[test]
+    fn rejects() {
+        for bad in [
+            "SIP/2.0/UDP 192.0.2.15;;",
+            ";",
+            "",
+            "SIP/2.0 host",
+            "SIP/2.0/UDPhost",
+            "SIP/2.0/UDP host:x",
+            "SIP/2.0/UDP host:99999",
+            "SIP/2.0/UDP [::1",
+            "SIP/2.0/UDP host junk",
+            "SIP/2.0/UDP host;branch=",
+        ] {
+            assert!(Via::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,485 @@
+//! Responses built from a request (RFC 3261 §8.2.6), the way a stateless
+//! reply (`sl_send_reply`) or a transaction layer produces them.
+//!
+//! Via lines are copied in order with their values byte for byte (a proxy adds
+//! `received`/`rport` to the top Via through an edit before replying); From,
+//! To, Call-ID and CSeq are copied; a To-tag is added when the request has
+//! none and the code is above 100. Header lines end with CRLF.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::chars::{is_lws, is_token, is_token_str};
+use crate::header_kind::HeaderKind;
+use crate::headers::NameAddr;
+use crate::message::{Header, Message};
+use crate::partial::PartialMessage;
+
+/// Why a reply could not be built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyError {
+    /// Replies are built from requests only.
+    NotARequest,
+    /// The status code is outside 100..=699.
+    BadCode(u16),
+    /// A caller-supplied text would break the message (line breaks, control
+    /// characters, a To-tag that is not a token); the text names the field.
+    BadText(&'static str),
+}
+
+impl fmt::Display for ReplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplyError::NotARequest => f.write_str("cannot reply to a response"),
+            ReplyError::BadCode(c) => write!(f, "status code {c} out of range"),
+            ReplyError::BadText(what) => write!(f, "invalid text in {what}"),
+        }
+    }
+}
+
+impl std::error::Error for ReplyError {}
+
+/// The usual reason phrase of a status code (RFC 3261 §21 and friends),
+/// used when the caller passes an empty one.
+pub fn default_reason(code: u16) -> &'static str {
+    match code {
+        100 => "Trying",
+        180 => "Ringing",
+        181 => "Call Is Being Forwarded",
+        182 => "Queued",
+        183 => "Session Progress",
+        200 => "OK",
+        202 => "Accepted",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Moved Temporarily",
+        305 => "Use Proxy",
+        380 => "Alternative Service",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        413 => "Request Entity Too Large",
+        415 => "Unsupported Media Type",
+        416 => "Unsupported URI Scheme",
+        420 => "Bad Extension",
+        423 => "Interval Too Brief",
+        480 => "Temporarily Unavailable",
+        481 => "Call/Transaction Does Not Exist",
+        482 => "Loop Detected",
+        483 => "Too Many Hops",
+        484 => "Address Incomplete",
+        486 => "Busy Here",
+        487 => "Request Terminated",
+        488 => "Not Acceptable Here",
+        500 => "Server Internal Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Server Time-out",
+        505 => "Version Not Supported",
+        513 => "Message Too Large",
+        600 => "Busy Everywhere",
+        603 => "Decline",
+        604 => "Does Not Exist Anywhere",
+        606 => "Not Acceptable",
+        _ => match code / 100 {
+            1 => "Trying",
+            2 => "OK",
+            3 => "Redirection",
+            4 => "Client Error",
+            5 => "Server Error",
+            _ => "Global Failure",
+        },
+    }
+}
+
+/// Builds one response. All inputs are borrowed; `build_into` appends to a
+/// caller's buffer so a worker can reuse one allocation.
+#[derive(Clone, Debug)]
+pub struct ReplyBuilder<'a> {
+    buf: &'a [u8],
+    headers: &'a [Header],
+    is_request: bool,
+    code: u16,
+    reason: &'a str,
+    to_tag: Option<&'a str>,
+    server: Option<&'a str>,
+    extra: Option<&'a str>,
+    body: Option<(&'a str, &'a [u8])>,
+}
+
+fn bad_text(s: &str) -> bool {
+    s.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
+}
+
+/// True when a (possibly malformed) To value carries a tag parameter.
+fn to_has_tag(value: &[u8]) -> bool {
+    if let Some(na) = std::str::from_utf8(value)
+        .ok()
+        .and_then(|s| NameAddr::parse(s).ok())
+    {
+        return na.tag().is_some();
+    }
+    let after = value
+        .iter()
+        .rposition(|b| *b == b'>')
+        .map_or(value, |i| value.get(i..).unwrap_or_default());
+    after.split(|b| *b == b';').skip(1).any(|p| {
+        let p = p
+            .iter()
+            .position(|b| !is_lws(*b))
+            .map_or(&[][..], |i| p.get(i..).unwrap_or_default());
+        p.get(..3).is_some_and(|t| t.eq_ignore_ascii_case(b"tag"))
+            && p.get(3..).unwrap_or_default().iter().find(|b| !is_lws(**b)) == Some(&b'=')
+    })
+}
+
+/// FNV-1a, 64 bits: a stable hash so that retransmissions of a request get
+/// the same generated To-tag.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+impl<'a> ReplyBuilder<'a> {
+    /// Starts a reply to `req` with a status code and reason phrase (empty
+    /// reason: the default phrase for the code).
+    pub fn new(req: &'a Message, code: u16, reason: &'a str) -> Self {
+        Self::with_source(req.buffer(), req.headers(), req.is_request(), code, reason)
+    }
+
+    /// Starts a reply (normally 400) to a request that failed to parse.
+    pub fn from_partial(req: &'a PartialMessage, code: u16, reason: &'a str) -> Self {
+        Self::with_source(req.buffer(), req.headers(), true, code, reason)
+    }
+
+    fn with_source(
+        buf: &'a [u8],
+        headers: &'a [Header],
+        is_request: bool,
+        code: u16,
+        reason: &'a str,
+    ) -> Self {
+        ReplyBuilder {
+            buf,
+            headers,
+            is_request,
+            code,
+            reason,
+            to_tag: None,
+            server: None,
+            extra: None,
+            body: None,
+        }
+    }
+
+    /// Uses this To-tag instead of a generated one (ignored when the request
+    /// already has a To-tag).
+    pub fn to_tag(mut self, tag: &'a str) -> Self {
+        self.to_tag = Some(tag);
+        self
+    }
+
+    /// Adds a `Server:` header with this value.
+    pub fn server(mut self, value: &'a str) -> Self {
+        self.server = Some(value);
+        self
+    }
+
+    /// Adds raw header lines (what the script queued with `append_to_reply`),
+    /// one per line, LF or CRLF separated.
+    pub fn extra_headers(mut self, text: &'a str) -> Self {
+        self.extra = Some(text);
+        self
+    }
+
+    /// Adds a body with its Content-Type.
+    pub fn body(mut self, content_type: &'a str, body: &'a [u8]) -> Self {
+        self.body = Some((content_type, body));
+        self
+    }
+
+    fn first(&self, kind: HeaderKind) -> Option<&'a Header> {
+        self.headers.iter().find(|h| h.kind() == kind)
+    }
+
+    fn value(&self, h: &Header) -> &'a [u8] {
+        self.buf.get(h.value_span().range()).unwrap_or_default()
+    }
+
+    /// The To-tag this reply adds: `None` for 100 or when the request
+    /// already has one; the caller's tag or a generated one otherwise.
+    /// (Stateless servers compare it with the tag of the ACK they receive.)
+    pub fn added_to_tag(&self) -> Option<Cow<'a, str>> {
+        if self.code <= 100
+            || self
+                .first(HeaderKind::To)
+                .is_some_and(|h| to_has_tag(self.value(h)))
+        {
+            return None;
+        }
+        if let Some(tag) = self.to_tag {
+            return Some(Cow::Borrowed(tag));
+        }
+        let part = |k| self.first(k).map_or(&[][..], |h| self.value(h));
+        let h = fnv1a(&[
+            part(HeaderKind::CallId),
+            part(HeaderKind::From),
+            part(HeaderKind::Via),
+            part(HeaderKind::CSeq),
+        ]);
+        Some(Cow::Owned(format!("{h:016x}")))
+    }
+
+    fn check(&self) -> Result<(), ReplyError> {
+        if !self.is_request {
+            return Err(ReplyError::NotARequest);
+        }
+        if !(100..=699).contains(&self.code) {
+            return Err(ReplyError::BadCode(self.code));
+        }
+        if bad_text(self.reason) {
+            return Err(ReplyError::BadText("reason phrase"));
+        }
+        if self.to_tag.is_some_and(|t| !is_token_str(t)) {
+            return Err(ReplyError::BadText("To-tag"));
+        }
+        if self.server.is_some_and(bad_text) {
+            return Err(ReplyError::BadText("Server"));
+        }
+        if self
+            .body
+            .is_some_and(|(ct, _)| bad_text(ct) || ct.trim().is_empty())
+        {
+            return Err(ReplyError::BadText("Content-Type"));
+        }
+        for line in self.extra_lines() {
+            let name_len = line.bytes().take_while(|b| is_token(*b)).count();
+            let continuation = line.starts_with([' ', '\t']);
+            let header = name_len > 0
+                && line
+                    .get(name_len..)
+                    .is_some_and(|r| r.trim_start_matches([' ', '\t']).starts_with(':'));
+            if bad_text(line) || !(continuation || header) {
+                return Err(ReplyError::BadText("extra headers"));
+            }
+        }
+        Ok(())
+    }
+
+    fn extra_lines(&self) -> impl Iterator<Item = &'a str> {
+        self.extra
+            .into_iter()
+            .flat_map(|t| t.split('\n'))
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .filter(|l| !l.is_empty())
+    }
+
+    /// Appends the reply to `out`.
+    pub fn build_into(&self, out: &mut Vec<u8>) -> Result<(), ReplyError> {
+        self.check()?;
+        let reason = if self.reason.is_empty() {
+            default_reason(self.code)
+        } else {
+            self.reason
+        };
+        out.extend_from_slice(format!("SIP/2.0 {} {}\r\n", self.code, reason).as_bytes());
+        let line = |out: &mut Vec<u8>, h: &Header| {
+            let span = crate::span::Span {
+                start: h.name_span().start,
+                end: h.value_span().end,
+            };
+            out.extend_from_slice(self.buf.get(span.range()).unwrap_or_default());
+        };
+        for h in self.headers.iter().filter(|h| h.kind() == HeaderKind::Via) {
+            line(out, h);
+            out.extend_from_slice(b"\r\n");
+        }
+        for kind in [
+            HeaderKind::From,
+            HeaderKind::To,
+            HeaderKind::CallId,
+            HeaderKind::CSeq,
+        ] {
+            if let Some(h) = self.first(kind) {
+                line(out, h);
+                if kind == HeaderKind::To {
+                    if let Some(tag) = self.added_to_tag() {
+                        out.extend_from_slice(b";tag=");
+                        out.extend_from_slice(tag.as_bytes());
+                    }
+                }
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+        for l in self.extra_lines() {
+            out.extend_from_slice(l.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if let Some(server) = self.server {
+            out.extend_from_slice(format!("Server: {server}\r\n").as_bytes());
+        }
+        let (ct, body) = self.body.unwrap_or(("", &[]));
+        if !ct.is_empty() {
+            out.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+        }
+        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(body);
+        Ok(())
+    }
+
+    /// Builds the reply into a new buffer.
+    pub fn build(&self) -> Result<Vec<u8>, ReplyError> {
+        let mut out = Vec::with_capacity(512);
+        self.build_into(&mut out)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    const REQ: &str = "INVITE sip:bob@biloxi.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds ;received=1.2.3.4\r\n\
+v: SIP/2.0/UDP a, SIP/2.0/UDP b\r\n\
+Max-Forwards: 70\r\n\
+t: Bob <sip:bob@biloxi.com>\r\n\
+From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n\
+CSeq: 314159 INVITE\r\n\
+Content-Length: 0\r\n\r\n";
+
+    #[test]
+    fn builds_reply() {
+        let req = Message::parse_slice(REQ.as_bytes()).unwrap();
+        let out = ReplyBuilder::new(&req, 486, "")
+            .to_tag("abc")
+            .server("siplua")
+            .extra_headers("Retry-After: 60\nWarning: 399 x \"y\"\r\n")
+            .build()
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "SIP/2.0 486 Busy Here\r\n\
+Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds ;received=1.2.3.4\r\n\
+v: SIP/2.0/UDP a, SIP/2.0/UDP b\r\n\
+From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n\
+t: Bob <sip:bob@biloxi.com>;tag=abc\r\n\
+Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n\
+CSeq: 314159 INVITE\r\n\
+Retry-After: 60\r\n\
+Warning: 399 x \"y\"\r\n\
+Server: siplua\r\n\
+Content-Length: 0\r\n\r\n"
+        );
+        let reply = Message::parse_slice(text.as_bytes()).unwrap();
+        assert_eq!(reply.to().unwrap().tag(), Some("abc"));
+        assert_eq!(reply.vias().count(), 3);
+    }
+
+    #[test]
+    fn tags_and_bodies() {
+        let req = Message::parse_slice(REQ.as_bytes()).unwrap();
+        let trying = ReplyBuilder::new(&req, 100, "Trying").build().unwrap();
+        assert!(String::from_utf8_lossy(&trying).contains("t: Bob <sip:bob@biloxi.com>\r\n"));
+        let a = ReplyBuilder::new(&req, 404, "Not Here");
+        let b = ReplyBuilder::new(&req, 404, "Not Here");
+        assert_eq!(
+            a.added_to_tag(),
+            b.added_to_tag(),
+            "stable across retransmissions"
+        );
+        assert_eq!(a.added_to_tag().map(|t| t.len()), Some(16));
+        let ok = ReplyBuilder::new(&req, 200, "OK")
+            .body("application/sdp", b"v=0\r\n")
+            .build()
+            .unwrap();
+        let ok = Message::parse_slice(&ok).unwrap();
+        assert_eq!(ok.body(), b"v=0\r\n");
+        assert!(ok.content_type().unwrap().unwrap().is("application", "sdp"));
+
+        let tagged = REQ.replace(
+            "t: Bob <sip:bob@biloxi.com>",
+            "t: Bob <sip:bob@biloxi.com>;tag=x",
+        );
+        let req = Message::parse_slice(tagged.as_bytes()).unwrap();
+        assert_eq!(
+            ReplyBuilder::new(&req, 200, "OK")
+                .to_tag("y")
+                .added_to_tag(),
+            None
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let req = Message::parse_slice(REQ.as_bytes()).unwrap();
+        assert_eq!(
+            ReplyBuilder::new(&req, 99, "x").build(),
+            Err(ReplyError::BadCode(99))
+        );
+        assert_eq!(
+            ReplyBuilder::new(&req, 200, "a\r\nb").build(),
+            Err(ReplyError::BadText("reason phrase"))
+        );
+        assert!(ReplyBuilder::new(&req, 200, "")
+            .to_tag("a b")
+            .build()
+            .is_err());
+        assert!(ReplyBuilder::new(&req, 200, "")
+            .extra_headers("no colon")
+            .build()
+            .is_err());
+        assert!(ReplyBuilder::new(&req, 200, "")
+            .server("x\ry")
+            .build()
+            .is_err());
+        assert!(ReplyBuilder::new(&req, 200, "")
+            .body("", b"x")
+            .build()
+            .is_err());
+        let resp = Message::parse_slice(b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n\r\n").unwrap();
+        assert_eq!(
+            ReplyBuilder::new(&resp, 200, "").build(),
+            Err(ReplyError::NotARequest)
+        );
+        assert!(!ReplyError::BadCode(1).to_string().is_empty());
+    }
+
+    #[test]
+    fn from_partial_request() {
+        let raw = b"INVITE sip:a@b SIP/2.0\r\nTo: \"Mr. J. User <sip:j.user@example.com>\r\nFrom: sip:c@d;tag=1\r\nVia: SIP/2.0/UDP 192.0.2.59:5050;branch=z9hG4bKkdjuw39234\r\nCall-ID: q\r\nCSeq: 8 INVITE\r\nContent-Length: 9999\r\n\r\n";
+        let p = PartialMessage::scan(Bytes::from_static(raw)).unwrap();
+        let out = ReplyBuilder::from_partial(&p, 400, "Bad Request")
+            .build()
+            .unwrap();
+        let reply = Message::parse_slice(&out).unwrap();
+        assert_eq!(reply.status_code(), Some(400));
+        assert_eq!(reply.top_via().unwrap().branch(), Some("z9hG4bKkdjuw39234"));
+        assert_eq!(reply.get(HeaderKind::CallId), Some("q"));
+        assert!(reply.get(HeaderKind::To).unwrap().contains(";tag="));
+    }
+
+    #[test]
+    fn lenient_tag_detection() {
+        assert!(to_has_tag(b"\"open <sip:a@b>;tag=1"));
+        assert!(to_has_tag(b"<sip:a@b> ; TAG = 1 junk"));
+        assert!(!to_has_tag(b"<sip:a@b;tag=1> junk"));
+        assert!(!to_has_tag(b"<sip:a@b>;tagx=1 junk"));
+    }
+}
