@@ -31,7 +31,7 @@ pub enum PvKind {
     RetCode,
     /// `$param(n)`: argument `n` of the current `route(name, ...)` call.
     Param,
-    /// `$pid`: the worker's identity (process id in OpenSIPS).
+    /// `$pid`: the process id (siplua workers are threads of one process).
     Pid,
     /// `$Ts`: current Unix time, seconds.
     Ts,
@@ -195,7 +195,7 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
                 _ => Value::Null,
             }
         }
-        PvKind::Pid => Value::Int(std::process::id() as i64 * 1000 + ctx.worker.id as i64),
+        PvKind::Pid => Value::Int(std::process::id() as i64),
         PvKind::Ts => Value::Int(chrono::Utc::now().timestamp()),
         PvKind::Tf => Value::Str(
             chrono::Local::now()
