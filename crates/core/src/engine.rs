@@ -13,6 +13,7 @@ use crate::module::{Apis, Module};
 use crate::pv::{PvDecl, PvLookup};
 use crate::registry::FunctionTable;
 use crate::stats::{CoreStats, Stats};
+use crate::timer::TimerService;
 
 /// Everything loaded from the configuration, shared (read-only but for the swappable script)
 /// by all threads.
@@ -37,6 +38,8 @@ pub struct Core {
     pub stats: Stats,
     /// The core's own counters.
     pub core_stats: CoreStats,
+    /// Delayed jobs (retransmissions, timeouts, expiry, timer routes).
+    pub timers: Arc<TimerService>,
 }
 
 impl Core {

@@ -26,6 +26,7 @@ pub mod reply;
 pub mod route_type;
 pub mod sipview;
 pub mod stats;
+pub mod timer;
 pub mod transform;
 pub mod value;
 pub mod worker;

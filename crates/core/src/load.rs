@@ -16,6 +16,7 @@ use crate::engine::Core;
 use crate::module::{Apis, InitEnv, ModParamKind, ModParamValue, Module, ModuleFactory};
 use crate::registry::FunctionTable;
 use crate::stats::{CoreStats, Stats};
+use crate::timer::TimerService;
 
 /// The built-in modules the binary offers, by name (the binary joins the lists of the
 /// module crates).
@@ -87,6 +88,7 @@ pub fn load_script(
 
     let stats = Stats::default();
     let core_stats = CoreStats::register(&stats);
+    let timers = Arc::new(TimerService::default());
     let mut apis = Apis::default();
     for m in modules.iter_mut() {
         let mut env = InitEnv {
@@ -94,6 +96,7 @@ pub fn load_script(
             config: &mut config,
             loaded: &names,
             stats: &stats,
+            timers: &timers,
         };
         if let Err(e) = m.init(&mut env) {
             errors.push(format!("module {}: initialisation failed: {e}", m.name()));
@@ -125,6 +128,7 @@ pub fn load_script(
         started_unix: chrono::Utc::now().timestamp(),
         stats,
         core_stats,
+        timers,
     })
 }
 

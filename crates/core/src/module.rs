@@ -99,6 +99,8 @@ pub struct InitEnv<'a> {
     pub loaded: &'a [String],
     /// Where the module registers its statistics counters.
     pub stats: &'a crate::stats::Stats,
+    /// The timer service, for the module's delayed jobs.
+    pub timers: &'a std::sync::Arc<crate::timer::TimerService>,
 }
 
 /// A built-in module.

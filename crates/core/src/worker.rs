@@ -3,16 +3,14 @@
 //! forwarding, start-up and timer routes).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use siplua_sip::partial::PartialMessage;
 use siplua_sip::validate;
 use siplua_sip::Message;
 use siplua_transport::{Handler, Received, Transports, WorkerInfo};
-use tracing::{debug, error};
+use tracing::debug;
 
 use crate::context::{Context, Origin};
 use crate::engine::Core;
@@ -20,6 +18,7 @@ use crate::interp::{self, Outcome};
 use crate::module::ReplyVerdict;
 use crate::pv::ErrorInfo;
 use crate::route_type::RouteType;
+use crate::timer::{TimerCtx, TimerService};
 use crate::value::Value;
 
 /// What belongs to one worker thread and outlives a message: its `$var`s, its identity, its
@@ -144,14 +143,16 @@ impl Worker {
             Some(msg),
             Some(origin),
         );
-        for m in &core.modules {
-            if m.on_reply(&mut ctx) == ReplyVerdict::Consumed {
-                return;
-            }
-        }
+        // As in OpenSIPS: the main onreply_route sees every reply first (and may drop it),
+        // then modules (tm) take the replies of their transactions.
         if let Some(route) = program.onreply {
             if interp::run(&program, route, &mut ctx) == Outcome::Dropped {
                 core.core_stats.drop_replies.inc();
+                return;
+            }
+        }
+        for m in &core.modules {
+            if m.on_reply(&mut ctx) == ReplyVerdict::Consumed {
                 return;
             }
         }
@@ -210,57 +211,26 @@ pub fn run_startup_route(core: &Core) {
     }
 }
 
-/// The thread that runs `timer_route`s; stopped at shutdown.
-pub struct TimerRoutes {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl TimerRoutes {
-    /// Stops the timer thread and waits for it.
-    pub fn stop(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+/// Schedules every `timer_route[name, seconds]` on the timer service, each to run every
+/// `seconds` (first run one interval after start-up).
+pub fn schedule_timer_routes(core: &Core) {
+    for (route, secs) in core.program().timers.iter().copied() {
+        schedule_timer_route(&core.timers, route, secs);
     }
 }
 
-/// Starts one thread that runs each `timer_route[name, seconds]` every `seconds`.
-pub fn start_timer_routes(core: Arc<Core>) -> TimerRoutes {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let timers = core.program().timers.clone();
-    if timers.is_empty() {
-        return TimerRoutes { stop, thread: None };
-    }
-    let thread = std::thread::Builder::new()
-        .name("timer-routes".into())
-        .spawn(move || {
-            let mut state = WorkerState::new(0, core.transports().cloned());
-            let start = Instant::now();
-            let mut next: Vec<Duration> = timers
-                .iter()
-                .map(|(_, s)| Duration::from_secs(*s as u64))
-                .collect();
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
-                let now = start.elapsed();
-                let program = core.program();
-                for (i, (route, secs)) in timers.iter().enumerate() {
-                    if now >= next[i] {
-                        next[i] += Duration::from_secs(*secs as u64);
-                        let mut ctx = Context::new(&core, &mut state, RouteType::Timer, None, None);
-                        if let Outcome::Returned(n) = interp::run(&program, *route, &mut ctx) {
-                            if n < 0 {
-                                debug!("timer route returned {n}");
-                            }
-                        }
-                    }
+fn schedule_timer_route(timers: &TimerService, route: usize, secs: u32) {
+    timers.schedule(
+        Duration::from_secs(secs as u64),
+        Box::new(move |t: &mut TimerCtx| {
+            let program = t.core.program();
+            let mut ctx = Context::new(t.core, t.worker, RouteType::Timer, None, None);
+            if let Outcome::Returned(n) = interp::run(&program, route, &mut ctx) {
+                if n < 0 {
+                    debug!("timer route returned {n}");
                 }
             }
-        })
-        .map_err(|e| error!("cannot start the timer-route thread: {e}"))
-        .ok();
-    TimerRoutes { stop, thread }
+            schedule_timer_route(&t.core.timers, route, secs);
+        }),
+    );
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use siplua_core::engine::Core;
+use siplua_core::timer::TimerThread;
 use siplua_core::worker::{self, Worker};
 use siplua_transport::{Handler, HandlerFactory, TransportConfig, WorkerInfo};
 use tracing::{error, info};
@@ -48,10 +49,11 @@ pub fn serve(core: Core) -> Result<(), String> {
         sockets.join(", ")
     );
 
-    let timers = worker::start_timer_routes(core.clone());
+    let timer_thread = TimerThread::start(core.clone(), usize::MAX);
+    worker::schedule_timer_routes(&core);
     let signal = signals.forever().next();
     info!("received signal {}, shutting down", signal.unwrap_or(0));
-    timers.stop();
+    timer_thread.stop();
     running.shutdown();
     for m in &core.modules {
         m.shutdown();
