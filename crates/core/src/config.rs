@@ -214,7 +214,7 @@ fn sockets(v: &GlobalValue) -> Result<Vec<SocketSpec>, String> {
         GlobalValue::Socket(s) => Ok(vec![s.clone()]),
         GlobalValue::List(items) => items
             .iter()
-            .map(|i| sockets(i))
+            .map(sockets)
             .collect::<Result<Vec<_>, _>>()
             .map(|v| v.concat()),
         GlobalValue::Str(s) | GlobalValue::Id(s) => Ok(vec![parse_socket_text(s)?]),

@@ -5,6 +5,7 @@ pub mod proto;
 pub mod signaling;
 pub mod sipmsgops;
 pub mod sl;
+pub mod tm;
 
 use siplua_core::load::Catalogue;
 use siplua_core::module::Module;
@@ -17,4 +18,5 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("signaling", || Box::new(signaling::Signaling)),
     ("sipmsgops", || Box::new(sipmsgops::SipMsgOps)),
     ("maxfwd", || Box::new(maxfwd::MaxFwd::default())),
+    ("tm", || Box::new(tm::Tm::default())),
 ];

@@ -19,6 +19,12 @@ use crate::value::Value;
 
 pub use builtin::PvKind;
 
+/// Reads a module pseudo-variable (the inner argument, when there is one, as text).
+pub type PvGetter = Arc<dyn Fn(&Context, Option<&str>) -> Value + Send + Sync>;
+
+/// Writes a module pseudo-variable.
+pub type PvSetter = Arc<dyn Fn(&mut Context, Option<&str>, Value) -> Result<(), String> + Send + Sync>;
+
 /// A pseudo-variable exported by a module (tm's `$T_reply_code`, for instance).
 pub struct PvDecl {
     /// The name after `$`.
@@ -26,10 +32,9 @@ pub struct PvDecl {
     /// Whether it takes an inner argument `$name(arg)`.
     pub takes_inner: bool,
     /// Reads the value (the inner argument, when there is one, is passed as text).
-    pub get: Arc<dyn Fn(&Context, Option<&str>) -> Value + Send + Sync>,
+    pub get: PvGetter,
     /// Writes it, when the variable is writable.
-    pub set:
-        Option<Arc<dyn Fn(&mut Context, Option<&str>, Value) -> Result<(), String> + Send + Sync>>,
+    pub set: Option<PvSetter>,
 }
 
 /// The inner argument of a pseudo-variable, prepared.

@@ -1,0 +1,107 @@
+//! The replies `save()` sends itself (as OpenSIPS does): 200 listing every current binding
+//! with its remaining lifetime (RFC 3261 §10.3 step 8), or the error that stopped the
+//! REGISTER with the header it calls for (`Min-Expires`, `Unsupported`, `Retry-After`).
+
+use std::fmt::Write;
+
+use siplua_core::context::Context;
+
+use crate::usrloc::contact::{UContact, Q_UNSET};
+
+/// Why a REGISTER was refused: the reply to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Status code.
+    pub code: u16,
+    /// Reason phrase.
+    pub reason: &'static str,
+    /// Extra header lines, each ending in CRLF.
+    pub headers: String,
+}
+
+impl Rejection {
+    /// A rejection without extra headers.
+    pub fn new(code: u16, reason: &'static str) -> Rejection {
+        Rejection {
+            code,
+            reason,
+            headers: String::new(),
+        }
+    }
+
+    /// Adds a header line.
+    pub fn with_header(mut self, name: &str, value: &str) -> Rejection {
+        let _ = write!(self.headers, "{name}: {value}\r\n");
+        self
+    }
+}
+
+/// A q-value in thousandths written as SIP writes it (`1`, `0.5`, `0.125`).
+pub fn format_q(q: i32) -> String {
+    match q.clamp(0, 1000) {
+        1000 => "1".into(),
+        0 => "0".into(),
+        q => format!("0.{}", format!("{q:03}").trim_end_matches('0')),
+    }
+}
+
+/// The Contact lines of a 200 for these bindings at `now`.
+pub fn contact_lines(bindings: &[UContact], now: i64) -> String {
+    let mut out = String::new();
+    for c in bindings {
+        let _ = write!(out, "Contact: <{}>;expires={}", c.uri, c.remaining(now));
+        if c.q != Q_UNSET {
+            let _ = write!(out, ";q={}", format_q(c.q));
+        }
+        if let Some(instance) = &c.instance {
+            let _ = write!(out, ";+sip.instance={instance}");
+        }
+        if let Some(reg_id) = c.reg_id {
+            let _ = write!(out, ";reg-id={reg_id}");
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Sends a stateless reply with `headers` added to what the script queued; false (logged)
+/// when it could not be sent.
+pub fn send(ctx: &mut Context, code: u16, reason: &str, headers: &str) -> bool {
+    let queued = ctx.reply_headers.len();
+    ctx.reply_headers.push_str(headers);
+    let result = siplua_core::reply::send_reply(ctx, code, reason);
+    ctx.reply_headers.truncate(queued);
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            siplua_core::log::emit(
+                siplua_core::log::level::ERR,
+                "registrar",
+                &format!("cannot send {code} {reason}: {e}"),
+            );
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q_values_and_contacts() {
+        assert_eq!(format_q(1000), "1");
+        assert_eq!(format_q(500), "0.5");
+        assert_eq!(format_q(125), "0.125");
+        assert_eq!(format_q(0), "0");
+        let mut c = UContact::new("sip:a@1.2.3.4");
+        c.expires = 160;
+        c.q = 700;
+        c.reg_id = Some(1);
+        c.instance = Some("\"<urn:uuid:x>\"".into());
+        assert_eq!(
+            contact_lines(&[c], 100),
+            "Contact: <sip:a@1.2.3.4>;expires=60;q=0.7;+sip.instance=\"<urn:uuid:x>\";reg-id=1\r\n"
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! `save(domain[, flags[, aor]])`: applies a REGISTER to the location table (RFC 3261 §10.3)
+//! and answers it.
+//!
+//! The whole REGISTER is checked first (AOR, Contacts, `*`, expires, Path), then applied to
+//! the AOR in one step under its lock: the bindings are changed on a copy, `max_contacts` is
+//! checked on the result, and only then is the copy stored — a refused REGISTER changes
+//! nothing. Returns 1 (200 sent) or -1 (error reply sent), as OpenSIPS does.
+
+use std::net::{IpAddr, SocketAddr};
+
+use siplua_core::corefn::branch::parse_q;
+use siplua_core::context::{Context, Origin};
+use siplua_sip::headers::{Contact, NameAddr};
+use siplua_sip::{HeaderKind, Message, Scheme, Uri};
+use siplua_transport::Proto;
+
+use super::flags::{PathMode, SaveFlags};
+use super::reply::{contact_lines, send, Rejection};
+use super::Registrar;
+use crate::usrloc::api::now;
+use crate::usrloc::contact::UContact;
+use crate::usrloc::record::{Aor, ContactKey, MatchingMode};
+
+/// One Contact of the REGISTER, checked and with its lifetime decided.
+#[derive(Clone, Debug)]
+struct Binding {
+    uri: String,
+    /// Seconds; 0 removes the binding.
+    expires: u32,
+    q: i32,
+    instance: Option<String>,
+    reg_id: Option<u32>,
+    methods: Option<Vec<String>>,
+    /// Where the user agent really is when it sits behind a NAT.
+    received: Option<String>,
+}
+
+/// What the REGISTER asks, once checked.
+enum Request {
+    /// `Contact: *` with `Expires: 0`: remove every binding.
+    RemoveAll,
+    /// Add, refresh or remove these bindings (none: only list the current ones).
+    Bindings(Vec<Binding>),
+}
+
+/// What is common to every binding of one REGISTER.
+struct Common<'a> {
+    callid: &'a str,
+    cseq: u32,
+    path: Option<String>,
+    user_agent: Option<String>,
+    cflags: u64,
+    origin: Option<Origin>,
+    persistent: bool,
+    now: i64,
+}
+
+/// The script function.
+pub fn save(
+    ctx: &mut Context,
+    reg: &Registrar,
+    table: &str,
+    flags: &SaveFlags,
+    aor: Option<&str>,
+) -> i32 {
+    match process(ctx, reg, table, flags, aor) {
+        Ok((bindings, echo_path)) => {
+            reg.accepted.inc();
+            if !flags.no_reply {
+                let mut headers = contact_lines(&bindings, now());
+                if let Some(path) = echo_path {
+                    headers.push_str(&format!("Path: {path}\r\n"));
+                }
+                send(ctx, 200, "OK", &headers);
+            }
+            1
+        }
+        Err(rej) => {
+            reg.rejected.inc();
+            if !flags.no_reply {
+                let mut headers = rej.headers.clone();
+                if rej.code >= 500 && reg.settings.retry_after > 0 {
+                    headers.push_str(&format!("Retry-After: {}\r\n", reg.settings.retry_after));
+                }
+                send(ctx, rej.code, rej.reason, &headers);
+            }
+            -1
+        }
+    }
+}
+
+/// Checks and applies the REGISTER; the bindings to list in the 200 and the Path to echo.
+fn process(
+    ctx: &Context,
+    reg: &Registrar,
+    table: &str,
+    flags: &SaveFlags,
+    aor: Option<&str>,
+) -> Result<(Vec<UContact>, Option<String>), Rejection> {
+    let internal = || Rejection::new(500, "Server Internal Error");
+    let msg = ctx.msg.as_ref().ok_or_else(internal)?;
+    if msg.method_str() != Some("REGISTER") {
+        return Err(Rejection::new(400, "Bad Request (save() needs a REGISTER)"));
+    }
+    let to_uri;
+    let aor_text = match aor {
+        Some(a) => a,
+        None => {
+            to_uri = msg
+                .to()
+                .map_err(|_| Rejection::new(400, "Bad To header"))?
+                .uri();
+            to_uri.as_str()
+        }
+    };
+    let key = reg
+        .settings
+        .aor
+        .key(aor_text)
+        .ok_or(Rejection::new(400, "Invalid AOR"))?;
+    let callid = msg
+        .call_id()
+        .map_err(|_| Rejection::new(400, "Bad Call-ID"))?;
+    let cseq = msg
+        .cseq()
+        .map_err(|_| Rejection::new(400, "Bad CSeq"))?
+        .number;
+
+    let (path, echo_path) = path_vector(msg, flags.path.unwrap_or(reg.settings.default_path))?;
+    let mut nat_source = None;
+    if flags.path_received {
+        nat_source = first_path_received(msg);
+    }
+    let request = parse_request(ctx, msg, reg, flags, nat_source.as_deref())?;
+
+    let nat_bit = reg.usrloc.nat_bflag().map(|b| 1u64 << b);
+    let origin = ctx.origin;
+    let persistent = reg
+        .settings
+        .tcp_persistent_flag
+        .is_some_and(|bit| ctx.flags & (1u64 << bit) != 0)
+        && origin.is_some_and(|o| o.proto == Proto::Tcp);
+    let common = Common {
+        callid,
+        cseq,
+        path,
+        user_agent: msg.get(HeaderKind::UserAgent).map(str::to_owned),
+        cflags: ctx.branch_flags,
+        origin,
+        persistent,
+        now: now(),
+    };
+    let domain = reg.usrloc.domain(table, &ctx.core.stats);
+    let max_contacts = flags.max_contacts.unwrap_or(reg.settings.max_contacts) as usize;
+    let mode = reg.usrloc.matching_mode();
+    let bindings = domain.update(&key, |record| match &request {
+        Request::RemoveAll => {
+            record.delete_where(|_| true);
+            Ok(Vec::new())
+        }
+        Request::Bindings(list) => {
+            let mut work = record.clone();
+            work.expire(common.now);
+            for b in list {
+                apply(&mut work, b, &common, mode, nat_bit);
+            }
+            let over = work.contacts().len().saturating_sub(max_contacts);
+            if max_contacts > 0 && over > 0 {
+                if !flags.force {
+                    return Err(Rejection::new(503, "Too Many Registered Contacts"));
+                }
+                for _ in 0..over {
+                    work.delete(0);
+                }
+            }
+            *record = work;
+            Ok(record.contacts().to_vec())
+        }
+    })?;
+    Ok((bindings, echo_path))
+}
+
+/// Applies one Contact to the AOR (RFC 3261 §10.3 steps 6–7).
+fn apply(work: &mut Aor, b: &Binding, common: &Common, mode: MatchingMode, nat_bit: Option<u64>) {
+    let key = ContactKey {
+        uri: &b.uri,
+        callid: common.callid,
+        instance: b.instance.as_deref().zip(b.reg_id),
+    };
+    let found = work.find(&key, mode);
+    if let Some(i) = found {
+        let old = &work.contacts()[i];
+        if old.callid == common.callid && common.cseq <= old.cseq {
+            // Out of order or a retransmission: the stored binding stands.
+            return;
+        }
+    }
+    if b.expires == 0 {
+        if let Some(i) = found {
+            work.delete(i);
+        }
+        return;
+    }
+    let mut c = UContact::new(&b.uri);
+    c.expires = common.now + i64::from(b.expires);
+    c.q = b.q;
+    c.callid = common.callid.to_owned();
+    c.cseq = common.cseq;
+    c.received = b.received.clone();
+    c.path = common.path.clone();
+    c.socket = common.origin.map(|o| o.socket);
+    c.conn = common
+        .origin
+        .and_then(|o| o.conn)
+        .filter(|_| common.persistent);
+    c.user_agent = common.user_agent.clone();
+    c.cflags = common.cflags;
+    if b.received.is_some() {
+        c.cflags |= nat_bit.unwrap_or(0);
+    }
+    c.methods = b.methods.clone();
+    c.instance = b.instance.clone();
+    c.reg_id = b.reg_id;
+    c.last_modified = common.now;
+    match found {
+        Some(i) => work.update(i, c),
+        None => work.insert(c),
+    }
+}
+
+/// Reads the Contacts and lifetimes of the REGISTER.
+fn parse_request(
+    ctx: &Context,
+    msg: &Message,
+    reg: &Registrar,
+    flags: &SaveFlags,
+    path_received: Option<&str>,
+) -> Result<Request, Rejection> {
+    let s = &reg.settings;
+    let header_expires = msg
+        .expires()
+        .map_err(|_| Rejection::new(400, "Invalid Expires"))?;
+    let contacts: Vec<Contact> = msg
+        .contacts()
+        .collect::<Result<_, _>>()
+        .map_err(|_| Rejection::new(400, "Invalid Contact"))?;
+    if contacts.iter().any(|c| matches!(c, Contact::Star)) {
+        // RFC 3261 §10.3 step 6: `*` only alone and with Expires: 0.
+        return if contacts.len() == 1 && header_expires == Some(0) {
+            Ok(Request::RemoveAll)
+        } else {
+            Err(Rejection::new(400, "Invalid * Contact"))
+        };
+    }
+    let min = flags.min_expires.unwrap_or(s.min_expires);
+    let max = flags.max_expires.unwrap_or(s.max_expires);
+    let nat_flagged = reg
+        .usrloc
+        .nat_bflag()
+        .is_some_and(|bit| ctx.branch_flags & (1u64 << bit) != 0);
+    let allow: Option<Vec<String>> = msg
+        .find(HeaderKind::Allow)
+        .is_some()
+        .then(|| split_methods(&msg.tokens(HeaderKind::Allow).flatten().collect::<Vec<_>>().join(",")));
+    let mut out = Vec::with_capacity(contacts.len());
+    for contact in &contacts {
+        let Contact::Addr(na) = contact else { continue };
+        let mut expires = na
+            .expires()
+            .or(header_expires)
+            .unwrap_or(s.default_expires);
+        if expires != 0 && min > 0 && expires < min {
+            return Err(Rejection::new(423, "Interval Too Brief")
+                .with_header("Min-Expires", &min.to_string()));
+        }
+        if max > 0 && expires > max {
+            expires = max;
+        }
+        let q = match na.q() {
+            Some(text) => parse_q(text).ok_or(Rejection::new(400, "Invalid q value"))?,
+            None => s.default_q,
+        };
+        let reg_id = match na.params().value("reg-id") {
+            Some(r) => Some(
+                r.parse()
+                    .map_err(|_| Rejection::new(400, "Invalid reg-id"))?,
+            ),
+            None => None,
+        };
+        let received = match path_received {
+            Some(r) => Some(r.to_owned()),
+            None => ctx
+                .origin
+                .and_then(|o| behind_nat(&na, &o, nat_flagged)),
+        };
+        out.push(Binding {
+            uri: na.uri().as_str().to_owned(),
+            expires,
+            q,
+            instance: na.params().value("+sip.instance").map(str::to_owned),
+            reg_id,
+            methods: na
+                .params()
+                .value("methods")
+                .map(|m| split_methods(m.trim_matches('"')))
+                .or_else(|| allow.clone()),
+            received,
+        });
+    }
+    Ok(Request::Bindings(out))
+}
+
+fn split_methods(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The source of the REGISTER as a URI (`sip:ip:port;transport=tcp`) when the user agent
+/// is behind a NAT: the script set `nat_bflag`, or the Contact does not name the address,
+/// port and transport the request came from (a request sent to the Contact would not reach
+/// it).
+fn behind_nat(na: &NameAddr, origin: &Origin, flagged: bool) -> Option<String> {
+    let uri = na.uri();
+    if !flagged && contact_addr(&uri, origin.proto) == Some((origin.src, origin.proto)) {
+        return None;
+    }
+    Some(source_uri(origin.src, origin.proto))
+}
+
+/// The address and transport a request to this Contact goes to, when it names an IP.
+fn contact_addr(uri: &Uri, default: Proto) -> Option<(SocketAddr, Proto)> {
+    let host = uri.host().trim_start_matches('[').trim_end_matches(']');
+    let ip: IpAddr = host.parse().ok()?;
+    let proto = match uri.transport().map(str::to_ascii_lowercase).as_deref() {
+        None => match uri.scheme() {
+            Scheme::Sips => Proto::Tcp,
+            _ if default == Proto::Tcp => Proto::Udp,
+            _ => Proto::Udp,
+        },
+        Some("tcp") | Some("tls") => Proto::Tcp,
+        Some(_) => Proto::Udp,
+    };
+    let port = uri
+        .port()
+        .unwrap_or(if uri.scheme() == Scheme::Sips { 5061 } else { 5060 });
+    Some((SocketAddr::new(ip, port), proto))
+}
+
+/// `sip:ip:port[;transport=tcp]` for a source address.
+fn source_uri(src: SocketAddr, proto: Proto) -> String {
+    let host = match src.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    match proto {
+        Proto::Udp => format!("sip:{host}:{}", src.port()),
+        Proto::Tcp => format!("sip:{host}:{};transport=tcp", src.port()),
+    }
+}
+
+/// The Path vector to store and the one to echo in the 200, per the path mode (RFC 3327).
+fn path_vector(
+    msg: &Message,
+    mode: PathMode,
+) -> Result<(Option<String>, Option<String>), Rejection> {
+    let values: Vec<&str> = msg.values(HeaderKind::Path).map(|v| v.text).collect();
+    if values.is_empty() || mode == PathMode::Ignore {
+        return Ok((None, None));
+    }
+    if msg.paths().any(|p| p.is_err()) {
+        return Err(Rejection::new(400, "Invalid Path"));
+    }
+    let path = values.join(",");
+    let supported = msg
+        .tokens(HeaderKind::Supported)
+        .flatten()
+        .any(|t| t.eq_ignore_ascii_case("path"));
+    match mode {
+        PathMode::Ignore => Ok((None, None)),
+        PathMode::Off => Ok((Some(path), None)),
+        PathMode::Lazy => Ok((Some(path.clone()), supported.then_some(path))),
+        PathMode::Strict if !supported => Err(Rejection::new(420, "Bad Extension")
+            .with_header("Unsupported", "path")
+            .with_header("Path", &path)),
+        PathMode::Strict => Ok((Some(path.clone()), Some(path))),
+    }
+}
+
+/// The `received` parameter of the first Path URI (`path-received`), as a URI.
+fn first_path_received(msg: &Message) -> Option<String> {
+    let first = msg.paths().next()?.ok()?;
+    let received = first.uri().params().value("received")?.trim_matches('"');
+    Some(siplua_core::sipview::unescape_param(received))
+}

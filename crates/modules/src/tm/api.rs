@@ -1,0 +1,30 @@
+//! What tm offers other modules: `signaling`'s `send_reply` replies through the transaction
+//! when the request has one.
+
+use std::sync::Arc;
+
+use siplua_core::context::Context;
+
+use super::shared::{current_tx, TmShared};
+
+/// tm's published API.
+pub struct TmApi {
+    shared: Arc<TmShared>,
+}
+
+impl TmApi {
+    pub(super) fn new(shared: Arc<TmShared>) -> TmApi {
+        TmApi { shared }
+    }
+
+    /// True when the message in `ctx` belongs to a transaction (after `t_newtran`/`t_relay`,
+    /// or in a failure route).
+    pub fn has_transaction(&self, ctx: &Context) -> bool {
+        current_tx(ctx).is_some()
+    }
+
+    /// Replies through the transaction (`t_reply`).
+    pub fn reply(&self, ctx: &mut Context, code: i64, reason: &str) -> i32 {
+        super::functions::t_reply(&self.shared, ctx, code, reason)
+    }
+}

@@ -1,0 +1,82 @@
+//! `tm`: the transaction layer (RFC 3261 §17) and stateful proxying (§16) — `t_relay`,
+//! `t_newtran`, `t_reply`, `t_check_trans`, `t_on_failure`, `t_on_reply`, `t_on_branch`,
+//! `t_was_cancelled`, `t_check_status`, `t_local_replied`, `t_cancel_branch`, `t_set_fr`.
+//!
+//! Layout: `tx` (a transaction), `table` (the shared, sharded table and the matching keys),
+//! `relay` (creating transactions, forking), `uac` (branches, their timers, CANCEL/ACK),
+//! `replies` (downstream replies), `completion` (failure route and the best reply), `uas`
+//! (replies upstream, Timer G, cleanup), `select` (best-reply rules), `functions` (the
+//! script API), `api` (what other modules use).
+
+pub mod api;
+mod completion;
+mod functions;
+mod params;
+mod relay;
+mod replies;
+mod select;
+mod shared;
+mod table;
+mod tx;
+mod uac;
+mod uas;
+
+use std::sync::Arc;
+
+use siplua_core::context::Context;
+use siplua_core::function::FunctionDecl;
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module, ReplyVerdict};
+
+use params::TmParams;
+use shared::{TmShared, TmStats};
+
+/// The module.
+#[derive(Default)]
+pub struct Tm {
+    params: TmParams,
+    shared: Option<Arc<TmShared>>,
+}
+
+impl Module for Tm {
+    fn name(&self) -> &'static str {
+        "tm"
+    }
+
+    fn params(&self) -> &'static [ModParamSpec] {
+        params::SPECS
+    }
+
+    fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
+        self.params.set(name, value)
+    }
+
+    fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        let salt = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() ^ d.as_secs() as u32);
+        let shared = Arc::new(TmShared {
+            params: self.params.clone(),
+            table: table::TxTable::default(),
+            timers: env.timers.clone(),
+            stats: TmStats::register(env.stats),
+            salt,
+        });
+        env.apis.publish(Arc::new(api::TmApi::new(shared.clone())));
+        self.shared = Some(shared);
+        Ok(())
+    }
+
+    fn functions(&self) -> Vec<FunctionDecl> {
+        self.shared
+            .as_ref()
+            .map(functions::functions)
+            .unwrap_or_default()
+    }
+
+    fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {
+        match &self.shared {
+            Some(s) => replies::on_reply(s, ctx),
+            None => ReplyVerdict::Continue,
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The client side: sending a branch, retransmitting it (Timers A and E), its final-response
+//! timer (408 on timeout), and the CANCEL and ACK requests tm builds for a branch.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use siplua_core::forward::{mark_received, pick_socket, resolve, via_value};
+use siplua_core::timer::TimerCtx;
+use siplua_sip::edit::Edits;
+use siplua_sip::{HeaderKind, Message};
+use siplua_transport::{Destination, Proto, SocketId, Transports};
+
+use super::completion;
+use super::shared::TmShared;
+use super::tx::{Branch, TxRef, TxState};
+
+/// What one branch is to be: its Request-URI, next hop and the edits to apply.
+pub struct BranchSpec {
+    /// Request-URI.
+    pub uri: String,
+    /// Next hop (`$du`), if not the URI.
+    pub dst_uri: Option<String>,
+    /// Explicit destination given to `t_relay(dest)`.
+    pub dest: Option<String>,
+    /// Branch flags.
+    pub flags: u64,
+    /// Edits of the request route (and of the branch route).
+    pub edits: Edits,
+    /// Forced local socket.
+    pub socket: Option<SocketId>,
+}
+
+/// Builds, sends and files one branch; starts its timers.
+pub fn start_branch(
+    shared: &Arc<TmShared>,
+    transports: &Arc<Transports>,
+    tx: &TxRef,
+    spec: BranchSpec,
+) -> Result<(), String> {
+    let dest = spec
+        .dest
+        .as_deref()
+        .or(spec.dst_uri.as_deref())
+        .unwrap_or(&spec.uri);
+    let target = resolve(dest)?;
+    let socket = pick_socket(transports, &target, spec.socket)
+        .ok_or_else(|| format!("no {} socket to reach {}", target.proto, target.addr))?
+        .clone();
+    let mut state = tx.state.lock();
+    let index = state.branches.len();
+    let id = format!("z9hG4bKtm{:x}{:x}.{index}", shared.salt, tx.id);
+    let mut edits = spec.edits;
+    if tx.request.ruri_str() != Some(spec.uri.as_str()) {
+        edits
+            .set_ruri(&tx.request, &spec.uri)
+            .map_err(|e| format!("cannot set Request-URI {}: {e}", spec.uri))?;
+    }
+    mark_received(&tx.request, tx.origin.src, tx.force_rport, &mut edits);
+    edits
+        .insert_via(&tx.request, &via_value(&socket, &id))
+        .map_err(|e| format!("cannot add Via: {e}"))?;
+    let bytes = edits.apply(&tx.request);
+    let dst = Destination {
+        proto: target.proto,
+        addr: target.addr,
+        socket: Some(socket.id),
+        conn: None,
+    };
+    transports
+        .send(&dst, &bytes)
+        .map_err(|e| format!("cannot send to {}: {e}", target.addr))?;
+    let sent_msg = Message::parse(Bytes::from(bytes.clone())).ok();
+    state.branches.push(Branch {
+        id: id.clone(),
+        target,
+        socket: socket.id,
+        sent: Arc::new(bytes),
+        sent_msg,
+        status: 0,
+        final_reply: None,
+        local: false,
+        cancel_sent: false,
+        cancel_pending: false,
+        retransmit: None,
+        fr_timer: None,
+        fr_generation: 0,
+    });
+    shared.table.add_branch(id, tx.clone(), index);
+    shared.stats.uac_transactions.inc();
+    if target.proto == Proto::Udp {
+        arm_retransmit(shared, tx, &mut state, index, shared.params.t1);
+    }
+    let fr = state.fr;
+    arm_fr(shared, tx, &mut state, index, fr);
+    Ok(())
+}
+
+/// Timer A (INVITE, doubling) / Timer E (non-INVITE, doubling up to T2): resend until a reply
+/// (for INVITE, a provisional one) or the final-response timer ends the branch.
+fn arm_retransmit(
+    shared: &Arc<TmShared>,
+    tx: &TxRef,
+    state: &mut TxState,
+    index: usize,
+    interval: Duration,
+) {
+    let (s, t) = (shared.clone(), tx.clone());
+    let handle = shared.timers.schedule(
+        interval,
+        Box::new(move |ctx: &mut TimerCtx| {
+            let Some(transports) = ctx.worker.transports.clone() else {
+                return;
+            };
+            let mut state = t.state.lock();
+            let Some(b) = state.branches.get(index) else {
+                return;
+            };
+            if b.is_final() || (t.is_invite && b.status >= 100) {
+                return;
+            }
+            let dst = Destination {
+                proto: b.target.proto,
+                addr: b.target.addr,
+                socket: Some(b.socket),
+                conn: None,
+            };
+            let _ = transports.send(&dst, &b.sent);
+            let next = if t.is_invite {
+                interval * 2
+            } else {
+                (interval * 2).min(s.params.t2)
+            };
+            arm_retransmit(&s, &t, &mut state, index, next);
+        }),
+    );
+    if let Some(b) = state.branches.get_mut(index) {
+        b.retransmit = Some(handle);
+    }
+}
+
+/// (Re)starts the final-response timer of a branch.
+pub fn arm_fr(
+    shared: &Arc<TmShared>,
+    tx: &TxRef,
+    state: &mut TxState,
+    index: usize,
+    after: Duration,
+) {
+    let Some(b) = state.branches.get_mut(index) else {
+        return;
+    };
+    if let Some(old) = b.fr_timer.take() {
+        old.cancel();
+    }
+    b.fr_generation += 1;
+    let generation = b.fr_generation;
+    let (s, t) = (shared.clone(), tx.clone());
+    b.fr_timer = Some(shared.timers.schedule(
+        after,
+        Box::new(move |ctx: &mut TimerCtx| timeout(ctx, &s, &t, index, generation)),
+    ));
+}
+
+/// No final reply in time: the branch ends with a local 408; a provisional branch of an
+/// INVITE is cancelled downstream.
+fn timeout(ctx: &mut TimerCtx, shared: &Arc<TmShared>, tx: &TxRef, index: usize, generation: u64) {
+    let Some(transports) = ctx.worker.transports.clone() else {
+        return;
+    };
+    {
+        let mut state = tx.state.lock();
+        let Some(b) = state.branches.get_mut(index) else {
+            return;
+        };
+        if b.fr_generation != generation || b.is_final() {
+            return;
+        }
+        let provisional = b.status >= 100;
+        b.status = 408;
+        b.local = true;
+        b.stop_timers();
+        if tx.is_invite && provisional && !b.cancel_sent {
+            b.cancel_sent = true;
+            send_cancel(&transports, b);
+        }
+    }
+    completion::check(shared, ctx.core, ctx.worker, tx);
+}
+
+/// Sends a CANCEL for a branch (RFC 3261 §9.1): same Request-URI, our Via with the branch's
+/// id, From, To, Call-ID, CSeq number and Route as the INVITE sent.
+pub fn send_cancel(transports: &Transports, b: &Branch) {
+    if let Some(sent) = &b.sent_msg {
+        let to = sent.get(HeaderKind::To).unwrap_or("");
+        let bytes = hop_request(sent, "CANCEL", to);
+        let dst = Destination {
+            proto: b.target.proto,
+            addr: b.target.addr,
+            socket: Some(b.socket),
+            conn: None,
+        };
+        let _ = transports.send(&dst, &bytes);
+    }
+}
+
+/// Sends the ACK for a negative final reply on a branch (RFC 3261 §17.1.1.3): hop by hop,
+/// with the reply's To (and its tag).
+pub fn send_ack(transports: &Transports, b: &Branch, reply: &Message) {
+    if let Some(sent) = &b.sent_msg {
+        let to = reply.get(HeaderKind::To).unwrap_or("");
+        let bytes = hop_request(sent, "ACK", to);
+        let dst = Destination {
+            proto: b.target.proto,
+            addr: b.target.addr,
+            socket: Some(b.socket),
+            conn: None,
+        };
+        let _ = transports.send(&dst, &bytes);
+    }
+}
+
+/// CANCEL or ACK derived from the request sent on a branch.
+fn hop_request(sent: &Message, method: &str, to: &str) -> Vec<u8> {
+    let mut out = String::with_capacity(512);
+    out.push_str(&format!(
+        "{method} {} SIP/2.0\r\n",
+        sent.ruri_str().unwrap_or("")
+    ));
+    if let Some(via) = sent.values(HeaderKind::Via).next() {
+        out.push_str(&format!("Via: {}\r\n", via.text));
+    }
+    for (_, h) in sent.find_all(HeaderKind::Route) {
+        out.push_str(&format!("Route: {}\r\n", sent.value_of(h)));
+    }
+    out.push_str(&format!(
+        "From: {}\r\n",
+        sent.get(HeaderKind::From).unwrap_or("")
+    ));
+    out.push_str(&format!("To: {to}\r\n"));
+    out.push_str(&format!(
+        "Call-ID: {}\r\n",
+        sent.get(HeaderKind::CallId).unwrap_or("")
+    ));
+    let number = sent.cseq().map(|c| c.number).unwrap_or(1);
+    out.push_str(&format!(
+        "CSeq: {number} {method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    ));
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancel_keeps_branch_and_routes() {
+        let raw = "INVITE sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKtm1.0\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKa\r\nRoute: <sip:r1;lr>\r\nFrom: <sip:a@h>;tag=f\r\nTo: <sip:bob@h>\r\nCall-ID: cid\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n";
+        let sent = Message::parse_slice(raw.as_bytes()).unwrap();
+        let out = String::from_utf8(hop_request(&sent, "CANCEL", "<sip:bob@h>")).unwrap();
+        assert!(out.starts_with("CANCEL sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKtm1.0\r\nRoute: <sip:r1;lr>\r\n"), "{out}");
+        assert!(out.contains("CSeq: 7 CANCEL\r\n"));
+        assert!(!out.contains("z9hG4bKa"));
+        let parsed = Message::parse_slice(out.as_bytes()).unwrap();
+        assert!(siplua_sip::validate::check_request(&parsed).is_ok());
+    }
+}

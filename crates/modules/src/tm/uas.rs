@@ -1,0 +1,172 @@
+//! The server side of a transaction: replies sent upstream (local ones and relayed ones),
+//! retransmission of the last reply, Timer G for negative finals to INVITE over UDP, and the
+//! cleanup that removes a finished transaction from the table.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use siplua_core::engine::Core;
+use siplua_core::reply::reply_destination;
+use siplua_core::timer::TimerCtx;
+use siplua_sip::edit::Edits;
+use siplua_sip::reply::ReplyBuilder;
+use siplua_sip::Message;
+use siplua_transport::{Proto, Transports};
+
+use super::shared::TmShared;
+use super::tx::{TxRef, TxState};
+
+/// Sends bytes to where replies of this transaction go.
+pub fn send_upstream(transports: &Transports, tx: &TxRef, bytes: &[u8]) -> Result<(), String> {
+    let dst = reply_destination(&tx.request, &tx.origin, tx.force_rport);
+    transports
+        .send(&dst, bytes)
+        .map_err(|e| format!("cannot send reply to {}: {e}", dst.addr))
+}
+
+/// Builds a reply generated here (t_reply, 100 Trying, 408 on timeout, 500 for a 503).
+pub fn build_local(
+    core: &Core,
+    tx: &TxRef,
+    code: u16,
+    reason: &str,
+    extra_headers: &str,
+) -> Result<Vec<u8>, String> {
+    let mut b = ReplyBuilder::new(&tx.request, code, reason);
+    if let Some(server) = core.config.server_header.as_deref() {
+        b = b.server(server);
+    }
+    if !extra_headers.is_empty() {
+        b = b.extra_headers(extra_headers);
+    }
+    b.build()
+        .map_err(|e| format!("cannot build {code} reply: {e}"))
+}
+
+/// Sends a locally generated reply upstream and records it.
+pub fn reply_local(
+    shared: &Arc<TmShared>,
+    core: &Core,
+    transports: &Transports,
+    tx: &TxRef,
+    code: u16,
+    reason: &str,
+    extra_headers: &str,
+) -> Result<(), String> {
+    let bytes = build_local(core, tx, code, reason, extra_headers)?;
+    send_upstream(transports, tx, &bytes)?;
+    shared.stats.local_replies.inc();
+    let mut state = tx.state.lock();
+    record(shared, tx, &mut state, code, Arc::new(bytes));
+    Ok(())
+}
+
+/// Relays a reply received on a branch upstream (our Via removed) and records it.
+pub fn relay(
+    shared: &Arc<TmShared>,
+    transports: &Transports,
+    tx: &TxRef,
+    reply: &Message,
+    code: u16,
+) -> Result<(), String> {
+    let mut edits = Edits::default();
+    edits
+        .remove_top_via(reply)
+        .map_err(|e| format!("cannot remove our Via: {e}"))?;
+    let bytes = edits.apply(reply);
+    send_upstream(transports, tx, &bytes)?;
+    shared.stats.relayed_replies.inc();
+    let mut state = tx.state.lock();
+    record(shared, tx, &mut state, code, Arc::new(bytes));
+    Ok(())
+}
+
+/// Remembers the last reply (to answer retransmissions); a final one also counts in the
+/// statistics, starts Timer G when it is a negative reply to an INVITE over UDP, and arms the
+/// cleanup.
+pub fn record(
+    shared: &Arc<TmShared>,
+    tx: &TxRef,
+    state: &mut TxState,
+    code: u16,
+    bytes: Arc<Vec<u8>>,
+) {
+    let first_final = code >= 200 && !state.uas.is_final();
+    if code >= state.uas.status || (200..300).contains(&code) {
+        state.uas.status = code;
+        state.uas.last_reply = Some(bytes);
+    }
+    if first_final {
+        shared.stats.final_sent(code);
+        if tx.is_invite && code >= 300 && tx.origin.proto == Proto::Udp {
+            arm_timer_g(shared, tx, state, shared.params.t1, Duration::ZERO);
+        }
+        arm_cleanup(shared, tx, state);
+    }
+}
+
+/// Resends the last reply (a retransmitted request arrived); false when there is none yet.
+pub fn resend_last(transports: &Transports, tx: &TxRef) -> bool {
+    let last = tx.state.lock().uas.last_reply.clone();
+    match last {
+        Some(bytes) => send_upstream(transports, tx, &bytes).is_ok(),
+        None => false,
+    }
+}
+
+/// Timer G: retransmit a negative final reply to an INVITE until its ACK arrives, doubling
+/// the interval up to T2, for at most 64*T1 in all (Timer H).
+fn arm_timer_g(
+    shared: &Arc<TmShared>,
+    tx: &TxRef,
+    state: &mut TxState,
+    interval: Duration,
+    elapsed: Duration,
+) {
+    let (s, t) = (shared.clone(), tx.clone());
+    let handle = shared.timers.schedule(
+        interval,
+        Box::new(move |ctx: &mut TimerCtx| {
+            let Some(transports) = ctx.worker.transports.clone() else {
+                return;
+            };
+            let elapsed = elapsed + interval;
+            let mut state = t.state.lock();
+            if state.uas.acked || elapsed >= s.params.t1 * 64 {
+                return;
+            }
+            if let Some(bytes) = state.uas.last_reply.clone() {
+                let _ = send_upstream(&transports, &t, &bytes);
+            }
+            arm_timer_g(&s, &t, &mut state, (interval * 2).min(s.params.t2), elapsed);
+        }),
+    );
+    state.uas.retransmit = Some(handle);
+}
+
+/// Removes the transaction from the table once retransmissions can no longer arrive.
+pub fn arm_cleanup(shared: &Arc<TmShared>, tx: &TxRef, state: &mut TxState) {
+    if state.cleanup_armed {
+        return;
+    }
+    state.cleanup_armed = true;
+    let delay = shared.params.wait.max(shared.params.t1 * 64);
+    let (s, t) = (shared.clone(), tx.clone());
+    shared.timers.schedule(
+        delay,
+        Box::new(move |_: &mut TimerCtx| {
+            let ids: Vec<String> = {
+                let mut state = t.state.lock();
+                for b in &mut state.branches {
+                    b.stop_timers();
+                }
+                if let Some(g) = state.uas.retransmit.take() {
+                    g.cancel();
+                }
+                state.branches.iter().map(|b| b.id.clone()).collect()
+            };
+            s.table.remove(&t, &ids);
+            s.stats.inuse.add(-1);
+        }),
+    );
+}
