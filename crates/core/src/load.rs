@@ -209,13 +209,17 @@ fn set_modparams(
             matched = true;
             let Some(spec) = m.params().iter().find(|p| p.name == mp.param) else {
                 let known: Vec<&str> = m.params().iter().map(|p| p.name).collect();
+                let known = if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                };
                 err(
                     mp.span,
                     format!(
-                        "module {} has no parameter '{}' (it has: {})",
+                        "module {} has no parameter '{}' (it has: {known})",
                         m.name(),
                         mp.param,
-                        known.join(", ")
                     ),
                 );
                 continue;
@@ -306,11 +310,7 @@ fn check_sockets(
     }
     for l in &config.listen {
         if !loaded(l.proto) {
-            let span = script
-                .globals
-                .iter()
-                .find(|g| g.name == "socket" || g.name == "listen")
-                .map_or(Span::default(), |g| g.span);
+            let span = socket_span(script, l);
             err(
                 span,
                 format!(
@@ -322,6 +322,24 @@ fn check_sockets(
             );
         }
     }
+}
+
+/// The `socket=`/`listen=` line that declared `listen`, for the error position.
+fn socket_span(script: &Script, listen: &siplua_transport::ListenSpec) -> Span {
+    let declares = |g: &siplua_script::GlobalParam| {
+        let mut one = CoreConfig::default();
+        one.apply(g).is_ok()
+            && one
+                .listen
+                .iter()
+                .any(|o| o.proto == listen.proto && o.addr == listen.addr)
+    };
+    script
+        .globals
+        .iter()
+        .filter(|g| g.name == "socket" || g.name == "listen")
+        .find(|g| declares(g))
+        .map_or(Span::default(), |g| g.span)
 }
 
 fn proto_module(p: Proto) -> &'static str {

@@ -70,7 +70,10 @@ impl PartialOrd for Entry {
 impl Ord for Entry {
     /// Reversed, so that the heap's top is the earliest deadline (first scheduled first).
     fn cmp(&self, other: &Self) -> CmpOrdering {
-        other.at.cmp(&self.at).then_with(|| other.seq.cmp(&self.seq))
+        other
+            .at
+            .cmp(&self.at)
+            .then_with(|| other.seq.cmp(&self.seq))
     }
 }
 
@@ -154,9 +157,14 @@ impl TimerThread {
                     if entry.cancelled.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let mut ctx = TimerCtx { core: &core, worker: &mut state };
+                    let mut ctx = TimerCtx {
+                        core: &core,
+                        worker: &mut state,
+                    };
                     let job = entry.job;
-                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut ctx))).is_err() {
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut ctx)))
+                        .is_err()
+                    {
                         error!("a timer job panicked; the timer thread goes on");
                     }
                 }
@@ -186,9 +194,15 @@ mod tests {
         let order = Arc::new(Mutex::new(Vec::new()));
         for (i, ms) in [(1, 30u64), (2, 10), (3, 20)] {
             let o = order.clone();
-            s.schedule(Duration::from_millis(ms), Box::new(move |_| o.lock().push(i)));
+            s.schedule(
+                Duration::from_millis(ms),
+                Box::new(move |_| o.lock().push(i)),
+            );
         }
-        let cancelled = s.schedule(Duration::from_millis(5), Box::new(|_| panic!("cancelled job ran")));
+        let cancelled = s.schedule(
+            Duration::from_millis(5),
+            Box::new(|_| panic!("cancelled job ran")),
+        );
         cancelled.cancel();
         assert_eq!(s.pending(), 4);
         let mut seen = Vec::new();

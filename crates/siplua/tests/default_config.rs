@@ -16,7 +16,11 @@ fn default_cfg() -> String {
 #[test]
 fn default_config_checks_clean() {
     let out = run_siplua(&["-c"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("config file ok"));
 }
 
@@ -24,7 +28,12 @@ fn default_config_checks_clean() {
 fn default_config_answers_options_over_udp_and_tcp() {
     let server = Server::start(&default_cfg());
     let client = UdpClient::new();
-    let reply = client.request(&server, &request("OPTIONS", "sip:ping@127.0.0.1", client.port(), "")).expect("UDP reply");
+    let reply = client
+        .request(
+            &server,
+            &request("OPTIONS", "sip:ping@127.0.0.1", client.port(), ""),
+        )
+        .expect("UDP reply");
     assert_eq!(status(&reply), 200, "{reply}");
     assert_eq!(header(&reply, "Server"), Some("siplua"));
     assert_eq!(header(&reply, "Allow"), Some("OPTIONS"));
@@ -34,7 +43,12 @@ fn default_config_answers_options_over_udp_and_tcp() {
     let reply = tcp_request(&server, tcp.as_bytes()).expect("TCP reply");
     assert_eq!(status(&reply), 200, "{reply}");
 
-    let reply = client.request(&server, &request("MESSAGE", "sip:bob@127.0.0.1", client.port(), "")).expect("reply");
+    let reply = client
+        .request(
+            &server,
+            &request("MESSAGE", "sip:bob@127.0.0.1", client.port(), ""),
+        )
+        .expect("reply");
     assert_eq!(status(&reply), 501, "{reply}");
     assert!(server.stop().success());
 }

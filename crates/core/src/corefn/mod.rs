@@ -1,5 +1,5 @@
 //! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
-//! branches, `is_myself`, stateless `forward`. Looked up before module functions, as in
+//! branches, `is_myself`, `force_rport`, stateless `forward`. Looked up before module functions, as in
 //! OpenSIPS.
 
 mod branch;
@@ -7,6 +7,7 @@ mod flags;
 mod forward;
 mod logging;
 mod myself;
+mod rport;
 mod ruri;
 
 use crate::function::FunctionDecl;
@@ -20,6 +21,7 @@ pub fn functions() -> Vec<FunctionDecl> {
     all.extend(branch::functions());
     all.extend(myself::functions());
     all.extend(forward::functions());
+    all.extend(rport::functions());
     all
 }
 

@@ -110,7 +110,8 @@ impl Vm<'_> {
                         return Flow::Next;
                     }
                     match self.block(body, ctx) {
-                        Flow::Next | Flow::Break => {}
+                        Flow::Next => {}
+                        Flow::Break => return Flow::Next,
                         other => return other,
                     }
                 }

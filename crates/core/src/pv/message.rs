@@ -220,7 +220,10 @@ fn origin_value(pv: MsgPv, ctx: &Context) -> Option<Value> {
                 (None, _) => Value::Null,
             }
         }
-        MsgPv::Proto => o.map_or(Value::Null, |o| Value::from(o.proto.as_str())),
+        // OpenSIPS prints the protocol module's name: "udp", "tcp".
+        MsgPv::Proto => o.map_or(Value::Null, |o| {
+            Value::Str(o.proto.as_str().to_ascii_lowercase())
+        }),
         _ => return None,
     })
 }

@@ -23,7 +23,8 @@ pub use builtin::PvKind;
 pub type PvGetter = Arc<dyn Fn(&Context, Option<&str>) -> Value + Send + Sync>;
 
 /// Writes a module pseudo-variable.
-pub type PvSetter = Arc<dyn Fn(&mut Context, Option<&str>, Value) -> Result<(), String> + Send + Sync>;
+pub type PvSetter =
+    Arc<dyn Fn(&mut Context, Option<&str>, Value) -> Result<(), String> + Send + Sync>;
 
 /// A pseudo-variable exported by a module (tm's `$T_reply_code`, for instance).
 pub struct PvDecl {

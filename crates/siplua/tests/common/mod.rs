@@ -18,13 +18,20 @@ pub fn bin() -> &'static str {
 
 /// The workspace root (for `tests/scenarios`, `etc/`).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// A directory of its own for one test (configs, Lua files, logs).
 pub fn scratch(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("siplua-test-{}-{name}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "siplua-test-{}-{name}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
@@ -60,7 +67,9 @@ impl Server {
     /// Like [`Server::start`], in a given directory (`{DIR}` in `cfg` is replaced by it).
     pub fn start_in(dir: &Path, cfg: &str) -> Server {
         let port = free_port();
-        let text = cfg.replace("{PORT}", &port.to_string()).replace("{DIR}", &dir.display().to_string());
+        let text = cfg
+            .replace("{PORT}", &port.to_string())
+            .replace("{DIR}", &dir.display().to_string());
         let path = dir.join("test.cfg");
         std::fs::write(&path, text).expect("write cfg");
         let log = dir.join("siplua.log");
@@ -71,15 +80,35 @@ impl Server {
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()
             .expect("start siplua");
-        let server = Server { port, dir: dir.to_path_buf(), child: Some(child), log };
+        let mut server = Server {
+            port,
+            dir: dir.to_path_buf(),
+            child: Some(child),
+            log,
+        };
         server.wait_ready();
         server
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if std::fs::read_to_string(&self.log).unwrap_or_default().contains("started:") {
+            if std::fs::read_to_string(&self.log)
+                .unwrap_or_default()
+                .contains("started:")
+            {
+                return;
+            }
+            if !self.is_running() {
+                break;
+            }
+            // With log_level below INFO there is no "started:" line: a TCP socket that
+            // accepts means the transports are up (the line, when it comes, follows at once).
+            if TcpStream::connect(self.addr()).is_ok() {
+                let grace = Instant::now() + Duration::from_secs(1);
+                while Instant::now() < grace && !self.log_text().contains("started:") {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -132,7 +161,10 @@ impl Drop for Server {
 }
 
 fn unsafe_sigterm(pid: u32) {
-    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
 }
 
 /// Runs `siplua` with arguments to completion (e.g. `-c -f file`).
@@ -176,7 +208,9 @@ impl UdpClient {
     pub fn recv_timeout(&self, d: Duration) -> Option<String> {
         self.sock.set_read_timeout(Some(d)).unwrap();
         let r = self.recv();
-        self.sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        self.sock
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
         r
     }
 
@@ -212,7 +246,11 @@ pub fn request(method: &str, ruri: &str, client_port: u16, extra: &str) -> Strin
 
 /// The status code of a reply's first line.
 pub fn status(reply: &str) -> u16 {
-    reply.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The value of the first header `name` in a message (case-insensitive).
@@ -248,10 +286,97 @@ pub fn tcp_request(server: &Server, data: &[u8]) -> Option<String> {
 /// full path by the caller); returns its output. SIPp's own exit code is 0 when every call
 /// succeeded.
 pub fn sipp(args: &[&str]) -> Output {
-    Command::new("sipp").args(args).stdin(Stdio::null()).output().expect("sipp is installed (Debian sip-tester)")
+    Command::new("sipp")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("sipp is installed (Debian sip-tester)")
 }
 
 /// Path of a scenario in `tests/scenarios`.
 pub fn scenario(name: &str) -> String {
-    root().join("tests/scenarios").join(name).display().to_string()
+    root()
+        .join("tests/scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Every module the script-language tests use, loaded in a test configuration.
+pub const ALL_MODULES: &str = "loadmodule \"proto_udp.so\"\nloadmodule \"proto_tcp.so\"\nloadmodule \"sl.so\"\nloadmodule \"signaling.so\"\nloadmodule \"sipmsgops.so\"\nloadmodule \"maxfwd.so\"\n";
+
+/// A whole test configuration: one UDP and one TCP socket on `{PORT}`, one worker of each
+/// (so `$var`s are predictable), INFO logging to stderr, every module, then `globals` (extra
+/// global parameters, `modparam`s) and `routes` (the script).
+pub fn cfg(globals: &str, routes: &str) -> String {
+    format!(
+        "log_level = 3\nxlog_level = 3\nstderror_enabled = yes\nsyslog_enabled = no\n\
+         udp_workers = 1\ntcp_workers = 1\n\
+         socket = udp:127.0.0.1:{{PORT}}\nsocket = tcp:127.0.0.1:{{PORT}}\n\
+         {globals}\n{ALL_MODULES}\n{routes}\n"
+    )
+}
+
+/// Writes `text` to `NAME` in a scratch directory and runs `siplua -c -f` on it; returns the
+/// output and the file's path (error lines start with it).
+pub fn check_config(name: &str, text: &str) -> (Output, PathBuf) {
+    let path = scratch("check").join(name);
+    std::fs::write(&path, text).expect("write cfg");
+    let out = Command::new(bin())
+        .arg("-c")
+        .arg("-f")
+        .arg(&path)
+        .output()
+        .expect("run siplua -c");
+    (out, path)
+}
+
+impl Server {
+    /// Waits (up to 3 s) until the log contains `needle`; true when it does.
+    pub fn wait_log(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            if self.log_text().contains(needle) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl UdpClient {
+    /// Sends a request and returns the first reply, panicking (with the server log) when
+    /// none comes.
+    pub fn ask(&self, server: &Server, data: &str) -> String {
+        self.request(server, data)
+            .unwrap_or_else(|| panic!("no reply to:\n{data}\nserver log:\n{}", server.log_text()))
+    }
+
+    /// True when nothing arrives within `ms` milliseconds.
+    pub fn silent_for(&self, ms: u64) -> bool {
+        self.recv_timeout(Duration::from_millis(ms)).is_none()
+    }
+}
+
+/// The values of every header `name` in a message, in order (case-insensitive).
+pub fn headers<'a>(msg: &'a str, name: &str) -> Vec<&'a str> {
+    msg.split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+        .collect()
+}
+
+/// The reason phrase of a reply's first line.
+pub fn reason(reply: &str) -> &str {
+    let first = reply.lines().next().unwrap_or("");
+    first.splitn(3, ' ').nth(2).unwrap_or("").trim_end()
 }
