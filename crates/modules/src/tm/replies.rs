@@ -45,6 +45,13 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
     let Some((tx, index)) = shared.table.find_branch(&branch_id) else {
         return ReplyVerdict::Continue;
     };
+    if reply
+        .cseq()
+        .is_ok_and(|c| c.method.eq_ignore_ascii_case("CANCEL"))
+    {
+        // The answer to a CANCEL we sent on this branch: nothing more to do.
+        return ReplyVerdict::Consumed;
+    }
     let Some(transports) = ctx.worker.transports.clone() else {
         return ReplyVerdict::Consumed;
     };

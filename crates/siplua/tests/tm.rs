@@ -1,0 +1,265 @@
+//! tm end to end: SIPp callers and callees on both sides of a real siplua, over UDP and TCP —
+//! full calls, CANCEL before answer, a busy callee, a callee that does not answer (408 and a
+//! serial fork from failure_route) — plus raw-socket checks of retransmission absorption,
+//! Timer A and the hop-by-hop ACK.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A proxy config relaying everything statefully to `{UAS}` (and to `{UAS2}` from the
+/// failure route), over `{PROTO}`.
+fn proxy_cfg(proto: &str, uas: u16, uas2: u16, extra_route: &str) -> String {
+    format!(
+        r#"
+log_level = 3
+udp_workers = 2
+tcp_workers = 2
+socket = udp:127.0.0.1:{{PORT}}
+socket = tcp:127.0.0.1:{{PORT}}
+loadmodule "proto_udp.so"
+loadmodule "proto_tcp.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "signaling.so"
+loadmodule "sipmsgops.so"
+loadmodule "maxfwd.so"
+modparam("tm", "fr_timeout", 1)
+modparam("tm", "fr_inv_timeout", 3)
+
+route {{
+    if (!mf_process_maxfwd_header(10)) {{ send_reply(483, "Too Many Hops"); exit; }}
+    if (is_method("CANCEL")) {{
+        if (t_check_trans()) t_relay();
+        exit;
+    }}
+    t_check_trans();
+    {extra_route}
+    t_on_failure("next");
+    if (!t_relay("{proto}:127.0.0.1:{uas}")) {{ sl_reply_error(); }}
+}}
+
+failure_route[next] {{
+    xlog("L_INFO", "failure_route code=$T_reply_code cancelled=$var(c)\n");
+    if (t_was_cancelled()) {{ exit; }}
+    if (t_check_status("408")) {{
+        t_relay("{proto}:127.0.0.1:{uas2}");
+    }}
+}}
+"#
+    )
+}
+
+/// A SIPp callee in the background.
+struct Uas {
+    child: Child,
+}
+
+impl Uas {
+    fn start(scenario_name: &str, port: u16, transport: &str, calls: usize) -> Uas {
+        let child = Command::new("sipp")
+            .args([
+                "-sf",
+                &scenario(scenario_name),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                transport,
+                "-m",
+                &calls.to_string(),
+                "-timeout",
+                "30",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sipp installed");
+        std::thread::sleep(Duration::from_millis(300));
+        Uas { child }
+    }
+}
+
+impl Drop for Uas {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a SIPp caller to completion and asserts every call succeeded.
+fn run_uac(scenario_name: &str, proxy: &Server, transport: &str, calls: usize, rate: usize) {
+    let port = free_port();
+    let out = sipp(&[
+        "-sf",
+        &scenario(scenario_name),
+        &format!("127.0.0.1:{}", proxy.port),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-t",
+        transport,
+        "-s",
+        "service",
+        "-m",
+        &calls.to_string(),
+        "-r",
+        &rate.to_string(),
+        "-timeout",
+        "30",
+        "-timeout_error",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "sipp {scenario_name} over {transport} failed: {:?}\n{}\n{}\nproxy log:\n{}",
+        out.status,
+        stdout.lines().rev().take(40).collect::<Vec<_>>().join("\n"),
+        String::from_utf8_lossy(&out.stderr),
+        proxy.log_text()
+    );
+}
+
+fn calls_through_proxy(transport: &str, proto: &str) {
+    let uas_port = free_port();
+    let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
+    let _uas = Uas::start("call_uas.xml", uas_port, transport, 20);
+    run_uac("call_uac.xml", &proxy, transport, 20, 20);
+}
+
+#[test]
+fn calls_pass_through_over_udp() {
+    calls_through_proxy("u1", "udp");
+}
+
+#[test]
+fn calls_pass_through_over_tcp() {
+    calls_through_proxy("t1", "tcp");
+}
+
+fn cancel_before_answer(transport: &str, proto: &str) {
+    let uas_port = free_port();
+    let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
+    let _uas = Uas::start("ring_uas.xml", uas_port, transport, 5);
+    run_uac("cancel_uac.xml", &proxy, transport, 5, 5);
+}
+
+#[test]
+fn cancel_before_answer_gets_487_over_udp() {
+    cancel_before_answer("u1", "udp");
+}
+
+#[test]
+fn cancel_before_answer_gets_487_over_tcp() {
+    cancel_before_answer("t1", "tcp");
+}
+
+#[test]
+fn busy_callee_is_passed_back() {
+    for (transport, proto) in [("u1", "udp"), ("t1", "tcp")] {
+        let uas_port = free_port();
+        let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
+        let _uas = Uas::start("busy_uas.xml", uas_port, transport, 5);
+        run_uac("busy_uac.xml", &proxy, transport, 5, 5);
+    }
+}
+
+/// The first callee never answers: after fr_timeout the failure route sees 408 and forks
+/// serially to a second callee, which answers; the caller's call completes.
+#[test]
+fn no_answer_forks_serially_from_failure_route() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let uas2 = free_port();
+    let proxy = Server::start(&proxy_cfg("udp", silent_port, uas2, ""));
+    let _uas = Uas::start("call_uas.xml", uas2, "u1", 2);
+    run_uac("call_uac.xml", &proxy, "u1", 2, 2);
+    assert!(proxy.log_text().contains("failure_route code=408"), "{}", proxy.log_text());
+
+    // The silent callee saw each INVITE retransmitted (Timer A) while the branch was open.
+    silent.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let mut buf = [0u8; 4096];
+    let mut invites = 0;
+    while let Ok((n, _)) = silent.recv_from(&mut buf) {
+        if buf[..n].starts_with(b"INVITE ") {
+            invites += 1;
+        }
+    }
+    assert!(invites >= 4, "expected INVITE retransmissions to the silent callee, saw {invites}");
+}
+
+/// Raw sockets on both sides: a retransmitted INVITE is absorbed (the callee sees it once
+/// and the caller gets 100 Trying again), a 486 is ACKed hop by hop by the proxy and passed
+/// back, and the ACK for it is absorbed.
+#[test]
+fn retransmissions_are_absorbed_and_negative_replies_acked_hop_by_hop() {
+    let callee = UdpSocket::bind("127.0.0.1:0").unwrap();
+    callee.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let callee_port = callee.local_addr().unwrap().port();
+    let proxy = Server::start(&proxy_cfg("udp", callee_port, 1, ""));
+    let caller = UdpClient::new();
+    let invite = request("INVITE", &format!("sip:bob@127.0.0.1:{}", proxy.port), caller.port(), "");
+
+    caller.send(&proxy, invite.as_bytes());
+    assert_eq!(status(&caller.recv().expect("100 Trying")), 100);
+    let forwarded = recv_text(&callee).expect("INVITE at the callee");
+    assert!(forwarded.starts_with("INVITE "), "{forwarded}");
+    let vias = headers(&forwarded, "Via");
+    assert!(vias[0].contains(";branch=z9hG4bK"), "{forwarded}");
+    assert!(vias[1].contains(";rport="), "the caller's Via gets its rport filled: {forwarded}");
+
+    // Retransmission: absorbed, answered with the last reply (the 100).
+    caller.send(&proxy, invite.as_bytes());
+    assert_eq!(status(&caller.recv().expect("100 again")), 100);
+
+    // The callee is busy.
+    let busy = reply_to(&forwarded, 486, "Busy Here", ";tag=callee1");
+    callee.send_to(busy.as_bytes(), proxy.addr()).unwrap();
+    let ack = recv_until(&callee, |m| !m.starts_with("INVITE ")).expect("hop-by-hop ACK");
+    assert!(ack.starts_with("ACK "), "{ack}");
+    assert_eq!(headers(&ack, "Via").len(), 1, "the ACK has only our Via: {ack}");
+    assert!(header(&ack, "To").unwrap().contains("tag=callee1"), "{ack}");
+
+    let relayed = caller.recv().expect("486 at the caller");
+    assert_eq!(status(&relayed), 486, "{relayed}");
+    assert_eq!(headers(&relayed, "Via").len(), 1, "our Via is removed: {relayed}");
+}
+
+fn recv_text(sock: &UdpSocket) -> Option<String> {
+    let mut buf = vec![0u8; 65536];
+    let (n, _) = sock.recv_from(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+fn recv_until(sock: &UdpSocket, want: impl Fn(&str) -> bool) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        let m = recv_text(sock)?;
+        if want(&m) {
+            return Some(m);
+        }
+    }
+    None
+}
+
+/// A reply to `req` with every Via, From, To (plus `to_tag`), Call-ID and CSeq copied.
+fn reply_to(req: &str, code: u16, reason: &str, to_tag: &str) -> String {
+    let mut out = format!("SIP/2.0 {code} {reason}\r\n");
+    for line in req.split("\r\n").skip(1) {
+        let name = line.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
+        match name.as_str() {
+            "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
+            "to" => out.push_str(&format!("{line}{to_tag}\r\n")),
+            _ => {}
+        }
+    }
+    out.push_str("Content-Length: 0\r\n\r\n");
+    out
+}
