@@ -1,11 +1,16 @@
 //! Built-in modules of siplua, one folder each, named as OpenSIPS names them.
 
+pub mod acc;
 pub mod maxfwd;
+pub mod mi;
 pub mod proto;
+pub mod registrar;
+pub mod rr;
 pub mod signaling;
 pub mod sipmsgops;
 pub mod sl;
 pub mod tm;
+pub mod usrloc;
 
 use siplua_core::load::Catalogue;
 use siplua_core::module::Module;
@@ -19,4 +24,13 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("sipmsgops", || Box::new(sipmsgops::SipMsgOps)),
     ("maxfwd", || Box::new(maxfwd::MaxFwd::default())),
     ("tm", || Box::new(tm::Tm::default())),
+    ("acc", || Box::new(acc::Acc::default())),
+    ("mi_fifo", || Box::new(mi::MiPlaceholder::fifo())),
+    ("mi_http", || Box::new(mi::MiPlaceholder::http())),
+    ("httpd", || Box::new(mi::MiPlaceholder::httpd())),
+    ("rr", || Box::new(rr::Rr::default())),
+    ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
+    ("registrar", || {
+        Box::new(registrar::RegistrarModule::default())
+    }),
 ];

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use siplua_core::context::Context;
 
-use super::shared::{current_tx, TmShared};
+use super::shared::{current_tx, msg_state, FinalCallback, TmShared};
 
 /// tm's published API.
 pub struct TmApi {
@@ -21,6 +21,15 @@ impl TmApi {
     /// or in a failure route).
     pub fn has_transaction(&self, ctx: &Context) -> bool {
         current_tx(ctx).is_some()
+    }
+
+    /// Registers a callback for the final reply of the message's transaction (now, or once
+    /// `t_relay` creates it).
+    pub fn on_final(&self, ctx: &mut Context, callback: FinalCallback) {
+        match current_tx(ctx) {
+            Some(tx) => tx.state.lock().on_final.push(callback),
+            None => msg_state(ctx).on_final.push(callback),
+        }
     }
 
     /// Replies through the transaction (`t_reply`).

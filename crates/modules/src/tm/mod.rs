@@ -27,6 +27,8 @@ use siplua_core::context::Context;
 use siplua_core::function::FunctionDecl;
 use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module, ReplyVerdict};
 
+pub use shared::{FinalCallback, FinalInfo};
+
 use params::TmParams;
 use shared::{TmShared, TmStats};
 

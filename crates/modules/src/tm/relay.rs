@@ -54,6 +54,7 @@ pub fn lookup_or_create(shared: &Arc<TmShared>, ctx: &mut Context) -> Option<Loo
         origin,
         is_invite: msg.method() == Some(Method::Invite),
         force_rport: ctx.force_rport,
+        created: std::time::Instant::now(),
         state: parking_lot::Mutex::new(state),
     });
     let (tx, fresh) = shared.table.insert(tx);
@@ -151,7 +152,9 @@ fn take_script_settings(ctx: &mut Context, tx: &TxRef) {
         tm.on_branch.take(),
         tm.fr.take(),
     );
+    let callbacks = std::mem::take(&mut tm.on_final);
     let mut state = tx.state.lock();
+    state.on_final.extend(callbacks);
     if let Some(r) = on_failure {
         state.on_failure = Some(r);
     }

@@ -88,7 +88,28 @@ pub struct TmMsg {
     pub on_branch: Option<usize>,
     /// `t_set_fr`: (INVITE, non-INVITE) timeouts.
     pub fr: Option<(Option<Duration>, Option<Duration>)>,
+    /// Callbacks for the final reply, registered before the transaction exists (`acc`).
+    pub on_final: Vec<FinalCallback>,
 }
+
+/// What a final-reply callback learns about the transaction.
+pub struct FinalInfo<'a> {
+    /// The request.
+    pub request: &'a siplua_sip::Message,
+    /// The final status sent upstream.
+    pub code: u16,
+    /// Its reason phrase.
+    pub reason: &'a str,
+    /// The To-tag of the final reply.
+    pub to_tag: &'a str,
+    /// How long after the request arrived the final reply went out.
+    pub elapsed: Duration,
+    /// The request was cancelled by the caller.
+    pub cancelled: bool,
+}
+
+/// Called once with the final reply of a transaction (statistics, accounting).
+pub type FinalCallback = Box<dyn FnOnce(&FinalInfo) + Send>;
 
 /// The tm state of the message in `ctx`, created empty on first use.
 pub fn msg_state<'c>(ctx: &'c mut Context) -> &'c mut TmMsg {

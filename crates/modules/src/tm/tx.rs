@@ -31,6 +31,8 @@ pub struct Tx {
     pub is_invite: bool,
     /// Reply to the source port even without `rport` (`force_rport()` was called).
     pub force_rport: bool,
+    /// When the request arrived.
+    pub created: std::time::Instant,
     /// Everything that changes.
     pub state: Mutex<TxState>,
 }
@@ -68,6 +70,8 @@ pub struct TxState {
     pub completing: bool,
     /// The cleanup timer is armed.
     pub cleanup_armed: bool,
+    /// Called once when the final reply goes upstream.
+    pub on_final: Vec<super::shared::FinalCallback>,
 }
 
 /// The server side: the last reply sent upstream.

@@ -13,7 +13,7 @@ use siplua_sip::reply::ReplyBuilder;
 use siplua_sip::Message;
 use siplua_transport::{Proto, Transports};
 
-use super::shared::TmShared;
+use super::shared::{FinalInfo, TmShared};
 use super::tx::{TxRef, TxState};
 
 /// Sends bytes to where replies of this transaction go.
@@ -98,10 +98,42 @@ pub fn record(
     }
     if first_final {
         shared.stats.final_sent(code);
+        run_final_callbacks(tx, state, code);
         if tx.is_invite && code >= 300 && tx.origin.proto == Proto::Udp {
             arm_timer_g(shared, tx, state, shared.params.t1, Duration::ZERO);
         }
         arm_cleanup(shared, tx, state);
+    }
+}
+
+/// Tells the registered callbacks (`acc`) about the final reply.
+fn run_final_callbacks(tx: &TxRef, state: &mut TxState, code: u16) {
+    if state.on_final.is_empty() {
+        return;
+    }
+    let parsed = state
+        .uas
+        .last_reply
+        .as_ref()
+        .and_then(|b| Message::parse(bytes::Bytes::from(b.as_ref().clone())).ok());
+    let reason = parsed
+        .as_ref()
+        .and_then(|m| m.reason().map(str::to_owned))
+        .unwrap_or_default();
+    let to_tag = parsed
+        .as_ref()
+        .and_then(|m| m.to().ok().and_then(|t| t.tag().map(str::to_owned)))
+        .unwrap_or_default();
+    let info = FinalInfo {
+        request: &tx.request,
+        code,
+        reason: &reason,
+        to_tag: &to_tag,
+        elapsed: tx.created.elapsed(),
+        cancelled: state.cancelled,
+    };
+    for cb in std::mem::take(&mut state.on_final) {
+        cb(&info);
     }
 }
 
