@@ -64,7 +64,9 @@ mod tests {
             realm_prefix: Some("sip.".into()),
         };
         assert_eq!(
-            rules.key("sip:Alice@Sip.Example.COM:5070;transport=tcp").as_deref(),
+            rules
+                .key("sip:Alice@Sip.Example.COM:5070;transport=tcp")
+                .as_deref(),
             Some("Alice@example.com")
         );
         assert_eq!(rules.key("\"A\" <sip:%61b@h>").as_deref(), Some("ab@h"));

@@ -8,6 +8,7 @@
 mod aor;
 mod flags;
 mod lookup;
+mod nat;
 mod query;
 mod remove;
 mod reply;

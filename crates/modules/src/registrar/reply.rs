@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use siplua_core::context::Context;
 
+use crate::tm::api::TmApi;
 use crate::usrloc::contact::{UContact, Q_UNSET};
 
 /// Why a REGISTER was refused: the reply to send.
@@ -64,12 +65,22 @@ pub fn contact_lines(bindings: &[UContact], now: i64) -> String {
     out
 }
 
-/// Sends a stateless reply with `headers` added to what the script queued; false (logged)
-/// when it could not be sent.
+/// Sends the reply with `headers` added to what the script queued: through the transaction
+/// when tm has one for this request (as OpenSIPS' signaling layer does), else statelessly.
+/// False (logged) when it could not be sent.
 pub fn send(ctx: &mut Context, code: u16, reason: &str, headers: &str) -> bool {
     let queued = ctx.reply_headers.len();
     ctx.reply_headers.push_str(headers);
-    let result = siplua_core::reply::send_reply(ctx, code, reason);
+    let result = match ctx.core.apis.get::<TmApi>() {
+        Some(tm) if tm.has_transaction(ctx) => {
+            if tm.reply(ctx, i64::from(code), reason) > 0 {
+                Ok(())
+            } else {
+                Err("the transaction did not take the reply".to_owned())
+            }
+        }
+        _ => siplua_core::reply::send_reply(ctx, code, reason),
+    };
     ctx.reply_headers.truncate(queued);
     match result {
         Ok(()) => true,

@@ -6,15 +6,13 @@
 //! checked on the result, and only then is the copy stored — a refused REGISTER changes
 //! nothing. Returns 1 (200 sent) or -1 (error reply sent), as OpenSIPS does.
 
-use std::net::{IpAddr, SocketAddr};
-
-use siplua_core::corefn::branch::parse_q;
 use siplua_core::context::{Context, Origin};
-use siplua_sip::headers::{Contact, NameAddr};
-use siplua_sip::{HeaderKind, Message, Scheme, Uri};
+use siplua_sip::headers::Contact;
+use siplua_sip::{HeaderKind, Message};
 use siplua_transport::Proto;
 
 use super::flags::{PathMode, SaveFlags};
+use super::nat;
 use super::reply::{contact_lines, send, Rejection};
 use super::Registrar;
 use crate::usrloc::api::now;
@@ -97,8 +95,10 @@ fn process(
     flags: &SaveFlags,
     aor: Option<&str>,
 ) -> Result<(Vec<UContact>, Option<String>), Rejection> {
-    let internal = || Rejection::new(500, "Server Internal Error");
-    let msg = ctx.msg.as_ref().ok_or_else(internal)?;
+    let msg = ctx
+        .msg
+        .as_ref()
+        .ok_or_else(|| Rejection::new(500, "Server Internal Error"))?;
     if msg.method_str() != Some("REGISTER") {
         return Err(Rejection::new(400, "Bad Request (save() needs a REGISTER)"));
     }
@@ -127,10 +127,10 @@ fn process(
         .number;
 
     let (path, echo_path) = path_vector(msg, flags.path.unwrap_or(reg.settings.default_path))?;
-    let mut nat_source = None;
-    if flags.path_received {
-        nat_source = first_path_received(msg);
-    }
+    let nat_source = flags
+        .path_received
+        .then(|| first_path_received(msg))
+        .flatten();
     let request = parse_request(ctx, msg, reg, flags, nat_source.as_deref())?;
 
     let nat_bit = reg.usrloc.nat_bflag().map(|b| 1u64 << b);
@@ -258,17 +258,19 @@ fn parse_request(
         .usrloc
         .nat_bflag()
         .is_some_and(|bit| ctx.branch_flags & (1u64 << bit) != 0);
-    let allow: Option<Vec<String>> = msg
-        .find(HeaderKind::Allow)
-        .is_some()
-        .then(|| split_methods(&msg.tokens(HeaderKind::Allow).flatten().collect::<Vec<_>>().join(",")));
+    // Contacts that name no methods accept what the Allow header lists (all when absent).
+    let top_via = msg.top_via().ok();
+    let via = top_via.as_ref().map(|v| (v.host(), v.port()));
+    let allow: Option<Vec<String>> = msg.find(HeaderKind::Allow).is_some().then(|| {
+        msg.tokens(HeaderKind::Allow)
+            .flatten()
+            .map(str::to_owned)
+            .collect()
+    });
     let mut out = Vec::with_capacity(contacts.len());
     for contact in &contacts {
         let Contact::Addr(na) = contact else { continue };
-        let mut expires = na
-            .expires()
-            .or(header_expires)
-            .unwrap_or(s.default_expires);
+        let mut expires = na.expires().or(header_expires).unwrap_or(s.default_expires);
         if expires != 0 && min > 0 && expires < min {
             return Err(Rejection::new(423, "Interval Too Brief")
                 .with_header("Min-Expires", &min.to_string()));
@@ -291,7 +293,7 @@ fn parse_request(
             Some(r) => Some(r.to_owned()),
             None => ctx
                 .origin
-                .and_then(|o| behind_nat(&na, &o, nat_flagged)),
+                .and_then(|o| nat::received(na, via, &o, nat_flagged)),
         };
         out.push(Binding {
             uri: na.uri().as_str().to_owned(),
@@ -310,55 +312,27 @@ fn parse_request(
     Ok(Request::Bindings(out))
 }
 
+/// A q-value (`0`, `0.5`, `1.000`: RFC 3261 §25.1 qvalue) in thousandths.
+fn parse_q(text: &str) -> Option<i32> {
+    let (int, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = format!("{frac:0<3}").parse::<i32>().ok()?;
+    match int {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// The methods of a `methods="INVITE,BYE"` parameter.
 fn split_methods(list: &str) -> Vec<String> {
     list.split(',')
         .map(str::trim)
         .filter(|m| !m.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-/// The source of the REGISTER as a URI (`sip:ip:port;transport=tcp`) when the user agent
-/// is behind a NAT: the script set `nat_bflag`, or the Contact does not name the address,
-/// port and transport the request came from (a request sent to the Contact would not reach
-/// it).
-fn behind_nat(na: &NameAddr, origin: &Origin, flagged: bool) -> Option<String> {
-    let uri = na.uri();
-    if !flagged && contact_addr(&uri, origin.proto) == Some((origin.src, origin.proto)) {
-        return None;
-    }
-    Some(source_uri(origin.src, origin.proto))
-}
-
-/// The address and transport a request to this Contact goes to, when it names an IP.
-fn contact_addr(uri: &Uri, default: Proto) -> Option<(SocketAddr, Proto)> {
-    let host = uri.host().trim_start_matches('[').trim_end_matches(']');
-    let ip: IpAddr = host.parse().ok()?;
-    let proto = match uri.transport().map(str::to_ascii_lowercase).as_deref() {
-        None => match uri.scheme() {
-            Scheme::Sips => Proto::Tcp,
-            _ if default == Proto::Tcp => Proto::Udp,
-            _ => Proto::Udp,
-        },
-        Some("tcp") | Some("tls") => Proto::Tcp,
-        Some(_) => Proto::Udp,
-    };
-    let port = uri
-        .port()
-        .unwrap_or(if uri.scheme() == Scheme::Sips { 5061 } else { 5060 });
-    Some((SocketAddr::new(ip, port), proto))
-}
-
-/// `sip:ip:port[;transport=tcp]` for a source address.
-fn source_uri(src: SocketAddr, proto: Proto) -> String {
-    let host = match src.ip() {
-        IpAddr::V6(ip) => format!("[{ip}]"),
-        IpAddr::V4(ip) => ip.to_string(),
-    };
-    match proto {
-        Proto::Udp => format!("sip:{host}:{}", src.port()),
-        Proto::Tcp => format!("sip:{host}:{};transport=tcp", src.port()),
-    }
 }
 
 /// The Path vector to store and the one to echo in the 200, per the path mode (RFC 3327).
@@ -393,5 +367,22 @@ fn path_vector(
 fn first_path_received(msg: &Message) -> Option<String> {
     let first = msg.paths().next()?.ok()?;
     let received = first.uri().params().value("received")?.trim_matches('"');
-    Some(siplua_core::sipview::unescape_param(received))
+    Some(siplua_sip::escape::decode(received).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q_values() {
+        assert_eq!(parse_q("0.5"), Some(500));
+        assert_eq!(parse_q("1"), Some(1000));
+        assert_eq!(parse_q("1.000"), Some(1000));
+        assert_eq!(parse_q("0"), Some(0));
+        assert_eq!(parse_q("0.125"), Some(125));
+        assert_eq!(parse_q("1.5"), None);
+        assert_eq!(parse_q("0.1234"), None);
+        assert_eq!(parse_q("x"), None);
+    }
 }

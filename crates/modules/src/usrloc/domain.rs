@@ -65,9 +65,7 @@ impl Domain {
     pub fn update<R>(&self, aor: &str, f: impl FnOnce(&mut Aor) -> R) -> R {
         let mut shard = self.shard(aor).lock();
         let existed = shard.contains_key(aor);
-        let record = shard
-            .entry(aor.to_owned())
-            .or_insert_with(|| Aor::new(aor));
+        let record = shard.entry(aor.to_owned()).or_insert_with(|| Aor::new(aor));
         let before = record.contacts().len() as i64;
         let result = f(record);
         let after = record.contacts().len() as i64;

@@ -1,0 +1,96 @@
+//! `loose_route()`: routes a request by its Route headers (RFC 3261 §16.4, §16.12).
+//!
+//! 1. When the Request-URI is ours and looks like a Record-Route URI (no user part, or
+//!    `;lr`), the previous hop was a strict router: our own Route values on top are
+//!    dropped, and the last Route value becomes the Request-URI (§16.4).
+//! 2. Otherwise our own Route values on top (one, or two with double record-routing) are
+//!    removed (§16.4).
+//! 3. If a Route value is left it is the next hop: with `;lr` it goes to `$du`; without
+//!    (a strict router, §16.12) it becomes the Request-URI and the old Request-URI is
+//!    appended as the last Route.
+//!
+//! A first Route that is not ours (a pre-loaded route set on an initial request) is simply
+//! the next hop. Returns 1 when the request had Route headers, -1 otherwise.
+
+use siplua_core::context::Context;
+use siplua_core::corefn::is_myself;
+use siplua_sip::{Scheme, Uri};
+
+use super::routeset::{read, rewrite};
+
+/// The script function.
+pub fn loose_route(ctx: &mut Context) -> i32 {
+    match route(ctx) {
+        Ok(true) => 1,
+        Ok(false) => -1,
+        Err(e) => {
+            siplua_core::log::emit(
+                siplua_core::log::level::ERR,
+                "rr",
+                &format!("loose_route: {e}"),
+            );
+            -1
+        }
+    }
+}
+
+fn route(ctx: &mut Context) -> Result<bool, String> {
+    let msg = ctx.msg.as_ref().ok_or("no message")?;
+    if !msg.is_request() {
+        return Ok(false);
+    }
+    let routes = read(msg)?;
+    if routes.is_empty() {
+        return Ok(false);
+    }
+    let ours = |uri: &Uri| {
+        let default_port = if uri.scheme() == Scheme::Sips {
+            5061
+        } else {
+            5060
+        };
+        is_myself(
+            ctx.core,
+            ctx.worker.transports.as_deref(),
+            uri.host(),
+            Some(uri.port().unwrap_or(default_port)),
+        )
+    };
+    let mut ruri = ctx.ruri().ok_or("no Request-URI")?.to_owned();
+    let ruri_is_rr = Uri::parse(&ruri).is_ok_and(|u| (u.user().is_none() || u.lr()) && ours(&u));
+
+    let mut removed = Vec::new();
+    let mut first = 0;
+    while first < routes.len() && ours(&routes[first].addr.uri()) {
+        removed.push(first);
+        first += 1;
+    }
+    let mut end = routes.len();
+    let mut new_ruri = None;
+    if ruri_is_rr && first < end {
+        end -= 1;
+        removed.push(end);
+        ruri = routes[end].addr.uri().as_str().to_owned();
+        new_ruri = Some(ruri.clone());
+    }
+    let mut dst_uri = None;
+    let mut append = None;
+    if first < end {
+        let next = routes[first].addr.uri();
+        if next.lr() {
+            dst_uri = Some(next.as_str().to_owned());
+        } else {
+            removed.push(first);
+            append = Some(format!("<{ruri}>"));
+            new_ruri = Some(next.as_str().to_owned());
+        }
+    }
+    rewrite(msg, &mut ctx.edits, &routes, &removed, append.as_deref())?;
+    if new_ruri.is_some() {
+        ctx.new_ruri = new_ruri;
+    }
+    if dst_uri.is_some() {
+        ctx.dst_uri = dst_uri;
+    }
+    Ok(true)
+}

@@ -1,0 +1,92 @@
+//! `record_route([params])` and `record_route_preset(addr[, params])`: put this proxy in the
+//! dialog's route set (RFC 3261 §16.6 step 4) with a loose-routing URI.
+
+use siplua_core::context::Context;
+use siplua_transport::Proto;
+
+/// Options every Record-Route of the module gets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RrOptions {
+    /// `append_fromtag`: add `;ftag=` with the From tag, so that later requests tell which
+    /// side of the dialog sent them.
+    pub append_fromtag: bool,
+}
+
+/// `record_route([params])`: the address of the socket the request arrived on (its
+/// advertised name and port), `;transport=tcp` for TCP, `;lr`, the From tag and `params`.
+pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) -> i32 {
+    let Some(origin) = ctx.origin else {
+        return -1;
+    };
+    let Some(socket) = ctx
+        .worker
+        .transports
+        .as_deref()
+        .and_then(|t| t.socket(origin.socket))
+    else {
+        return -1;
+    };
+    let host = &socket.advertised_host;
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
+    let mut uri = format!("sip:{host}:{}", socket.advertised_port);
+    if socket.proto == Proto::Tcp {
+        uri.push_str(";transport=tcp");
+    }
+    insert(ctx, &uri, opts, params)
+}
+
+/// `record_route_preset(addr[, params])`: a Record-Route with a given address
+/// (`host[:port][;uri-params]` or a whole `sip:` URI) instead of the socket's.
+pub fn record_route_preset(
+    ctx: &mut Context,
+    opts: RrOptions,
+    addr: &str,
+    params: Option<&str>,
+) -> i32 {
+    let addr = addr.trim();
+    if addr.is_empty() {
+        return -1;
+    }
+    let uri = if addr.starts_with("sip:") || addr.starts_with("sips:") {
+        addr.to_owned()
+    } else {
+        format!("sip:{addr}")
+    };
+    insert(ctx, &uri, opts, params)
+}
+
+/// Adds `<uri;lr[;ftag=..][;params]>` above the existing Record-Route headers.
+fn insert(ctx: &mut Context, uri: &str, opts: RrOptions, params: Option<&str>) -> i32 {
+    let Some(msg) = ctx.msg.as_ref() else {
+        return -1;
+    };
+    let mut value = format!("<{uri};lr");
+    if opts.append_fromtag {
+        if let Some(tag) = msg.from().ok().and_then(|f| f.tag()) {
+            value.push_str(";ftag=");
+            value.push_str(tag);
+        }
+    }
+    if let Some(p) = params.map(|p| p.trim().trim_start_matches(';')) {
+        if !p.is_empty() {
+            value.push(';');
+            value.push_str(p);
+        }
+    }
+    value.push('>');
+    match ctx.edits.insert_record_route(msg, &value) {
+        Ok(()) => 1,
+        Err(e) => {
+            siplua_core::log::emit(
+                siplua_core::log::level::ERR,
+                "rr",
+                &format!("cannot add Record-Route {value}: {e}"),
+            );
+            -1
+        }
+    }
+}
