@@ -181,10 +181,16 @@ fn no_answer_forks_serially_from_failure_route() {
     let proxy = Server::start(&proxy_cfg("udp", silent_port, uas2, ""));
     let _uas = Uas::start("call_uas.xml", uas2, "u1", 2);
     run_uac("call_uac.xml", &proxy, "u1", 2, 2);
-    assert!(proxy.log_text().contains("failure_route code=408"), "{}", proxy.log_text());
+    assert!(
+        proxy.log_text().contains("failure_route code=408"),
+        "{}",
+        proxy.log_text()
+    );
 
     // The silent callee saw each INVITE retransmitted (Timer A) while the branch was open.
-    silent.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     let mut buf = [0u8; 4096];
     let mut invites = 0;
     while let Ok((n, _)) = silent.recv_from(&mut buf) {
@@ -192,7 +198,10 @@ fn no_answer_forks_serially_from_failure_route() {
             invites += 1;
         }
     }
-    assert!(invites >= 4, "expected INVITE retransmissions to the silent callee, saw {invites}");
+    assert!(
+        invites >= 4,
+        "expected INVITE retransmissions to the silent callee, saw {invites}"
+    );
 }
 
 /// Raw sockets on both sides: a retransmitted INVITE is absorbed (the callee sees it once
@@ -201,11 +210,18 @@ fn no_answer_forks_serially_from_failure_route() {
 #[test]
 fn retransmissions_are_absorbed_and_negative_replies_acked_hop_by_hop() {
     let callee = UdpSocket::bind("127.0.0.1:0").unwrap();
-    callee.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    callee
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
     let callee_port = callee.local_addr().unwrap().port();
     let proxy = Server::start(&proxy_cfg("udp", callee_port, 1, ""));
     let caller = UdpClient::new();
-    let invite = request("INVITE", &format!("sip:bob@127.0.0.1:{}", proxy.port), caller.port(), "");
+    let invite = request(
+        "INVITE",
+        &format!("sip:bob@127.0.0.1:{}", proxy.port),
+        caller.port(),
+        "",
+    );
 
     caller.send(&proxy, invite.as_bytes());
     assert_eq!(status(&caller.recv().expect("100 Trying")), 100);
@@ -213,7 +229,10 @@ fn retransmissions_are_absorbed_and_negative_replies_acked_hop_by_hop() {
     assert!(forwarded.starts_with("INVITE "), "{forwarded}");
     let vias = headers(&forwarded, "Via");
     assert!(vias[0].contains(";branch=z9hG4bK"), "{forwarded}");
-    assert!(vias[1].contains(";rport="), "the caller's Via gets its rport filled: {forwarded}");
+    assert!(
+        vias[1].contains(";rport="),
+        "the caller's Via gets its rport filled: {forwarded}"
+    );
 
     // Retransmission: absorbed, answered with the last reply (the 100).
     caller.send(&proxy, invite.as_bytes());
@@ -224,12 +243,20 @@ fn retransmissions_are_absorbed_and_negative_replies_acked_hop_by_hop() {
     callee.send_to(busy.as_bytes(), proxy.addr()).unwrap();
     let ack = recv_until(&callee, |m| !m.starts_with("INVITE ")).expect("hop-by-hop ACK");
     assert!(ack.starts_with("ACK "), "{ack}");
-    assert_eq!(headers(&ack, "Via").len(), 1, "the ACK has only our Via: {ack}");
+    assert_eq!(
+        headers(&ack, "Via").len(),
+        1,
+        "the ACK has only our Via: {ack}"
+    );
     assert!(header(&ack, "To").unwrap().contains("tag=callee1"), "{ack}");
 
     let relayed = caller.recv().expect("486 at the caller");
     assert_eq!(status(&relayed), 486, "{relayed}");
-    assert_eq!(headers(&relayed, "Via").len(), 1, "our Via is removed: {relayed}");
+    assert_eq!(
+        headers(&relayed, "Via").len(),
+        1,
+        "our Via is removed: {relayed}"
+    );
 }
 
 fn recv_text(sock: &UdpSocket) -> Option<String> {
@@ -253,7 +280,12 @@ fn recv_until(sock: &UdpSocket, want: impl Fn(&str) -> bool) -> Option<String> {
 fn reply_to(req: &str, code: u16, reason: &str, to_tag: &str) -> String {
     let mut out = format!("SIP/2.0 {code} {reason}\r\n");
     for line in req.split("\r\n").skip(1) {
-        let name = line.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match name.as_str() {
             "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
             "to" => out.push_str(&format!("{line}{to_tag}\r\n")),

@@ -3,6 +3,9 @@
 //! `report_cancels`, `detect_direction` (accepted), `log_level`, `log_facility`.
 //! The database backend (`do_accounting("db")`) comes with the storage issue.
 
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::log;
@@ -135,19 +138,31 @@ fn fixup(args: &mut [PreparedArg]) -> Result<(), String> {
     Ok(())
 }
 
+/// The accounting asked for the current request; a second `do_accounting` call adds its
+/// flags to the first instead of logging twice (OpenSIPS sets flags on the transaction).
+struct Requested(Arc<Mutex<What>>);
+
 fn do_accounting(ctx: &mut Context, args: &Args, report_cancels: bool, level: i32) -> i32 {
     let Some(tm) = ctx.core.apis.get::<TmApi>() else {
         return -1;
     };
     let flags = args.str(ctx, 1).unwrap_or_default();
-    let what = What {
+    let asked = What {
         failed: flags.contains("failed"),
         missed: flags.contains("missed"),
     };
+    if let Some(Requested(what)) = ctx.ext::<Requested>() {
+        let mut w = what.lock();
+        w.failed |= asked.failed;
+        w.missed |= asked.missed;
+        return 1;
+    }
+    let what = Arc::new(Mutex::new(asked));
+    ctx.set_ext(Requested(what.clone()));
     tm.on_final(
         ctx,
         Box::new(move |info: &FinalInfo| {
-            if let Some(line) = record(info, what, report_cancels) {
+            if let Some(line) = record(info, *what.lock(), report_cancels) {
                 log::emit(level, "acc", &line);
             }
         }),

@@ -102,6 +102,11 @@ impl TxTable {
         self.client.get(id)
     }
 
+    /// Forgets one branch (it could not be sent).
+    pub fn remove_branch(&self, id: &str) {
+        self.client.remove(id);
+    }
+
     /// Forgets a transaction and its branches.
     pub fn remove(&self, tx: &TxRef, branch_ids: &[String]) {
         self.server.remove(&tx.key);

@@ -67,15 +67,15 @@ pub fn start_branch(
         socket: Some(socket.id),
         conn: None,
     };
-    transports
-        .send(&dst, &bytes)
-        .map_err(|e| format!("cannot send to {}: {e}", target.addr))?;
     let sent_msg = Message::parse(Bytes::from(bytes.clone())).ok();
+    let sent = Arc::new(bytes);
+    // Filed before it is sent: the reply may come back on another worker at once, and must
+    // find its branch (it then waits for this lock until the branch is complete).
     state.branches.push(Branch {
         id: id.clone(),
         target,
         socket: socket.id,
-        sent: Arc::new(bytes),
+        sent: sent.clone(),
         sent_msg,
         status: 0,
         final_reply: None,
@@ -86,7 +86,12 @@ pub fn start_branch(
         fr_timer: None,
         fr_generation: 0,
     });
-    shared.table.add_branch(id, tx.clone(), index);
+    shared.table.add_branch(id.clone(), tx.clone(), index);
+    if let Err(e) = transports.send(&dst, &sent) {
+        state.branches.pop();
+        shared.table.remove_branch(&id);
+        return Err(format!("cannot send to {}: {e}", target.addr));
+    }
     shared.stats.uac_transactions.inc();
     if target.proto == Proto::Udp {
         arm_retransmit(shared, tx, &mut state, index, shared.params.t1);

@@ -1,0 +1,194 @@
+//! `etc/residential.cfg` unchanged (but for its port): two users register, one calls the
+//! other through the proxy with SIPp on both sides — record-routed ACK and BYE, accounting
+//! lines — and a call to a user registered twice forks in parallel (one answers, the other
+//! is cancelled).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+fn residential_cfg() -> String {
+    std::fs::read_to_string(root().join("etc/residential.cfg"))
+        .expect("etc/residential.cfg")
+        .replace(
+            "socket = udp:127.0.0.1:5060",
+            "socket = udp:127.0.0.1:{PORT}",
+        )
+}
+
+/// Registers `user` with a contact at `contact_port`, from a fresh UDP socket.
+fn register(proxy: &Server, user: &str, contact_port: u16) {
+    let client = UdpClient::new();
+    let extra = format!("Contact: <sip:{user}@127.0.0.1:{contact_port}>\r\nExpires: 600\r\n");
+    let req = request(
+        "REGISTER",
+        &format!("sip:127.0.0.1:{}", proxy.port),
+        client.port(),
+        &extra,
+    )
+    .replace(
+        "To: <sip:bob@example.com>",
+        &format!("To: <sip:{user}@127.0.0.1>"),
+    )
+    .replace(
+        "From: <sip:alice@example.com>",
+        &format!("From: <sip:{user}@127.0.0.1>"),
+    );
+    let reply = client.request(proxy, &req).expect("REGISTER answered");
+    assert_eq!(
+        status(&reply),
+        200,
+        "REGISTER {user}: {reply}\n{}",
+        proxy.log_text()
+    );
+}
+
+struct Sipp(Child);
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn uas(scenario_name: &str, port: u16, calls: usize) -> Sipp {
+    let child = Command::new("sipp")
+        .args([
+            "-sf",
+            &scenario(scenario_name),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-m",
+            &calls.to_string(),
+            "-timeout",
+            "30",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sipp installed");
+    std::thread::sleep(Duration::from_millis(300));
+    Sipp(child)
+}
+
+fn call(proxy: &Server, callee: &str, caller_port: u16, calls: usize) {
+    let out = sipp(&[
+        "-sf",
+        &scenario("call_uac.xml"),
+        &format!("127.0.0.1:{}", proxy.port),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &caller_port.to_string(),
+        "-s",
+        callee,
+        "-m",
+        &calls.to_string(),
+        "-r",
+        "20",
+        "-timeout",
+        "30",
+        "-timeout_error",
+    ]);
+    assert!(
+        out.status.success(),
+        "calls to {callee} failed: {}\nproxy log:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        proxy.log_text()
+    );
+}
+
+#[test]
+fn residential_config_registers_and_routes_calls() {
+    let out = run_siplua(&[
+        "-c",
+        "-f",
+        &root().join("etc/residential.cfg").display().to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let proxy = Server::start(&residential_cfg());
+    let (alice_port, bob_port) = (free_port(), free_port());
+    register(&proxy, "alice", alice_port);
+    register(&proxy, "bob", bob_port);
+
+    let _bob = uas("call_uas.xml", bob_port, 10);
+    call(&proxy, "bob", alice_port, 10);
+
+    // The accounting line is written just after the final reply went out: give the last
+    // one a moment.
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while proxy
+        .log_text()
+        .matches("ACC: transaction answered")
+        .count()
+        < 20
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = proxy.log_text();
+    assert!(
+        log.contains("new branch at sip:bob@127.0.0.1:"),
+        "branch_route ran: {log}"
+    );
+    assert!(
+        log.contains("incoming reply 180 Ringing"),
+        "onreply_route ran: {log}"
+    );
+    assert_eq!(
+        log.matches("ACC: transaction answered").count(),
+        20,
+        "10 INVITEs and 10 BYEs accounted: {log}"
+    );
+    assert!(log.contains(";method=BYE;"), "{log}");
+
+    // Unknown user: 404 from lookup.
+    let client = UdpClient::new();
+    let invite = request(
+        "INVITE",
+        &format!("sip:nobody@127.0.0.1:{}", proxy.port),
+        client.port(),
+        "",
+    )
+    .replace(
+        "From: <sip:alice@example.com>",
+        "From: <sip:alice@127.0.0.1>",
+    );
+    let reply = client.request(&proxy, &invite).expect("reply");
+    assert_eq!(status(&reply), 404, "{reply}");
+}
+
+#[test]
+fn a_user_registered_twice_is_called_in_parallel() {
+    let proxy = Server::start(&residential_cfg());
+    let (caller_port, answering, ringing) = (free_port(), free_port(), free_port());
+    register(&proxy, "bob", answering);
+    register(&proxy, "bob", ringing);
+
+    let _answers = uas("call_uas.xml", answering, 3);
+    let _rings = uas("ring_uas.xml", ringing, 3);
+    call(&proxy, "bob", caller_port, 3);
+    let log = proxy.log_text();
+    assert_eq!(
+        log.matches("new branch at sip:bob@").count(),
+        6,
+        "two branches per call: {log}"
+    );
+}
