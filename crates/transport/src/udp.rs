@@ -4,7 +4,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::handler::{handle_guarded, Handler};
@@ -90,7 +90,11 @@ pub(crate) fn worker_loop(
             buf.clear();
             continue;
         }
-        let data = buf.split().freeze();
+        // A right-sized copy: splitting the receive buffer instead would tie up its whole
+        // allocation (room for the largest datagram) for as long as a transaction keeps the
+        // message.
+        let data = Bytes::copy_from_slice(&buf);
+        buf.clear();
         handle_guarded(
             handler,
             Received {

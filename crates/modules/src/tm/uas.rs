@@ -176,13 +176,14 @@ fn arm_timer_g(
     state.uas.retransmit = Some(handle);
 }
 
-/// Removes the transaction from the table once retransmissions can no longer arrive.
+/// Removes the transaction from the table `wt_timer` after its final reply (as OpenSIPS does;
+/// a Timer G still running keeps its own reference until it ends).
 pub fn arm_cleanup(shared: &Arc<TmShared>, tx: &TxRef, state: &mut TxState) {
     if state.cleanup_armed {
         return;
     }
     state.cleanup_armed = true;
-    let delay = shared.params.wait.max(shared.params.t1 * 64);
+    let delay = shared.params.wait;
     let (s, t) = (shared.clone(), tx.clone());
     shared.timers.schedule(
         delay,

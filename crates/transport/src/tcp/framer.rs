@@ -35,7 +35,11 @@ pub(crate) fn next_frame(buf: &mut BytesMut, max_message_size: usize) -> io::Res
                 }
             }
             Ok(framing::Frame::Message { len }) if len <= max_message_size && len <= buf.len() => {
-                return Ok(Frame::Message(buf.split_to(len).freeze()));
+                // Copied out rather than split off: the read buffer's allocation must not stay
+                // tied up while a transaction keeps the message.
+                let message = Bytes::copy_from_slice(&buf[..len]);
+                buf.advance(len);
+                return Ok(Frame::Message(message));
             }
             Ok(framing::Frame::Message { len }) => return Err(too_large(len, max_message_size)),
             // The buffer starts with a message here, so once it holds more than the limit
