@@ -53,7 +53,7 @@ uas=$!
 sleep 0.3
 
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$proxy/status"; }
-warmup=$(( calls / rate / 5 ))
+warmup=$(( calls / rate * 2 / 5 ))
 [ "$warmup" -lt 15 ] && warmup=15
 ( sleep "$warmup"; rss > "$work/rss_warm" ) &
 sampler=$!

@@ -1,5 +1,8 @@
 //! The client side: sending a branch, retransmitting it (Timers A and E), its final-response
 //! timer (408 on timeout), and the CANCEL and ACK requests tm builds for a branch.
+//!
+//! Timer jobs hold the transaction weakly: a cancelled job waits in the timer queue until
+//! its deadline (up to `fr_inv_timeout`), and must not keep a finished transaction alive.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,11 +113,12 @@ fn arm_retransmit(
     index: usize,
     interval: Duration,
 ) {
-    let (s, t) = (shared.clone(), tx.clone());
+    let (s, weak) = (shared.clone(), Arc::downgrade(tx));
     let handle = shared.timers.schedule(
         interval,
         Box::new(move |ctx: &mut TimerCtx| {
-            let Some(transports) = ctx.worker.transports.clone() else {
+            let (Some(transports), Some(t)) = (ctx.worker.transports.clone(), weak.upgrade())
+            else {
                 return;
             };
             let mut state = t.state.lock();
@@ -160,10 +164,14 @@ pub fn arm_fr(
     }
     b.fr_generation += 1;
     let generation = b.fr_generation;
-    let (s, t) = (shared.clone(), tx.clone());
+    let (s, weak) = (shared.clone(), Arc::downgrade(tx));
     b.fr_timer = Some(shared.timers.schedule(
         after,
-        Box::new(move |ctx: &mut TimerCtx| timeout(ctx, &s, &t, index, generation)),
+        Box::new(move |ctx: &mut TimerCtx| {
+            if let Some(t) = weak.upgrade() {
+                timeout(ctx, &s, &t, index, generation);
+            }
+        }),
     ));
 }
 

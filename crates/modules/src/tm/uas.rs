@@ -155,11 +155,12 @@ fn arm_timer_g(
     interval: Duration,
     elapsed: Duration,
 ) {
-    let (s, t) = (shared.clone(), tx.clone());
+    let (s, weak) = (shared.clone(), Arc::downgrade(tx));
     let handle = shared.timers.schedule(
         interval,
         Box::new(move |ctx: &mut TimerCtx| {
-            let Some(transports) = ctx.worker.transports.clone() else {
+            let (Some(transports), Some(t)) = (ctx.worker.transports.clone(), weak.upgrade())
+            else {
                 return;
             };
             let elapsed = elapsed + interval;
@@ -176,8 +177,8 @@ fn arm_timer_g(
     state.uas.retransmit = Some(handle);
 }
 
-/// Removes the transaction from the table `wt_timer` after its final reply (as OpenSIPS does;
-/// a Timer G still running keeps its own reference until it ends).
+/// Removes the transaction from the table `wt_timer` after its final reply, as OpenSIPS does
+/// (a Timer G still running then stops with it).
 pub fn arm_cleanup(shared: &Arc<TmShared>, tx: &TxRef, state: &mut TxState) {
     if state.cleanup_armed {
         return;
