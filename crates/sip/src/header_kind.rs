@@ -136,22 +136,153 @@ const TABLE: &[(HeaderKind, &str, Option<u8>)] = &[
     (HeaderKind::RAck, "RAck", None),
 ];
 
+/// Longest canonical name in [`TABLE`] (`P-Preferred-Identity`).
+const MAX_NAME_LEN: usize = 20;
+
+/// Names in [`TABLE`] that share a length and a first letter: at most two
+/// (`Call-ID`/`Contact`, `Reply-To`/`Refer-To` ...).
+const BUCKET: usize = 2;
+
+/// No entry in a bucket slot.
+const EMPTY: u8 = u8::MAX;
+
+/// Index of a name's bucket: its length and its first letter (case-folded).
+/// `None` for names no known header can have.
+const fn bucket_of(len: usize, first: u8) -> Option<usize> {
+    let first = first.to_ascii_lowercase();
+    if len < 2 || len > MAX_NAME_LEN || !first.is_ascii_lowercase() {
+        return None;
+    }
+    Some(len * 26 + (first - b'a') as usize)
+}
+
+/// Words of a name, zero-padded: names are compared 8 bytes at a time.
+const WORDS: usize = MAX_NAME_LEN.div_ceil(8);
+
+/// A canonical name prepared for case-insensitive comparison: its bytes
+/// lowercased, and a mask with 0x20 on letter bytes. For any input byte `b`
+/// at a letter position, `b | 0x20` equals the lowercase letter only when `b`
+/// is that letter in either case; other positions (`-`) must match exactly.
+#[derive(Clone, Copy)]
+struct Folded {
+    lower: [u64; WORDS],
+    mask: [u64; WORDS],
+}
+
+const fn fold(name: &[u8]) -> Folded {
+    let mut lower = [0u8; WORDS * 8];
+    let mut mask = [0u8; WORDS * 8];
+    let mut i = 0;
+    while i < name.len() {
+        if name[i].is_ascii_alphabetic() {
+            lower[i] = name[i].to_ascii_lowercase();
+            mask[i] = 0x20;
+        } else {
+            lower[i] = name[i];
+        }
+        i += 1;
+    }
+    let mut f = Folded {
+        lower: [0; WORDS],
+        mask: [0; WORDS],
+    };
+    let mut w = 0;
+    while w < WORDS {
+        let mut lw = [0u8; 8];
+        let mut mw = [0u8; 8];
+        let mut j = 0;
+        while j < 8 {
+            lw[j] = lower[w * 8 + j];
+            mw[j] = mask[w * 8 + j];
+            j += 1;
+        }
+        f.lower[w] = u64::from_le_bytes(lw);
+        f.mask[w] = u64::from_le_bytes(mw);
+        w += 1;
+    }
+    f
+}
+
+/// Classification tables built from [`TABLE`] at compile time, so that
+/// [`HeaderKind::from_name`] compares at most two candidates, a word at a
+/// time, instead of walking the whole table — it runs once for every header
+/// of every message.
+struct Lookup {
+    /// `TABLE` indexes by (length, first letter); `EMPTY` for no entry.
+    full: [[u8; BUCKET]; (MAX_NAME_LEN + 1) * 26],
+    /// `TABLE` index by compact letter (`a`..=`z`); `EMPTY` for no entry.
+    compact: [u8; 26],
+    /// Each `TABLE` name prepared for comparison.
+    folded: [Folded; TABLE.len()],
+}
+
+const LOOKUP: Lookup = {
+    let empty = Folded {
+        lower: [0; WORDS],
+        mask: [0; WORDS],
+    };
+    let mut l = Lookup {
+        full: [[EMPTY; BUCKET]; (MAX_NAME_LEN + 1) * 26],
+        compact: [EMPTY; 26],
+        folded: [empty; TABLE.len()],
+    };
+    let mut i = 0;
+    while i < TABLE.len() {
+        let (_, name, compact) = TABLE[i];
+        let name = name.as_bytes();
+        let Some(b) = bucket_of(name.len(), name[0]) else {
+            panic!("header name outside the lookup table");
+        };
+        let mut slot = 0;
+        while l.full[b][slot] != EMPTY {
+            slot += 1; // fails to compile if a bucket overflows
+        }
+        l.full[b][slot] = i as u8;
+        l.folded[i] = fold(name);
+        if let Some(c) = compact {
+            l.compact[(c - b'a') as usize] = i as u8;
+        }
+        i += 1;
+    }
+    l
+};
+
+/// `name` (at most `MAX_NAME_LEN` bytes) as zero-padded little-endian words.
+fn words(name: &[u8]) -> [u64; WORDS] {
+    let mut out = [0u64; WORDS];
+    for (i, &b) in name.iter().take(WORDS * 8).enumerate() {
+        if let Some(w) = out.get_mut(i / 8) {
+            *w |= u64::from(b) << (8 * (i % 8));
+        }
+    }
+    out
+}
+
 impl HeaderKind {
     /// Classifies a header name: case-insensitive, compact forms included.
     pub fn from_name(name: &[u8]) -> HeaderKind {
+        let kind = |i: u8| TABLE.get(usize::from(i)).map(|(kind, _, _)| *kind);
         if let [c] = name {
             let c = c.to_ascii_lowercase();
-            return TABLE
-                .iter()
-                .find(|(_, _, compact)| *compact == Some(c))
-                .map_or(HeaderKind::Other, |(kind, _, _)| *kind);
+            return c
+                .checked_sub(b'a')
+                .and_then(|i| LOOKUP.compact.get(usize::from(i)))
+                .and_then(|&i| kind(i))
+                .unwrap_or(HeaderKind::Other);
         }
-        TABLE
-            .iter()
-            .find(|(_, full, _)| {
-                full.len() == name.len() && full.as_bytes().eq_ignore_ascii_case(name)
-            })
-            .map_or(HeaderKind::Other, |(kind, _, _)| *kind)
+        let Some(b) = name.first().and_then(|&f| bucket_of(name.len(), f)) else {
+            return HeaderKind::Other;
+        };
+        let input = words(name);
+        let matches = |f: &Folded| (0..WORDS).all(|w| input[w] | f.mask[w] == f.lower[w]);
+        LOOKUP
+            .full
+            .get(b)
+            .into_iter()
+            .flatten()
+            .find(|&&i| LOOKUP.folded.get(usize::from(i)).is_some_and(matches))
+            .and_then(|&i| kind(i))
+            .unwrap_or(HeaderKind::Other)
     }
 
     /// Canonical spelling, used when this crate writes a header (`"Other"` for `Other`).
@@ -268,6 +399,15 @@ mod tests {
             HeaderKind::MaxForwards
         );
         assert_eq!(HeaderKind::from_name(b"C%6Fntact"), HeaderKind::Other);
+        // Case folding applies to letters only: 0x0D | 0x20 is '-', '@' | 0x20 is '`'.
+        assert_eq!(HeaderKind::from_name(b"Call\rID"), HeaderKind::Other);
+        assert_eq!(HeaderKind::from_name(b"Call-\x09D"), HeaderKind::Other);
+        assert_eq!(HeaderKind::from_name(b"CALL-ID"), HeaderKind::CallId);
+        assert_eq!(HeaderKind::from_name(b"Call-IDs"), HeaderKind::Other);
+        assert_eq!(
+            HeaderKind::from_name(b"P-Preferred-Identity!"),
+            HeaderKind::Other
+        );
         assert_eq!(HeaderKind::from_name(b""), HeaderKind::Other);
         assert_eq!(HeaderKind::Other.name(), "Other");
         assert_eq!(HeaderKind::Via.compact(), Some('v'));

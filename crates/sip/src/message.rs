@@ -334,6 +334,24 @@ impl Message {
         })
     }
 
+    /// The first value of a header kind: `values(kind).next()` without the
+    /// iterator machinery (what every single-value view reads).
+    pub(crate) fn first_value(&self, kind: HeaderKind) -> Option<HeaderValue<'_>> {
+        let (index, h) = self.find(kind)?;
+        let text = self.text(h.value);
+        let (s, e) = if kind.is_list() {
+            ListSplit::new(text).next().unwrap_or((0, 0))
+        } else {
+            (0, text.len())
+        };
+        let base = h.value.start as usize;
+        Some(HeaderValue {
+            index,
+            span: Span::new(base + s, base + e),
+            text: text.get(s..e).unwrap_or(""),
+        })
+    }
+
     /// Offset of the end of the header section (where the empty line starts;
     /// where a header "at the end" is inserted).
     pub fn head_end(&self) -> usize {
@@ -424,6 +442,14 @@ bodyEXTRA";
         assert_eq!(m.as_bytes(), &INVITE.as_bytes()[..INVITE.len() - 5]);
         assert_eq!(m.status_code(), None);
         assert!(m.has_blank_line());
+        for kind in [
+            HeaderKind::Via,
+            HeaderKind::To,
+            HeaderKind::Other,
+            HeaderKind::Route,
+        ] {
+            assert_eq!(m.first_value(kind), m.values(kind).next(), "{kind:?}");
+        }
         let v = m.values(HeaderKind::Via).nth(1).unwrap();
         assert_eq!(v.text, "SIP/2.0/UDP b;branch=z9hG4bKx");
         assert_eq!(m.text(v.span), v.text);

@@ -4,7 +4,7 @@
 //! allowed) and URI parameters (`;lr;transport=tcp`). Lookups by name are
 //! case-insensitive, as parameter names are in SIP.
 
-use crate::chars::{is_lws, is_param_value, is_token, trim_lws};
+use crate::chars::{is_lws, is_param_value, is_token, split_once_byte, trim_lws};
 use crate::cursor::Cursor;
 use crate::error::SyntaxError;
 
@@ -82,7 +82,12 @@ impl<'a> Iterator for ParamIter<'a> {
 
     fn next(&mut self) -> Option<Param<'a>> {
         loop {
-            let s = self.rest.trim_start_matches([';', ' ', '\t', '\r', '\n']);
+            let skip = self
+                .rest
+                .bytes()
+                .position(|b| b != b';' && !is_lws(b))
+                .unwrap_or(self.rest.len());
+            let s = self.rest.get(skip..).unwrap_or("");
             if s.is_empty() {
                 self.rest = s;
                 return None;
@@ -102,11 +107,8 @@ impl<'a> Iterator for ParamIter<'a> {
             let end = i.min(s.len());
             let item = s.get(..end).unwrap_or("");
             self.rest = s.get(end..).unwrap_or("");
-            let (name, value) = match item.find('=') {
-                Some(eq) => (
-                    trim_lws(item.get(..eq).unwrap_or("")),
-                    Some(trim_lws(item.get(eq + 1..).unwrap_or(""))),
-                ),
+            let (name, value) = match split_once_byte(item, b'=') {
+                Some((name, value)) => (trim_lws(name), Some(trim_lws(value))),
                 None => (trim_lws(item), None),
             };
             if !name.is_empty() {

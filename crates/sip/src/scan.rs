@@ -4,7 +4,7 @@
 //! header they continue, and reports each header as spans. It knows nothing
 //! about header grammars: that is left to the lazily parsed views.
 
-use memchr::memchr;
+use memchr::memchr2;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::header_kind::HeaderKind;
@@ -24,25 +24,24 @@ pub(crate) struct HeadEnd {
 }
 
 /// One line: the end of its content and the start of the next line. When the
-/// buffer ends without LF, both are the buffer length.
+/// buffer ends without LF, both are the buffer length. A CR anywhere but
+/// right before the LF is an error (`BareCr`).
+///
+/// One `memchr2` pass finds the first CR or LF: lines end in CRLF (or LF), so
+/// the first hit is normally the line end itself.
 pub(crate) fn line_at(data: &[u8], pos: usize) -> Result<(usize, usize), ParseError> {
     let rest = data.get(pos..).unwrap_or_default();
-    let (content_end, next) = match memchr(b'\n', rest) {
+    match memchr2(b'\r', b'\n', rest) {
+        None => Ok((data.len(), data.len())),
         Some(i) => {
-            let lf = pos + i;
-            let ce = if i > 0 && data.get(lf - 1) == Some(&b'\r') {
-                lf - 1
-            } else {
-                lf
-            };
-            (ce, lf + 1)
+            let at = pos + i;
+            match (data.get(at), data.get(at + 1)) {
+                (Some(b'\n'), _) => Ok((at, at + 1)),
+                (_, Some(b'\n')) => Ok((at, at + 2)),
+                _ => Err(ParseError::new(ParseErrorKind::BareCr, at)),
+            }
         }
-        None => (data.len(), data.len()),
-    };
-    if let Some(i) = memchr(b'\r', data.get(pos..content_end).unwrap_or_default()) {
-        return Err(ParseError::new(ParseErrorKind::BareCr, pos + i));
     }
-    Ok((content_end, next))
 }
 
 fn is_sp_ht(b: u8) -> bool {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::chars::{is_host_char, is_unreserved};
+use crate::chars::{self, is_host_char};
 use crate::escape;
 use crate::params::Params;
 
@@ -74,28 +74,7 @@ fn err<T>(offset: usize, what: &'static str) -> Result<T, UriError> {
 
 /// Bytes that no URI may contain (RFC 3986 excluded characters, controls, space, non-ASCII).
 fn is_excluded(b: u8) -> bool {
-    b <= b' '
-        || b >= 0x7f
-        || matches!(
-            b,
-            b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
-        )
-}
-
-fn is_user_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/')
-}
-
-fn is_password_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',')
-}
-
-fn is_paramchar(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$')
-}
-
-fn is_hnv_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$')
+    chars::is(b, chars::URI_EXCLUDED)
 }
 
 fn is_tel_char(b: u8) -> bool {
@@ -106,29 +85,31 @@ fn is_tel_char(b: u8) -> bool {
         )
 }
 
-/// Validates `part` (at `base` in the URI) with escapes allowed.
-fn check_part(
-    part: &str,
-    base: usize,
-    allowed: fn(u8) -> bool,
-    what: &'static str,
-) -> Result<(), UriError> {
-    escape::check(part, allowed).or_else(|i| err(base + i, what))
+/// Validates `part` (at `base` in the URI) with escapes allowed: every
+/// other byte must be in the [`chars`] classes of `allowed` (a class mask,
+/// so the per-byte test inlines to a table lookup).
+fn check_part(part: &str, base: usize, allowed: u16, what: &'static str) -> Result<(), UriError> {
+    escape::check(part, |b| chars::is(b, allowed)).or_else(|i| err(base + i, what))
 }
 
 /// Validates `;name[=value]` URI parameters.
 fn check_params(params: &str, base: usize) -> Result<(), UriError> {
     let mut off = base;
-    for item in params.split(';').skip(1) {
+    for item in chars::split_byte(params, b';').skip(1) {
         off += 1;
-        let (name, value) = match item.split_once('=') {
+        let (name, value) = match chars::split_once_byte(item, b'=') {
             Some((n, v)) => (n, Some(v)),
             None => (item, None),
         };
         if name.is_empty() {
             return err(off, "empty URI parameter");
         }
-        check_part(name, off, is_paramchar, "bad character in URI parameter")?;
+        check_part(
+            name,
+            off,
+            chars::URI_PARAM,
+            "bad character in URI parameter",
+        )?;
         if let Some(v) = value {
             if v.is_empty() {
                 return err(off + name.len() + 1, "empty URI parameter value");
@@ -136,7 +117,7 @@ fn check_params(params: &str, base: usize) -> Result<(), UriError> {
             check_part(
                 v,
                 off + name.len() + 1,
-                is_paramchar,
+                chars::URI_PARAM,
                 "bad character in URI parameter",
             )?;
         }
@@ -148,18 +129,18 @@ fn check_params(params: &str, base: usize) -> Result<(), UriError> {
 /// Validates `hname=hvalue&...` URI headers.
 fn check_headers(headers: &str, base: usize) -> Result<(), UriError> {
     let mut off = base;
-    for item in headers.split('&') {
-        let Some((name, value)) = item.split_once('=') else {
+    for item in chars::split_byte(headers, b'&') {
+        let Some((name, value)) = chars::split_once_byte(item, b'=') else {
             return err(off, "URI header without '='");
         };
         if name.is_empty() {
             return err(off, "empty URI header name");
         }
-        check_part(name, off, is_hnv_char, "bad character in URI header")?;
+        check_part(name, off, chars::URI_HNV, "bad character in URI header")?;
         check_part(
             value,
             off + name.len() + 1,
-            is_hnv_char,
+            chars::URI_HNV,
             "bad character in URI header",
         )?;
         off += item.len() + 1;
@@ -170,7 +151,7 @@ fn check_headers(headers: &str, base: usize) -> Result<(), UriError> {
 /// Splits `host[:port]`, validating both.
 fn parse_hostport(hp: &str, base: usize) -> Result<(&str, Option<u16>), UriError> {
     let (host, port) = if hp.starts_with('[') {
-        let Some(close) = hp.find(']') else {
+        let Some(close) = chars::find_byte(hp, b']') else {
             return err(base, "unterminated IPv6 reference");
         };
         let host = hp.get(..=close).unwrap_or("");
@@ -185,7 +166,7 @@ fn parse_hostport(hp: &str, base: usize) -> Result<(&str, Option<u16>), UriError
             None => return err(base + close + 1, "unexpected text after host"),
         }
     } else {
-        match hp.split_once(':') {
+        match chars::split_once_byte(hp, b':') {
             Some((h, p)) => (h, Some(p)),
             None => (hp, None),
         }
@@ -218,7 +199,7 @@ impl<'a> Uri<'a> {
     /// LWS, valid escapes, valid host and port, well-formed parameters and
     /// headers); other schemes only need a valid scheme and URI characters.
     pub fn parse(s: &'a str) -> Result<Uri<'a>, UriError> {
-        let Some(colon) = s.find(':') else {
+        let Some(colon) = chars::find_byte(s, b':') else {
             return err(0, "missing scheme");
         };
         let scheme_str = s.get(..colon).unwrap_or("");
@@ -265,22 +246,22 @@ impl<'a> Uri<'a> {
 
     fn parse_sip(&mut self, base: usize) -> Result<(), UriError> {
         let rest = self.rest;
-        let hp_start = match rest.find('@') {
+        let hp_start = match chars::find_byte(rest, b'@') {
             Some(at) => {
                 let userinfo = rest.get(..at).unwrap_or("");
-                let (user, password) = match userinfo.split_once(':') {
+                let (user, password) = match chars::split_once_byte(userinfo, b':') {
                     Some((u, p)) => (u, Some(p)),
                     None => (userinfo, None),
                 };
                 if user.is_empty() {
                     return err(base, "empty user");
                 }
-                check_part(user, base, is_user_char, "bad character in user")?;
+                check_part(user, base, chars::URI_USER, "bad character in user")?;
                 if let Some(p) = password {
                     check_part(
                         p,
                         base + user.len() + 1,
-                        is_password_char,
+                        chars::URI_PASSWORD,
                         "bad character in password",
                     )?;
                 }
@@ -291,13 +272,16 @@ impl<'a> Uri<'a> {
             None => 0,
         };
         let tail = rest.get(hp_start..).unwrap_or("");
-        let hp_len = tail.find([';', '?']).unwrap_or(tail.len());
+        let hp_len = tail
+            .bytes()
+            .position(|b| b == b';' || b == b'?')
+            .unwrap_or(tail.len());
         let (host, port) = parse_hostport(tail.get(..hp_len).unwrap_or(""), base + hp_start)?;
         self.host = host;
         self.port = port;
         let after = tail.get(hp_len..).unwrap_or("");
         let pbase = base + hp_start + hp_len;
-        let params_len = after.find('?').unwrap_or(after.len());
+        let params_len = chars::find_byte(after, b'?').unwrap_or(after.len());
         let params = after.get(..params_len).unwrap_or("");
         check_params(params, pbase)?;
         self.params = Params::new(params);
@@ -310,7 +294,7 @@ impl<'a> Uri<'a> {
 
     fn parse_tel(&mut self, base: usize) -> Result<(), UriError> {
         let rest = self.rest;
-        let num_len = rest.find(';').unwrap_or(rest.len());
+        let num_len = chars::find_byte(rest, b';').unwrap_or(rest.len());
         let number = rest.get(..num_len).unwrap_or("");
         if number.is_empty() {
             return err(base, "empty telephone number");

@@ -3,7 +3,7 @@
 //! registrar bindings.
 
 use crate::escape::escaped_eq;
-use crate::params::Params;
+use crate::params::{Param, Params};
 use crate::uri::{Scheme, Uri};
 
 /// Parameters that, present in only one of the URIs, make them different.
@@ -49,10 +49,20 @@ fn sip_eq(a: &Uri<'_>, b: &Uri<'_>) -> bool {
         && headers_subset(b, a)
 }
 
+/// The parameters that count: the first of each name, the one
+/// [`Params::get`] reads. A repeated name (not allowed by RFC 3261, but
+/// received) must not make a URI differ from itself.
+fn firsts<'a>(p: Params<'a>) -> impl Iterator<Item = Param<'a>> {
+    p.iter().enumerate().filter_map(move |(i, q)| {
+        let repeated = p.iter().take(i).any(|r| escaped_eq(r.name, q.name, false));
+        (!repeated).then_some(q)
+    })
+}
+
 /// Common parameters agree; the strict ones appear in both or neither.
 fn params_eq(a: Params<'_>, b: Params<'_>) -> bool {
     let common_ok =
-        a.iter().all(
+        firsts(a).all(
             |pa| match b.iter().find(|pb| escaped_eq(pa.name, pb.name, false)) {
                 Some(pb) => opt_eq(pa.value, pb.value, false),
                 None => !is_strict(pa.name),
@@ -156,6 +166,10 @@ mod tests {
         assert!(!eq("sip:a%3Bb@x", "sip:a;b@x"));
         assert!(!eq("sip:x;lr", "sip:x;lr=on"));
         assert!(!eq("sip:x;maddr=a", "sip:x;maddr=b"));
+        // A repeated parameter: the first one counts, and a URI equals itself.
+        assert!(eq("sip:x;p=a;p=b", "sip:x;p=a;p=b"));
+        assert!(eq("sip:x;p=a;p=b", "sip:x;P=a"));
+        assert!(!eq("sip:x;p=a;p=b", "sip:x;p=b"));
     }
 
     #[test]

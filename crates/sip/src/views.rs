@@ -30,7 +30,7 @@ impl Message {
         kind: HeaderKind,
         parse: impl FnOnce(&'m str) -> Result<T, SyntaxError>,
     ) -> Result<Option<T>, HeaderError> {
-        match self.values(kind).next() {
+        match self.first_value(kind) {
             None => Ok(None),
             Some(v) => parse(v.text).map(Some).map_err(|e| located(kind, &v, e)),
         }
@@ -51,9 +51,9 @@ impl Message {
 
     /// The topmost Via value.
     pub fn top_via(&self) -> Result<Via<'_>, HeaderError> {
-        self.vias()
-            .next()
-            .unwrap_or(Err(HeaderError::missing(HeaderKind::Via)))
+        let kind = HeaderKind::Via;
+        let v = self.first_value(kind).ok_or(HeaderError::missing(kind))?;
+        Via::parse(v.text).map_err(|e| located(kind, &v, e))
     }
 
     /// The From header.
