@@ -39,12 +39,16 @@ route {{
     }}
     t_check_trans();
     {extra_route}
+    $avp(first_hop) = "{proto}:{uas}";
+    setflag(7);
     t_on_failure("next");
     if (!t_relay("{proto}:127.0.0.1:{uas}")) {{ sl_reply_error(); }}
 }}
 
 failure_route[next] {{
-    xlog("L_INFO", "failure_route code=$T_reply_code cancelled=$var(c)\n");
+    xlog("L_INFO", "failure_route code=$T_reply_code avp=$avp(first_hop)\n");
+    if (isflagset(7)) {{ xlog("L_INFO", "flag 7 kept\n"); }}
+    if (t_local_replied("all")) {{ xlog("L_INFO", "all replies local\n"); }}
     if (t_was_cancelled()) {{ exit; }}
     if (t_check_status("408")) {{
         t_relay("{proto}:127.0.0.1:{uas2}");
