@@ -4,5 +4,7 @@ use siplua_core::module::ModuleFactory;
 
 /// All built-in modules, by name.
 pub fn all() -> Vec<(&'static str, ModuleFactory)> {
-    siplua_modules::CATALOGUE.to_vec()
+    let mut all = siplua_modules::CATALOGUE.to_vec();
+    all.extend_from_slice(siplua_lua::CATALOGUE);
+    all
 }

@@ -1,0 +1,155 @@
+//! One Lua state: built from the script file with the API registered, plus what the API
+//! functions of that state share ([`StateData`]).
+//!
+//! A state is built whole or not at all: a fresh `mlua::Lua` with every standard library
+//! (OpenSIPS opens them all: the script is trusted like the cfg), the budget hook, the API
+//! globals, the 5.1 shims, the `msg` object, the memory cap, then the file's top-level code.
+//! A reload builds a new one the same way and swaps it in only when that succeeded, so the
+//! old globals never leak into the new code.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use mlua::{AnyUserData, Lua, LuaOptions, LuaString, StdLib, Table, Value};
+
+use crate::api::{self, CallCache, MsgHandle};
+use crate::budget::Budget;
+use crate::params::Settings;
+use crate::reload::FileVersion;
+use crate::watch::WatchList;
+
+/// What the module hands every worker: its settings and the shared watch list.
+#[derive(Debug)]
+pub struct Shared {
+    /// The parameters.
+    pub settings: Arc<Settings>,
+    /// The list the `watch` command manages.
+    pub watch: Arc<WatchList>,
+}
+
+/// Per-state data the API functions reach through `lua.app_data_ref` (they are plain
+/// functions and capture nothing).
+pub struct StateData {
+    /// The module's settings and watch list.
+    pub shared: Arc<Shared>,
+    /// `setUserDebug`: Lua log lines also go to syslog.
+    pub user_debug: Cell<bool>,
+    /// `WarnMissingFreeFixup`: warn about `moduleFunc` calls prepared per call.
+    pub warn_fixup: Cell<bool>,
+    /// The instruction budget of the running call.
+    pub budget: Rc<Budget>,
+    /// `moduleFunc` targets with their prepared arguments.
+    pub calls: RefCell<CallCache>,
+    /// Compiled `pseudoVar` formats and `pseudoVarSet` specs.
+    pub pvs: RefCell<api::PvCache>,
+    /// Highest heap use seen at the end of a call (`max_used` of `getmeminfo`).
+    pub peak_memory: Cell<usize>,
+    /// Whether the memory cap could be installed (LuaJIT may refuse a custom allocator).
+    pub capped: bool,
+}
+
+impl StateData {
+    /// The data of the state `lua`.
+    pub fn of(lua: &Lua) -> mlua::Result<Rc<StateData>> {
+        lua.app_data_ref::<Rc<StateData>>()
+            .map(|d| d.clone())
+            .ok_or_else(|| mlua::Error::runtime("siplua state data missing"))
+    }
+
+    /// Records the heap use after a call, for `max_used`.
+    pub fn note_memory(&self, used: usize) {
+        if used > self.peak_memory.get() {
+            self.peak_memory.set(used);
+        }
+    }
+}
+
+/// A loaded Lua state of one worker.
+pub struct WorkerLua {
+    /// The state.
+    pub lua: Lua,
+    /// Its API data.
+    pub data: Rc<StateData>,
+    /// The one `msg` object passed to every function.
+    pub msg: AnyUserData,
+    /// The version of the file it was loaded from.
+    pub version: FileVersion,
+    globals: Table,
+    names: HashMap<Box<str>, LuaString>,
+}
+
+/// Distinct function names whose Lua key is kept (names normally are a few constants).
+const MAX_NAMES: usize = 256;
+
+impl WorkerLua {
+    /// Builds a state from the settings' file; the error names the file and, for Lua errors,
+    /// the line (`/etc/x.lua:12: unexpected symbol near 'end'`).
+    pub fn load(shared: &Arc<Shared>) -> Result<WorkerLua, String> {
+        let path = &shared.settings.filename;
+        let fail = |e: &dyn std::fmt::Display| format!("siplua error loading file {path}: {e}");
+        let version = FileVersion::of(path).map_err(|e| fail(&e))?;
+        let code = std::fs::read(path).map_err(|e| fail(&e))?;
+        let st = WorkerLua::build(shared, version).map_err(|e| fail(&e))?;
+        st.data.budget.refill(&st.lua);
+        st.lua
+            .load(&code[..])
+            .set_name(format!("@{path}"))
+            .exec()
+            .map_err(|e| fail(&e))?;
+        st.data.note_memory(st.lua.used_memory());
+        Ok(st)
+    }
+
+    /// A state with the API but no script (the first half of [`WorkerLua::load`]).
+    fn build(shared: &Arc<Shared>, version: FileVersion) -> mlua::Result<WorkerLua> {
+        // SAFETY: `unsafe_new_with` only allows what OpenSIPS allows too: every standard
+        // library, including `debug` and loading C modules through `require`. The script is
+        // the operator's own code, trusted like the routing script.
+        let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL, LuaOptions::new()) };
+        let settings = &shared.settings;
+        let budget = Budget::install(&lua, settings.exec_budget)?;
+        api::register(&lua)?;
+        crate::compat::install(&lua)?;
+        let msg = lua.create_userdata(MsgHandle)?;
+        let capped = match settings.memory_cap() {
+            Some(cap) => lua.set_memory_limit(cap).is_ok(),
+            None => false,
+        };
+        let data = Rc::new(StateData {
+            shared: shared.clone(),
+            user_debug: Cell::new(settings.user_debug),
+            warn_fixup: Cell::new(settings.warn_missing_free_fixup),
+            budget,
+            calls: RefCell::new(CallCache::default()),
+            pvs: RefCell::new(api::PvCache::default()),
+            peak_memory: Cell::new(0),
+            capped,
+        });
+        lua.set_app_data(data.clone());
+        Ok(WorkerLua {
+            globals: lua.globals(),
+            lua,
+            data,
+            msg,
+            version,
+            names: HashMap::new(),
+        })
+    }
+
+    /// The global called `name` (one flat name, as OpenSIPS: `"a.b"` is not a path). The
+    /// Lua string for each name is made once per state, so the lookup allocates nothing.
+    pub fn global(&mut self, name: &str) -> mlua::Result<Value> {
+        if let Some(key) = self.names.get(name) {
+            return self.globals.get(key);
+        }
+        if self.names.len() >= MAX_NAMES {
+            self.names.clear();
+        }
+        let key = self.lua.create_string(name)?;
+        let v = self.globals.get(&key);
+        self.names.insert(name.into(), key);
+        v
+    }
+}
