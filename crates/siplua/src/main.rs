@@ -38,9 +38,20 @@ fn main() -> ExitCode {
         }
     }
 
-    let loaded = match &cli.config {
-        Some(path) => load::load_file(path, &catalogue::all(), &overrides),
-        None => default_config::load(&overrides),
+    let embedded = match &cli.config {
+        Some(_) => None,
+        None => match default_config::Embedded::write() {
+            Ok(e) => Some(e),
+            Err(e) => {
+                eprintln!("siplua: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let loaded = match (&cli.config, &embedded) {
+        (Some(path), _) => load::load_file(path, &catalogue::all(), &overrides),
+        (None, Some(e)) => e.load(&overrides),
+        (None, None) => unreachable!("the embedded files are written when no -f is given"),
     };
     let core = match loaded {
         Ok(core) => core,

@@ -41,23 +41,34 @@ pub fn serve(core: Core) -> Result<(), String> {
         .iter()
         .map(|s| format!("{}:{}", s.proto.as_str(), s.addr))
         .collect();
+    register_processes(&core, &running.transports());
+    let timer_thread = TimerThread::start(core.clone(), usize::MAX);
+    core.processes.register("timer");
+    worker::schedule_timer_routes(&core);
+    if let Err(e) = start_modules(&core) {
+        timer_thread.stop();
+        running.shutdown();
+        shutdown_modules(&core);
+        return Err(e);
+    }
     info!(
-        "siplua {} started: {} UDP worker(s) per socket, {} TCP worker(s), listening on {}",
+        "siplua {} started: config {} ({} modules, {} MI commands), {} UDP worker(s) per socket, \
+         {} TCP worker(s), listening on {}",
         env!("CARGO_PKG_VERSION"),
+        core.script_path
+            .as_ref()
+            .map_or("<embedded default>".into(), |p| p.display().to_string()),
+        core.modules.len(),
+        core.mi.all().len(),
         core.config.udp_workers,
         core.config.tcp_workers,
         sockets.join(", ")
     );
-
-    let timer_thread = TimerThread::start(core.clone(), usize::MAX);
-    worker::schedule_timer_routes(&core);
     let signal = signals.forever().next();
     info!("received signal {}, shutting down", signal.unwrap_or(0));
     timer_thread.stop();
     running.shutdown();
-    for m in &core.modules {
-        m.shutdown();
-    }
+    shutdown_modules(&core);
     let totals: Vec<String> = core
         .stats
         .snapshot()
@@ -74,6 +85,46 @@ pub fn serve(core: Core) -> Result<(), String> {
         }
     );
     Ok(())
+}
+
+/// Runs every module's `start` hook (the MI transports start their threads there), in load
+/// order; the first error stops start-up.
+fn start_modules(core: &Arc<Core>) -> Result<(), String> {
+    for m in &core.modules {
+        m.start(core)
+            .map_err(|e| format!("module {}: {e}", m.name()))?;
+    }
+    Ok(())
+}
+
+/// Stops what the modules started (threads, FIFOs), in load order.
+fn shutdown_modules(core: &Core) {
+    for m in &core.modules {
+        m.shutdown();
+    }
+}
+
+/// Lists the threads the binary started, as `ps` shows them (OpenSIPS' process names).
+fn register_processes(core: &Core, transports: &siplua_transport::Transports) {
+    let p = &core.processes;
+    p.register("attendant");
+    let mut tcp = false;
+    for s in transports.sockets() {
+        match s.proto {
+            siplua_transport::Proto::Udp => {
+                for _ in 0..core.config.udp_workers {
+                    p.register(format!("SIP receiver udp:{}", s.addr));
+                }
+            }
+            siplua_transport::Proto::Tcp => tcp = true,
+        }
+    }
+    if tcp {
+        p.register("TCP main");
+        for _ in 0..core.config.tcp_workers {
+            p.register("SIP receiver TCP");
+        }
+    }
 }
 
 fn transport_config(core: &Core) -> TransportConfig {
