@@ -2,6 +2,7 @@
 //! every worker and timer.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
@@ -9,6 +10,7 @@ use siplua_transport::Transports;
 
 use crate::config::CoreConfig;
 use crate::interp::Program;
+use crate::mi::{MiRegistry, Processes};
 use crate::module::{Apis, Module};
 use crate::pv::{PvDecl, PvLookup};
 use crate::registry::FunctionTable;
@@ -40,6 +42,13 @@ pub struct Core {
     pub core_stats: CoreStats,
     /// Delayed jobs (retransmissions, timeouts, expiry, timer routes).
     pub timers: Arc<TimerService>,
+    /// The configuration file it was loaded from (`None` for a configuration given as text),
+    /// which `reload_routes` re-reads.
+    pub script_path: Option<PathBuf>,
+    /// Every management command, the core's and the modules'.
+    pub mi: MiRegistry,
+    /// The running threads, as `ps` lists them.
+    pub processes: Processes,
 }
 
 impl Core {

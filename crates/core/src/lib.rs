@@ -19,6 +19,7 @@ pub mod function;
 pub mod interp;
 pub mod load;
 pub mod log;
+pub mod mi;
 pub mod module;
 pub mod pv;
 pub mod registry;

@@ -40,7 +40,35 @@ pub fn load_file(
     overrides: &Overrides,
 ) -> Result<Core, Vec<String>> {
     let (script, sources) = siplua_script::parse_file(path).map_err(|diags| render_all(&diags))?;
-    load_script(&script, sources, catalogue, overrides)
+    let mut core = load_script(&script, sources, catalogue, overrides)?;
+    core.script_path = Some(path.to_path_buf());
+    Ok(core)
+}
+
+/// Re-reads `path` and compiles its routes against the running engine's functions and
+/// pseudo-variables (`reload_routes`). Global parameters and `modparam`s are not applied;
+/// a different set of `loadmodule`s is an error, as modules are loaded once.
+pub fn compile_routes(path: &Path, core: &Core) -> Result<crate::interp::Program, Vec<String>> {
+    let (script, sources) = siplua_script::parse_file(path).map_err(|diags| render_all(&diags))?;
+    let mut wanted: Vec<&str> = script.modules.iter().map(|m| m.name.as_str()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut loaded: Vec<&str> = core.modules.iter().map(|m| m.name()).collect();
+    loaded.sort_unstable();
+    if wanted != loaded {
+        return Err(vec![format!(
+            "the loadmodule lines changed ({} now, {} loaded): modules are loaded once, restart \
+             siplua to change them",
+            wanted.join(" "),
+            loaded.join(" ")
+        )]);
+    }
+    crate::interp::compile(
+        &script,
+        Arc::new(sources),
+        &core.functions,
+        &core.module_pvs,
+    )
 }
 
 /// Loads a configuration given as text (the embedded default, tests).
@@ -116,6 +144,7 @@ pub fn load_script(
         }
     }
     let program = crate::interp::compile(script, sources.clone(), &functions, &module_pvs)?;
+    let mi = mi_registry(&modules)?;
 
     Ok(Core {
         config,
@@ -129,7 +158,22 @@ pub fn load_script(
         stats,
         core_stats,
         timers,
+        script_path: None,
+        mi,
+        processes: crate::mi::Processes::default(),
     })
+}
+
+/// The MI command table: the core's commands, then each module's in load order.
+fn mi_registry(modules: &[Box<dyn Module>]) -> Result<crate::mi::MiRegistry, Vec<String>> {
+    let mut mi = crate::mi::MiRegistry::default();
+    mi.register("core", crate::mi::commands::all())
+        .map_err(|e| vec![e])?;
+    for m in modules {
+        mi.register(m.name(), m.mi_commands())
+            .map_err(|e| vec![e])?;
+    }
+    Ok(mi)
 }
 
 fn apply_overrides(config: &mut CoreConfig, o: &Overrides) -> Result<(), String> {

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::context::Context;
+use crate::engine::Core;
 use crate::function::FunctionDecl;
+use crate::mi::MiCommand;
 use crate::pv::PvDecl;
 
 /// The declared type of a module parameter.
@@ -154,6 +156,20 @@ pub trait Module: Send + Sync {
     fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {
         let _ = ctx;
         ReplyVerdict::Continue
+    }
+
+    /// The management commands it exports (`ul_dump`, ...), declared like its script
+    /// functions and served by every MI transport (called after `init`, so handlers may
+    /// capture the module's shared state).
+    fn mi_commands(&self) -> Vec<MiCommand> {
+        Vec::new()
+    }
+
+    /// Starts what needs the running engine (the MI transports' threads), once the SIP
+    /// transports are up; an error stops start-up. What it starts, `shutdown` stops.
+    fn start(&self, core: &Arc<Core>) -> Result<(), String> {
+        let _ = core;
+        Ok(())
     }
 
     /// Called once at clean shutdown.

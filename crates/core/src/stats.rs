@@ -2,6 +2,10 @@
 //!
 //! A counter is registered once (at load time) and then bumped with one atomic add, from any
 //! worker. The management interface and the metrics exporter read them all by name.
+//!
+//! Each statistic is of one [`StatKind`], as in OpenSIPS: a counter only grows and can be reset
+//! (`reset_statistics`); a gauge tells a current amount (`usrloc:location-contacts`,
+//! `tm:inuse_transactions`), is never reset, and is exported as a Prometheus gauge.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -35,20 +39,80 @@ impl Counter {
     }
 }
 
-/// Every registered counter, by `group:name`.
+/// What a statistic measures, which decides whether it can be reset and how it is exported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatKind {
+    /// Counts events since start-up (or the last reset): OpenSIPS' "incremental".
+    Counter,
+    /// A current amount that goes up and down: OpenSIPS' "non-incremental" (no reset).
+    Gauge,
+}
+
+/// One statistic as read by the management interface and the exporter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatSample {
+    /// The group (`core`, `tm`, ...): the part before the colon.
+    pub group: String,
+    /// The name within the group.
+    pub name: String,
+    /// Counter or gauge.
+    pub kind: StatKind,
+    /// The value now.
+    pub value: i64,
+}
+
+impl StatSample {
+    /// `group:name`, the name OpenSIPS' MI commands use.
+    pub fn full_name(&self) -> String {
+        format!("{}:{}", self.group, self.name)
+    }
+
+    /// Whether a selector as OpenSIPS' MI and prometheus module take them chooses this
+    /// statistic: `all`, a group with a colon (`tm:`), a full name (`core:rcv_requests`) or
+    /// a bare name looked up in every group (`rcv_requests`).
+    pub fn matches(&self, selector: &str) -> bool {
+        if selector == "all" {
+            return true;
+        }
+        match selector.split_once(':') {
+            Some((group, "")) => self.group == group,
+            Some((group, name)) => self.group == group && self.name == name,
+            None => self.name == selector,
+        }
+    }
+}
+
+/// Every registered statistic, by `group:name`.
 #[derive(Default)]
 pub struct Stats {
-    counters: RwLock<BTreeMap<String, Counter>>,
+    counters: RwLock<BTreeMap<String, (Counter, StatKind)>>,
 }
 
 impl Stats {
     /// The counter `group:name`, created at 0 on first use.
     pub fn counter(&self, group: &str, name: &str) -> Counter {
+        self.register(group, name, StatKind::Counter)
+    }
+
+    /// The gauge `group:name`, created at 0 on first use (a statistic first registered as a
+    /// counter becomes a gauge).
+    pub fn gauge(&self, group: &str, name: &str) -> Counter {
+        self.register(group, name, StatKind::Gauge)
+    }
+
+    fn register(&self, group: &str, name: &str, kind: StatKind) -> Counter {
         let key = format!("{group}:{name}");
-        if let Some(c) = self.counters.read().get(&key) {
-            return c.clone();
+        if let Some((c, k)) = self.counters.read().get(&key) {
+            if *k == kind || kind == StatKind::Counter {
+                return c.clone();
+            }
         }
-        self.counters.write().entry(key).or_default().clone()
+        let mut map = self.counters.write();
+        let entry = map.entry(key).or_insert_with(|| (Counter::default(), kind));
+        if kind == StatKind::Gauge {
+            entry.1 = kind;
+        }
+        entry.0.clone()
     }
 
     /// Every counter's name and value, sorted by name.
@@ -56,8 +120,38 @@ impl Stats {
         self.counters
             .read()
             .iter()
-            .map(|(k, c)| (k.clone(), c.get()))
+            .map(|(k, (c, _))| (k.clone(), c.get()))
             .collect()
+    }
+
+    /// Every statistic with its group, kind and value, sorted by `group:name`.
+    pub fn samples(&self) -> Vec<StatSample> {
+        self.counters
+            .read()
+            .iter()
+            .map(|(key, (c, kind))| {
+                let (group, name) = key.split_once(':').unwrap_or(("", key));
+                StatSample {
+                    group: group.to_owned(),
+                    name: name.to_owned(),
+                    kind: *kind,
+                    value: c.get(),
+                }
+            })
+            .collect()
+    }
+
+    /// Sets the counter `group:name` back to 0; gauges are left alone (they tell a current
+    /// amount). Returns false when no such statistic exists.
+    pub fn reset(&self, full_name: &str) -> bool {
+        match self.counters.read().get(full_name) {
+            Some((c, StatKind::Counter)) => {
+                c.set(0);
+                true
+            }
+            Some((_, StatKind::Gauge)) => true,
+            None => false,
+        }
     }
 }
 
@@ -99,5 +193,32 @@ impl CoreStats {
             err_replies: c("err_replies"),
             bad_msg_hdr: c("bad_msg_hdr"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_reset_and_samples() {
+        let stats = Stats::default();
+        let c = stats.counter("core", "rcv_requests");
+        let g = stats.gauge("tm", "inuse_transactions");
+        c.add(5);
+        g.add(2);
+        assert!(stats.reset("core:rcv_requests"));
+        assert!(stats.reset("tm:inuse_transactions"));
+        assert!(!stats.reset("core:nope"));
+        assert_eq!((c.get(), g.get()), (0, 2), "a gauge is never reset");
+        // Registering the gauge again as a counter keeps it a gauge.
+        stats.counter("tm", "inuse_transactions");
+        let s = stats.samples();
+        assert_eq!(s[1].full_name(), "tm:inuse_transactions");
+        assert_eq!((s[1].kind, s[1].value), (StatKind::Gauge, 2));
+        assert_eq!(s[0].kind, StatKind::Counter);
+        assert!(s[0].matches("all") && s[0].matches("core:") && s[0].matches("rcv_requests"));
+        assert!(s[0].matches("core:rcv_requests") && !s[0].matches("tm:"));
+        assert!(!s[0].matches("core:rcv_replies"));
     }
 }

@@ -1,8 +1,11 @@
 //! Built-in modules of siplua, one folder each, named as OpenSIPS names them.
 
 pub mod acc;
+pub mod httpd;
 pub mod maxfwd;
-pub mod mi;
+pub mod mi_fifo;
+pub mod mi_http;
+pub mod prometheus;
 pub mod proto;
 pub mod registrar;
 pub mod rr;
@@ -25,9 +28,10 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("maxfwd", || Box::new(maxfwd::MaxFwd::default())),
     ("tm", || Box::new(tm::Tm::default())),
     ("acc", || Box::new(acc::Acc::default())),
-    ("mi_fifo", || Box::new(mi::MiPlaceholder::fifo())),
-    ("mi_http", || Box::new(mi::MiPlaceholder::http())),
-    ("httpd", || Box::new(mi::MiPlaceholder::httpd())),
+    ("mi_fifo", || Box::new(mi_fifo::MiFifo::default())),
+    ("mi_http", || Box::new(mi_http::MiHttp::default())),
+    ("httpd", || Box::new(httpd::Httpd::default())),
+    ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("registrar", || {

@@ -181,9 +181,10 @@ impl Module for RegistrarModule {
         )?;
         let s = &self.settings;
         let stat = |n: &str| env.stats.counter("registrar", n);
-        stat("default_expires").set(i64::from(s.default_expires));
-        stat("max_expires").set(i64::from(s.max_expires));
-        stat("max_contacts").set(i64::from(s.max_contacts));
+        let setting = |n: &str| env.stats.gauge("registrar", n);
+        setting("default_expires").set(i64::from(s.default_expires));
+        setting("max_expires").set(i64::from(s.max_expires));
+        setting("max_contacts").set(i64::from(s.max_contacts));
         self.shared = Some(Arc::new(Registrar {
             usrloc,
             settings: self.settings.clone(),

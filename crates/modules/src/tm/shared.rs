@@ -50,7 +50,7 @@ impl TmStats {
         TmStats {
             uas_transactions: c("UAS_transactions"),
             uac_transactions: c("UAC_transactions"),
-            inuse: c("inuse_transactions"),
+            inuse: stats.gauge("tm", "inuse_transactions"),
             by_class: [
                 c("2xx_transactions"),
                 c("3xx_transactions"),

@@ -36,8 +36,8 @@ impl Domain {
             name: name.to_owned(),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             stats: TableStats {
-                users: stats.counter("usrloc", &format!("{name}-users")),
-                contacts: stats.counter("usrloc", &format!("{name}-contacts")),
+                users: stats.gauge("usrloc", &format!("{name}-users")),
+                contacts: stats.gauge("usrloc", &format!("{name}-contacts")),
                 expires: stats.counter("usrloc", &format!("{name}-expires")),
                 registered_users,
             },

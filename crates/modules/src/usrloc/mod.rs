@@ -8,12 +8,14 @@
 //!
 //! Parameters: `working_mode_preset` (only `single-instance-no-db` for now), `db_mode` (only
 //! 0), `nat_bflag`, `timer_interval` (default 60), `matching_mode` (0 Contact, 1 Contact and
-//! Call-ID). Statistics: `usrloc:registered_users`, `usrloc:<table>-users`,
+//! Call-ID). MI commands: `ul_dump`, `ul_show_contact`, `ul_rm`, `ul_rm_contact`, `ul_flush`.
+//! Statistics: `usrloc:registered_users`, `usrloc:<table>-users`,
 //! `usrloc:<table>-contacts`, `usrloc:<table>-expires`.
 
 pub mod api;
 pub mod contact;
 pub mod domain;
+mod mi;
 pub mod record;
 mod timer;
 
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::flags::{flag_bit, FlagSet};
+use siplua_core::mi::MiCommand;
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 
 pub use api::Usrloc;
@@ -128,12 +131,16 @@ impl Module for UsrlocModule {
         let api = Arc::new(Usrloc::new(
             self.nat_bflag,
             self.matching,
-            env.stats.counter("usrloc", "registered_users"),
+            env.stats.gauge("usrloc", "registered_users"),
         ));
         api.domain(DEFAULT_TABLE, env.stats);
         env.apis.publish(api.clone());
         self.api = Some(api);
         Ok(())
+    }
+
+    fn mi_commands(&self) -> Vec<MiCommand> {
+        self.api.as_ref().map(mi::commands).unwrap_or_default()
     }
 
     fn worker_init(&self, _worker_id: usize) -> Result<(), String> {
