@@ -38,6 +38,9 @@ pub struct Settings {
     /// Lua instructions one `lua_exec` call (or the load of the file) may run; 0 = unlimited
     /// (`lua_exec_budget`).
     pub exec_budget: u64,
+    /// How long one memcached or MySQL call of a script may wait for its server (connect,
+    /// read, write) before it fails (`lua_db_timeout`, milliseconds).
+    pub db_timeout: std::time::Duration,
 }
 
 /// The default script path, as the OpenSIPS documentation gives it.
@@ -47,6 +50,8 @@ pub const DEFAULT_MAX_MEMORY: usize = 64 << 20;
 /// Default instruction budget per call: ten million instructions (tens of milliseconds of
 /// pure Lua; a routing function typically runs a few thousand).
 pub const DEFAULT_EXEC_BUDGET: u64 = 10_000_000;
+/// Default wait for a memcached or MySQL server: 2 seconds.
+pub const DEFAULT_DB_TIMEOUT_MS: u64 = 2000;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -58,6 +63,7 @@ impl Default for Settings {
             user_debug: false,
             max_memory: DEFAULT_MAX_MEMORY,
             exec_budget: DEFAULT_EXEC_BUDGET,
+            db_timeout: std::time::Duration::from_millis(DEFAULT_DB_TIMEOUT_MS),
         }
     }
 }
@@ -90,6 +96,10 @@ pub const PARAMS: &[ModParamSpec] = &[
     },
     ModParamSpec {
         name: "lua_exec_budget",
+        kind: ModParamKind::Int,
+    },
+    ModParamSpec {
+        name: "lua_db_timeout",
         kind: ModParamKind::Int,
     },
 ];
@@ -135,6 +145,13 @@ impl Settings {
                 }
                 self.exec_budget = n as u64;
             }
+            "lua_db_timeout" => {
+                let n = value.as_int();
+                if n < 1 {
+                    return Err(format!("lua_db_timeout must be 1 ms or more, got {n}"));
+                }
+                self.db_timeout = std::time::Duration::from_millis(n as u64);
+            }
             other => return Err(format!("module lua has no parameter {other}")),
         }
         Ok(())
@@ -161,6 +178,7 @@ mod tests {
             .set("lua_allocator", ModParamValue::Str("Malloc".into()))
             .is_err());
         assert!(s.set("lua_exec_budget", ModParamValue::Int(-1)).is_err());
+        assert!(s.set("lua_db_timeout", ModParamValue::Int(0)).is_err());
         assert!(s.set("lua_max_memory", ModParamValue::Int(10)).is_err());
         assert!(s
             .set("luafilename", ModParamValue::Str(String::new()))

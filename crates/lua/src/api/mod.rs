@@ -11,9 +11,11 @@ pub mod args;
 mod avp;
 mod datetime;
 mod log;
+mod memcache;
 mod message;
 mod module_func;
 mod myself;
+mod mysql;
 mod process;
 mod pv;
 mod reply;
@@ -79,6 +81,8 @@ macro_rules! other_functions {
         $m!("watch_getFlagFromExtension", watch::get_flag_from_extension);
         $m!("datetime_now", datetime::now);
         $m!("datetime_parse_str", datetime::parse_str);
+        $m!("mc_new", memcache::mc_new);
+        $m!("mysql_connect", mysql::mysql_connect);
     };
 }
 
