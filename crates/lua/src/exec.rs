@@ -24,6 +24,23 @@ use crate::worker;
 
 /// The handler of `lua_exec`.
 pub fn lua_exec(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
+    shared.stats.exec_calls.inc();
+    let code = run(shared, ctx, args);
+    if code == ERROR {
+        shared.stats.exec_errors.inc();
+    }
+    if code == ERROR {
+        -1
+    } else {
+        code
+    }
+}
+
+/// What `run` returns for a failed call (a Lua error, a missing function), before it is
+/// counted and mapped to -1.
+const ERROR: i32 = -2;
+
+fn run(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
     let Some(func) = args.str(ctx, 0) else {
         return -1;
     };
@@ -43,7 +60,7 @@ pub fn lua_exec(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
         let target = st.global(&func);
         (st.lua.clone(), st.data.clone(), st.msg.clone(), target)
     }) else {
-        return -1;
+        return ERROR;
     };
     let f = match target {
         Ok(Value::Function(f)) => f,
@@ -53,7 +70,7 @@ pub fn lua_exec(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
                 level::ERR,
                 &format!("siplua Lua function {func} is nil"),
             );
-            return -1;
+            return ERROR;
         }
         Ok(other) => {
             emit(
@@ -64,7 +81,7 @@ pub fn lua_exec(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
                     type_name(&other)
                 ),
             );
-            return -1;
+            return ERROR;
         }
         Err(e) => {
             emit(
@@ -72,7 +89,7 @@ pub fn lua_exec(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
                 level::ERR,
                 &format!("siplua error running function {func}: {e}"),
             );
-            return -1;
+            return ERROR;
         }
     };
     data.budget.refill(&lua);
@@ -84,6 +101,7 @@ pub fn lua_exec(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
         }
     };
     data.note_memory(lua.used_memory());
+    shared.stats.memory.set(lua.used_memory() as i64);
     match result {
         Ok(v) => route_result(&lua, v),
         Err(e) => {
@@ -92,15 +110,20 @@ pub fn lua_exec(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
                 level::ERR,
                 &format!("siplua error running function {func}: {e}"),
             );
-            -1
+            ERROR
         }
     }
 }
 
-/// False only for a request whose (possibly rewritten) Request-URI does not parse.
+/// False only for a request whose (possibly rewritten) Request-URI does not parse. The
+/// received Request-URI was checked when the message was parsed, so only a rewritten one is
+/// parsed here.
 fn ruri_ok(ctx: &Context) -> bool {
     match ctx.msg.as_ref() {
-        Some(m) if m.is_request() => ctx.ruri().is_some_and(|r| Uri::parse(r).is_ok()),
+        Some(m) if m.is_request() => match &ctx.new_ruri {
+            Some(r) => Uri::parse(r).is_ok(),
+            None => m.ruri_str().is_some(),
+        },
         _ => true,
     }
 }

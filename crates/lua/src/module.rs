@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use siplua_core::mi::MiCommand;
 use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 
 use crate::params::{Settings, PARAMS};
-use crate::state::Shared;
+use crate::state::{LuaStats, Shared};
 use crate::watch::WatchList;
 
 /// Route types where `lua_exec` may run (OpenSIPS 3.1+: LOCAL_ROUTE included).
@@ -34,7 +35,7 @@ impl LuaModule {
             Some(s) => s.clone(),
             None => Arc::new(Shared {
                 settings: Arc::new(self.settings.clone()),
-                watch: Arc::new(WatchList::default()),
+                ..Shared::default()
             }),
         }
     }
@@ -54,9 +55,17 @@ impl Module for LuaModule {
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        let stats = LuaStats {
+            exec_calls: env.stats.counter("lua", "exec_calls"),
+            exec_errors: env.stats.counter("lua", "exec_errors"),
+            reloads: env.stats.counter("lua", "reloads"),
+            memory: env.stats.gauge("lua", "memory"),
+        };
         let shared = Arc::new(Shared {
             settings: Arc::new(self.settings.clone()),
             watch: Arc::new(WatchList::default()),
+            generation: Default::default(),
+            stats,
         });
         env.apis.publish(shared.watch.clone());
         self.shared = Some(shared);
@@ -87,5 +96,9 @@ impl Module for LuaModule {
 
     fn worker_init(&self, _worker_id: usize) -> Result<(), String> {
         crate::worker::init(&self.shared())
+    }
+
+    fn mi_commands(&self) -> Vec<MiCommand> {
+        crate::mi::commands(&self.shared())
     }
 }

@@ -61,6 +61,7 @@ impl Reloader {
             Ok(new) => {
                 *state = new;
                 self.failed = None;
+                shared.stats.reloads.inc();
                 log::emit(
                     level::INFO,
                     "siplua",

@@ -20,13 +20,32 @@ use crate::params::Settings;
 use crate::reload::FileVersion;
 use crate::watch::WatchList;
 
-/// What the module hands every worker: its settings and the shared watch list.
-#[derive(Debug)]
+/// What the module hands every worker: its settings, the shared watch list, the reload
+/// generation and the statistics.
+#[derive(Debug, Default)]
 pub struct Shared {
     /// The parameters.
     pub settings: Arc<Settings>,
     /// The list the `watch` command manages.
     pub watch: Arc<WatchList>,
+    /// Bumped by the MI command `lua_reload`: a worker whose state is older builds a fresh
+    /// one before its next `lua_exec`.
+    pub generation: std::sync::atomic::AtomicU64,
+    /// `lua:exec_calls`, `lua:exec_errors`, `lua:reloads`, `lua:memory`.
+    pub stats: LuaStats,
+}
+
+/// The module's statistics (unregistered counters when the module was not initialised).
+#[derive(Debug, Default)]
+pub struct LuaStats {
+    /// `lua_exec` calls.
+    pub exec_calls: siplua_core::stats::Counter,
+    /// `lua_exec` calls that failed (Lua error, missing function).
+    pub exec_errors: siplua_core::stats::Counter,
+    /// Successful reloads (`lua_reload`, auto-reload).
+    pub reloads: siplua_core::stats::Counter,
+    /// Lua heap of the last state that ran a call, in bytes.
+    pub memory: siplua_core::stats::Counter,
 }
 
 /// Per-state data the API functions reach through `lua.app_data_ref` (they are plain

@@ -8,6 +8,7 @@
 //! belongs to, so a second configuration loaded in the same process (tests) gets its own.
 
 use std::cell::RefCell;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use siplua_core::log::{self, level};
@@ -18,6 +19,8 @@ use crate::state::{Shared, WorkerLua};
 #[derive(Default)]
 struct Slot {
     owner: usize,
+    /// The `lua_reload` generation the state was built for.
+    generation: u64,
     state: Option<WorkerLua>,
     reloader: Reloader,
 }
@@ -37,6 +40,7 @@ pub fn init(shared: &Arc<Shared>) -> Result<(), String> {
     SLOT.with_borrow_mut(|slot| {
         *slot = Slot {
             owner: owner_id(shared),
+            generation: shared.generation.load(Ordering::SeqCst),
             state: Some(state),
             reloader: Reloader::default(),
         }
@@ -59,6 +63,7 @@ pub fn with_state<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut WorkerLua) -> R) 
                     warn_if_uncapped(shared, &state);
                     *slot = Slot {
                         owner: id,
+                        generation: shared.generation.load(Ordering::SeqCst),
                         state: Some(state),
                         reloader: Reloader::default(),
                     };
@@ -69,6 +74,7 @@ pub fn with_state<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut WorkerLua) -> R) 
                 }
             }
         }
+        swap_if_reloaded(shared, slot);
         let Slot {
             state, reloader, ..
         } = slot;
@@ -78,6 +84,28 @@ pub fn with_state<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut WorkerLua) -> R) 
         }
         Some(f(state))
     })
+}
+
+/// After an MI `lua_reload`, replaces this worker's state with a fresh one built from the
+/// file; if that fails now (the file changed again), the old state stays and the error is
+/// logged once.
+fn swap_if_reloaded(shared: &Arc<Shared>, slot: &mut Slot) {
+    let wanted = shared.generation.load(Ordering::SeqCst);
+    if slot.generation == wanted {
+        return;
+    }
+    slot.generation = wanted;
+    match WorkerLua::load(shared) {
+        Ok(fresh) => {
+            slot.state = Some(fresh);
+            slot.reloader = Reloader::default();
+        }
+        Err(e) => log::emit(
+            level::ERR,
+            "siplua",
+            &format!("lua_reload: {e}; keeping the previous code"),
+        ),
+    }
 }
 
 fn warn_if_uncapped(shared: &Arc<Shared>, state: &WorkerLua) {
