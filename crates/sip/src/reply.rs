@@ -118,6 +118,15 @@ fn bad_text(s: &str) -> bool {
 
 /// True when a (possibly malformed) To value carries a tag parameter.
 fn to_has_tag(value: &[u8]) -> bool {
+    // Fast path, the usual case of a request outside a dialog: no parameter at all after the
+    // name-addr (or anywhere in an addr-spec) means no tag, whatever the full parse would say.
+    let tail = value
+        .iter()
+        .rposition(|b| *b == b'>')
+        .map_or(value, |i| value.get(i..).unwrap_or_default());
+    if !tail.contains(&b';') {
+        return false;
+    }
     if let Some(na) = std::str::from_utf8(value)
         .ok()
         .and_then(|s| NameAddr::parse(s).ok())
@@ -136,6 +145,25 @@ fn to_has_tag(value: &[u8]) -> bool {
         p.get(..3).is_some_and(|t| t.eq_ignore_ascii_case(b"tag"))
             && p.get(3..).unwrap_or_default().iter().find(|b| !is_lws(**b)) == Some(&b'=')
     })
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `n` in decimal (what `format!("{n}")` writes, without the formatting machinery:
+/// replies are built on the hot path).
+fn push_decimal(out: &mut Vec<u8>, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or_default());
 }
 
 /// FNV-1a, 64 bits: a stable hash so that retransmissions of a request get
@@ -240,7 +268,11 @@ impl<'a> ReplyBuilder<'a> {
             part(HeaderKind::Via),
             part(HeaderKind::CSeq),
         ]);
-        Some(Cow::Owned(format!("{h:016x}")))
+        let mut hex = String::with_capacity(16);
+        for shift in (0..16).rev() {
+            hex.push(char::from(HEX[((h >> (shift * 4)) & 0xf) as usize]));
+        }
+        Some(Cow::Owned(hex))
     }
 
     fn check(&self) -> Result<(), ReplyError> {
@@ -295,7 +327,11 @@ impl<'a> ReplyBuilder<'a> {
         } else {
             self.reason
         };
-        out.extend_from_slice(format!("SIP/2.0 {} {}\r\n", self.code, reason).as_bytes());
+        out.extend_from_slice(b"SIP/2.0 ");
+        push_decimal(out, usize::from(self.code));
+        out.push(b' ');
+        out.extend_from_slice(reason.as_bytes());
+        out.extend_from_slice(b"\r\n");
         let line = |out: &mut Vec<u8>, h: &Header| {
             let span = crate::span::Span {
                 start: h.name_span().start,
@@ -329,13 +365,19 @@ impl<'a> ReplyBuilder<'a> {
             out.extend_from_slice(b"\r\n");
         }
         if let Some(server) = self.server {
-            out.extend_from_slice(format!("Server: {server}\r\n").as_bytes());
+            out.extend_from_slice(b"Server: ");
+            out.extend_from_slice(server.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
         let (ct, body) = self.body.unwrap_or(("", &[]));
         if !ct.is_empty() {
-            out.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+            out.extend_from_slice(b"Content-Type: ");
+            out.extend_from_slice(ct.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
-        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(b"Content-Length: ");
+        push_decimal(out, body.len());
+        out.extend_from_slice(b"\r\n\r\n");
         out.extend_from_slice(body);
         Ok(())
     }
@@ -390,6 +432,41 @@ Content-Length: 0\r\n\r\n"
         let reply = Message::parse_slice(text.as_bytes()).unwrap();
         assert_eq!(reply.to().unwrap().tag(), Some("abc"));
         assert_eq!(reply.vias().count(), 3);
+    }
+
+    #[test]
+    fn decimal_and_hex_without_fmt() {
+        for n in [0usize, 7, 10, 99, 100, 486, 65535, usize::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+        let req = Message::parse_slice(REQ.as_bytes()).unwrap();
+        let tag = ReplyBuilder::new(&req, 404, "").added_to_tag().unwrap();
+        let part = |k| {
+            req.headers()
+                .iter()
+                .find(|h| h.kind() == k)
+                .map_or(&[][..], |h| &REQ.as_bytes()[h.value_span().range()])
+        };
+        let h = fnv1a(&[
+            part(HeaderKind::CallId),
+            part(HeaderKind::From),
+            part(HeaderKind::Via),
+            part(HeaderKind::CSeq),
+        ]);
+        assert_eq!(tag, format!("{h:016x}"));
+    }
+
+    #[test]
+    fn to_tag_detection() {
+        assert!(!to_has_tag(b"<sip:a@b>"));
+        assert!(!to_has_tag(b"<sip:a@b;tag=x>"));
+        assert!(!to_has_tag(b"sip:a@b"));
+        assert!(to_has_tag(b"sip:a@b;tag=x"));
+        assert!(to_has_tag(b"Bob <sip:a@b>;tag=x"));
+        assert!(to_has_tag(b"Bob <sip:a@b> ; TAG = x"));
+        assert!(!to_has_tag(b"Bob <sip:a@b>;x=1"));
     }
 
     #[test]

@@ -129,11 +129,10 @@ pub fn module_func(lua: &Lua, a: ModuleFuncArgs) -> mlua::Result<i64> {
         };
     }
     let given = parts.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
-    let fname = name.to_string_lossy();
     with_ctx("moduleFunc", |ctx| {
         let prepared = {
             let mut cache = data.calls.borrow_mut();
-            let found = cache.lookup(ctx, &key, &fname, &parts[..given], &data);
+            let found = cache.lookup(ctx, &key, &name, &parts[..given], &data);
             cache.key = key;
             found?
         };
@@ -147,7 +146,7 @@ impl CallCache {
         &mut self,
         ctx: &Context,
         key: &[u8],
-        fname: &str,
+        name: &mlua::LuaString,
         parts: &[Part],
         data: &StateData,
     ) -> mlua::Result<Rc<Prepared>> {
@@ -163,6 +162,9 @@ impl CallCache {
         if let Some(p) = self.entries.get(key) {
             return Ok(p.clone());
         }
+        // Only a miss needs the name as text (converting it costs an allocation).
+        let fname = name.to_string_lossy();
+        let fname = fname.as_str();
         let decl = ctx.core.functions.get(fname).ok_or_else(|| {
             mlua::Error::runtime(format!(
                 "moduleFunc: function '{fname}' called, but not available"
