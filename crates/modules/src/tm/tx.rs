@@ -125,6 +125,17 @@ pub struct Branch {
 }
 
 impl Branch {
+    /// Where the branch's requests (retransmissions, CANCEL, ACK) go: its target, from the
+    /// socket it was sent from.
+    pub fn destination(&self) -> siplua_transport::Destination {
+        siplua_transport::Destination {
+            proto: self.target.proto,
+            addr: self.target.addr,
+            socket: Some(self.socket),
+            conn: None,
+        }
+    }
+
     /// True once the branch has a final status.
     pub fn is_final(&self) -> bool {
         self.status >= 200

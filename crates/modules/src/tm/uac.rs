@@ -128,13 +128,7 @@ fn arm_retransmit(
             if b.is_final() || (t.is_invite && b.status >= 100) {
                 return;
             }
-            let dst = Destination {
-                proto: b.target.proto,
-                addr: b.target.addr,
-                socket: Some(b.socket),
-                conn: None,
-            };
-            let _ = transports.send(&dst, &b.sent);
+            let _ = transports.send(&b.destination(), &b.sent);
             let next = if t.is_invite {
                 interval * 2
             } else {
@@ -207,13 +201,7 @@ pub fn send_cancel(transports: &Transports, b: &Branch) {
     if let Some(sent) = &b.sent_msg {
         let to = sent.get(HeaderKind::To).unwrap_or("");
         let bytes = hop_request(sent, "CANCEL", to);
-        let dst = Destination {
-            proto: b.target.proto,
-            addr: b.target.addr,
-            socket: Some(b.socket),
-            conn: None,
-        };
-        let _ = transports.send(&dst, &bytes);
+        let _ = transports.send(&b.destination(), &bytes);
     }
 }
 
@@ -223,13 +211,7 @@ pub fn send_ack(transports: &Transports, b: &Branch, reply: &Message) {
     if let Some(sent) = &b.sent_msg {
         let to = reply.get(HeaderKind::To).unwrap_or("");
         let bytes = hop_request(sent, "ACK", to);
-        let dst = Destination {
-            proto: b.target.proto,
-            addr: b.target.addr,
-            socket: Some(b.socket),
-            conn: None,
-        };
-        let _ = transports.send(&dst, &bytes);
+        let _ = transports.send(&b.destination(), &bytes);
     }
 }
 
