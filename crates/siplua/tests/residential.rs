@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -44,38 +43,6 @@ fn register(proxy: &Server, user: &str, contact_port: u16) {
         "REGISTER {user}: {reply}\n{}",
         proxy.log_text()
     );
-}
-
-struct Sipp(Child);
-
-impl Drop for Sipp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn uas(scenario_name: &str, port: u16, calls: usize) -> Sipp {
-    let child = Command::new("sipp")
-        .args([
-            "-sf",
-            &scenario(scenario_name),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-m",
-            &calls.to_string(),
-            "-timeout",
-            "30",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sipp installed");
-    std::thread::sleep(Duration::from_millis(300));
-    Sipp(child)
 }
 
 fn call(proxy: &Server, callee: &str, caller_port: u16, calls: usize) {
@@ -128,7 +95,7 @@ fn residential_config_registers_and_routes_calls() {
     register(&proxy, "alice", alice_port);
     register(&proxy, "bob", bob_port);
 
-    let _bob = uas("call_uas.xml", bob_port, 10);
+    let _bob = SippCallee::start("call_uas.xml", bob_port, "u1", 10);
     call(&proxy, "bob", alice_port, 10);
 
     // The accounting line is written just after the final reply went out: give the last
@@ -182,8 +149,8 @@ fn a_user_registered_twice_is_called_in_parallel() {
     register(&proxy, "bob", answering);
     register(&proxy, "bob", ringing);
 
-    let _answers = uas("call_uas.xml", answering, 3);
-    let _rings = uas("ring_uas.xml", ringing, 3);
+    let _answers = SippCallee::start("call_uas.xml", answering, "u1", 3);
+    let _rings = SippCallee::start("ring_uas.xml", ringing, "u1", 3);
     call(&proxy, "bob", caller_port, 3);
     let log = proxy.log_text();
     assert_eq!(

@@ -6,7 +6,7 @@
 mod common;
 
 use std::net::UdpSocket;
-use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -58,45 +58,6 @@ failure_route[next] {{
     )
 }
 
-/// A SIPp callee in the background.
-struct Uas {
-    child: Child,
-}
-
-impl Uas {
-    fn start(scenario_name: &str, port: u16, transport: &str, calls: usize) -> Uas {
-        let child = Command::new("sipp")
-            .args([
-                "-sf",
-                &scenario(scenario_name),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-t",
-                transport,
-                "-m",
-                &calls.to_string(),
-                "-timeout",
-                "30",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sipp installed");
-        std::thread::sleep(Duration::from_millis(300));
-        Uas { child }
-    }
-}
-
-impl Drop for Uas {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Runs a SIPp caller to completion and asserts every call succeeded.
 fn run_uac(scenario_name: &str, proxy: &Server, transport: &str, calls: usize, rate: usize) {
     let port = free_port();
@@ -134,7 +95,7 @@ fn run_uac(scenario_name: &str, proxy: &Server, transport: &str, calls: usize, r
 fn calls_through_proxy(transport: &str, proto: &str) {
     let uas_port = free_port();
     let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
-    let _uas = Uas::start("call_uas.xml", uas_port, transport, 20);
+    let _uas = SippCallee::start("call_uas.xml", uas_port, transport, 20);
     run_uac("call_uac.xml", &proxy, transport, 20, 20);
 }
 
@@ -151,7 +112,7 @@ fn calls_pass_through_over_tcp() {
 fn cancel_before_answer(transport: &str, proto: &str) {
     let uas_port = free_port();
     let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
-    let _uas = Uas::start("ring_uas.xml", uas_port, transport, 5);
+    let _uas = SippCallee::start("ring_uas.xml", uas_port, transport, 5);
     run_uac("cancel_uac.xml", &proxy, transport, 5, 5);
 }
 
@@ -170,7 +131,7 @@ fn busy_callee_is_passed_back() {
     for (transport, proto) in [("u1", "udp"), ("t1", "tcp")] {
         let uas_port = free_port();
         let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
-        let _uas = Uas::start("busy_uas.xml", uas_port, transport, 5);
+        let _uas = SippCallee::start("busy_uas.xml", uas_port, transport, 5);
         run_uac("busy_uac.xml", &proxy, transport, 5, 5);
     }
 }
@@ -183,7 +144,7 @@ fn no_answer_forks_serially_from_failure_route() {
     let silent_port = silent.local_addr().unwrap().port();
     let uas2 = free_port();
     let proxy = Server::start(&proxy_cfg("udp", silent_port, uas2, ""));
-    let _uas = Uas::start("call_uas.xml", uas2, "u1", 2);
+    let _uas = SippCallee::start("call_uas.xml", uas2, "u1", 2);
     run_uac("call_uac.xml", &proxy, "u1", 2, 2);
     assert!(
         proxy.log_text().contains("failure_route code=408"),

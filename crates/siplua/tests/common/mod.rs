@@ -380,3 +380,37 @@ pub fn reason(reply: &str) -> &str {
     let first = reply.lines().next().unwrap_or("");
     first.splitn(3, ' ').nth(2).unwrap_or("").trim_end()
 }
+
+/// A SIPp callee running in the background for the duration of a test (killed when
+/// dropped); `transport` is SIPp's `-t` (`u1`, `t1`).
+pub struct SippCallee(std::process::Child);
+
+impl SippCallee {
+    /// Starts `scenario_name` listening on `port` for `calls` calls.
+    pub fn start(scenario_name: &str, port: u16, transport: &str, calls: usize) -> SippCallee {
+        let child = Command::new("sipp")
+            .args([
+                "-sf",
+                &scenario(scenario_name),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .args(["-t", transport, "-m", &calls.to_string(), "-timeout", "30"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sipp is installed (Debian sip-tester)");
+        std::thread::sleep(Duration::from_millis(300));
+        SippCallee(child)
+    }
+}
+
+impl Drop for SippCallee {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
