@@ -161,7 +161,12 @@ impl WorkerLua {
     /// Lua string for each name is made once per state, so the lookup allocates nothing.
     pub fn global(&mut self, name: &str) -> mlua::Result<Value> {
         if let Some(key) = self.names.get(name) {
-            return self.globals.get(key);
+            // A raw read first: the common case (a plain function in _G) skips the
+            // protected call a metamethod-aware read costs; a miss still honours __index.
+            return match self.globals.raw_get(key)? {
+                Value::Nil => self.globals.get(key),
+                found => Ok(found),
+            };
         }
         if self.names.len() >= MAX_NAMES {
             self.names.clear();

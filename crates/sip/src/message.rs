@@ -5,6 +5,7 @@
 //! values; the typed views in [`crate::headers`] do that on demand.
 
 use bytes::Bytes;
+use bytestring::ByteString;
 use smallvec::SmallVec;
 
 use crate::error::{ParseError, ParseErrorKind};
@@ -81,6 +82,9 @@ pub struct HeaderValue<'m> {
 #[derive(Clone, Debug)]
 pub struct Message {
     buf: Bytes,
+    /// The head (start line and headers), UTF-8 checked once at parse so that text
+    /// accessors slice it without validating again.
+    head: ByteString,
     start: StartLine,
     headers: SmallVec<[Header; INLINE_HEADERS]>,
     head_end: u32,
@@ -119,12 +123,8 @@ impl Message {
         let start = start_line::parse(data, first, line_end)?;
         let mut headers = SmallVec::new();
         let head = scan::scan_headers(data, next, |h| headers.push(h))?;
-        if let Err(e) = std::str::from_utf8(data.get(..head.head_end).unwrap_or_default()) {
-            return Err(ParseError::new(
-                ParseErrorKind::InvalidUtf8,
-                e.valid_up_to(),
-            ));
-        }
+        let head_text = ByteString::try_from(buf.slice(..head.head_end))
+            .map_err(|e| ParseError::new(ParseErrorKind::InvalidUtf8, e.valid_up_to()))?;
         let content_length = scan::content_length(data, &headers)?;
         let body_end = match content_length {
             Some(n) => {
@@ -146,6 +146,7 @@ impl Message {
             blank_line: head.blank_line,
             body: Span::new(head.body_start, body_end),
             content_length,
+            head: head_text,
             buf,
         })
     }
@@ -178,7 +179,10 @@ impl Message {
     /// Text of a span of the head (empty when out of range or not UTF-8,
     /// which cannot happen for spans this message produced).
     pub fn text(&self, span: Span) -> &str {
-        std::str::from_utf8(self.bytes(span)).unwrap_or("")
+        match self.head.get(span.range()) {
+            Some(text) => text,
+            None => std::str::from_utf8(self.bytes(span)).unwrap_or(""),
+        }
     }
 
     /// True for requests.
