@@ -2,6 +2,8 @@
 
 pub mod acc;
 pub mod auth;
+pub mod auth_db;
+pub mod db_text;
 pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
@@ -30,6 +32,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("tm", || Box::new(tm::Tm::default())),
     ("acc", || Box::new(acc::Acc::default())),
     ("auth", || Box::new(auth::Auth::default())),
+    ("auth_db", || Box::new(auth_db::AuthDb::default())),
+    ("db_text", || Box::new(db_text::DbText)),
     ("mi_fifo", || Box::new(mi_fifo::MiFifo::default())),
     ("mi_http", || Box::new(mi_http::MiHttp::default())),
     ("httpd", || Box::new(httpd::Httpd::default())),
