@@ -1,6 +1,7 @@
 //! Built-in modules of siplua, one folder each, named as OpenSIPS names them.
 
 pub mod acc;
+pub mod db_mysql;
 pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
@@ -28,6 +29,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("maxfwd", || Box::new(maxfwd::MaxFwd::default())),
     ("tm", || Box::new(tm::Tm::default())),
     ("acc", || Box::new(acc::Acc::default())),
+    ("db_mysql", || Box::new(db_mysql::DbMysql::default())),
     ("mi_fifo", || Box::new(mi_fifo::MiFifo::default())),
     ("mi_http", || Box::new(mi_http::MiHttp::default())),
     ("httpd", || Box::new(httpd::Httpd::default())),
