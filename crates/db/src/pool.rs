@@ -94,30 +94,27 @@ impl Db {
 
     /// Runs a statement that returns rows (`?` placeholders bound to `params`).
     pub fn query(&self, sql: &str, params: &[DbValue]) -> Result<Vec<Row>, DbError> {
-        self.run(|conn| {
-            let rows: Vec<mysql::Row> = if params.is_empty() {
-                conn.query(sql)?
-            } else {
-                conn.exec(sql, positional(params))?
-            };
-            Ok(rows.into_iter().map(|r| Row(r.unwrap())).collect())
-        })
+        self.run(|conn| query_on(conn, sql, params))
     }
 
     /// Runs a statement that changes rows; returns how many it affected.
     pub fn exec(&self, sql: &str, params: &[DbValue]) -> Result<u64, DbError> {
-        self.run(|conn| {
-            if params.is_empty() {
-                conn.query_drop(sql)?;
-            } else {
-                conn.exec_drop(sql, positional(params))?;
-            }
-            Ok(conn.affected_rows())
-        })
+        self.run(|conn| exec_on(conn, sql, params))
     }
 
     /// Runs `f` on a pooled connection under the reconnect rule of the module comment.
     fn run<T>(&self, mut f: impl FnMut(&mut Conn) -> mysql::Result<T>) -> Result<T, DbError> {
+        let (conn, v) = self.checkout(&mut f)?;
+        self.release(conn);
+        Ok(v)
+    }
+
+    /// A connection on which `f` succeeded (retrying once on a new connection when an idle
+    /// one turns out stale), with what `f` returned.
+    fn checkout<T>(
+        &self,
+        f: &mut impl FnMut(&mut Conn) -> mysql::Result<T>,
+    ) -> Result<(Conn, T), DbError> {
         let mut pooled = self.0.idle.lock().pop();
         loop {
             let fresh = pooled.is_none();
@@ -126,26 +123,58 @@ impl Db {
                 None => self.connect()?,
             };
             match f(&mut conn) {
-                Ok(v) => {
-                    self.release(conn);
-                    return Ok(v);
-                }
-                Err(e) => match classify(e) {
-                    Failure::Server(msg) => {
+                Ok(v) => return Ok((conn, v)),
+                Err(e) => match self.failure(e) {
+                    Failed::Query(e) => {
                         self.release(conn);
-                        return Err(DbError::Query(msg));
+                        return Err(e);
                     }
-                    Failure::Timeout => return Err(self.timeout_error()),
-                    Failure::Broken(reason) if fresh => {
-                        return Err(DbError::Lost {
-                            url: self.0.url.clone(),
-                            reason,
-                        })
-                    }
+                    Failed::Dropped(e) if fresh => return Err(e),
                     // An idle connection went stale: try once more on a new one.
-                    Failure::Broken(_) => {}
+                    Failed::Dropped(_) => {}
                 },
             }
+        }
+    }
+
+    /// Runs `f` in one transaction (READ COMMITTED, so that locking reads of rows that do not
+    /// exist take no gap locks): committed when `f` returns `Ok`, rolled back otherwise.
+    pub fn transaction<T>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let (conn, ()) = self.checkout(&mut |c: &mut Conn| {
+            c.query_drop("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")?;
+            c.query_drop("START TRANSACTION")
+        })?;
+        let mut tx = Tx {
+            db: self,
+            conn,
+            usable: true,
+        };
+        let out = f(&mut tx);
+        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = if tx.usable {
+            tx.statement(|c| c.query_drop(end))
+        } else {
+            Ok(())
+        };
+        if tx.usable {
+            self.release(tx.conn);
+        }
+        let v = out?;
+        ended.map(|()| v)
+    }
+
+    /// What a failed statement means, with the error to report.
+    fn failure(&self, e: mysql::Error) -> Failed {
+        match classify(e) {
+            Failure::Server(msg) => Failed::Query(DbError::Query(msg)),
+            Failure::Timeout => Failed::Dropped(self.timeout_error()),
+            Failure::Broken(reason) => Failed::Dropped(DbError::Lost {
+                url: self.0.url.clone(),
+                reason,
+            }),
         }
     }
 
@@ -190,6 +219,69 @@ impl Db {
             ms: self.0.timeout.as_millis(),
         }
     }
+}
+
+/// What a failed statement leaves: the connection usable (`Query`) or dropped.
+enum Failed {
+    Query(DbError),
+    Dropped(DbError),
+}
+
+/// An open transaction of [`Db::transaction`]; its statements run on one connection.
+pub struct Tx<'a> {
+    db: &'a Db,
+    conn: Conn,
+    /// False once a statement broke the connection (it is then dropped, not pooled).
+    usable: bool,
+}
+
+impl Tx<'_> {
+    /// [`Db::query`] inside the transaction.
+    pub fn query(&mut self, sql: &str, params: &[DbValue]) -> Result<Vec<Row>, DbError> {
+        self.statement(|conn| query_on(conn, sql, params))
+    }
+
+    /// [`Db::exec`] inside the transaction.
+    pub fn exec(&mut self, sql: &str, params: &[DbValue]) -> Result<u64, DbError> {
+        self.statement(|conn| exec_on(conn, sql, params))
+    }
+
+    fn statement<T>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> mysql::Result<T>,
+    ) -> Result<T, DbError> {
+        if !self.usable {
+            return Err(DbError::Lost {
+                url: self.db.0.url.clone(),
+                reason: "an earlier statement of the transaction broke the connection".into(),
+            });
+        }
+        f(&mut self.conn).map_err(|e| match self.db.failure(e) {
+            Failed::Query(e) => e,
+            Failed::Dropped(e) => {
+                self.usable = false;
+                e
+            }
+        })
+    }
+}
+
+fn query_on(conn: &mut Conn, sql: &str, params: &[DbValue]) -> mysql::Result<Vec<Row>> {
+    let rows: Vec<mysql::Row> = if params.is_empty() {
+        conn.query(sql)?
+    } else {
+        conn.exec(sql, positional(params))?
+    };
+    Ok(rows.into_iter().map(|r| Row(r.unwrap())).collect())
+}
+
+fn exec_on(conn: &mut Conn, sql: &str, params: &[DbValue]) -> mysql::Result<u64> {
+    if params.is_empty() {
+        conn.query_drop(sql)?;
+    } else {
+        conn.exec_drop(sql, positional(params))?;
+    }
+    Ok(conn.affected_rows())
 }
 
 fn positional(params: &[DbValue]) -> Params {

@@ -156,3 +156,27 @@ fn handle_is_shared_between_threads() {
     let n = t.db.query("SELECT COUNT(*) FROM acc", &[]).unwrap();
     assert_eq!(n[0].get_i64(0), Some(100));
 }
+
+#[test]
+fn transactions_commit_or_roll_back() {
+    let t = TempDb::new();
+    schema::init(&t.db).unwrap();
+    let insert = "INSERT INTO acc (method, callid, time) VALUES ('BYE', ?, NOW())";
+    t.db.transaction(|tx| {
+        tx.exec(insert, &["kept".into()])?;
+        let n = tx.query("SELECT COUNT(*) FROM acc", &[])?;
+        assert_eq!(n[0].get_i64(0), Some(1));
+        Ok(())
+    })
+    .unwrap();
+    let e =
+        t.db.transaction(|tx| {
+            tx.exec(insert, &["undone".into()])?;
+            tx.exec("INSERT INTO no_such_table VALUES (1)", &[])
+        })
+        .unwrap_err();
+    assert!(matches!(e, DbError::Query(_)), "{e}");
+    let rows = t.db.query("SELECT callid FROM acc", &[]).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get_str(0).as_deref(), Some("kept"));
+}
