@@ -3,6 +3,7 @@
 pub mod acc;
 pub mod auth;
 pub mod auth_db;
+pub mod db_mysql;
 pub mod db_text;
 pub mod httpd;
 pub mod maxfwd;
@@ -34,6 +35,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("auth", || Box::new(auth::Auth::default())),
     ("auth_db", || Box::new(auth_db::AuthDb::default())),
     ("db_text", || Box::new(db_text::DbText)),
+    ("db_mysql", || Box::new(db_mysql::DbMysql::default())),
     ("mi_fifo", || Box::new(mi_fifo::MiFifo::default())),
     ("mi_http", || Box::new(mi_http::MiHttp::default())),
     ("httpd", || Box::new(httpd::Httpd::default())),
