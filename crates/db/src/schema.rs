@@ -20,6 +20,10 @@ pub const SCHEMA_FILES: &[(&str, &str)] = &[
         "acc-create.sql",
         include_str!("../../../etc/schema/mysql/acc-create.sql"),
     ),
+    (
+        "auth_db-create.sql",
+        include_str!("../../../etc/schema/mysql/auth_db-create.sql"),
+    ),
 ];
 
 /// What [`init`] did.

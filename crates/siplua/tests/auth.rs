@@ -6,6 +6,7 @@
 
 mod auth_support;
 mod common;
+mod storage_support;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -522,4 +523,117 @@ fn configuration_errors_name_the_line() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("db_text"), "{err}");
+}
+
+/// A database of its own on the shared MariaDB (`siplua_auth_<pid>_<n>`), with the schema
+/// (`etc/schema/mysql/*.sql`, auth_db's included) and alice's row; dropped on drop.
+struct OwnDb {
+    admin: siplua_db::Db,
+    name: String,
+    url: String,
+}
+
+impl OwnDb {
+    fn create() -> OwnDb {
+        use siplua_db::{Db, DbUrl, DbValue};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let m = storage_support::mysql();
+        storage_support::require("MariaDB", &m.host, m.port);
+        let base = format!("mysql://{}:{}@{}:{}", m.user, m.password, m.host, m.port);
+        let admin = Db::open(
+            &DbUrl::parse(&format!("{base}/{}", m.db)).unwrap(),
+            Duration::from_secs(5),
+        );
+        let name = format!(
+            "siplua_auth_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        admin
+            .exec(&format!("DROP DATABASE IF EXISTS {name}"), &[])
+            .unwrap();
+        admin.exec(&format!("CREATE DATABASE {name}"), &[]).unwrap();
+        let url = format!("{base}/{name}");
+        let db = Db::open(&DbUrl::parse(&url).unwrap(), Duration::from_secs(5));
+        siplua_db::schema::init(&db).expect("schema");
+        let realm = "example.com";
+        let h = |alg| siplua_modules::auth::digest::ha1(alg, "alice", realm, PASSWORD);
+        use siplua_modules::auth::digest::Algorithm;
+        db.exec(
+            "INSERT INTO subscriber (username, domain, password, ha1, ha1_sha256, ha1_sha512t256) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                DbValue::from("alice"),
+                DbValue::from(realm),
+                DbValue::from(PASSWORD),
+                DbValue::from(h(Algorithm::Md5)),
+                DbValue::from(h(Algorithm::Sha256)),
+                DbValue::from(h(Algorithm::Sha512_256)),
+            ],
+        )
+        .unwrap();
+        OwnDb { admin, name, url }
+    }
+}
+
+impl Drop for OwnDb {
+    fn drop(&mut self) {
+        let _ = self
+            .admin
+            .exec(&format!("DROP DATABASE IF EXISTS {}", self.name), &[]);
+    }
+}
+
+/// The same flows with the subscriber table on MariaDB: precomputed MD5 and SHA-512-256
+/// HA1 columns, a wrong password, an unknown user.
+#[test]
+fn mariadb_subscriber_table() {
+    let db = OwnDb::create();
+    let globals = format!(
+        "loadmodule \"db_mysql.so\"\nloadmodule \"auth.so\"\nloadmodule \"auth_db.so\"\n\
+modparam(\"auth_db\", \"db_url\", \"{}\")\nmodparam(\"auth_db\", \"use_domain\", 1)\n",
+        db.url
+    );
+    let routes = ROUTES.replace("\"auth\", \"SHA-256,MD5\"", "\"auth\", \"SHA-512-256\"");
+    let s = Server::start(&cfg(&globals, &routes));
+    let c = Client::new();
+    let ruri = "sip:alice@example.com";
+    let (_, ch) = c.challenge(&s, "alice");
+    let r = c.send(
+        &s,
+        "alice",
+        Some(&credentials(&ch, &answer("alice", PASSWORD, ruri))),
+        "",
+    );
+    assert_eq!(status(&r), 200, "{r}\n{}", s.log_text());
+
+    let r = c.send(&s, "sha", None, "");
+    let ch = challenges(&r, "WWW-Authenticate")[0].clone();
+    assert_eq!(ch.algorithm.as_deref(), Some("SHA-512-256"), "{r}");
+    let a = Answer {
+        qop: Some(("auth", 1)),
+        ..answer("alice", PASSWORD, "sip:sha@example.com")
+    };
+    let r = c.send(&s, "sha", Some(&credentials(&ch, &a)), "");
+    assert_eq!(
+        (status(&r), header(&r, "X-Alg")),
+        (200, Some("SHA-512-256")),
+        "{r}"
+    );
+
+    let (_, ch) = c.challenge(&s, "alice");
+    let r = c.send(
+        &s,
+        "alice",
+        Some(&credentials(&ch, &answer("alice", "bad", ruri))),
+        "",
+    );
+    assert_eq!(header(&r, "X-RC"), Some("-2"), "{r}");
+    let r = c.send(
+        &s,
+        "alice",
+        Some(&credentials(&ch, &answer("zed", PASSWORD, ruri))),
+        "",
+    );
+    assert_eq!(header(&r, "X-RC"), Some("-1"), "{r}");
 }

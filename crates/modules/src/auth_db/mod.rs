@@ -1,6 +1,6 @@
 //! `auth_db`: digest authentication against the OpenSIPS `subscriber` table —
 //! `www_authorize`, `proxy_authorize`, `db_is_to_authorized`, `db_is_from_authorized`,
-//! `db_does_uri_exist`, `db_get_auth_id` — over any store `db_url` names (db_text today).
+//! `db_does_uri_exist`, `db_get_auth_id` — over the store `db_url` names (`text://` with db_text, `mysql://` with db_mysql).
 
 pub mod columns;
 pub mod store;
@@ -131,7 +131,7 @@ impl Module for AuthDb {
             .apis
             .get::<AuthApi>()
             .ok_or("auth_db needs the auth module loaded before it")?;
-        let store = store::open(&self.db_url, env.loaded)?;
+        let store = store::open(env, &self.db_url)?;
         self.shared = Some(Arc::new(Shared {
             auth,
             store,
