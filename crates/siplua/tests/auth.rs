@@ -45,6 +45,12 @@ const ROUTES: &str = r#"route {
         exit;
     }
     append_to_reply("X-User: $au\r\nX-Realm: $ar\r\nX-Whole: $aU\r\nX-Alg: $aa\r\n");
+    if (db_is_from_authorized("uri")) {
+        append_to_reply("X-From-Auth: yes\r\n");
+    }
+    if (db_does_uri_exist("sip:bob@example.com", "subscriber")) {
+        append_to_reply("X-Bob: yes\r\n");
+    }
     sl_send_reply(200, "Authorized");
 }"#;
 
@@ -317,6 +323,8 @@ fn precomputed_ha1_columns() {
     assert_eq!(status(&r), 200, "{r}");
     assert_eq!(header(&r, "X-User"), Some("alice"));
     assert_eq!(header(&r, "X-Whole"), Some("alice@example.com"));
+    assert_eq!(header(&r, "X-From-Auth"), Some("yes"), "From is alice: {r}");
+    assert_eq!(header(&r, "X-Bob"), Some("yes"));
 
     let r = c.send(&s, "sha", None, "");
     let ch = challenges(&r, "WWW-Authenticate")[0].clone();
@@ -327,7 +335,13 @@ fn precomputed_ha1_columns() {
             ..answer("bob", PASSWORD, "sip:sha@example.com")
         },
     );
-    assert_eq!(status(&c.send(&s, "sha", Some(&sha), "")), 200);
+    let r = c.send(&s, "sha", Some(&sha), "");
+    assert_eq!(status(&r), 200, "{r}");
+    assert_eq!(
+        header(&r, "X-From-Auth"),
+        None,
+        "bob is not the From user: {r}"
+    );
 
     // use_domain: the user must exist in the domain of the username.
     let (_, ch) = c.challenge(&s, "alice");

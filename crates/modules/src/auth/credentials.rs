@@ -66,8 +66,10 @@ impl Credentials {
 
     /// True when the mandatory parameters are present (RFC 2617 §3.2.2).
     pub fn is_complete(&self) -> bool {
-        !(self.username.is_empty() || self.nonce.is_empty() || self.uri.is_empty())
-            && !self.response.is_empty()
+        !(self.username.is_empty()
+            || self.nonce.is_empty()
+            || self.uri.is_empty()
+            || self.response.is_empty())
             && (self.qop.is_empty() || !(self.nc.is_empty() || self.cnonce.is_empty()))
     }
 }
@@ -76,7 +78,7 @@ impl Credentials {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Found {
     /// Credentials for the realm.
-    Yes(Credentials),
+    Yes(Box<Credentials>),
     /// No header with Digest credentials for the realm.
     None,
     /// A header for the realm that does not parse.
@@ -92,7 +94,7 @@ pub fn find(msg: &Message, kind: HeaderKind, realm: &str) -> Found {
                 if let Some(c) = Credentials::from_auth(i, &a) {
                     if c.realm == realm {
                         return if c.is_complete() {
-                            Found::Yes(c)
+                            Found::Yes(Box::new(c))
                         } else {
                             Found::Malformed
                         };

@@ -48,10 +48,13 @@ impl Module for DbText {
     }
 }
 
+/// Tables read so far, with the modification time of their file then.
+type Cache = HashMap<String, (Option<SystemTime>, Arc<Table>)>;
+
 /// One db_text database: a directory of table files.
 pub struct TextDb {
     dir: PathBuf,
-    cache: Mutex<HashMap<String, (Option<SystemTime>, Arc<Table>)>>,
+    cache: Mutex<Cache>,
 }
 
 impl TextDb {

@@ -31,6 +31,11 @@ pub fn write_db(dir: &Path) {
     }
     std::fs::write(dir.join("subscriber"), text).expect("subscriber table");
     std::fs::write(
+        dir.join("uri"),
+        "id(int,auto) username(string) domain(string) uri_user(string) last_modified(string)\n",
+    )
+    .expect("uri table");
+    std::fs::write(
         dir.join("version"),
         "table_name(string) table_version(int)\nsubscriber:8\nuri:2\n",
     )
