@@ -1,6 +1,10 @@
 //! Built-in modules of siplua, one folder each, named as OpenSIPS names them.
 
 pub mod acc;
+pub mod auth;
+pub mod auth_db;
+pub mod db_mysql;
+pub mod db_text;
 pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
@@ -28,6 +32,10 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("maxfwd", || Box::new(maxfwd::MaxFwd::default())),
     ("tm", || Box::new(tm::Tm::default())),
     ("acc", || Box::new(acc::Acc::default())),
+    ("auth", || Box::new(auth::Auth::default())),
+    ("auth_db", || Box::new(auth_db::AuthDb::default())),
+    ("db_text", || Box::new(db_text::DbText)),
+    ("db_mysql", || Box::new(db_mysql::DbMysql::default())),
     ("mi_fifo", || Box::new(mi_fifo::MiFifo::default())),
     ("mi_http", || Box::new(mi_http::MiHttp::default())),
     ("httpd", || Box::new(httpd::Httpd::default())),
