@@ -11,6 +11,7 @@ pub mod avp;
 pub mod config;
 pub mod context;
 pub mod corefn;
+pub mod dns;
 pub mod engine;
 pub mod flags;
 pub mod format;
