@@ -8,6 +8,7 @@
 //! configuration sits in [`engine::Core`], shared by all workers.
 
 pub mod avp;
+pub mod cachedb;
 pub mod config;
 pub mod context;
 pub mod corefn;

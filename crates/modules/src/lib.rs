@@ -1,6 +1,8 @@
 //! Built-in modules of siplua, one folder each, named as OpenSIPS names them.
 
 pub mod acc;
+pub mod cachedb_local;
+pub mod cachedb_memcached;
 pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
@@ -34,6 +36,12 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
+    ("cachedb_local", || {
+        Box::new(cachedb_local::CachedbLocal::default())
+    }),
+    ("cachedb_memcached", || {
+        Box::new(cachedb_memcached::CachedbMemcached::default())
+    }),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
     }),
