@@ -310,6 +310,13 @@ mod tests {
     }
 
     #[test]
+    fn host_names_use_the_system_configuration() {
+        // /etc/hosts, through the resolver's system configuration.
+        let t = resolve("udp:localhost:5070").unwrap();
+        assert_eq!(t.addr, "127.0.0.1:5070".parse().unwrap());
+    }
+
+    #[test]
     fn received_and_rport_are_added() {
         let raw = "OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;rport;branch=z9hG4bK1, SIP/2.0/UDP h2;branch=z9hG4bK2\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
         let msg = Message::parse_slice(raw.as_bytes()).unwrap();

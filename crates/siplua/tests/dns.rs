@@ -105,7 +105,7 @@ impl Hop {
         self.sock.local_addr().unwrap().port()
     }
 
-    /// The next request (not a retransmission of `skip_branch`) within `ms`.
+    /// The next datagram within `ms`, with its source.
     fn request(&self, ms: u64) -> Option<(String, SocketAddr)> {
         self.sock
             .set_read_timeout(Some(Duration::from_millis(ms)))
