@@ -18,14 +18,9 @@ pub const IGNORED: &[&str] = &[
     "fork",
     "dns",
     "rev_dns",
-    "dns_try_ipv6",
-    "dns_retr_time",
-    "dns_retr_no",
     "dns_servers_no",
     "dns_use_search_list",
     "disable_dns_blacklist",
-    "disable_dns_failover",
-    "dns_try_naptr",
     "open_files_limit",
     "auto_aliases",
     "sip_warning",
@@ -110,6 +105,8 @@ pub struct CoreConfig {
     pub tcp_connection_lifetime: u64,
     /// Upper bound on TCP connections.
     pub tcp_max_connections: usize,
+    /// DNS resolution of destinations (`dns_*` parameters).
+    pub dns: crate::dns::DnsSettings,
 }
 
 impl Default for CoreConfig {
@@ -130,6 +127,7 @@ impl Default for CoreConfig {
             max_while_loops: 10_000,
             tcp_connection_lifetime: 120,
             tcp_max_connections: 2048,
+            dns: crate::dns::DnsSettings::default(),
         }
     }
 }
@@ -159,6 +157,35 @@ impl CoreConfig {
             "max_while_loops" => self.max_while_loops = int(v)?,
             "tcp_connection_lifetime" => self.tcp_connection_lifetime = int(v)?.max(1) as u64,
             "tcp_max_connections" => self.tcp_max_connections = positive(v)?,
+            "dns_server" => self.dns.server = Some(dns_server(&text(v)?)?),
+            "dns_try_naptr" => self.dns.try_naptr = boolean(v)?,
+            "dns_try_ipv6" => self.dns.try_ipv6 = boolean(v)?,
+            "disable_dns_failover" => self.dns.failover = !boolean(v)?,
+            "use_dns_failover" => self.dns.failover = boolean(v)?,
+            "dns_retr_time" => {
+                let n = int(v)?;
+                if n > 0 {
+                    self.dns.retr_time = std::time::Duration::from_secs(n as u64);
+                }
+            }
+            "dns_retr_no" => {
+                let n = int(v)?;
+                if n > 0 {
+                    self.dns.retr_no = n as u32;
+                }
+            }
+            "dns_cache_size" => self.dns.cache_size = int(v)?.max(0) as usize,
+            "use_dns_cache" => {
+                if !boolean(v)? {
+                    self.dns.cache_size = 0;
+                }
+            }
+            "dns_cache_max_ttl" => {
+                self.dns.cache_max_ttl = std::time::Duration::from_secs(int(v)?.max(1) as u64)
+            }
+            "dns_cache_negative_ttl" => {
+                self.dns.negative_ttl = std::time::Duration::from_secs(int(v)?.max(0) as u64)
+            }
             name if IGNORED.contains(&name) => {}
             name => return Err(format!("unknown global parameter '{name}'")),
         }
@@ -294,6 +321,19 @@ fn resolve_host(host: &str, port: u16) -> Result<IpAddr, String> {
         .ok_or_else(|| format!("cannot resolve listen address '{host}'"))
 }
 
+/// `dns_server="127.0.0.1:5353"` (port 53 when left out, `[::1]:53` for IPv6).
+fn dns_server(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    s.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("dns_server: expected IP[:port], got '{s}'"))
+}
+
 fn aliases(v: &GlobalValue) -> Result<Vec<(String, Option<u16>)>, String> {
     Ok(sockets(v)?.into_iter().map(|s| (s.host, s.port)).collect())
 }
@@ -316,6 +356,14 @@ mod tests {
         );
         let s = parse_socket_text("tcp:[::1]:5060").unwrap();
         assert_eq!(s.host, "::1");
+    }
+
+    #[test]
+    fn dns_server_forms() {
+        assert_eq!(dns_server("127.0.0.1:5353").unwrap().port(), 5353);
+        assert_eq!(dns_server("127.0.0.1").unwrap().port(), 53);
+        assert!(dns_server("[::1]:53").unwrap().is_ipv6());
+        assert!(dns_server("ns.example").is_err());
     }
 
     #[test]

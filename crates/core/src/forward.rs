@@ -2,7 +2,7 @@
 //! sent back along their Via path. Also the destination resolution and Via building that the
 //! stateful proxy reuses.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 
 use siplua_sip::edit::Edits;
 use siplua_sip::{HeaderKind, Message, Uri};
@@ -20,50 +20,46 @@ pub struct Target {
 }
 
 /// Resolves a destination written as a SIP URI (`sip:host:port;transport=tcp`) or as
-/// `[proto:]host[:port]`. Host names are resolved with the system resolver (A/AAAA); the
-/// default port is 5060 (5061 for `sips:`), the default transport UDP.
+/// `[proto:]host[:port]` to the first target of [`resolve_all`].
 pub fn resolve(dest: &str) -> Result<Target, String> {
+    resolve_all(dest).map(|mut list| list.swap_remove(0))
+}
+
+/// Resolves a destination to the targets a client tries in order (RFC 3263, see
+/// [`crate::dns`]): an IP or an explicit port gives A/AAAA only, else NAPTR, SRV, then
+/// A/AAAA on 5060 (5061 for `sips:`); the default transport is UDP. Never empty.
+pub fn resolve_all(dest: &str) -> Result<Vec<Target>, String> {
     let dest = dest.trim();
-    let (proto, host, port) = match Uri::parse(dest) {
+    let (proto, host, port, secure) = match Uri::parse(dest) {
         Ok(u)
             if u.scheme() != siplua_sip::Scheme::Other && u.scheme() != siplua_sip::Scheme::Tel =>
         {
             let proto = match u.transport().map(str::to_ascii_lowercase).as_deref() {
-                None | Some("udp") => Proto::Udp,
-                Some("tcp") => Proto::Tcp,
+                None => None,
+                Some("udp") => Some(Proto::Udp),
+                Some("tcp") => Some(Proto::Tcp),
                 Some(other) => return Err(format!("transport '{other}' is not supported")),
             };
-            let default_port = if u.scheme() == siplua_sip::Scheme::Sips {
-                5061
-            } else {
-                5060
-            };
             let host = u.maddr().unwrap_or(u.host());
-            (proto, host.to_owned(), u.port().unwrap_or(default_port))
+            let secure = u.scheme() == siplua_sip::Scheme::Sips;
+            (proto, host.to_owned(), u.port(), secure)
         }
         _ => {
             let (proto, rest) = match dest.split_once(':') {
-                Some((p, r)) if p.eq_ignore_ascii_case("udp") => (Proto::Udp, r),
-                Some((p, r)) if p.eq_ignore_ascii_case("tcp") => (Proto::Tcp, r),
-                _ => (Proto::Udp, dest),
+                Some((p, r)) if p.eq_ignore_ascii_case("udp") => (Some(Proto::Udp), r),
+                Some((p, r)) if p.eq_ignore_ascii_case("tcp") => (Some(Proto::Tcp), r),
+                _ => (None, dest),
             };
             let (h, p) = crate::sipview::split_host_port(rest)?;
-            (proto, h.to_owned(), p.unwrap_or(5060))
+            (proto, h.to_owned(), p, false)
         }
     };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let ip = match bare.parse::<IpAddr>() {
-        Ok(ip) => ip,
-        Err(_) => (bare, port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve '{bare}': {e}"))?
-            .next()
-            .ok_or_else(|| format!("'{bare}' has no address"))?
-            .ip(),
-    };
-    Ok(Target {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    crate::dns::resolve(crate::dns::Wanted {
+        host,
+        port,
         proto,
-        addr: SocketAddr::new(ip, port),
+        secure,
     })
 }
 
@@ -311,6 +307,13 @@ mod tests {
         let t = resolve("sip:127.0.0.1").unwrap();
         assert_eq!(t.addr.port(), 5060);
         assert!(resolve("sip:a@b;transport=sctp").is_err());
+    }
+
+    #[test]
+    fn host_names_use_the_system_configuration() {
+        // /etc/hosts, through the resolver's system configuration.
+        let t = resolve("udp:localhost:5070").unwrap();
+        assert_eq!(t.addr, "127.0.0.1:5070".parse().unwrap());
     }
 
     #[test]

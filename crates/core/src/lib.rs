@@ -8,9 +8,11 @@
 //! configuration sits in [`engine::Core`], shared by all workers.
 
 pub mod avp;
+pub mod cachedb;
 pub mod config;
 pub mod context;
 pub mod corefn;
+pub mod dns;
 pub mod engine;
 pub mod flags;
 pub mod format;

@@ -113,6 +113,7 @@ pub fn load_script(
     if !errors.is_empty() {
         return Err(errors);
     }
+    crate::dns::configure(config.dns.clone());
 
     let stats = Stats::default();
     let core_stats = CoreStats::register(&stats);

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod auth_db;
 pub mod db_mysql;
 pub mod db_text;
+pub mod cachedb_local;
+pub mod cachedb_memcached;
 pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
@@ -42,6 +44,12 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
+    ("cachedb_local", || {
+        Box::new(cachedb_local::CachedbLocal::default())
+    }),
+    ("cachedb_memcached", || {
+        Box::new(cachedb_memcached::CachedbMemcached::default())
+    }),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
     }),

@@ -1,8 +1,9 @@
 //! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
-//! branches, `is_myself`, `force_rport`, stateless `forward`. Looked up before module functions, as in
+//! branches, `is_myself`, `force_rport`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
 //! OpenSIPS.
 
 mod branch;
+mod cache;
 mod flags;
 mod forward;
 mod logging;
@@ -22,6 +23,7 @@ pub fn functions() -> Vec<FunctionDecl> {
     all.extend(myself::functions());
     all.extend(forward::functions());
     all.extend(rport::functions());
+    all.extend(cache::functions());
     all
 }
 

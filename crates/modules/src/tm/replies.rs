@@ -137,7 +137,9 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
             if code >= 600 && tx.is_invite && shared.params.cancel_on_6xx {
                 cancel_others(&transports, &tx, Some(index));
             }
-            completion::check(shared, ctx.core, ctx.worker, &tx);
+            if !uac::failover(shared, &transports, &tx, index) {
+                completion::check(shared, ctx.core, ctx.worker, &tx);
+            }
         }
         Next::Done => {}
     }

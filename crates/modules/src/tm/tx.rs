@@ -122,6 +122,8 @@ pub struct Branch {
     pub fr_timer: Option<TimerHandle>,
     /// Bumped on each restart of the final-response timer.
     pub fr_generation: u64,
+    /// What DNS failover needs: the branch as built and the targets not tried yet.
+    pub failover: Option<(super::uac::BranchSpec, Vec<Target>)>,
 }
 
 impl Branch {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use siplua_core::forward::{mark_received, pick_socket, resolve, via_value};
+use siplua_core::forward::{mark_received, pick_socket, resolve_all, via_value, Target};
 use siplua_core::timer::TimerCtx;
 use siplua_sip::edit::Edits;
 use siplua_sip::{HeaderKind, Message};
@@ -19,6 +19,7 @@ use super::shared::TmShared;
 use super::tx::{Branch, TxRef, TxState};
 
 /// What one branch is to be: its Request-URI, next hop and the edits to apply.
+#[derive(Clone)]
 pub struct BranchSpec {
     /// Request-URI.
     pub uri: String,
@@ -34,7 +35,8 @@ pub struct BranchSpec {
     pub socket: Option<SocketId>,
 }
 
-/// Builds, sends and files one branch; starts its timers.
+/// Builds, sends and files one branch to the first target its destination resolves to
+/// (RFC 3263); the other targets are kept for DNS failover. Starts its timers.
 pub fn start_branch(
     shared: &Arc<TmShared>,
     transports: &Arc<Transports>,
@@ -46,7 +48,60 @@ pub fn start_branch(
         .as_deref()
         .or(spec.dst_uri.as_deref())
         .unwrap_or(&spec.uri);
-    let target = resolve(dest)?;
+    let mut targets = resolve_all(dest)?;
+    let target = targets.remove(0);
+    send_branch(shared, transports, tx, spec, target, targets)
+}
+
+/// DNS failover (OpenSIPS' default, off with `disable_dns_failover`): when branch `index`
+/// ended with a 503 or a timeout and its destination resolved to more targets, the same
+/// branch is sent again to the next one. True when a new branch went out.
+pub fn failover(
+    shared: &Arc<TmShared>,
+    transports: &Arc<Transports>,
+    tx: &TxRef,
+    index: usize,
+) -> bool {
+    if !siplua_core::dns::failover_enabled() {
+        return false;
+    }
+    let next = {
+        let mut state = tx.state.lock();
+        let Some(b) = state.branches.get_mut(index) else {
+            return false;
+        };
+        if b.status != 503 && !(b.status == 408 && b.local) {
+            return false;
+        }
+        b.failover.take()
+    };
+    let Some((spec, mut rest)) = next else {
+        return false;
+    };
+    while !rest.is_empty() {
+        let target = rest.remove(0);
+        match send_branch(shared, transports, tx, spec.clone(), target, rest.clone()) {
+            Ok(()) => return true,
+            Err(e) => siplua_core::log::emit(
+                siplua_core::log::level::ERR,
+                "tm",
+                &format!("dns failover: {e}"),
+            ),
+        }
+    }
+    false
+}
+
+/// Sends `spec` to `target`, keeping `rest` for failover.
+fn send_branch(
+    shared: &Arc<TmShared>,
+    transports: &Arc<Transports>,
+    tx: &TxRef,
+    spec: BranchSpec,
+    target: Target,
+    rest: Vec<Target>,
+) -> Result<(), String> {
+    let failover = (!rest.is_empty()).then(|| (spec.clone(), rest));
     let socket = pick_socket(transports, &target, spec.socket)
         .ok_or_else(|| format!("no {} socket to reach {}", target.proto, target.addr))?
         .clone();
@@ -88,6 +143,7 @@ pub fn start_branch(
         retransmit: None,
         fr_timer: None,
         fr_generation: 0,
+        failover,
     });
     shared.table.add_branch(id.clone(), tx.clone(), index);
     if let Err(e) = transports.send(&dst, &sent) {
@@ -192,7 +248,9 @@ fn timeout(ctx: &mut TimerCtx, shared: &Arc<TmShared>, tx: &TxRef, index: usize,
             send_cancel(&transports, b);
         }
     }
-    completion::check(shared, ctx.core, ctx.worker, tx);
+    if !failover(shared, &transports, tx, index) {
+        completion::check(shared, ctx.core, ctx.worker, tx);
+    }
 }
 
 /// Sends a CANCEL for a branch (RFC 3261 §9.1): same Request-URI, our Via with the branch's
