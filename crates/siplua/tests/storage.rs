@@ -4,7 +4,6 @@
 //! `siplua_storage_<pid>_<n>` database with `siplua db init` and drops it at the end.
 
 mod common;
-#[allow(dead_code)]
 mod storage_support;
 
 use std::io::{Read, Write};
