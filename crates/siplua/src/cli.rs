@@ -69,9 +69,10 @@ pub enum Tool {
 #[derive(Subcommand, Debug)]
 pub enum DbAction {
     /// Creates the OpenSIPS-compatible tables (version, location, acc, missed_calls, ...)
-    /// that are missing in the database of DB_URL; existing tables are kept as they are.
+    /// that are missing in the database of DB_URL (and the database itself when the server
+    /// does not have it); existing tables are kept as they are.
     Init {
-        /// mysql://user:password@host[:port]/database (the database must exist).
+        /// mysql://user:password@host[:port]/database
         db_url: String,
         /// Seconds to wait for the server at each step.
         #[arg(long, default_value_t = 5)]

@@ -1,5 +1,6 @@
-//! `siplua db init <db_url>` and `siplua db schema`: the tables the SQL modes need, from the
-//! schema embedded in the binary (so an installed binary needs no source tree).
+//! `siplua db init <db_url>` and `siplua db schema`: the database (created when missing) and
+//! the tables the SQL modes need, from the schema embedded in the binary (so an installed
+//! binary needs no source tree).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -21,6 +22,29 @@ pub fn run(action: &DbAction) -> ExitCode {
     }
 }
 
+/// Creates the database of `url` when the server does not have it; true when it did.
+fn create_database(url: &DbUrl, timeout: Duration) -> Result<bool, String> {
+    if url.database.contains('`') {
+        return Err(format!("bad database name \"{}\"", url.database));
+    }
+    let mut server = url.clone();
+    server.database = "information_schema".into();
+    let server = Db::open(&server, timeout);
+    let found = server
+        .query(
+            "SELECT 1 FROM SCHEMATA WHERE SCHEMA_NAME = ?",
+            &[url.database.as_str().into()],
+        )
+        .map_err(|e| e.to_string())?;
+    if !found.is_empty() {
+        return Ok(false);
+    }
+    server
+        .exec(&format!("CREATE DATABASE `{}`", url.database), &[])
+        .map_err(|e| format!("cannot create database {}: {e}", url.database))?;
+    Ok(true)
+}
+
 fn init(db_url: &str, timeout: Duration) -> ExitCode {
     let url = match DbUrl::parse(db_url) {
         Ok(u) => u,
@@ -29,6 +53,14 @@ fn init(db_url: &str, timeout: Duration) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match create_database(&url, timeout) {
+        Ok(true) => println!("{url}: created database {}", url.database),
+        Ok(false) => {}
+        Err(e) => {
+            eprintln!("siplua db init: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let db = Db::open(&url, timeout);
     match schema::init(&db) {
         Ok(report) => {

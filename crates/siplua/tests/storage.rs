@@ -39,9 +39,7 @@ impl TestDb {
             &DbUrl::parse(&format!("{base}/{}", m.db)).unwrap(),
             Duration::from_secs(5),
         );
-        admin
-            .exec(&format!("CREATE DATABASE {name}"), &[])
-            .expect("CREATE DATABASE");
+        // `siplua db init` creates the database, then the tables; run again it keeps them.
         let url = format!("{base}/{name}");
         let out = run_siplua(&["db", "init", &url]);
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -50,8 +48,26 @@ impl TestDb {
             "{stdout}{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        assert!(
+            stdout.contains(&format!("created database {name}")),
+            "{stdout}"
+        );
         assert!(stdout.contains("created version, location"), "{stdout}");
         let db = Db::open(&DbUrl::parse(&url).unwrap(), Duration::from_secs(5));
+        db.exec(
+            "INSERT INTO location (username, contact, expires) VALUES ('kept', 'sip:k@h', 1)",
+            &[],
+        )
+        .unwrap();
+        let out = run_siplua(&["db", "init", &url]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(stdout.contains("created none; kept"), "{stdout}");
+        assert!(!stdout.contains("created database"), "{stdout}");
+        let kept = db
+            .exec("DELETE FROM location WHERE username = 'kept'", &[])
+            .unwrap();
+        assert_eq!(kept, 1, "the second init kept the row");
         TestDb {
             admin,
             name,
@@ -333,7 +349,13 @@ fn acc_writes_rows_to_acc_and_missed_calls() {
     assert_eq!(status(&c.ask(&server, &ok)), 200);
     let busy = request("INVITE", "sip:busy@example.com", c.port(), "");
     assert_eq!(status(&c.ask(&server, &busy)), 486);
+    // A Call-ID longer than the CHAR(64) column is cut, not refused.
+    let long_id = format!("{}@test", "x".repeat(80));
     let down = request("MESSAGE", "sip:down@example.com", c.port(), "");
+    let down = down.replace(
+        &format!("Call-ID: {}", header(&down, "Call-ID").unwrap()),
+        &format!("Call-ID: {long_id}"),
+    );
     assert_eq!(status(&c.ask(&server, &down)), 503);
     let quiet = request("MESSAGE", "sip:quiet@example.com", c.port(), "");
     assert_eq!(status(&c.ask(&server, &quiet)), 404);
@@ -360,6 +382,7 @@ fn acc_writes_rows_to_acc_and_missed_calls() {
     assert_eq!((rows[0].get_i64(5), rows[0].get_i64(6)), (Some(1), Some(1)));
     assert_eq!(rows[1].get_str(0).as_deref(), Some("MESSAGE"));
     assert_eq!(rows[1].get_str(3).as_deref(), Some("503"));
+    assert_eq!(rows[1].get_str(2), Some(long_id[..64].to_owned()));
     let missed = db
         .db
         .query(

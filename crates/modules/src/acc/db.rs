@@ -2,7 +2,8 @@
 //! (`missed_calls` for missed calls), written synchronously when the final reply goes out,
 //! as OpenSIPS does. A failed write is logged; the call goes on.
 //!
-//! Columns: `time` is when the final reply went out, `created` when the request came in,
+//! Text longer than its column (`callid` is `CHAR(64)`, `sip_reason` `CHAR(32)`) is cut to
+//! fit rather than losing the row. Columns: `time` is when the final reply went out, `created` when the request came in,
 //! `setuptime` the seconds between them; `duration` and `ms_duration` stay 0 (they measure
 //! a dialog, and siplua's acc reports transactions, not CDRs).
 
@@ -39,12 +40,12 @@ impl AccDb {
             .and_then(|f| f.tag().map(str::to_owned))
             .unwrap_or_default();
         let mut params: Vec<DbValue> = vec![
-            info.request.method_str().unwrap_or("").into(),
-            from_tag.into(),
-            info.to_tag.into(),
-            info.request.get(HeaderKind::CallId).unwrap_or("").into(),
+            fit(info.request.method_str().unwrap_or(""), 16),
+            fit(&from_tag, 64),
+            fit(info.to_tag, 64),
+            fit(info.request.get(HeaderKind::CallId).unwrap_or(""), 64),
             info.code.to_string().into(),
-            info.reason.into(),
+            fit(info.reason, 32),
             DbValue::Int(now),
             DbValue::Int(elapsed),
             DbValue::Int(now - elapsed),
@@ -69,6 +70,12 @@ impl AccDb {
             );
         }
     }
+}
+
+/// `v` cut to the `CHAR(n)` width of its column (at a character boundary), so a long Call-ID
+/// or reason phrase does not make a strict-mode server refuse the whole row.
+fn fit(v: &str, n: usize) -> DbValue {
+    DbValue::Str(v.chars().take(n).collect())
 }
 
 /// A table name from `db_table_*`, checked so it can be quoted.

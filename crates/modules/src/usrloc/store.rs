@@ -191,7 +191,15 @@ impl Store {
             DbValue::Int(c.last_modified.max(1)),
             DbValue::Int(i64::from(c.flags)),
             DbValue::Str(c.cflags.to_string()),
-            c.user_agent.clone().unwrap_or_default().into(),
+            // CHAR(255): a longer User-Agent is cut rather than losing the binding.
+            DbValue::Str(
+                c.user_agent
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .take(255)
+                    .collect(),
+            ),
             socket.into(),
             c.methods.as_deref().and_then(methods_mask).into(),
             c.instance.clone().into(),
