@@ -39,7 +39,6 @@ pub const IGNORED: &[&str] = &[
     "mem_warming_pattern_file",
     "mem_warming_percentage",
     "db_version_table",
-    "db_default_url",
     "db_max_async_connections",
     "exec_msg_threshold",
     "exec_dns_threshold",
@@ -110,6 +109,8 @@ pub struct CoreConfig {
     pub tcp_connection_lifetime: u64,
     /// Upper bound on TCP connections.
     pub tcp_max_connections: usize,
+    /// `db_default_url`: the `db_url` of modules that are given none.
+    pub db_default_url: Option<String>,
 }
 
 impl Default for CoreConfig {
@@ -130,6 +131,7 @@ impl Default for CoreConfig {
             max_while_loops: 10_000,
             tcp_connection_lifetime: 120,
             tcp_max_connections: 2048,
+            db_default_url: None,
         }
     }
 }
@@ -159,6 +161,7 @@ impl CoreConfig {
             "max_while_loops" => self.max_while_loops = int(v)?,
             "tcp_connection_lifetime" => self.tcp_connection_lifetime = int(v)?.max(1) as u64,
             "tcp_max_connections" => self.tcp_max_connections = positive(v)?,
+            "db_default_url" => self.db_default_url = Some(text(v)?),
             name if IGNORED.contains(&name) => {}
             name => return Err(format!("unknown global parameter '{name}'")),
         }

@@ -149,7 +149,15 @@ fn lookup_rc(c: &UdpClient, server: &Server, user: &str) -> String {
 fn sql_only_nodes_share_one_location_table() {
     let db = TestDb::new();
     let a = Server::start(&node_cfg("sql-only", &db.url, 60));
-    let b = Server::start(&node_cfg("sql-only", &db.url, 60));
+    // Node B in the older spelling: db_mode 3 and the global db_default_url.
+    let b = Server::start(&cfg(
+        &format!(
+            "db_default_url = \"{}\"\nloadmodule \"db_mysql.so\"\nloadmodule \"usrloc.so\"\n\
+             loadmodule \"registrar.so\"\nmodparam(\"usrloc\", \"db_mode\", 3)\n",
+            db.url
+        ),
+        ROUTES,
+    ));
     let alice = UdpClient::new();
     let r = alice.ask(&a, &register(alice.port(), "alice", 600));
     assert_eq!(status(&r), 200, "{r}");

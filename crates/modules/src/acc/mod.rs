@@ -127,9 +127,13 @@ impl Module for Acc {
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
-        if let Some(url) = &self.db_url {
+        let url = self
+            .db_url
+            .clone()
+            .or_else(|| env.config.db_default_url.clone());
+        if let Some(url) = url {
             self.db = Some(Arc::new(AccDb {
-                db: crate::db_mysql::open(env, "acc", url)?,
+                db: crate::db_mysql::open(env, "acc", &url)?,
                 acc_table: self.acc_table.clone(),
                 missed_table: self.missed_table.clone(),
             }));

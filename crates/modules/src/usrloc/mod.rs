@@ -138,15 +138,11 @@ impl Module for UsrlocModule {
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
-        let store = match (self.mode, &self.db_url) {
-            (DbMode::NoDb, _) => None,
-            (_, None) => {
-                return Err(
-                    "a database working mode needs modparam(\"usrloc\", \"db_url\", ...)".into(),
-                )
-            }
-            (mode, Some(url)) => {
-                let db = crate::db_mysql::open(env, "usrloc", url)?;
+        let store = match self.mode {
+            DbMode::NoDb => None,
+            mode => {
+                let url = crate::db_mysql::url_or_default(env, self.db_url.as_deref());
+                let db = crate::db_mysql::open(env, "usrloc", &url)?;
                 let sockets = env
                     .config
                     .listen
