@@ -203,6 +203,82 @@ fn sql_only_nodes_share_one_location_table() {
     assert!(!b.log_text().contains("ERROR"), "{}", b.log_text());
 }
 
+#[test]
+fn sipp_calls_through_node_b_reach_a_callee_registered_on_node_a() {
+    const CALL_ROUTES: &str = r#"route {
+        if (is_method("REGISTER")) {
+            save("location");
+            exit;
+        }
+        if (has_totag()) {
+            t_relay();
+            exit;
+        }
+        if (!lookup("location")) {
+            sl_send_reply(404, "Not Found");
+            exit;
+        }
+        t_relay();
+    }"#;
+    let db = TestDb::new();
+    let node = || {
+        Server::start(&cfg(
+            &format!(
+                "loadmodule \"tm.so\"\nloadmodule \"db_mysql.so\"\nloadmodule \"usrloc.so\"\n\
+                 loadmodule \"registrar.so\"\n\
+                 modparam(\"usrloc\", \"working_mode_preset\", \"sql-only\")\n\
+                 modparam(\"usrloc\", \"db_url\", \"{}\")\n",
+                db.url
+            ),
+            CALL_ROUTES,
+        ))
+    };
+    let (a, b) = (node(), node());
+    let uas_port = free_port();
+    let _uas = SippCallee::start("call_uas.xml", uas_port, "u1", 5);
+    // The callee's binding, registered on A (the AOR the caller's Request-URI names).
+    let c = UdpClient::new();
+    let reg = register(c.port(), "service", 600)
+        .replace("service@example.com", "service@127.0.0.1")
+        .replace(
+            &format!("<sip:service@127.0.0.1:{}>", c.port()),
+            &format!("<sip:service@127.0.0.1:{uas_port}>"),
+        );
+    assert_eq!(status(&c.ask(&a, &reg)), 200);
+
+    let out = sipp(&[
+        "-sf",
+        &scenario("call_uac.xml"),
+        &format!("127.0.0.1:{}", b.port),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &free_port().to_string(),
+        "-t",
+        "u1",
+        "-s",
+        "service",
+        "-m",
+        "5",
+        "-r",
+        "5",
+        "-timeout",
+        "30",
+        "-timeout_error",
+    ]);
+    assert!(
+        out.status.success(),
+        "calls through B failed: {}\nB log:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        b.log_text()
+    );
+}
+
 /// Registers `users` users with SIPp (tests/scenarios/register_users.xml).
 fn sipp_register(server: &Server, users: usize) {
     let dir = scratch("storage-sipp");
