@@ -34,7 +34,6 @@ pub const IGNORED: &[&str] = &[
     "mem_warming_pattern_file",
     "mem_warming_percentage",
     "db_version_table",
-    "db_default_url",
     "db_max_async_connections",
     "exec_msg_threshold",
     "exec_dns_threshold",
@@ -107,6 +106,8 @@ pub struct CoreConfig {
     pub tcp_max_connections: usize,
     /// DNS resolution of destinations (`dns_*` parameters).
     pub dns: crate::dns::DnsSettings,
+    /// `db_default_url`: the `db_url` of modules that are given none.
+    pub db_default_url: Option<String>,
 }
 
 impl Default for CoreConfig {
@@ -128,6 +129,7 @@ impl Default for CoreConfig {
             tcp_connection_lifetime: 120,
             tcp_max_connections: 2048,
             dns: crate::dns::DnsSettings::default(),
+            db_default_url: None,
         }
     }
 }
@@ -186,6 +188,7 @@ impl CoreConfig {
             "dns_cache_negative_ttl" => {
                 self.dns.negative_ttl = std::time::Duration::from_secs(int(v)?.max(0) as u64)
             }
+            "db_default_url" => self.db_default_url = Some(text(v)?),
             name if IGNORED.contains(&name) => {}
             name => return Err(format!("unknown global parameter '{name}'")),
         }

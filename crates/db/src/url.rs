@@ -26,7 +26,7 @@ impl DbUrl {
     /// credentials end at the last `@`, the password at its first `:` is everything after it.
     pub fn parse(s: &str) -> Result<DbUrl, DbError> {
         let bad = |why: &str| DbError::Url(format!("{why} in \"{}\"", hide_password(s)));
-        let (scheme, rest) = s.split_once("://").ok_or_else(|| bad("no scheme:// "))?;
+        let (scheme, rest) = s.split_once("://").ok_or_else(|| bad("no scheme://"))?;
         if scheme != "mysql" {
             return Err(bad(&format!("unsupported scheme \"{scheme}\"")));
         }

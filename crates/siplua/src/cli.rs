@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// siplua: a SIP proxy and registrar scripted in the OpenSIPS language and Lua.
 ///
@@ -48,4 +48,36 @@ pub struct Cli {
     /// Log to standard error (accepted for OpenSIPS compatibility: the default).
     #[arg(short = 'E', hide = true)]
     pub stderr: bool,
+
+    /// A tool to run instead of the server.
+    #[command(subcommand)]
+    pub command: Option<Tool>,
+}
+
+/// Tools run from the command line instead of the server.
+#[derive(Subcommand, Debug)]
+pub enum Tool {
+    /// Database tools (the SQL tables of usrloc, acc, auth_db).
+    Db {
+        /// What to do.
+        #[command(subcommand)]
+        action: DbAction,
+    },
+}
+
+/// `siplua db ...`.
+#[derive(Subcommand, Debug)]
+pub enum DbAction {
+    /// Creates the OpenSIPS-compatible tables (version, location, acc, missed_calls, ...)
+    /// that are missing in the database of DB_URL (and the database itself when the server
+    /// does not have it); existing tables are kept as they are.
+    Init {
+        /// mysql://user:password@host[:port]/database
+        db_url: String,
+        /// Seconds to wait for the server at each step.
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
+    },
+    /// Prints the embedded schema (the files of etc/schema/mysql), for review or for mysql(1).
+    Schema,
 }

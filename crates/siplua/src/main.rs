@@ -2,6 +2,7 @@
 
 mod catalogue;
 mod cli;
+mod db_cmd;
 mod default_config;
 mod logging;
 mod run;
@@ -22,6 +23,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     logging::init();
+    if let Some(cli::Tool::Db { action }) = &cli.command {
+        return db_cmd::run(action);
+    }
 
     let mut overrides = Overrides {
         workers: cli.workers,

@@ -634,7 +634,7 @@ fn registrar_without_usrloc_is_a_load_error() {
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not supported yet"), "{err}");
+    assert!(err.contains("is not supported"), "{err}");
 
     let (out, _) = check_config(
         "badflags.cfg",

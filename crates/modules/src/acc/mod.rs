@@ -1,7 +1,10 @@
-//! `acc`: accounting — `do_accounting("log"[, flags])` writes one structured log line when
+//! `acc`: accounting — `do_accounting("log|db"[, flags])` writes one structured log line
+//! and/or one row of the `acc` table (`missed_calls` for the "missed" flag, see [`db`]) when
 //! the transaction of the request gets its final reply. Params `early_media`,
-//! `report_cancels`, `detect_direction` (accepted), `log_level`, `log_facility`.
-//! The database backend (`do_accounting("db")`) comes with the storage issue.
+//! `report_cancels`, `detect_direction` (accepted), `log_level`, `log_facility`, `db_url`,
+//! `db_table_acc`, `db_table_missed_calls`.
+
+mod db;
 
 use std::sync::Arc;
 
@@ -9,17 +12,22 @@ use parking_lot::Mutex;
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::log;
-use siplua_core::module::{ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_sip::HeaderKind;
 
 use crate::tm::api::TmApi;
 use crate::tm::FinalInfo;
+use db::AccDb;
 
 /// The module.
 pub struct Acc {
     report_cancels: bool,
     level: i32,
+    db_url: Option<String>,
+    acc_table: String,
+    missed_table: String,
+    db: Option<Arc<AccDb>>,
 }
 
 impl Default for Acc {
@@ -27,6 +35,10 @@ impl Default for Acc {
         Acc {
             report_cancels: false,
             level: log::level::NOTICE,
+            db_url: None,
+            acc_table: "acc".into(),
+            missed_table: "missed_calls".into(),
+            db: None,
         }
     }
 }
@@ -60,6 +72,18 @@ const PARAMS: &[ModParamSpec] = &[
         name: "extra_fields",
         kind: ModParamKind::Str,
     },
+    ModParamSpec {
+        name: "db_url",
+        kind: ModParamKind::Str,
+    },
+    ModParamSpec {
+        name: "db_table_acc",
+        kind: ModParamKind::Str,
+    },
+    ModParamSpec {
+        name: "db_table_missed_calls",
+        kind: ModParamKind::Str,
+    },
 ];
 
 /// Which transactions a `do_accounting` call asks for.
@@ -69,6 +93,10 @@ struct What {
     failed: bool,
     /// Also negative final replies to INVITE ("missed").
     missed: bool,
+    /// Report as a log line.
+    log: bool,
+    /// Report as a database row.
+    db: bool,
 }
 
 impl Module for Acc {
@@ -80,12 +108,15 @@ impl Module for Acc {
         PARAMS
     }
 
-    /// `report_cancels` and `log_level` take effect; the others are accepted (`early_media`
-    /// and `detect_direction` change nothing for transaction records).
+    /// `report_cancels`, `log_level` and the `db_*` ones take effect; the others are
+    /// accepted (`early_media` and `detect_direction` change nothing for transaction records).
     fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
         match name {
             "report_cancels" => self.report_cancels = value.as_int() != 0,
             "log_level" => self.level = value.as_int() as i32,
+            "db_url" => self.db_url = Some(value.as_str()),
+            "db_table_acc" => self.acc_table = db::table_name(name, &value.as_str())?,
+            "db_table_missed_calls" => self.missed_table = db::table_name(name, &value.as_str())?,
             _ => {}
         }
         Ok(())
@@ -95,8 +126,24 @@ impl Module for Acc {
         &["tm"]
     }
 
+    fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        let url = self
+            .db_url
+            .clone()
+            .or_else(|| env.config.db_default_url.clone());
+        if let Some(url) = url {
+            self.db = Some(Arc::new(AccDb {
+                db: crate::db_mysql::open(env, "acc", &url)?,
+                acc_table: self.acc_table.clone(),
+                missed_table: self.missed_table.clone(),
+            }));
+        }
+        Ok(())
+    }
+
     fn functions(&self) -> Vec<FunctionDecl> {
         let (report_cancels, level) = (self.report_cancels, self.level);
+        let db = self.db.clone();
         vec![FunctionDecl::new(
             "do_accounting",
             vec![
@@ -105,21 +152,23 @@ impl Module for Acc {
                 ParamSpec::opt("table", ParamKind::Str),
             ],
             RouteMask::of(&[RouteType::Request, RouteType::Failure, RouteType::Branch]),
-            move |ctx: &mut Context, args: &Args| do_accounting(ctx, args, report_cancels, level),
+            move |ctx: &mut Context, args: &Args| {
+                do_accounting(ctx, args, report_cancels, level, db.as_ref())
+            },
         )
         .with_fixup(fixup)]
     }
 }
 
-/// Checks the backend list (`log`; `db` is for the storage issue) and the flags at load time.
+/// Checks the backend list (`log`, `db`) and the flags at load time.
 fn fixup(args: &mut [PreparedArg]) -> Result<(), String> {
     if let Some(PreparedArg::Str(kinds)) = args.first() {
         for k in kinds.split('|').map(str::trim) {
             match k {
-                "log" => {}
-                "db" | "aaa" | "evi" => {
+                "log" | "db" => {}
+                "aaa" | "evi" => {
                     return Err(format!(
-                        "accounting backend '{k}' is not available yet (use \"log\")"
+                        "accounting backend '{k}' is not available (use \"log\" or \"db\")"
                     ))
                 }
                 other => return Err(format!("unknown accounting backend '{other}'")),
@@ -142,47 +191,93 @@ fn fixup(args: &mut [PreparedArg]) -> Result<(), String> {
 /// flags to the first instead of logging twice (OpenSIPS sets flags on the transaction).
 struct Requested(Arc<Mutex<What>>);
 
-fn do_accounting(ctx: &mut Context, args: &Args, report_cancels: bool, level: i32) -> i32 {
+fn do_accounting(
+    ctx: &mut Context,
+    args: &Args,
+    report_cancels: bool,
+    level: i32,
+    db: Option<&Arc<AccDb>>,
+) -> i32 {
     let Some(tm) = ctx.core.apis.get::<TmApi>() else {
         return -1;
     };
+    let kinds = args.str(ctx, 0).unwrap_or_default();
+    let to_log = kinds.split('|').any(|k| k.trim() == "log");
+    let to_db = kinds.split('|').any(|k| k.trim() == "db");
+    if to_db && db.is_none() {
+        log::emit(
+            log::level::ERR,
+            "acc",
+            "do_accounting(\"db\"): no database: set modparam(\"acc\", \"db_url\", ...)",
+        );
+        return -1;
+    }
     let flags = args.str(ctx, 1).unwrap_or_default();
     let asked = What {
         failed: flags.contains("failed"),
         missed: flags.contains("missed"),
+        log: to_log,
+        db: to_db,
     };
     if let Some(Requested(what)) = ctx.ext::<Requested>() {
         let mut w = what.lock();
         w.failed |= asked.failed;
         w.missed |= asked.missed;
+        w.log |= asked.log;
+        w.db |= asked.db;
         return 1;
     }
     let what = Arc::new(Mutex::new(asked));
     ctx.set_ext(Requested(what.clone()));
+    let db = db.cloned();
     tm.on_final(
         ctx,
         Box::new(move |info: &FinalInfo| {
-            if let Some(line) = record(info, *what.lock(), report_cancels) {
-                log::emit(level, "acc", &line);
+            let what = *what.lock();
+            let Some(event) = classify(info, what, report_cancels) else {
+                return;
+            };
+            if what.log {
+                log::emit(level, "acc", &record(info, event));
+            }
+            if let (true, Some(db)) = (what.db, &db) {
+                db.write(info, event == Event::Missed, now_ms());
             }
         }),
     );
     1
 }
 
-/// The accounting line for a final reply, or `None` when it is not to be reported.
-fn record(info: &FinalInfo, what: What, report_cancels: bool) -> Option<String> {
+/// What a reported final reply is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Event {
+    Answered,
+    Missed,
+    Failed,
+}
+
+/// Whether (and as what) a final reply is reported.
+fn classify(info: &FinalInfo, what: What, report_cancels: bool) -> Option<Event> {
     let method = info.request.method_str().unwrap_or("");
-    let event = if info.code < 300 {
-        "transaction answered"
+    if info.code < 300 {
+        Some(Event::Answered)
     } else if info.code == 487 && !report_cancels {
-        return None;
+        None
     } else if what.missed && method == "INVITE" {
-        "call missed"
+        Some(Event::Missed)
     } else if what.failed {
-        "transaction failed"
+        Some(Event::Failed)
     } else {
-        return None;
+        None
+    }
+}
+
+/// The accounting line for a reported final reply.
+fn record(info: &FinalInfo, event: Event) -> String {
+    let event = match event {
+        Event::Answered => "transaction answered",
+        Event::Missed => "call missed",
+        Event::Failed => "transaction failed",
     };
     let from_tag = info
         .request
@@ -190,19 +285,20 @@ fn record(info: &FinalInfo, what: What, report_cancels: bool) -> Option<String> 
         .ok()
         .and_then(|f| f.tag().map(str::to_owned))
         .unwrap_or_default();
-    Some(format!(
+    let method = info.request.method_str().unwrap_or("");
+    format!(
         "ACC: {event}: timestamp={};method={method};from_tag={from_tag};to_tag={};call_id={};code={};reason={};duration_ms={}",
-        chrono_now(),
+        now_ms() / 1000,
         info.to_tag,
         info.request.get(HeaderKind::CallId).unwrap_or(""),
         info.code,
         info.reason,
         info.elapsed.as_millis()
-    ))
+    )
 }
 
-fn chrono_now() -> u64 {
+fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis() as u64)
 }

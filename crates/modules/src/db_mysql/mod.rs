@@ -82,6 +82,17 @@ impl Module for DbMysql {
     }
 }
 
+/// The `db_url` OpenSIPS modules use when the script sets none (and no `db_default_url`).
+pub const OPENSIPS_DEFAULT_URL: &str = "mysql://opensips:opensipsrw@localhost/opensips";
+
+/// The `db_url` of a module: its own parameter, else the global `db_default_url`, else
+/// OpenSIPS' built-in default.
+pub fn url_or_default(env: &InitEnv, own: Option<&str>) -> String {
+    own.map(str::to_owned)
+        .or_else(|| env.config.db_default_url.clone())
+        .unwrap_or_else(|| OPENSIPS_DEFAULT_URL.to_owned())
+}
+
 /// Opens the database a module's `db_url` names, checking that `db_mysql` is loaded (the
 /// error OpenSIPS gives otherwise). Lazy: nothing connects until the first query. When
 /// `db_mysql` is loaded after the calling module its parameters are not known yet and the

@@ -5,6 +5,7 @@
 
 use siplua_core::context::Context;
 use siplua_core::function::Args;
+use siplua_core::log::{self, level};
 use siplua_sip::{uri_eq, Scheme, Uri};
 
 use super::Registrar;
@@ -36,6 +37,13 @@ pub fn remove(ctx: &mut Context, reg: &Registrar, args: &Args) -> i32 {
                     .is_none_or(|i| c.instance.as_deref() == Some(i))
         })
     });
+    let removed = match removed {
+        Ok(n) => n,
+        Err(e) => {
+            log::emit(level::ERR, "registrar", &format!("remove() of {key}: {e}"));
+            return -1;
+        }
+    };
     if removed > 0 {
         1
     } else {

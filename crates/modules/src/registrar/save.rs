@@ -7,6 +7,7 @@
 //! nothing. Returns 1 (200 sent) or -1 (error reply sent), as OpenSIPS does.
 
 use siplua_core::context::{Context, Origin};
+use siplua_core::log::{self, level};
 use siplua_sip::headers::Contact;
 use siplua_sip::{HeaderKind, Message};
 use siplua_transport::Proto;
@@ -153,30 +154,39 @@ fn process(
     let domain = reg.usrloc.domain(table, &ctx.core.stats);
     let max_contacts = flags.max_contacts.unwrap_or(reg.settings.max_contacts) as usize;
     let mode = reg.usrloc.matching_mode();
-    let bindings = domain.update(&key, |record| match &request {
-        Request::RemoveAll => {
-            record.delete_where(|_| true);
-            Ok(Vec::new())
-        }
-        Request::Bindings(list) => {
-            let mut work = record.clone();
-            work.expire(common.now);
-            for b in list {
-                apply(&mut work, b, &common, mode, nat_bit);
+    let bindings = domain
+        .update(&key, |record| match &request {
+            Request::RemoveAll => {
+                record.delete_where(|_| true);
+                Ok(Vec::new())
             }
-            let over = work.contacts().len().saturating_sub(max_contacts);
-            if max_contacts > 0 && over > 0 {
-                if !flags.force {
-                    return Err(Rejection::new(503, "Too Many Registered Contacts"));
+            Request::Bindings(list) => {
+                let mut work = record.clone();
+                work.expire(common.now);
+                for b in list {
+                    apply(&mut work, b, &common, mode, nat_bit);
                 }
-                for _ in 0..over {
-                    work.delete(0);
+                let over = work.contacts().len().saturating_sub(max_contacts);
+                if max_contacts > 0 && over > 0 {
+                    if !flags.force {
+                        return Err(Rejection::new(503, "Too Many Registered Contacts"));
+                    }
+                    for _ in 0..over {
+                        work.delete(0);
+                    }
                 }
+                *record = work;
+                Ok(record.contacts().to_vec())
             }
-            *record = work;
-            Ok(record.contacts().to_vec())
-        }
-    })?;
+        })
+        .map_err(|e| {
+            log::emit(
+                level::ERR,
+                "registrar",
+                &format!("save(\"{table}\") of {key}: {e}"),
+            );
+            Rejection::new(500, "Server Internal Error")
+        })??;
     Ok((bindings, echo_path))
 }
 

@@ -5,14 +5,18 @@
 //! module itself.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::RwLock;
 use siplua_core::stats::{Counter, Stats};
 
+use siplua_core::log::{self, level};
+
 use super::domain::Domain;
 use super::record::MatchingMode;
+use super::store::{DbMode, Store};
 
 /// The current Unix time in seconds, the clock every expiry is measured with.
 pub fn now() -> i64 {
@@ -27,16 +31,27 @@ pub struct Usrloc {
     registered_users: Counter,
     nat_bflag: Option<u32>,
     matching: MatchingMode,
+    store: Option<Arc<Store>>,
+    /// Set once the start-up load ran: tables created later are loaded when created.
+    loaded: AtomicBool,
 }
 
 impl Usrloc {
-    /// A service with no table yet; `registered_users` is the module-wide gauge.
-    pub fn new(nat_bflag: Option<u32>, matching: MatchingMode, registered_users: Counter) -> Self {
+    /// A service with no table yet; `registered_users` is the module-wide gauge, `store` the
+    /// database behind the tables (none in `single-instance-no-db`).
+    pub fn new(
+        nat_bflag: Option<u32>,
+        matching: MatchingMode,
+        registered_users: Counter,
+        store: Option<Arc<Store>>,
+    ) -> Self {
         Usrloc {
             domains: RwLock::default(),
             registered_users,
             nat_bflag,
             matching,
+            store,
+            loaded: AtomicBool::new(false),
         }
     }
 
@@ -46,11 +61,80 @@ impl Usrloc {
         if let Some(d) = self.domains.read().get(name) {
             return d.clone();
         }
-        self.domains
+        let mut created = None;
+        let domain = self
+            .domains
             .write()
             .entry(name.to_owned())
-            .or_insert_with(|| Arc::new(Domain::new(name, stats, self.registered_users.clone())))
-            .clone()
+            .or_insert_with(|| {
+                let d = Arc::new(Domain::new(
+                    name,
+                    stats,
+                    self.registered_users.clone(),
+                    self.store.clone(),
+                ));
+                created = Some(d.clone());
+                d
+            })
+            .clone();
+        if let Some(d) = created {
+            if self.loaded.load(Ordering::Acquire) {
+                self.load_domain(&d);
+            }
+        }
+        domain
+    }
+
+    /// Loads every table from the database (write-back and write-through; `sql-only` keeps
+    /// nothing in memory), once, before the first message: a restarted node serves the
+    /// bindings it had. A database that cannot be read is logged and the table starts empty.
+    pub fn load_once(&self) {
+        if self.loaded.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        for d in self.domains() {
+            self.load_domain(&d);
+        }
+    }
+
+    fn load_domain(&self, d: &Domain) {
+        let Some(store) = self
+            .store
+            .as_ref()
+            .filter(|s| matches!(s.mode, DbMode::WriteBack | DbMode::WriteThrough))
+        else {
+            return;
+        };
+        match store.load_all(d.name(), now()) {
+            Ok(records) => {
+                let n: usize = records.iter().map(|r| r.contacts().len()).sum();
+                log::emit(
+                    level::INFO,
+                    "usrloc",
+                    &format!(
+                        "table {}: {n} contact(s) of {} AOR(s) loaded from {}",
+                        d.name(),
+                        records.len(),
+                        store.db.url()
+                    ),
+                );
+                d.load(records);
+            }
+            Err(e) => log::emit(
+                level::ERR,
+                "usrloc",
+                &format!(
+                    "table {}: cannot load the registrations from the database,                      starting with none: {e}",
+                    d.name()
+                ),
+            ),
+        }
+    }
+
+    /// Writes the AORs changed since the last flush of every table (write-back); returns
+    /// how many were written.
+    pub fn flush_all(&self) -> usize {
+        self.domains().iter().map(|d| d.flush()).sum()
     }
 
     /// The table `name` if it exists.

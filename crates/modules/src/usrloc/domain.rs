@@ -1,12 +1,21 @@
 //! A location table (`location`, ...): AOR → bindings, sharded so that REGISTERs and lookups
 //! of different users never wait for each other, with its statistics kept as gauges.
+//!
+//! With a database ([`Store`]) the table also keeps it up to date: write-through writes an
+//! AOR's rows inside its shard lock (so writes of one AOR reach the table in order),
+//! write-back marks the AOR dirty for [`Domain::flush`], and `sql-only` keeps nothing in
+//! memory: every operation reads (and locks) the AOR's rows in a transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
+use siplua_core::log::{self, level};
 use siplua_core::stats::{Counter, Stats};
+use siplua_db::DbError;
 
 use super::record::Aor;
+use super::store::{DbMode, Store};
 
 /// Number of shards: enough for the workers of a busy box to rarely meet on one lock.
 const SHARDS: usize = 64;
@@ -26,12 +35,29 @@ pub struct Domain {
     name: String,
     shards: Box<[Mutex<HashMap<String, Aor>>]>,
     stats: TableStats,
+    store: Option<Arc<Store>>,
+    /// AORs changed since the last write-back flush.
+    dirty: Mutex<HashSet<String>>,
+}
+
+/// Logs a failed database operation of a table.
+fn db_error(table: &str, what: &str, e: &DbError) {
+    log::emit(
+        level::ERR,
+        "usrloc",
+        &format!("table {table}: {what} failed: {e}"),
+    );
 }
 
 impl Domain {
     /// An empty table whose gauges are registered in `stats`; `registered_users` is the
-    /// module-wide gauge every table adds to.
-    pub fn new(name: &str, stats: &Stats, registered_users: Counter) -> Domain {
+    /// module-wide gauge every table adds to; `store` is the database behind it, if any.
+    pub fn new(
+        name: &str,
+        stats: &Stats,
+        registered_users: Counter,
+        store: Option<Arc<Store>>,
+    ) -> Domain {
         Domain {
             name: name.to_owned(),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
@@ -41,7 +67,13 @@ impl Domain {
                 expires: stats.counter("usrloc", &format!("{name}-expires")),
                 registered_users,
             },
+            store,
+            dirty: Mutex::default(),
         }
+    }
+
+    fn mode(&self) -> DbMode {
+        self.store.as_ref().map_or(DbMode::NoDb, |s| s.mode)
     }
 
     /// The table's name (the first argument of `save()` / `lookup()`).
@@ -59,52 +91,134 @@ impl Domain {
         &self.shards[(h % SHARDS as u64) as usize]
     }
 
-    /// Runs `f` on the record of `aor` (an empty one when it has none) under its shard's lock,
-    /// so that a whole REGISTER is applied atomically; a record left without bindings is
-    /// dropped. Keep `f` short: it holds the lock.
-    pub fn update<R>(&self, aor: &str, f: impl FnOnce(&mut Aor) -> R) -> R {
+    /// Runs `f` on the record of `aor` (an empty one when it has none) atomically — under its
+    /// shard's lock, or in `sql-only` in a transaction holding the AOR's rows — and stores the
+    /// result; a record left without bindings is dropped. Keep `f` short: it holds the lock.
+    /// Fails only in `sql-only` when the database does (a write-through write that fails is
+    /// logged and the memory copy kept, as OpenSIPS does).
+    pub fn update<R>(&self, aor: &str, f: impl FnOnce(&mut Aor) -> R) -> Result<R, DbError> {
+        if let (Some(store), DbMode::DbOnly) = (&self.store, self.mode()) {
+            return store.db.transaction(|tx| {
+                let mut record = store.get_locked(tx, &self.name, aor)?;
+                let before = record.clone();
+                let result = f(&mut record);
+                if record != before {
+                    store.replace(tx, &self.name, &record)?;
+                }
+                Ok(result)
+            });
+        }
         let mut shard = self.shard(aor).lock();
         let existed = shard.contains_key(aor);
         let record = shard.entry(aor.to_owned()).or_insert_with(|| Aor::new(aor));
+        let snapshot = self.store.is_some().then(|| record.clone());
         let before = record.contacts().len() as i64;
         let result = f(record);
         let after = record.contacts().len() as i64;
+        if snapshot.as_ref().is_some_and(|s| s != record) {
+            match (&self.store, self.mode()) {
+                (Some(store), DbMode::WriteThrough) => {
+                    if let Err(e) = store.write(&self.name, record) {
+                        db_error(&self.name, &format!("writing {aor}"), &e);
+                    }
+                }
+                _ => {
+                    self.dirty.lock().insert(aor.to_owned());
+                }
+            }
+        }
         let exists = after > 0;
         if !exists {
             shard.remove(aor);
         }
         drop(shard);
-        self.stats.contacts.add(after - before);
-        let users = i64::from(exists) - i64::from(existed);
-        self.stats.users.add(users);
-        self.stats.registered_users.add(users);
-        result
+        self.count(after - before, i64::from(exists) - i64::from(existed));
+        Ok(result)
     }
 
-    /// A copy of the record of `aor` with its valid bindings only; `None` when it has none.
+    fn count(&self, contacts: i64, users: i64) {
+        self.stats.contacts.add(contacts);
+        self.stats.users.add(users);
+        self.stats.registered_users.add(users);
+    }
+
+    /// Puts records read from the database into memory (start-up load), replacing what an
+    /// AOR had; the database is not written.
+    pub fn load(&self, records: Vec<Aor>) {
+        for record in records {
+            let mut shard = self.shard(record.aor()).lock();
+            let added = record.contacts().len() as i64;
+            let old = shard.insert(record.aor().to_owned(), record);
+            drop(shard);
+            let removed = old.map_or(0, |o| o.contacts().len() as i64);
+            self.count(added - removed, i64::from(removed == 0));
+        }
+    }
+
+    /// Writes the AORs changed since the last call (write-back); an AOR whose write fails
+    /// stays dirty for the next flush. Returns how many were written.
+    pub fn flush(&self) -> usize {
+        let Some(store) = self.store.as_ref().filter(|s| s.mode == DbMode::WriteBack) else {
+            return 0;
+        };
+        let dirty: Vec<String> = self.dirty.lock().drain().collect();
+        let mut written = 0;
+        for (i, aor) in dirty.iter().enumerate() {
+            let record = {
+                let shard = self.shard(aor).lock();
+                shard
+                    .get(aor.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Aor::new(aor))
+            };
+            if let Err(e) = store.write(&self.name, &record) {
+                db_error(&self.name, "write-back flush", &e);
+                self.dirty.lock().extend(dirty[i..].iter().cloned());
+                break;
+            }
+            written += 1;
+        }
+        written
+    }
+
+    /// A copy of the record of `aor` with its valid bindings only; `None` when it has none
+    /// (or, in `sql-only`, when the database cannot be read: logged).
     pub fn get(&self, aor: &str, now: i64) -> Option<Aor> {
-        let shard = self.shard(aor).lock();
-        let record = shard.get(aor)?;
-        let mut copy = record.clone();
+        let mut copy = match (&self.store, self.mode()) {
+            (Some(store), DbMode::DbOnly) => match store.get(&self.name, aor) {
+                Ok(r) => r,
+                Err(e) => {
+                    db_error(&self.name, &format!("reading {aor}"), &e);
+                    return None;
+                }
+            },
+            _ => self.shard(aor).lock().get(aor)?.clone(),
+        };
         copy.expire(now);
         (!copy.is_empty()).then_some(copy)
     }
 
     /// Removes `aor` and all its bindings; returns how many bindings went.
-    pub fn delete_aor(&self, aor: &str) -> usize {
+    pub fn delete_aor(&self, aor: &str) -> Result<usize, DbError> {
         self.update(aor, |r| r.delete_where(|_| true))
     }
 
     /// A copy of every record (for the management interface), expired bindings included.
     pub fn dump(&self) -> Vec<Aor> {
+        if let (Some(store), DbMode::DbOnly) = (&self.store, self.mode()) {
+            return store.dump(&self.name).unwrap_or_else(|e| {
+                db_error(&self.name, "dump", &e);
+                Vec::new()
+            });
+        }
         self.shards
             .iter()
             .flat_map(|s| s.lock().values().cloned().collect::<Vec<_>>())
             .collect()
     }
 
-    /// Removes the bindings expired at `now` (the timer calls it every `timer_interval`);
-    /// returns how many went.
+    /// Removes the bindings expired at `now` (the timer calls it every `timer_interval`), from
+    /// the database too; returns how many went.
     pub fn expire(&self, now: i64) -> usize {
         let mut removed = 0;
         let mut users_gone = 0;
@@ -117,10 +231,18 @@ impl Domain {
                 keep
             });
         }
-        self.stats.contacts.add(-(removed as i64));
+        self.count(-(removed as i64), -users_gone);
         self.stats.expires.add(removed as i64);
-        self.stats.users.add(-users_gone);
-        self.stats.registered_users.add(-users_gone);
+        if let Some(store) = self.store.as_ref() {
+            match store.delete_expired(&self.name, now) {
+                Ok(n) if store.mode == DbMode::DbOnly => {
+                    self.stats.expires.add(n as i64);
+                    removed += n as usize;
+                }
+                Ok(_) => {}
+                Err(e) => db_error(&self.name, "deleting expired rows", &e),
+            }
+        }
         removed
     }
 
@@ -145,8 +267,8 @@ mod tests {
     fn update_get_expire_and_gauges() {
         let stats = Stats::default();
         let total = stats.counter("usrloc", "registered_users");
-        let d = Domain::new("location", &stats, total.clone());
-        d.update("a@x", |r| {
+        let d = Domain::new("location", &stats, total.clone(), None);
+        let _ = d.update("a@x", |r| {
             let mut c = UContact::new("sip:a@1.1.1.1");
             c.expires = 10;
             r.insert(c);
@@ -154,7 +276,7 @@ mod tests {
             c.expires = 20;
             r.insert(c);
         });
-        d.update("b@x", |r| {
+        let _ = d.update("b@x", |r| {
             let mut c = UContact::new("sip:b@1.1.1.1");
             c.expires = 10;
             r.insert(c);
@@ -168,10 +290,10 @@ mod tests {
         assert_eq!(d.counts(), (1, 1));
         assert_eq!(stats.counter("usrloc", "location-users").get(), 1);
         assert_eq!(stats.counter("usrloc", "location-expires").get(), 2);
-        assert_eq!(d.delete_aor("a@x"), 1);
+        assert_eq!(d.delete_aor("a@x").unwrap(), 1);
         assert_eq!((d.counts(), total.get()), ((0, 0), 0));
         // An update that adds nothing leaves no empty record behind.
-        d.update("c@x", |_| ());
+        d.update("c@x", |_| ()).unwrap();
         assert_eq!(d.counts(), (0, 0));
         assert_eq!(d.dump().len(), 0);
     }

@@ -13,7 +13,13 @@ use super::record::{Aor, ContactKey, MatchingMode};
 
 /// The commands, each holding the published API.
 pub fn commands(api: &Arc<Usrloc>) -> Vec<MiCommand> {
-    let (a, b, c, d) = (api.clone(), api.clone(), api.clone(), api.clone());
+    let (a, b, c, d, e) = (
+        api.clone(),
+        api.clone(),
+        api.clone(),
+        api.clone(),
+        api.clone(),
+    );
     vec![
         MiCommand::new(
             "ul_dump",
@@ -45,11 +51,18 @@ pub fn commands(api: &Arc<Usrloc>) -> Vec<MiCommand> {
         ),
         MiCommand::new(
             "ul_flush",
-            "flushes the location cache to the database (siplua keeps it in memory only: nothing to do)",
+            "writes the AORs changed since the last flush to the database (write-back mode)",
             vec![],
-            |_, _| Ok(Value::from("OK")),
+            move |_, _| {
+                e.flush_all();
+                Ok(Value::from("OK"))
+            },
         ),
     ]
+}
+
+fn db_failed(e: siplua_db::DbError) -> MiError {
+    MiError::new(500, format!("Database error: {e}"))
 }
 
 fn table(api: &Usrloc, p: &MiParams) -> Result<Arc<Domain>, MiError> {
@@ -160,7 +173,7 @@ fn show(api: &Usrloc, ctx: &MiContext, p: &MiParams) -> Result<Value, MiError> {
 fn remove_aor(api: &Usrloc, p: &MiParams) -> Result<Value, MiError> {
     let domain = table(api, p)?;
     let aor = p.req_str("aor")?;
-    if domain.delete_aor(&aor) == 0 {
+    if domain.delete_aor(&aor).map_err(db_failed)? == 0 {
         return Err(MiError::new(404, "AOR not found"));
     }
     Ok(Value::from("OK"))
@@ -185,5 +198,5 @@ fn remove_contact(api: &Usrloc, p: &MiParams) -> Result<Value, MiError> {
         r.delete(i);
         Ok(())
     });
-    found.map(|()| Value::from("OK"))
+    found.map_err(db_failed)?.map(|()| Value::from("OK"))
 }

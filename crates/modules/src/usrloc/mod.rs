@@ -1,14 +1,15 @@
-//! `usrloc`: the user location service — in memory — that `registrar` stores bindings in
-//! and looks them up from (RFC 3261 §10).
+//! `usrloc`: the user location service that `registrar` stores bindings in and looks them up
+//! from (RFC 3261 §10), in memory and optionally in an SQL `location` table.
 //!
 //! The module exports no script function: it publishes a [`Usrloc`] API in `init`, which
 //! `registrar` (and later the management interface) use. Tables are sharded maps keyed by
 //! AOR, so the hot path takes one of 64 small locks. Expired bindings are ignored by lookups
 //! at once and swept by a timer thread every `timer_interval` seconds.
 //!
-//! Parameters: `working_mode_preset` (only `single-instance-no-db` for now), `db_mode` (only
-//! 0), `nat_bflag`, `timer_interval` (default 60), `matching_mode` (0 Contact, 1 Contact and
-//! Call-ID). MI commands: `ul_dump`, `ul_show_contact`, `ul_rm`, `ul_rm_contact`, `ul_flush`.
+//! Parameters: `working_mode_preset` (`single-instance-no-db`, `single-instance-sql-write-through`,
+//! `single-instance-sql-write-back`, `sql-only`) or the older `db_mode` (0..3), `db_url`,
+//! `nat_bflag`, `timer_interval` (default 60: expiry sweep and write-back flush period),
+//! `matching_mode` (0 Contact, 1 Contact and Call-ID). See docs/storage.md. MI commands: `ul_dump`, `ul_show_contact`, `ul_rm`, `ul_rm_contact`, `ul_flush`.
 //! Statistics: `usrloc:registered_users`, `usrloc:<table>-users`,
 //! `usrloc:<table>-contacts`, `usrloc:<table>-expires`.
 
@@ -17,6 +18,7 @@ pub mod contact;
 pub mod domain;
 mod mi;
 pub mod record;
+pub mod store;
 mod timer;
 
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Mo
 pub use api::Usrloc;
 
 use record::MatchingMode;
+use store::{DbMode, Store};
 use timer::ExpiryTimer;
 
 /// The table `registrar` uses in the usual script, created at start so its statistics exist
@@ -56,6 +59,10 @@ const PARAMS: &[ModParamSpec] = &[
         name: "matching_mode",
         kind: ModParamKind::Int,
     },
+    ModParamSpec {
+        name: "db_url",
+        kind: ModParamKind::Str,
+    },
 ];
 
 /// The module.
@@ -63,6 +70,8 @@ pub struct UsrlocModule {
     nat_bflag: Option<u32>,
     timer_interval: u64,
     matching: MatchingMode,
+    mode: DbMode,
+    db_url: Option<String>,
     api: Option<Arc<Usrloc>>,
     timer: ExpiryTimer,
 }
@@ -73,6 +82,8 @@ impl Default for UsrlocModule {
             nat_bflag: None,
             timer_interval: 60,
             matching: MatchingMode::Contact,
+            mode: DbMode::NoDb,
+            db_url: None,
             api: None,
             timer: ExpiryTimer::default(),
         }
@@ -90,19 +101,18 @@ impl Module for UsrlocModule {
 
     fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
         match name {
-            "working_mode_preset" => match value.as_str().trim() {
-                "single-instance-no-db" => Ok(()),
-                other => Err(format!(
-                    "working_mode_preset '{other}': not supported yet (only \
-                     \"single-instance-no-db\"; the SQL modes come with the database backend)"
-                )),
-            },
-            "db_mode" => match value.as_int() {
-                0 => Ok(()),
-                n => Err(format!(
-                    "db_mode {n}: not supported yet (only 0, no database)"
-                )),
-            },
+            "working_mode_preset" => {
+                self.mode = DbMode::from_preset(value.as_str().trim())?;
+                Ok(())
+            }
+            "db_mode" => {
+                self.mode = DbMode::from_db_mode(value.as_int())?;
+                Ok(())
+            }
+            "db_url" => {
+                self.db_url = Some(value.as_str());
+                Ok(())
+            }
             "nat_bflag" => {
                 self.nat_bflag = Some(flag_bit(FlagSet::Branch, &value.as_str())?);
                 Ok(())
@@ -128,10 +138,25 @@ impl Module for UsrlocModule {
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        let store = match self.mode {
+            DbMode::NoDb => None,
+            mode => {
+                let url = crate::db_mysql::url_or_default(env, self.db_url.as_deref());
+                let db = crate::db_mysql::open(env, "usrloc", &url)?;
+                let sockets = env
+                    .config
+                    .listen
+                    .iter()
+                    .map(|l| format!("{}:{}", l.proto.as_str().to_ascii_lowercase(), l.addr))
+                    .collect();
+                Some(Arc::new(Store::new(db, mode, sockets)))
+            }
+        };
         let api = Arc::new(Usrloc::new(
             self.nat_bflag,
             self.matching,
             env.stats.gauge("usrloc", "registered_users"),
+            store,
         ));
         api.domain(DEFAULT_TABLE, env.stats);
         env.apis.publish(api.clone());
@@ -145,14 +170,20 @@ impl Module for UsrlocModule {
 
     fn worker_init(&self, _worker_id: usize) -> Result<(), String> {
         match &self.api {
-            Some(api) => self
-                .timer
-                .start_once(api.clone(), Duration::from_secs(self.timer_interval)),
+            Some(api) => {
+                // The first call (on the main thread, before any socket opens) loads.
+                api.load_once();
+                self.timer
+                    .start_once(api.clone(), Duration::from_secs(self.timer_interval))
+            }
             None => Ok(()),
         }
     }
 
     fn shutdown(&self) {
         self.timer.stop();
+        if let Some(api) = &self.api {
+            api.flush_all();
+        }
     }
 }

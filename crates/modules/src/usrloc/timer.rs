@@ -1,5 +1,6 @@
 //! The expiry sweep: a thread that removes expired bindings every `timer_interval` seconds
-//! (lookups already ignore them; the sweep frees memory and keeps the gauges true).
+//! (lookups already ignore them; the sweep frees memory, deletes expired rows and keeps the
+//! gauges true), and in write-back mode writes the AORs changed since the last run.
 //!
 //! It is started from the first `worker_init`, not from `init`, so that `siplua -c` (which
 //! only loads and checks the script) starts no thread; it stops at shutdown.
@@ -54,6 +55,10 @@ fn sweep_loop(api: &Usrloc, interval: Duration, stop: &AtomicBool) {
             let removed = api.expire_all(now());
             if removed > 0 {
                 tracing::debug!("usrloc: {removed} expired contact(s) removed");
+            }
+            let written = api.flush_all();
+            if written > 0 {
+                tracing::debug!("usrloc: {written} AOR(s) written back");
             }
             next = Instant::now() + interval;
         }

@@ -66,7 +66,11 @@ impl Server {
 
     /// Like [`Server::start`], in a given directory (`{DIR}` in `cfg` is replaced by it).
     pub fn start_in(dir: &Path, cfg: &str) -> Server {
-        let port = free_port();
+        Server::start_on(dir, cfg, free_port())
+    }
+
+    /// Like [`Server::start_in`] on a given port (to start a server again where it was).
+    pub fn start_on(dir: &Path, cfg: &str, port: u16) -> Server {
         let text = cfg
             .replace("{PORT}", &port.to_string())
             .replace("{DIR}", &dir.display().to_string());
@@ -129,6 +133,14 @@ impl Server {
     /// True while the process runs.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    /// Kills the process with SIGKILL (a crash: no shutdown code runs) and waits for it.
+    pub fn kill(mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 
     /// Sends SIGTERM and waits for the exit status (clean shutdown check).

@@ -1,0 +1,88 @@
+//! `do_accounting("db")`: one row per reported transaction in OpenSIPS 3.x's `acc` table
+//! (`missed_calls` for missed calls), written synchronously when the final reply goes out,
+//! as OpenSIPS does. A failed write is logged; the call goes on.
+//!
+//! Text longer than its column (`callid` is `CHAR(64)`, `sip_reason` `CHAR(32)`) is cut to
+//! fit rather than losing the row. Columns: `time` is when the final reply went out, `created` when the request came in,
+//! `setuptime` the seconds between them; `duration` and `ms_duration` stay 0 (they measure
+//! a dialog, and siplua's acc reports transactions, not CDRs).
+
+use siplua_core::log::{self, level};
+use siplua_db::{Db, DbValue};
+use siplua_sip::HeaderKind;
+
+use crate::tm::FinalInfo;
+
+/// Where rows go.
+pub struct AccDb {
+    /// The database of the `db_url` parameter.
+    pub db: Db,
+    /// `db_table_acc`.
+    pub acc_table: String,
+    /// `db_table_missed_calls`.
+    pub missed_table: String,
+}
+
+impl AccDb {
+    /// Writes the row of a reported transaction; `missed` picks the missed-calls table.
+    pub fn write(&self, info: &FinalInfo, missed: bool, now_ms: u64) {
+        let table = if missed {
+            &self.missed_table
+        } else {
+            &self.acc_table
+        };
+        let now = (now_ms / 1000) as i64;
+        let elapsed = info.elapsed.as_secs() as i64;
+        let from_tag = info
+            .request
+            .from()
+            .ok()
+            .and_then(|f| f.tag().map(str::to_owned))
+            .unwrap_or_default();
+        let mut params: Vec<DbValue> = vec![
+            fit(info.request.method_str().unwrap_or(""), 16),
+            fit(&from_tag, 64),
+            fit(info.to_tag, 64),
+            fit(info.request.get(HeaderKind::CallId).unwrap_or(""), 64),
+            info.code.to_string().into(),
+            fit(info.reason, 32),
+            DbValue::Int(now),
+            DbValue::Int(elapsed),
+            DbValue::Int(now - elapsed),
+        ];
+        let (extra_cols, extra_vals) = if missed {
+            ("", "")
+        } else {
+            params.push(DbValue::Int(0));
+            params.push(DbValue::Int(0));
+            (", duration, ms_duration", ", ?, ?")
+        };
+        let sql = format!(
+            "INSERT INTO `{table}` (method, from_tag, to_tag, callid, sip_code, sip_reason, \
+             time, setuptime, created{extra_cols}) VALUES (?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), \
+             ?, FROM_UNIXTIME(?){extra_vals})"
+        );
+        if let Err(e) = self.db.exec(&sql, &params) {
+            log::emit(
+                level::ERR,
+                "acc",
+                &format!("cannot write the accounting row to table {table}: {e}"),
+            );
+        }
+    }
+}
+
+/// `v` cut to the `CHAR(n)` width of its column (at a character boundary), so a long Call-ID
+/// or reason phrase does not make a strict-mode server refuse the whole row.
+fn fit(v: &str, n: usize) -> DbValue {
+    DbValue::Str(v.chars().take(n).collect())
+}
+
+/// A table name from `db_table_*`, checked so it can be quoted.
+pub fn table_name(param: &str, v: &str) -> Result<String, String> {
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(v.to_owned())
+    } else {
+        Err(format!("{param}: \"{v}\" is not a plain table name"))
+    }
+}

@@ -1,0 +1,358 @@
+//! usrloc's SQL side: the working modes and the mapping between a record and the rows of an
+//! OpenSIPS 3.x `location` table (one row per binding, keyed by `username` + `domain`).
+//!
+//! Every write replaces all the rows of one AOR in one transaction, so a crash never leaves
+//! an AOR half written. Column choices where siplua's binding differs from OpenSIPS': `q` is
+//! -1 for "no q-value"; `cflags` holds the branch-flag mask as a decimal number; `methods` is
+//! OpenSIPS' method bitmask (NULL when the list names a method outside it, meaning "all");
+//! `reg-id` goes into `kv_store` as `{"reg_id":N}`; `socket` is `proto:ip:port` and is
+//! resolved against this node's sockets when read (another node's socket reads as none).
+
+use siplua_db::{Db, DbError, DbValue, Row, Tx};
+use siplua_transport::SocketId;
+
+use super::contact::{UContact, Q_UNSET};
+use super::record::Aor;
+
+/// usrloc's working mode (`working_mode_preset`, or the older `db_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbMode {
+    /// In memory only (`single-instance-no-db`, db_mode 0).
+    NoDb,
+    /// Memory, every change written to the table at once (db_mode 1).
+    WriteThrough,
+    /// Memory, changed AORs written every `timer_interval` and at shutdown (db_mode 2).
+    WriteBack,
+    /// The table only: every node reads and writes it (`sql-only`, db_mode 3).
+    DbOnly,
+}
+
+impl DbMode {
+    /// The mode a `working_mode_preset` names.
+    pub fn from_preset(preset: &str) -> Result<DbMode, String> {
+        Ok(match preset {
+            "single-instance-no-db" => DbMode::NoDb,
+            "single-instance-sql-write-through" => DbMode::WriteThrough,
+            "single-instance-sql-write-back" => DbMode::WriteBack,
+            "sql-only" => DbMode::DbOnly,
+            other => {
+                return Err(format!(
+                    "working_mode_preset '{other}' is not supported (single-instance-no-db, \
+                     single-instance-sql-write-through, single-instance-sql-write-back, sql-only)"
+                ))
+            }
+        })
+    }
+
+    /// The mode an OpenSIPS `db_mode` number names.
+    pub fn from_db_mode(n: i64) -> Result<DbMode, String> {
+        Ok(match n {
+            0 => DbMode::NoDb,
+            1 => DbMode::WriteThrough,
+            2 => DbMode::WriteBack,
+            3 => DbMode::DbOnly,
+            n => return Err(format!("db_mode must be 0..3, got {n}")),
+        })
+    }
+}
+
+/// The database behind the location tables.
+pub struct Store {
+    /// The connection pool.
+    pub db: Db,
+    /// How memory and table relate.
+    pub mode: DbMode,
+    /// This node's sockets as `proto:ip:port`, by [`SocketId`].
+    sockets: Vec<String>,
+}
+
+const COLUMNS: &str = "username, domain, contact, received, path, expires, q, callid, cseq, \
+                       UNIX_TIMESTAMP(last_modified), flags, cflags, user_agent, socket, methods, \
+                       sip_instance, kv_store";
+
+/// OpenSIPS' method bits (parser/msg_parser.h), for the `methods` column.
+const METHOD_BITS: &[(&str, i64)] = &[
+    ("INVITE", 1),
+    ("CANCEL", 2),
+    ("ACK", 4),
+    ("BYE", 8),
+    ("INFO", 16),
+    ("OPTIONS", 32),
+    ("UPDATE", 64),
+    ("REGISTER", 128),
+    ("MESSAGE", 256),
+    ("SUBSCRIBE", 512),
+    ("NOTIFY", 1024),
+    ("PRACK", 2048),
+    ("REFER", 4096),
+    ("PUBLISH", 8192),
+];
+
+impl Store {
+    /// A store over `db`; `sockets` lists this node's listeners in [`SocketId`] order.
+    pub fn new(db: Db, mode: DbMode, sockets: Vec<String>) -> Store {
+        Store { db, mode, sockets }
+    }
+
+    /// Every AOR of `table` with a binding still valid at `now` (start-up load).
+    pub fn load_all(&self, table: &str, now: i64) -> Result<Vec<Aor>, DbError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {} WHERE expires > ? ORDER BY username, domain, contact_id",
+            quoted(table)?
+        );
+        Ok(self.group(self.db.query(&sql, &[DbValue::Int(now)])?))
+    }
+
+    /// The bindings of `aor` (expired ones too), read outside any transaction.
+    pub fn get(&self, table: &str, aor: &str) -> Result<Aor, DbError> {
+        let (sql, params) = select_aor(table, aor, false)?;
+        Ok(self.record(aor, self.db.query(&sql, &params)?))
+    }
+
+    /// The bindings of `aor`, locked until the transaction ends.
+    pub fn get_locked(&self, tx: &mut Tx<'_>, table: &str, aor: &str) -> Result<Aor, DbError> {
+        let (sql, params) = select_aor(table, aor, true)?;
+        Ok(self.record(aor, tx.query(&sql, &params)?))
+    }
+
+    /// Every AOR of `table`, expired bindings included (the management dump in `sql-only`).
+    pub fn dump(&self, table: &str) -> Result<Vec<Aor>, DbError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {} ORDER BY username, domain, contact_id",
+            quoted(table)?
+        );
+        Ok(self.group(self.db.query(&sql, &[])?))
+    }
+
+    /// Replaces the rows of `record`'s AOR by its bindings.
+    pub fn replace(&self, tx: &mut Tx<'_>, table: &str, record: &Aor) -> Result<(), DbError> {
+        let table = quoted(table)?;
+        let (user, domain) = split_aor(record.aor());
+        tx.exec(
+            &format!("DELETE FROM {table} WHERE username = ? AND domain <=> ?"),
+            &[user.into(), domain.into()],
+        )?;
+        if record.is_empty() {
+            return Ok(());
+        }
+        let mut params = Vec::with_capacity(record.contacts().len() * 17);
+        for c in record.contacts() {
+            params.extend(self.row_values(user, domain, c));
+        }
+        let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?)";
+        let values = vec![one; record.contacts().len()].join(", ");
+        tx.exec(
+            &format!(
+                "INSERT INTO {table} (username, domain, contact, received, path, expires, q, \
+                 callid, cseq, last_modified, flags, cflags, user_agent, socket, methods, \
+                 sip_instance, kv_store) VALUES {values}"
+            ),
+            &params,
+        )?;
+        Ok(())
+    }
+
+    /// [`Store::replace`] in a transaction of its own.
+    pub fn write(&self, table: &str, record: &Aor) -> Result<(), DbError> {
+        self.db.transaction(|tx| self.replace(tx, table, record))
+    }
+
+    /// Deletes the rows expired at `now`; returns how many went.
+    pub fn delete_expired(&self, table: &str, now: i64) -> Result<u64, DbError> {
+        self.db.exec(
+            &format!(
+                "DELETE FROM {} WHERE expires > 0 AND expires <= ?",
+                quoted(table)?
+            ),
+            &[DbValue::Int(now)],
+        )
+    }
+
+    fn row_values(&self, user: &str, domain: Option<&str>, c: &UContact) -> [DbValue; 17] {
+        let q = if c.q == Q_UNSET {
+            -1.0
+        } else {
+            f64::from(c.q) / 1000.0
+        };
+        let socket = c
+            .socket
+            .and_then(|id| self.sockets.get(id.index()))
+            .cloned();
+        [
+            user.into(),
+            domain.into(),
+            c.uri.as_str().into(),
+            c.received.clone().into(),
+            c.path.clone().into(),
+            DbValue::Int(c.expires),
+            DbValue::Float(q),
+            c.callid.as_str().into(),
+            DbValue::Int(i64::from(c.cseq)),
+            DbValue::Int(c.last_modified.max(1)),
+            DbValue::Int(i64::from(c.flags)),
+            DbValue::Str(c.cflags.to_string()),
+            // CHAR(255): a longer User-Agent is cut rather than losing the binding.
+            DbValue::Str(
+                c.user_agent
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .take(255)
+                    .collect(),
+            ),
+            socket.into(),
+            c.methods.as_deref().and_then(methods_mask).into(),
+            c.instance.clone().into(),
+            c.reg_id
+                .map(|r| serde_json::json!({ "reg_id": r }).to_string())
+                .into(),
+        ]
+    }
+
+    fn contact(&self, row: &Row) -> UContact {
+        let mut c = UContact::new(&row.get_str(2).unwrap_or_default());
+        c.received = row.get_str(3).filter(|s| !s.is_empty());
+        c.path = row.get_str(4).filter(|s| !s.is_empty());
+        c.expires = row.get_i64(5).unwrap_or(0);
+        c.q = match row.get_f64(6) {
+            Some(q) if q >= 0.0 => (q * 1000.0).round() as i32,
+            _ => Q_UNSET,
+        };
+        c.callid = row.get_str(7).unwrap_or_default();
+        c.cseq = row
+            .get_i64(8)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0);
+        c.last_modified = row.get_i64(9).unwrap_or(0);
+        c.flags = row
+            .get_i64(10)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0);
+        c.cflags = row
+            .get_str(11)
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        c.user_agent = row.get_str(12).filter(|s| !s.is_empty());
+        c.socket = row.get_str(13).and_then(|s| {
+            self.sockets
+                .iter()
+                .position(|x| x.eq_ignore_ascii_case(&s))
+                .and_then(|i| u16::try_from(i).ok())
+                .map(SocketId)
+        });
+        c.methods = row.get_i64(14).map(methods_list);
+        c.instance = row.get_str(15).filter(|s| !s.is_empty());
+        c.reg_id = row
+            .get_str(16)
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+            .and_then(|v| v.get("reg_id")?.as_u64())
+            .and_then(|r| u32::try_from(r).ok());
+        c
+    }
+
+    fn record(&self, aor: &str, rows: Vec<Row>) -> Aor {
+        let mut record = Aor::new(aor);
+        for row in &rows {
+            record.insert(self.contact(row));
+        }
+        record
+    }
+
+    /// Rows ordered by AOR into records.
+    fn group(&self, rows: Vec<Row>) -> Vec<Aor> {
+        let mut out: Vec<Aor> = Vec::new();
+        for row in &rows {
+            let user = row.get_str(0).unwrap_or_default();
+            let aor = match row.get_str(1).filter(|d| !d.is_empty()) {
+                Some(d) => format!("{user}@{d}"),
+                None => user,
+            };
+            if out.last().is_none_or(|r| r.aor() != aor) {
+                out.push(Aor::new(&aor));
+            }
+            if let Some(last) = out.last_mut() {
+                last.insert(self.contact(row));
+            }
+        }
+        out
+    }
+}
+
+/// `user@domain` → (`user`, `domain`); an AOR without `@` (use_domain off) has no domain.
+fn split_aor(aor: &str) -> (&str, Option<&str>) {
+    match aor.split_once('@') {
+        Some((u, d)) => (u, Some(d)),
+        None => (aor, None),
+    }
+}
+
+fn select_aor(table: &str, aor: &str, lock: bool) -> Result<(String, Vec<DbValue>), DbError> {
+    let (user, domain) = split_aor(aor);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {} WHERE username = ? AND domain <=> ? ORDER BY contact_id{}",
+        quoted(table)?,
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    Ok((sql, vec![user.into(), domain.into()]))
+}
+
+/// The table name quoted for SQL; names come from the script, so only plain ones are taken.
+fn quoted(table: &str) -> Result<String, DbError> {
+    if !table.is_empty()
+        && table
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    {
+        Ok(format!("`{}`", table.replace('.', "`.`")))
+    } else {
+        Err(DbError::Query(format!(
+            "bad location table name \"{table}\""
+        )))
+    }
+}
+
+/// The bitmask of `methods`, `None` when one of them has no bit (stored as "all").
+fn methods_mask(methods: &[String]) -> Option<i64> {
+    methods.iter().try_fold(0, |mask, m| {
+        METHOD_BITS
+            .iter()
+            .find(|(name, _)| name == m)
+            .map(|(_, bit)| mask | bit)
+    })
+}
+
+fn methods_list(mask: i64) -> Vec<String> {
+    METHOD_BITS
+        .iter()
+        .filter(|(_, bit)| mask & bit != 0)
+        .map(|(name, _)| (*name).to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes() {
+        assert_eq!(DbMode::from_preset("sql-only"), Ok(DbMode::DbOnly));
+        assert_eq!(DbMode::from_db_mode(2), Ok(DbMode::WriteBack));
+        assert!(DbMode::from_preset("full-sharing-cachedb").is_err());
+        assert!(DbMode::from_db_mode(4).is_err());
+    }
+
+    #[test]
+    fn aors_tables_and_methods() {
+        assert_eq!(
+            split_aor("alice@example.com"),
+            ("alice", Some("example.com"))
+        );
+        assert_eq!(split_aor("alice"), ("alice", None));
+        assert_eq!(quoted("location").unwrap(), "`location`");
+        assert!(quoted("loc`; DROP").is_err());
+        let m = vec!["INVITE".to_owned(), "MESSAGE".to_owned()];
+        assert_eq!(methods_mask(&m), Some(257));
+        assert_eq!(methods_list(257), m);
+        assert_eq!(methods_mask(&["FOO".to_owned()]), None);
+    }
+}
