@@ -110,6 +110,8 @@ pub struct CoreConfig {
     pub tcp_connection_lifetime: u64,
     /// Upper bound on TCP connections.
     pub tcp_max_connections: usize,
+    /// TLS certificates and limits, set by the `tls_mgm` and `proto_tls` modules.
+    pub tls: Option<siplua_transport::TlsOptions>,
 }
 
 impl Default for CoreConfig {
@@ -130,6 +132,7 @@ impl Default for CoreConfig {
             max_while_loops: 10_000,
             tcp_connection_lifetime: 120,
             tcp_max_connections: 2048,
+            tls: None,
         }
     }
 }
@@ -257,13 +260,16 @@ fn listen_specs(s: &SocketSpec) -> Result<Vec<ListenSpec>, String> {
         None => vec![Proto::Udp, Proto::Tcp],
         Some("udp") => vec![Proto::Udp],
         Some("tcp") => vec![Proto::Tcp],
+        Some("tls") => vec![Proto::Tls],
         Some(other) => {
             return Err(format!(
-                "protocol '{other}' is not supported yet (udp, tcp)"
+                "protocol '{other}' is not supported yet (udp, tcp, tls)"
             ))
         }
     };
-    let port = s.port.unwrap_or(5060);
+    let port = s
+        .port
+        .unwrap_or(if protos == [Proto::Tls] { 5061 } else { 5060 });
     let ip = resolve_host(&s.host, port)?;
     let advertised = s
         .advertised
@@ -316,6 +322,16 @@ mod tests {
         );
         let s = parse_socket_text("tcp:[::1]:5060").unwrap();
         assert_eq!(s.host, "::1");
+    }
+
+    #[test]
+    fn tls_socket_defaults_to_port_5061() {
+        let l = listen_specs(&parse_socket_text("tls:127.0.0.1").unwrap()).unwrap();
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].proto, Proto::Tls);
+        assert_eq!(l[0].addr, "127.0.0.1:5061".parse().unwrap());
+        let l = listen_specs(&parse_socket_text("tls:127.0.0.1:5071").unwrap()).unwrap();
+        assert_eq!(l[0].addr.port(), 5071);
     }
 
     #[test]

@@ -28,16 +28,16 @@ pub fn resolve(dest: &str) -> Result<Target, String> {
         Ok(u)
             if u.scheme() != siplua_sip::Scheme::Other && u.scheme() != siplua_sip::Scheme::Tel =>
         {
+            let sips = u.scheme() == siplua_sip::Scheme::Sips;
+            // RFC 3261 §26.2.2: a sips: URI is reached over TLS whatever its transport says.
             let proto = match u.transport().map(str::to_ascii_lowercase).as_deref() {
+                _ if sips => Proto::Tls,
                 None | Some("udp") => Proto::Udp,
                 Some("tcp") => Proto::Tcp,
+                Some("tls") => Proto::Tls,
                 Some(other) => return Err(format!("transport '{other}' is not supported")),
             };
-            let default_port = if u.scheme() == siplua_sip::Scheme::Sips {
-                5061
-            } else {
-                5060
-            };
+            let default_port = default_port(proto);
             let host = u.maddr().unwrap_or(u.host());
             (proto, host.to_owned(), u.port().unwrap_or(default_port))
         }
@@ -45,10 +45,11 @@ pub fn resolve(dest: &str) -> Result<Target, String> {
             let (proto, rest) = match dest.split_once(':') {
                 Some((p, r)) if p.eq_ignore_ascii_case("udp") => (Proto::Udp, r),
                 Some((p, r)) if p.eq_ignore_ascii_case("tcp") => (Proto::Tcp, r),
+                Some((p, r)) if p.eq_ignore_ascii_case("tls") => (Proto::Tls, r),
                 _ => (Proto::Udp, dest),
             };
             let (h, p) = crate::sipview::split_host_port(rest)?;
-            (proto, h.to_owned(), p.unwrap_or(5060))
+            (proto, h.to_owned(), p.unwrap_or(default_port(proto)))
         }
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
@@ -65,6 +66,14 @@ pub fn resolve(dest: &str) -> Result<Target, String> {
         proto,
         addr: SocketAddr::new(ip, port),
     })
+}
+
+/// The port a destination without one is reached on: 5061 for TLS, 5060 otherwise (RFC 3261 §19.1.2).
+pub fn default_port(proto: Proto) -> u16 {
+    match proto {
+        Proto::Tls => 5061,
+        Proto::Udp | Proto::Tcp => 5060,
+    }
 }
 
 /// The local socket to send from: the forced one when it fits, else the first socket of the
@@ -268,12 +277,13 @@ pub fn forward_reply(ctx: &mut Context) -> Result<(), String> {
     let proto = match next.transport().to_ascii_uppercase().as_str() {
         "UDP" => Proto::Udp,
         "TCP" => Proto::Tcp,
+        "TLS" => Proto::Tls,
         other => return Err(format!("transport {other} is not supported")),
     };
     let host = next.received().unwrap_or(next.host());
     let port = match next.rport() {
         Some(Some(p)) => p,
-        _ => next.port().unwrap_or(5060),
+        _ => next.port().unwrap_or(default_port(proto)),
     };
     let target = resolve(&format!("{}:{host}:{port}", proto.as_str()))?;
     let mut edits = Edits::default();
@@ -311,6 +321,18 @@ mod tests {
         let t = resolve("sip:127.0.0.1").unwrap();
         assert_eq!(t.addr.port(), 5060);
         assert!(resolve("sip:a@b;transport=sctp").is_err());
+        let t = resolve("sips:bob@127.0.0.1").unwrap();
+        assert_eq!(
+            (t.proto, t.addr),
+            (Proto::Tls, "127.0.0.1:5061".parse().unwrap())
+        );
+        let t = resolve("sip:127.0.0.1:5071;transport=TLS").unwrap();
+        assert_eq!(t.proto, Proto::Tls);
+        let t = resolve("tls:127.0.0.1").unwrap();
+        assert_eq!(
+            (t.proto, t.addr),
+            (Proto::Tls, "127.0.0.1:5061".parse().unwrap())
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! SIP transports for siplua: binds UDP and TCP sockets, runs the worker threads, receives
+//! SIP transports for siplua: binds UDP, TCP and TLS sockets, runs the worker threads, receives
 //! complete SIP messages and hands them to a per-worker [`Handler`], and sends bytes out.
 //!
 //! It knows nothing of the routing script. The engine implements [`Handler`] (one per
@@ -7,8 +7,9 @@
 //!
 //! Threads of a run:
 //! - per UDP socket, `udp_workers` workers all blocking on that one socket;
-//! - per TCP listen socket, one acceptor;
-//! - per TCP connection, one reader that frames the stream and answers keep-alive pings;
+//! - per TCP or TLS listen socket, one acceptor;
+//! - per TCP or TLS connection, one reader that decrypts (TLS), frames the stream and answers
+//!   keep-alive pings;
 //! - `tcp_workers` workers fed by the readers through one bounded queue.
 //!
 //! Limits: one thread (256 KiB stack) per open TCP connection, so `tcp_max_connections`
@@ -25,6 +26,7 @@ mod server;
 mod socket_info;
 mod stop;
 mod tcp;
+mod tls;
 mod transports;
 mod udp;
 
@@ -33,4 +35,6 @@ pub use handler::{Handler, HandlerFactory, WorkerInfo, WorkerKind};
 pub use message::{ConnId, Destination, Received};
 pub use server::{start, Running};
 pub use socket_info::{ListenSpec, Proto, SocketId, SocketInfo};
+pub use tls::context::TlsContext;
+pub use tls::options::{TlsDomain, TlsOptions, TlsVersion};
 pub use transports::Transports;
