@@ -93,7 +93,7 @@ impl Domains {
     }
 
     /// Applies `value` (maybe `[domain]value`) with `set` to the defaults or to every domain
-    /// of that name; a name never declared is an error, as in OpenSIPS.
+    /// of that name; a name never declared is an error, as in OpenSIPS, but for `default`.
     pub fn set(
         &mut self,
         value: &str,
@@ -110,6 +110,9 @@ impl Domains {
         }
         if found {
             Ok(())
+        } else if domain.eq_ignore_ascii_case("default") {
+            // `[default]` without a declared domain of that name means the defaults.
+            set(&mut self.defaults, value)
         } else {
             Err(format!(
                 "TLS domain '{domain}' is not declared (server_domain/client_domain first)"
@@ -184,6 +187,8 @@ mod tests {
     fn unknown_domain_and_extra_domains() {
         let mut d = Domains::default();
         assert!(d.set("[nope]1", set_verify).is_err());
+        d.set("[default]0", set_verify).unwrap();
+        assert!(!d.resolve(Side::Client).0.verify_cert);
         d.declare(Side::Server, "a=127.0.0.1:5061").unwrap();
         d.declare(Side::Server, "b").unwrap();
         assert!(d.declare(Side::Server, "b").is_err());

@@ -79,14 +79,36 @@ impl Pki {
     }
 
     /// A client configuration trusting `ca`, presenting `identity` when given.
-    pub fn client_config(&self, ca: &Path, identity: Option<&(PathBuf, PathBuf)>) -> Arc<ClientConfig> {
+    pub fn client_config(
+        &self,
+        ca: &Path,
+        identity: Option<&(PathBuf, PathBuf)>,
+    ) -> Arc<ClientConfig> {
+        self.config(ca, identity, rustls::DEFAULT_VERSIONS)
+    }
+
+    /// A client configuration trusting `ca` that speaks only `versions`.
+    pub fn client_config_versions(
+        &self,
+        ca: &Path,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> Arc<ClientConfig> {
+        self.config(ca, None, versions)
+    }
+
+    fn config(
+        &self,
+        ca: &Path,
+        identity: Option<&(PathBuf, PathBuf)>,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> Arc<ClientConfig> {
         let mut roots = RootCertStore::empty();
         for cert in CertificateDer::pem_file_iter(ca).expect("ca file") {
             roots.add(cert.expect("ca cert")).expect("add ca");
         }
         let builder =
             ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
+                .with_protocol_versions(versions)
                 .expect("versions")
                 .with_root_certificates(roots);
         let config = match identity {
@@ -134,7 +156,10 @@ impl TlsClient {
 
     /// The negotiated TLS version, e.g. `TLSv1_3`.
     pub fn version(&self) -> String {
-        format!("{:?}", self.stream.conn.protocol_version().expect("handshake done"))
+        format!(
+            "{:?}",
+            self.stream.conn.protocol_version().expect("handshake done")
+        )
     }
 
     /// Sends one SIP message.
@@ -158,7 +183,9 @@ impl TlsClient {
             match self.stream.read(&mut chunk) {
                 Ok(0) => return None,
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::TimedOut => {}
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        || e.kind() == io::ErrorKind::TimedOut => {}
                 Err(_) => return None,
             }
         }

@@ -113,7 +113,7 @@ impl Connection {
         if self.is_closed() {
             return Err(io::Error::new(
                 io::ErrorKind::NotConnected,
-                format!("tcp connection to {} is closed", self.peer),
+                format!("{} connection to {} is closed", self.proto(), self.peer),
             ));
         }
         let result = {
@@ -133,7 +133,7 @@ impl Connection {
                 self.close();
                 Err(io::Error::new(
                     e.kind(),
-                    format!("tcp send to {}: {e}", self.peer),
+                    format!("{} send to {}: {e}", self.proto(), self.peer),
                 ))
             }
         }

@@ -33,7 +33,9 @@ impl ServerCertVerifier for ChainOnly {
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
         let Some(webpki) = &self.webpki else {
-            return Err(Error::InvalidCertificate(CertificateError::UnknownIssuer));
+            return Err(Error::General(
+                "verify_cert is on but no ca_list/ca_dir is configured".into(),
+            ));
         };
         let checked =
             webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
