@@ -14,7 +14,8 @@
 //!
 //! Limits: one thread (256 KiB stack) per open TCP connection, so `tcp_max_connections`
 //! (default 2048) also bounds the thread count; an outbound connect blocks the sending worker
-//! for up to `tcp_connect_timeout`; a write blocks it for up to `tcp_send_timeout`, after which
+//! for up to `tcp_connect_timeout` (and, for TLS, its handshake for up to
+//! `tls_handshake_timeout` per read or write); a write blocks it for up to `tcp_send_timeout`, after which
 //! the connection is closed; a full TCP queue stops readers (back-pressure on the peers).
 
 mod config;
