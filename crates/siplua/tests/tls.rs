@@ -228,7 +228,8 @@ fn register_and_call_over_tls() {
     assert!(bye_ok.contains("CSeq: 2 BYE"), "{bye_ok}");
 }
 
-/// B: a TLS server that verifies and requires client certificates and says how it got the request.
+/// B: a TLS server (declared with the older `listen=`) that verifies and requires client
+/// certificates and says how it got the request.
 const B_CFG: &str = r#"log_level = 3
 xlog_level = 3
 stderror_enabled = yes
@@ -237,7 +238,7 @@ udp_workers = 1
 tcp_workers = 1
 socket = udp:127.0.0.1:{PORT}
 socket = tcp:127.0.0.1:{PORT}
-socket = tls:127.0.0.1:{TLS}
+listen = tls:127.0.0.1:{TLS}
 loadmodule "proto_udp.so"
 loadmodule "proto_tcp.so"
 loadmodule "proto_tls.so"

@@ -156,6 +156,28 @@ mod tests {
             check(far_end, ("198.51.100.1", Some(40000)), &tcp, false),
             None
         );
+        // 5. TLS likewise, with transport=tls (a sips: Contact is TLS too).
+        let tls = origin("198.51.100.1:40000", Proto::Tls);
+        assert_eq!(
+            check(public, ("198.51.100.1", Some(40000)), &tls, false).as_deref(),
+            Some("sip:198.51.100.1:40000;transport=tls")
+        );
+        for far_end in [
+            "<sip:a@198.51.100.1:40000;transport=tls>",
+            "<sips:a@198.51.100.1:40000>",
+        ] {
+            assert_eq!(
+                check(far_end, ("198.51.100.1", Some(40000)), &tls, false),
+                None
+            );
+        }
+        assert!(check(
+            "<sip:a@198.51.100.1:40000;transport=tcp>",
+            ("198.51.100.1", Some(40000)),
+            &tls,
+            false
+        )
+        .is_some());
         assert!(is_private("fd00::1".parse().unwrap()) && is_private("fe80::1".parse().unwrap()));
         assert!(!is_private("2001:db8::1".parse().unwrap()));
     }
