@@ -67,8 +67,8 @@ impl TcpContext {
         }
     }
 
-    /// Puts a connected stream (a TLS one with its session) in the table and starts its
-    /// reader thread; `send_timeout` bounds its writes.
+    /// Puts a connected stream in the table and starts its reader thread. A TLS stream comes
+    /// with its session and the send timeout for its writes (`tls_send_timeout`).
     ///
     /// Fails if the table is full or the thread cannot be started; the stream is then dropped (closed).
     pub(crate) fn register(
