@@ -108,6 +108,8 @@ pub struct CoreConfig {
     pub dns: crate::dns::DnsSettings,
     /// `db_default_url`: the `db_url` of modules that are given none.
     pub db_default_url: Option<String>,
+    /// TLS certificates and limits, set by the `tls_mgm` and `proto_tls` modules.
+    pub tls: Option<siplua_transport::TlsOptions>,
 }
 
 impl Default for CoreConfig {
@@ -130,6 +132,7 @@ impl Default for CoreConfig {
             tcp_max_connections: 2048,
             dns: crate::dns::DnsSettings::default(),
             db_default_url: None,
+            tls: None,
         }
     }
 }
@@ -287,13 +290,16 @@ fn listen_specs(s: &SocketSpec) -> Result<Vec<ListenSpec>, String> {
         None => vec![Proto::Udp, Proto::Tcp],
         Some("udp") => vec![Proto::Udp],
         Some("tcp") => vec![Proto::Tcp],
+        Some("tls") => vec![Proto::Tls],
         Some(other) => {
             return Err(format!(
-                "protocol '{other}' is not supported yet (udp, tcp)"
+                "protocol '{other}' is not supported yet (udp, tcp, tls)"
             ))
         }
     };
-    let port = s.port.unwrap_or(5060);
+    let port = s
+        .port
+        .unwrap_or(if protos == [Proto::Tls] { 5061 } else { 5060 });
     let ip = resolve_host(&s.host, port)?;
     let advertised = s
         .advertised
@@ -367,6 +373,16 @@ mod tests {
         assert_eq!(dns_server("127.0.0.1").unwrap().port(), 53);
         assert!(dns_server("[::1]:53").unwrap().is_ipv6());
         assert!(dns_server("ns.example").is_err());
+    }
+
+    #[test]
+    fn tls_socket_defaults_to_port_5061() {
+        let l = listen_specs(&parse_socket_text("tls:127.0.0.1").unwrap()).unwrap();
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].proto, Proto::Tls);
+        assert_eq!(l[0].addr, "127.0.0.1:5061".parse().unwrap());
+        let l = listen_specs(&parse_socket_text("tls:127.0.0.1:5071").unwrap()).unwrap();
+        assert_eq!(l[0].addr.port(), 5071);
     }
 
     #[test]

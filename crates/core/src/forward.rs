@@ -27,27 +27,31 @@ pub fn resolve(dest: &str) -> Result<Target, String> {
 
 /// Resolves a destination to the targets a client tries in order (RFC 3263, see
 /// [`crate::dns`]): an IP or an explicit port gives A/AAAA only, else NAPTR, SRV, then
-/// A/AAAA on 5060 (5061 for `sips:`); the default transport is UDP. Never empty.
+/// A/AAAA on 5060 (5061 for `sips:` and TLS); the default transport is UDP (TLS for `sips:`). Never empty.
 pub fn resolve_all(dest: &str) -> Result<Vec<Target>, String> {
     let dest = dest.trim();
     let (proto, host, port, secure) = match Uri::parse(dest) {
         Ok(u)
             if u.scheme() != siplua_sip::Scheme::Other && u.scheme() != siplua_sip::Scheme::Tel =>
         {
+            let sips = u.scheme() == siplua_sip::Scheme::Sips;
+            // RFC 3261 §26.2.2: a sips: URI is reached over TLS whatever its transport says.
             let proto = match u.transport().map(str::to_ascii_lowercase).as_deref() {
+                _ if sips => Some(Proto::Tls),
                 None => None,
                 Some("udp") => Some(Proto::Udp),
                 Some("tcp") => Some(Proto::Tcp),
+                Some("tls") => Some(Proto::Tls),
                 Some(other) => return Err(format!("transport '{other}' is not supported")),
             };
             let host = u.maddr().unwrap_or(u.host());
-            let secure = u.scheme() == siplua_sip::Scheme::Sips;
-            (proto, host.to_owned(), u.port(), secure)
+            (proto, host.to_owned(), u.port(), sips)
         }
         _ => {
             let (proto, rest) = match dest.split_once(':') {
                 Some((p, r)) if p.eq_ignore_ascii_case("udp") => (Some(Proto::Udp), r),
                 Some((p, r)) if p.eq_ignore_ascii_case("tcp") => (Some(Proto::Tcp), r),
+                Some((p, r)) if p.eq_ignore_ascii_case("tls") => (Some(Proto::Tls), r),
                 _ => (None, dest),
             };
             let (h, p) = crate::sipview::split_host_port(rest)?;
@@ -61,6 +65,14 @@ pub fn resolve_all(dest: &str) -> Result<Vec<Target>, String> {
         proto,
         secure,
     })
+}
+
+/// The port a destination without one is reached on: 5061 for TLS, 5060 otherwise (RFC 3261 §19.1.2).
+pub fn default_port(proto: Proto) -> u16 {
+    match proto {
+        Proto::Tls => 5061,
+        Proto::Udp | Proto::Tcp => 5060,
+    }
 }
 
 /// The local socket to send from: the forced one when it fits, else the first socket of the
@@ -264,12 +276,13 @@ pub fn forward_reply(ctx: &mut Context) -> Result<(), String> {
     let proto = match next.transport().to_ascii_uppercase().as_str() {
         "UDP" => Proto::Udp,
         "TCP" => Proto::Tcp,
+        "TLS" => Proto::Tls,
         other => return Err(format!("transport {other} is not supported")),
     };
     let host = next.received().unwrap_or(next.host());
     let port = match next.rport() {
         Some(Some(p)) => p,
-        _ => next.port().unwrap_or(5060),
+        _ => next.port().unwrap_or(default_port(proto)),
     };
     let target = resolve(&format!("{}:{host}:{port}", proto.as_str()))?;
     let mut edits = Edits::default();
@@ -307,6 +320,18 @@ mod tests {
         let t = resolve("sip:127.0.0.1").unwrap();
         assert_eq!(t.addr.port(), 5060);
         assert!(resolve("sip:a@b;transport=sctp").is_err());
+        let t = resolve("sips:bob@127.0.0.1").unwrap();
+        assert_eq!(
+            (t.proto, t.addr),
+            (Proto::Tls, "127.0.0.1:5061".parse().unwrap())
+        );
+        let t = resolve("sip:127.0.0.1:5071;transport=TLS").unwrap();
+        assert_eq!(t.proto, Proto::Tls);
+        let t = resolve("tls:127.0.0.1").unwrap();
+        assert_eq!(
+            (t.proto, t.addr),
+            (Proto::Tls, "127.0.0.1:5061".parse().unwrap())
+        );
     }
 
     #[test]

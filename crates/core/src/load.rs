@@ -391,5 +391,6 @@ fn proto_module(p: Proto) -> &'static str {
     match p {
         Proto::Udp => "proto_udp",
         Proto::Tcp => "proto_tcp",
+        Proto::Tls => "proto_tls",
     }
 }

@@ -18,6 +18,7 @@ pub mod rr;
 pub mod signaling;
 pub mod sipmsgops;
 pub mod sl;
+pub mod tls_mgm;
 pub mod tm;
 pub mod usrloc;
 
@@ -28,6 +29,8 @@ use siplua_core::module::Module;
 pub const CATALOGUE: Catalogue<'static> = &[
     ("proto_udp", || Box::new(proto::ProtoUdp) as Box<dyn Module>),
     ("proto_tcp", || Box::new(proto::ProtoTcp::default())),
+    ("proto_tls", || Box::new(proto::ProtoTls::default())),
+    ("tls_mgm", || Box::new(tls_mgm::TlsMgm::default())),
     ("sl", || Box::new(sl::Sl::default())),
     ("signaling", || Box::new(signaling::Signaling)),
     ("sipmsgops", || Box::new(sipmsgops::SipMsgOps)),

@@ -116,7 +116,7 @@ fn register_processes(core: &Core, transports: &siplua_transport::Transports) {
                     p.register(format!("SIP receiver udp:{}", s.addr));
                 }
             }
-            siplua_transport::Proto::Tcp => tcp = true,
+            siplua_transport::Proto::Tcp | siplua_transport::Proto::Tls => tcp = true,
         }
     }
     if tcp {
@@ -134,6 +134,7 @@ fn transport_config(core: &Core) -> TransportConfig {
         tcp_workers: c.tcp_workers,
         tcp_connection_lifetime: Duration::from_secs(c.tcp_connection_lifetime),
         tcp_max_connections: c.tcp_max_connections,
+        tls: c.tls.clone(),
         ..TransportConfig::default()
     }
 }

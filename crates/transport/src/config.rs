@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::tls::options::TlsOptions;
+
 /// Settings of the transport layer (`children`, `tcp_children`, `tcp_*` in opensips.cfg).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportConfig {
@@ -25,6 +27,9 @@ pub struct TransportConfig {
     pub udp_socket_buffer: usize,
     /// How long [`crate::Running::shutdown`] waits for threads before leaving them behind.
     pub shutdown_timeout: Duration,
+    /// TLS certificates and limits (`tls_mgm`, `proto_tls`); needed for `tls:` sockets and
+    /// for sending over TLS.
+    pub tls: Option<TlsOptions>,
 }
 
 impl Default for TransportConfig {
@@ -40,6 +45,7 @@ impl Default for TransportConfig {
             queue_capacity: 1024,
             udp_socket_buffer: 4 * 1024 * 1024,
             shutdown_timeout: Duration::from_secs(5),
+            tls: None,
         }
     }
 }

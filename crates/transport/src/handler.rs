@@ -24,7 +24,7 @@ pub enum WorkerKind {
         /// The UDP socket the worker blocks on.
         socket: SocketId,
     },
-    /// Receives complete messages from all TCP connections through the shared queue.
+    /// Receives complete messages from all TCP and TLS connections through the shared queue.
     Tcp,
 }
 

@@ -1,4 +1,4 @@
-//! SIP transports for siplua: binds UDP and TCP sockets, runs the worker threads, receives
+//! SIP transports for siplua: binds UDP, TCP and TLS sockets, runs the worker threads, receives
 //! complete SIP messages and hands them to a per-worker [`Handler`], and sends bytes out.
 //!
 //! It knows nothing of the routing script. The engine implements [`Handler`] (one per
@@ -7,13 +7,15 @@
 //!
 //! Threads of a run:
 //! - per UDP socket, `udp_workers` workers all blocking on that one socket;
-//! - per TCP listen socket, one acceptor;
-//! - per TCP connection, one reader that frames the stream and answers keep-alive pings;
+//! - per TCP or TLS listen socket, one acceptor;
+//! - per TCP or TLS connection, one reader that decrypts (TLS), frames the stream and answers
+//!   keep-alive pings;
 //! - `tcp_workers` workers fed by the readers through one bounded queue.
 //!
 //! Limits: one thread (256 KiB stack) per open TCP connection, so `tcp_max_connections`
 //! (default 2048) also bounds the thread count; an outbound connect blocks the sending worker
-//! for up to `tcp_connect_timeout`; a write blocks it for up to `tcp_send_timeout`, after which
+//! for up to `tcp_connect_timeout` (and, for TLS, its handshake for up to
+//! `tls_handshake_timeout` per read or write); a write blocks it for up to `tcp_send_timeout`, after which
 //! the connection is closed; a full TCP queue stops readers (back-pressure on the peers).
 
 mod config;
@@ -25,6 +27,7 @@ mod server;
 mod socket_info;
 mod stop;
 mod tcp;
+mod tls;
 mod transports;
 mod udp;
 
@@ -33,4 +36,6 @@ pub use handler::{Handler, HandlerFactory, WorkerInfo, WorkerKind};
 pub use message::{ConnId, Destination, Received};
 pub use server::{start, Running};
 pub use socket_info::{ListenSpec, Proto, SocketId, SocketInfo};
+pub use tls::context::TlsContext;
+pub use tls::options::{TlsDomain, TlsOptions, TlsVersion};
 pub use transports::Transports;

@@ -14,6 +14,7 @@ use crate::handler::{HandlerFactory, WorkerInfo, WorkerKind};
 use crate::socket_info::{ListenSpec, Proto, SocketId, SocketInfo};
 use crate::stop::Stop;
 use crate::tcp::{listener, TcpContext, TcpLimits};
+use crate::tls::context::TlsContext;
 use crate::transports::Transports;
 use crate::udp;
 
@@ -44,6 +45,7 @@ pub fn start(
     factory: HandlerFactory,
 ) -> io::Result<Running> {
     check_config(specs, &cfg)?;
+    let tls = tls_context(specs, &cfg)?;
     let stop = Arc::new(Stop::new());
     let (queue_tx, queue_rx) = crossbeam_channel::bounded(cfg.queue_capacity);
     let limits = TcpLimits {
@@ -72,9 +74,9 @@ pub fn start(
         infos.push(SocketInfo::new(id, spec, addr));
         match spec.proto {
             Proto::Udp => udp_socks.push(Some(sock)),
-            Proto::Tcp => {
+            Proto::Tcp | Proto::Tls => {
                 udp_socks.push(None);
-                listeners.push((id, sock, addr));
+                listeners.push((id, sock, addr, spec.proto == Proto::Tls));
             }
         }
     }
@@ -83,6 +85,7 @@ pub fn start(
         infos,
         udp_socks,
         Arc::clone(&tcp),
+        tls.clone(),
         Arc::clone(&stop),
     ));
     let mut running = Running {
@@ -90,11 +93,11 @@ pub fn start(
         stop,
         tcp,
         threads: Vec::new(),
-        tcp_listeners: listeners.iter().map(|(_, _, addr)| *addr).collect(),
+        tcp_listeners: listeners.iter().map(|(_, _, addr, _)| *addr).collect(),
         shutdown_timeout: cfg.shutdown_timeout,
     };
     // On a spawn failure, dropping `running` stops and joins what already started.
-    running.spawn_all(&cfg, &factory, listeners, queue_rx)?;
+    running.spawn_all(&cfg, &factory, listeners, queue_rx, tls)?;
     Ok(running)
 }
 
@@ -116,8 +119,9 @@ impl Running {
         &mut self,
         cfg: &TransportConfig,
         factory: &HandlerFactory,
-        listeners: Vec<(SocketId, Socket, SocketAddr)>,
+        listeners: Vec<(SocketId, Socket, SocketAddr, bool)>,
         queue_rx: crossbeam_channel::Receiver<crate::message::Received>,
+        tls: Option<Arc<TlsContext>>,
     ) -> io::Result<()> {
         let mut worker_id = 0;
         let udp_ids: Vec<SocketId> = self
@@ -156,10 +160,11 @@ impl Running {
             })?;
             worker_id += 1;
         }
-        for (socket, listener_sock, _) in listeners {
+        for (socket, listener_sock, _, is_tls) in listeners {
             let ctx = Arc::clone(&self.tcp);
+            let tls = tls.clone().filter(|_| is_tls);
             self.spawn(format!("tcp-accept-{}", socket.0), move || {
-                listener::accept_loop(&listener_sock, socket, &ctx);
+                listener::accept_loop(&listener_sock, socket, &ctx, tls.as_deref());
             })?;
         }
         Ok(())
@@ -233,8 +238,11 @@ fn check_config(specs: &[ListenSpec], cfg: &TransportConfig) -> io::Result<()> {
     if has(Proto::Udp) && cfg.udp_workers == 0 {
         return invalid("udp_workers must be at least 1 when listening on UDP");
     }
-    if has(Proto::Tcp) && cfg.tcp_workers == 0 {
-        return invalid("tcp_workers must be at least 1 when listening on TCP");
+    if (has(Proto::Tcp) || has(Proto::Tls)) && cfg.tcp_workers == 0 {
+        return invalid("tcp_workers must be at least 1 when listening on TCP or TLS");
+    }
+    if has(Proto::Tls) && cfg.tls.is_none() {
+        return invalid("a tls: socket needs TLS settings (load tls_mgm and proto_tls)");
     }
     if cfg.max_message_size == 0 || cfg.queue_capacity == 0 {
         return invalid("max_message_size and queue_capacity must be at least 1");
@@ -242,11 +250,22 @@ fn check_config(specs: &[ListenSpec], cfg: &TransportConfig) -> io::Result<()> {
     Ok(())
 }
 
+/// Loads the TLS certificates before anything is bound, so a bad file stops the start.
+fn tls_context(specs: &[ListenSpec], cfg: &TransportConfig) -> io::Result<Option<Arc<TlsContext>>> {
+    let Some(opts) = &cfg.tls else {
+        return Ok(None);
+    };
+    let need_server = specs.iter().any(|s| s.proto == Proto::Tls);
+    TlsContext::build(opts, need_server)
+        .map(|c| Some(Arc::new(c)))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("tls: {e}")))
+}
+
 /// Binds one listen spec; the error names the protocol and address.
 fn bind_one(spec: &ListenSpec, cfg: &TransportConfig) -> io::Result<Socket> {
     let bound = match spec.proto {
         Proto::Udp => udp::bind(spec.addr, cfg.udp_socket_buffer),
-        Proto::Tcp => listener::bind(spec.addr),
+        Proto::Tcp | Proto::Tls => listener::bind(spec.addr),
     };
     bound.map_err(|e| {
         io::Error::new(

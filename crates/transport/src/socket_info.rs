@@ -6,13 +6,15 @@ use std::net::SocketAddr;
 /// Transport protocol of a socket or a destination.
 ///
 /// The engine needs it for Via/Record-Route transport parameters and to pick a socket
-/// to send from; TLS will be added here when the rustls transport lands.
+/// to send from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Proto {
     /// Datagrams: one SIP message per datagram.
     Udp,
     /// Stream: messages framed by Content-Length (RFC 3261 §18.3).
     Tcp,
+    /// TCP carrying TLS records (RFC 3261 §26.2), framed as TCP once decrypted.
+    Tls,
 }
 
 impl Proto {
@@ -21,7 +23,13 @@ impl Proto {
         match self {
             Proto::Udp => "UDP",
             Proto::Tcp => "TCP",
+            Proto::Tls => "TLS",
         }
+    }
+
+    /// Whether it runs over a connection (TCP, TLS), as opposed to datagrams.
+    pub fn is_stream(self) -> bool {
+        self != Proto::Udp
     }
 }
 

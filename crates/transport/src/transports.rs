@@ -10,6 +10,7 @@ use crate::message::{ConnId, Destination};
 use crate::socket_info::{Proto, SocketId, SocketInfo};
 use crate::stop::Stop;
 use crate::tcp::{connect, TcpContext};
+use crate::tls::context::TlsContext;
 use crate::udp;
 
 /// Sockets and connections of a running server, shared (in an `Arc`) by all workers and timers.
@@ -21,6 +22,8 @@ pub struct Transports {
     /// UDP sockets by [`SocketId`] index; `None` at the index of a TCP socket.
     udp: Vec<Option<Socket>>,
     tcp: Arc<TcpContext>,
+    /// Present when TLS is configured; outbound TLS connections use its client side.
+    tls: Option<Arc<TlsContext>>,
     stop: Arc<Stop>,
 }
 
@@ -29,12 +32,14 @@ impl Transports {
         sockets: Vec<SocketInfo>,
         udp: Vec<Option<Socket>>,
         tcp: Arc<TcpContext>,
+        tls: Option<Arc<TlsContext>>,
         stop: Arc<Stop>,
     ) -> Self {
         Transports {
             sockets,
             udp,
             tcp,
+            tls,
             stop,
         }
     }
@@ -54,7 +59,9 @@ impl Transports {
     /// UDP: one datagram from the chosen socket. TCP: over `dst.conn` if it is still open,
     /// else over an open connection to `dst.addr` (its source address or an alias), else over
     /// a new connection opened within `tcp_connect_timeout` and then read like an accepted one.
-    /// Two workers sending at once to a new peer may each open a connection; both work.
+    /// TLS: the same, a new connection also doing its client handshake (certificate checked
+    /// against the CA list) before the send returns. Two workers sending at once to a new
+    /// peer may each open a connection; both work.
     pub fn send(&self, dst: &Destination, data: &[u8]) -> io::Result<()> {
         if self.stop.is_set() {
             return Err(io::Error::new(
@@ -70,7 +77,7 @@ impl Transports {
                     None => Err(no_socket(dst)),
                 }
             }
-            Proto::Tcp => self.send_tcp(dst, data),
+            Proto::Tcp | Proto::Tls => self.send_stream(dst, data),
         }
     }
 
@@ -85,23 +92,32 @@ impl Transports {
         self.tcp.table.add_alias(conn, addr)
     }
 
-    /// Number of open TCP connections, for statistics.
+    /// Number of open TCP and TLS connections, for statistics.
     pub fn tcp_connection_count(&self) -> usize {
         self.tcp.table.len()
     }
 
-    fn send_tcp(&self, dst: &Destination, data: &[u8]) -> io::Result<()> {
+    fn send_stream(&self, dst: &Destination, data: &[u8]) -> io::Result<()> {
+        let same_proto = |c: &Arc<crate::tcp::connection::Connection>| c.proto() == dst.proto;
         let open = dst
             .conn
             .and_then(|id| self.tcp.table.get(id))
-            .or_else(|| self.tcp.table.by_addr(dst.addr));
+            .filter(same_proto)
+            .or_else(|| self.tcp.table.by_addr(dst.addr).filter(same_proto));
         if let Some(conn) = open {
             return conn.write(data);
         }
         let id = self.pick_socket(dst)?;
         let local = self.sockets[id.index()].addr;
         let stream = connect::connect(local, dst.addr, self.tcp.limits.connect_timeout)?;
-        let conn = self.tcp.register(stream, dst.addr, id)?;
+        let session = match dst.proto {
+            Proto::Tls => {
+                let tls = self.tls.as_ref().ok_or_else(|| no_socket(dst))?;
+                Some((tls.connect(&stream, dst.addr)?, tls.send_timeout()))
+            }
+            _ => None,
+        };
+        let conn = self.tcp.register(stream, dst.addr, id, session)?;
         conn.write(data)
     }
 

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use siplua_transport::Proto;
 
 use crate::forward::Target;
 use client::Client;
@@ -102,9 +101,9 @@ fn client() -> Result<Arc<Client>, String> {
 
 /// The ordered targets for a destination (RFC 3263); an error when none resolves.
 pub fn resolve(w: Wanted<'_>) -> Result<Vec<Target>, String> {
-    let proto = w.proto.unwrap_or(Proto::Udp);
+    let proto = w.default_proto();
     if let Ok(ip) = w.host.parse() {
-        let port = w.port.unwrap_or(if w.secure { 5061 } else { 5060 });
+        let port = w.port.unwrap_or(crate::forward::default_port(proto));
         return Ok(vec![Target {
             proto,
             addr: SocketAddr::new(ip, port),

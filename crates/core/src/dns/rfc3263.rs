@@ -22,6 +22,17 @@ pub struct Wanted<'a> {
     pub secure: bool,
 }
 
+impl Wanted<'_> {
+    /// The transport when DNS does not choose one: the explicit one, TLS for `sips:`, else UDP.
+    pub fn default_proto(&self) -> Proto {
+        match self.proto {
+            Some(p) => p,
+            None if self.secure => Proto::Tls,
+            None => Proto::Udp,
+        }
+    }
+}
+
 /// Which steps to take.
 #[derive(Clone, Copy, Debug)]
 pub struct Steps {
@@ -39,17 +50,16 @@ pub fn targets(
     lookup: &mut dyn FnMut(&str, QType) -> Records,
     draw: &mut dyn FnMut(u32) -> u32,
 ) -> Vec<Target> {
-    let default_port = if w.secure { 5061 } else { 5060 };
-    let proto = w.proto.unwrap_or(Proto::Udp);
+    let proto = w.default_proto();
+    let default_port = crate::forward::default_port(proto);
     if let Ok(ip) = w.host.parse::<IpAddr>() {
         return vec![target(proto, ip, w.port.unwrap_or(default_port))];
     }
     let mut out = Vec::new();
-    // An explicit port means A/AAAA only; TLS (what `sips:` asks NAPTR/SRV for) is not
-    // supported, so a `sips:` URI goes to the host's addresses on 5061 as before.
-    if w.port.is_none() && !w.secure {
-        if w.proto.is_none() && steps.naptr {
-            from_naptr(w.host, steps, lookup, draw, &mut out);
+    // An explicit port means A/AAAA only (§4.2).
+    if w.port.is_none() {
+        if (w.proto.is_none() || w.secure) && steps.naptr {
+            from_naptr(w.host, w.secure, steps, lookup, draw, &mut out);
         }
         if out.is_empty() {
             from_srv(w.host, w.proto, steps, lookup, draw, &mut out);
@@ -64,10 +74,11 @@ pub fn targets(
     dedup(out)
 }
 
-/// NAPTR records with flag `s` and a service siplua speaks, in order and preference, each
-/// followed to its SRV records.
+/// NAPTR records with flag `s` and a service siplua speaks (only `SIPS+D2T` for a `sips:`
+/// URI), in order and preference, each followed to its SRV records.
 fn from_naptr(
     host: &str,
+    secure: bool,
     steps: Steps,
     lookup: &mut dyn FnMut(&str, QType) -> Records,
     draw: &mut dyn FnMut(u32) -> u32,
@@ -77,16 +88,17 @@ fn from_naptr(
     naptr.sort_by_key(|n| (n.order, n.preference));
     for n in naptr {
         let proto = match (n.flags.as_str(), n.service.as_str()) {
-            ("s", "SIP+D2U") => Proto::Udp,
-            ("s", "SIP+D2T") => Proto::Tcp,
+            ("s", "SIPS+D2T") => Proto::Tls,
+            ("s", "SIP+D2U") if !secure => Proto::Udp,
+            ("s", "SIP+D2T") if !secure => Proto::Tcp,
             _ => continue,
         };
         srv_targets(&n.replacement, proto, steps, lookup, draw, out);
     }
 }
 
-/// `_sip._udp` then `_sip._tcp` (or only the one of the explicit transport): the first
-/// service with records wins.
+/// `_sip._udp` then `_sip._tcp` (or only the one of the explicit transport, `_sips._tcp`
+/// for TLS): the first service with records wins.
 fn from_srv(
     host: &str,
     proto: Option<Proto>,
@@ -97,11 +109,16 @@ fn from_srv(
 ) {
     let services: &[Proto] = match proto {
         Some(Proto::Tcp) => &[Proto::Tcp],
-        Some(_) => &[Proto::Udp],
+        Some(Proto::Tls) => &[Proto::Tls],
+        Some(Proto::Udp) => &[Proto::Udp],
         None => &[Proto::Udp, Proto::Tcp],
     };
     for &p in services {
-        let name = format!("_sip._{}.{host}", p.as_str().to_ascii_lowercase());
+        let name = match p {
+            Proto::Udp => format!("_sip._udp.{host}"),
+            Proto::Tcp => format!("_sip._tcp.{host}"),
+            Proto::Tls => format!("_sips._tcp.{host}"),
+        };
         srv_targets(&name, p, steps, lookup, draw, out);
         if !out.is_empty() {
             return;
@@ -211,6 +228,35 @@ mod tests {
                 ..Default::default()
             },
         );
+        z.insert(
+            ("_sips._tcp.ex.test".into(), QType::Srv),
+            Records {
+                srv: vec![srv(10, 5081, "b.ex.test")],
+                ..Default::default()
+            },
+        );
+        z.insert(
+            ("tls.test".into(), QType::Naptr),
+            Records {
+                naptr: vec![
+                    Naptr {
+                        order: 10,
+                        preference: 0,
+                        flags: "s".into(),
+                        service: "SIP+D2U".into(),
+                        replacement: "_sip._udp.ex.test".into(),
+                    },
+                    Naptr {
+                        order: 20,
+                        preference: 0,
+                        flags: "s".into(),
+                        service: "SIPS+D2T".into(),
+                        replacement: "_sips._tcp.ex.test".into(),
+                    },
+                ],
+                ..Default::default()
+            },
+        );
         for (name, ip) in [
             ("a.ex.test", "10.0.0.1"),
             ("b.ex.test", "10.0.0.2"),
@@ -228,13 +274,23 @@ mod tests {
     }
 
     fn run(host: &str, port: Option<u16>, proto: Option<Proto>, naptr: bool) -> Vec<String> {
+        run_secure(host, port, proto, naptr, false)
+    }
+
+    fn run_secure(
+        host: &str,
+        port: Option<u16>,
+        proto: Option<Proto>,
+        naptr: bool,
+        secure: bool,
+    ) -> Vec<String> {
         let z = zone();
         let mut lookup = |n: &str, q: QType| z.get(&(n.to_owned(), q)).cloned().unwrap_or_default();
         let w = Wanted {
             host,
             port,
             proto,
-            secure: false,
+            secure,
         };
         let steps = Steps { naptr, ipv6: false };
         targets(w, steps, &mut lookup, &mut |_| 0)
@@ -276,5 +332,32 @@ mod tests {
         );
         // Without NAPTR the name has no SRV of its own and no address.
         assert!(run("nap.test", None, None, false).is_empty());
+    }
+
+    #[test]
+    fn sips_uses_only_tls_services() {
+        // A sips: URI (TLS, secure) takes only the SIPS+D2T NAPTR, and _sips._tcp SRV.
+        assert_eq!(
+            run_secure("tls.test", None, Some(Proto::Tls), true, true),
+            ["tls:10.0.0.2:5081"]
+        );
+        assert_eq!(
+            run_secure("ex.test", None, Some(Proto::Tls), true, true),
+            ["tls:10.0.0.2:5081"]
+        );
+        // No records: the host's address on 5061.
+        assert_eq!(
+            run_secure("a.ex.test", None, None, true, true),
+            ["tls:10.0.0.1:5061"]
+        );
+        // A sip: URI may follow every service NAPTR offers, TLS included.
+        assert_eq!(
+            run("tls.test", None, None, true),
+            [
+                "udp:10.0.0.1:5071",
+                "udp:10.0.0.2:5072",
+                "tls:10.0.0.2:5081"
+            ]
+        );
     }
 }

@@ -1,5 +1,9 @@
-//! `proto_udp` and `proto_tcp`: the transport modules OpenSIPS 3 requires before a `socket=`
-//! of that protocol. They carry the transport parameters users set with `modparam`.
+//! `proto_udp`, `proto_tcp` and `proto_tls`: the transport modules OpenSIPS 3 requires before a
+//! `socket=` of that protocol. They carry the transport parameters users set with `modparam`.
+
+mod tls;
+
+pub use tls::ProtoTls;
 
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 

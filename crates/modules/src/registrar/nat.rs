@@ -37,7 +37,7 @@ pub fn received(
         || via.is_some_and(|(vhost, vport)| {
             bare(vhost).eq_ignore_ascii_case(host) && sent_by(vhost, vport) != Some(origin.src)
         })
-        || (origin.proto == Proto::Tcp && contact_addr(&uri) != Some((origin.src, Proto::Tcp)));
+        || (origin.proto.is_stream() && contact_addr(&uri) != Some((origin.src, origin.proto)));
     nat.then(|| source_uri(origin.src, origin.proto))
 }
 
@@ -69,22 +69,19 @@ fn is_private(ip: IpAddr) -> bool {
 fn contact_addr(uri: &Uri) -> Option<(SocketAddr, Proto)> {
     let ip: IpAddr = bare(uri.host()).parse().ok()?;
     let proto = match uri.transport().map(str::to_ascii_lowercase).as_deref() {
-        None if uri.scheme() == Scheme::Sips => Proto::Tcp,
-        Some("tcp") | Some("tls") => Proto::Tcp,
+        _ if uri.scheme() == Scheme::Sips => Proto::Tls,
+        Some("tcp") => Proto::Tcp,
+        Some("tls") => Proto::Tls,
         _ => Proto::Udp,
     };
-    let default_port = if uri.scheme() == Scheme::Sips {
-        5061
-    } else {
-        5060
-    };
+    let default_port = if proto == Proto::Tls { 5061 } else { 5060 };
     Some((
         SocketAddr::new(ip, uri.port().unwrap_or(default_port)),
         proto,
     ))
 }
 
-/// `sip:ip:port[;transport=tcp]` for a source address.
+/// `sip:ip:port[;transport=tcp|tls]` for a source address.
 fn source_uri(src: SocketAddr, proto: Proto) -> String {
     let host = match src.ip() {
         IpAddr::V6(ip) => format!("[{ip}]"),
@@ -93,6 +90,7 @@ fn source_uri(src: SocketAddr, proto: Proto) -> String {
     match proto {
         Proto::Udp => format!("sip:{host}:{}", src.port()),
         Proto::Tcp => format!("sip:{host}:{};transport=tcp", src.port()),
+        Proto::Tls => format!("sip:{host}:{};transport=tls", src.port()),
     }
 }
 
@@ -158,6 +156,28 @@ mod tests {
             check(far_end, ("198.51.100.1", Some(40000)), &tcp, false),
             None
         );
+        // 5. TLS likewise, with transport=tls (a sips: Contact is TLS too).
+        let tls = origin("198.51.100.1:40000", Proto::Tls);
+        assert_eq!(
+            check(public, ("198.51.100.1", Some(40000)), &tls, false).as_deref(),
+            Some("sip:198.51.100.1:40000;transport=tls")
+        );
+        for far_end in [
+            "<sip:a@198.51.100.1:40000;transport=tls>",
+            "<sips:a@198.51.100.1:40000>",
+        ] {
+            assert_eq!(
+                check(far_end, ("198.51.100.1", Some(40000)), &tls, false),
+                None
+            );
+        }
+        assert!(check(
+            "<sip:a@198.51.100.1:40000;transport=tcp>",
+            ("198.51.100.1", Some(40000)),
+            &tls,
+            false
+        )
+        .is_some());
         assert!(is_private("fd00::1".parse().unwrap()) && is_private("fe80::1".parse().unwrap()));
         assert!(!is_private("2001:db8::1".parse().unwrap()));
     }

@@ -10,7 +10,6 @@ use siplua_core::context::{Context, Origin};
 use siplua_core::log::{self, level};
 use siplua_sip::headers::Contact;
 use siplua_sip::{HeaderKind, Message};
-use siplua_transport::Proto;
 
 use super::flags::{PathMode, SaveFlags};
 use super::nat;
@@ -140,7 +139,7 @@ fn process(
         .settings
         .tcp_persistent_flag
         .is_some_and(|bit| ctx.flags & (1u64 << bit) != 0)
-        && origin.is_some_and(|o| o.proto == Proto::Tcp);
+        && origin.is_some_and(|o| o.proto.is_stream());
     let common = Common {
         callid,
         cseq,

@@ -13,7 +13,7 @@ pub struct RrOptions {
 }
 
 /// `record_route([params])`: the address of the socket the request arrived on (its
-/// advertised name and port), `;transport=tcp` for TCP, `;lr`, the From tag and `params`.
+/// advertised name and port), `;transport=tcp` for TCP (`tls` for TLS), `;lr`, the From tag and `params`.
 pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) -> i32 {
     let Some(origin) = ctx.origin else {
         return -1;
@@ -33,8 +33,10 @@ pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) ->
         host.clone()
     };
     let mut uri = format!("sip:{host}:{}", socket.advertised_port);
-    if socket.proto == Proto::Tcp {
-        uri.push_str(";transport=tcp");
+    match socket.proto {
+        Proto::Udp => {}
+        Proto::Tcp => uri.push_str(";transport=tcp"),
+        Proto::Tls => uri.push_str(";transport=tls"),
     }
     insert(ctx, &uri, opts, params)
 }

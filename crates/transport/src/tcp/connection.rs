@@ -8,8 +8,15 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use socket2::Socket;
 
+use bytes::BytesMut;
+
 use crate::message::ConnId;
-use crate::socket_info::SocketId;
+use crate::recv_buf::recv_into;
+use crate::socket_info::{Proto, SocketId};
+use crate::tls::session::TlsSession;
+
+/// Bytes asked from the kernel per read.
+pub(crate) const READ_CHUNK: usize = 16 * 1024;
 
 /// An open TCP connection, shared by its reader thread, the table and any sending worker.
 ///
@@ -20,6 +27,8 @@ pub(crate) struct Connection {
     peer: SocketAddr,
     socket: SocketId,
     stream: Socket,
+    /// TLS state when this is a TLS connection; the bytes on `stream` are then TLS records.
+    tls: Option<TlsSession>,
     write_lock: Mutex<()>,
     opened: Instant,
     /// Milliseconds after `opened` of the last byte read or written.
@@ -28,12 +37,14 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Wraps a connected stream; `send_timeout` bounds every write so a stuck peer cannot block a worker.
+    /// Wraps a connected stream (with its TLS session for TLS); `send_timeout` bounds every
+    /// write so a stuck peer cannot block a worker.
     pub(crate) fn new(
         id: ConnId,
         peer: SocketAddr,
         socket: SocketId,
         stream: Socket,
+        tls: Option<TlsSession>,
         send_timeout: Duration,
     ) -> io::Result<Self> {
         stream.set_write_timeout(Some(send_timeout))?;
@@ -43,6 +54,7 @@ impl Connection {
             peer,
             socket,
             stream,
+            tls,
             write_lock: Mutex::new(()),
             opened: Instant::now(),
             last_activity: AtomicU64::new(0),
@@ -70,18 +82,46 @@ impl Connection {
         &self.stream
     }
 
+    /// TCP or TLS.
+    pub(crate) fn proto(&self) -> Proto {
+        if self.tls.is_some() {
+            Proto::Tls
+        } else {
+            Proto::Tcp
+        }
+    }
+
+    /// Appends the next bytes of the SIP stream to `buf` (decrypted for TLS); `Ok(0)` at its end.
+    pub(crate) fn recv(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        match &self.tls {
+            Some(tls) => tls.recv(&self.stream, buf),
+            None => recv_into(buf, READ_CHUNK, |spare| {
+                self.stream.recv(spare).map(|n| (n, ()))
+            })
+            .map(|(n, ())| n),
+        }
+    }
+
+    /// Whether a TLS handshake is still unfinished past `tls_handshake_timeout`.
+    pub(crate) fn handshake_overdue(&self) -> bool {
+        self.tls.as_ref().is_some_and(TlsSession::handshake_overdue)
+    }
+
     /// Writes all of `data` as one unit; any failure (including the send timeout) closes the
     /// connection, since a partial write leaves the stream unusable.
     pub(crate) fn write(&self, data: &[u8]) -> io::Result<()> {
         if self.is_closed() {
             return Err(io::Error::new(
                 io::ErrorKind::NotConnected,
-                format!("tcp connection to {} is closed", self.peer),
+                format!("{} connection to {} is closed", self.proto(), self.peer),
             ));
         }
         let result = {
             let _guard = self.write_lock.lock();
-            (&self.stream).write_all(data)
+            match &self.tls {
+                Some(tls) => tls.write(&self.stream, data),
+                None => (&self.stream).write_all(data),
+            }
         };
         match result {
             Ok(()) => {
@@ -93,7 +133,7 @@ impl Connection {
                 self.close();
                 Err(io::Error::new(
                     e.kind(),
-                    format!("tcp send to {}: {e}", self.peer),
+                    format!("{} send to {}: {e}", self.proto(), self.peer),
                 ))
             }
         }

@@ -9,6 +9,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::socket_info::SocketId;
 use crate::tcp::TcpContext;
+use crate::tls::context::TlsContext;
 
 /// Pending-connection backlog of a listening socket.
 const BACKLOG: i32 = 1024;
@@ -29,11 +30,17 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<Socket> {
     Ok(sock)
 }
 
-/// Accepts connections until the stop signal fires, registering each in the table.
+/// Accepts connections until the stop signal fires, registering each in the table; on a
+/// `tls:` socket (`tls` given) each gets a server session whose handshake its reader runs.
 ///
 /// Connections beyond `tcp_max_connections` are accepted and closed at once, so the peer
 /// sees a reset rather than a hanging handshake.
-pub(crate) fn accept_loop(listener: &Socket, socket: SocketId, ctx: &Arc<TcpContext>) {
+pub(crate) fn accept_loop(
+    listener: &Socket,
+    socket: SocketId,
+    ctx: &Arc<TcpContext>,
+    tls: Option<&TlsContext>,
+) {
     while !ctx.stop.is_set() {
         let (stream, from) = match listener.accept() {
             Ok(pair) => pair,
@@ -51,7 +58,15 @@ pub(crate) fn accept_loop(listener: &Socket, socket: SocketId, ctx: &Arc<TcpCont
         let Some(peer) = from.as_socket() else {
             continue;
         };
-        if let Err(e) = ctx.register(stream, peer, socket) {
+        let session = match tls.map(|t| t.accept().map(|s| (s, t.send_timeout()))) {
+            Some(Err(e)) => {
+                tracing::debug!(%peer, error = %e, "tls session refused");
+                continue;
+            }
+            Some(Ok(session)) => Some(session),
+            None => None,
+        };
+        if let Err(e) = ctx.register(stream, peer, socket, session) {
             tracing::debug!(%peer, error = %e, "tcp connection refused");
         }
     }

@@ -25,6 +25,7 @@ use socket2::Socket;
 use crate::message::Received;
 use crate::socket_info::SocketId;
 use crate::stop::Stop;
+use crate::tls::session::TlsSession;
 use connection::Connection;
 use table::ConnTable;
 
@@ -66,7 +67,8 @@ impl TcpContext {
         }
     }
 
-    /// Puts a connected stream in the table and starts its reader thread.
+    /// Puts a connected stream in the table and starts its reader thread. A TLS stream comes
+    /// with its session and the send timeout for its writes (`tls_send_timeout`).
     ///
     /// Fails if the table is full or the thread cannot be started; the stream is then dropped (closed).
     pub(crate) fn register(
@@ -74,11 +76,15 @@ impl TcpContext {
         stream: Socket,
         peer: SocketAddr,
         socket: SocketId,
+        tls: Option<(TlsSession, Duration)>,
     ) -> io::Result<Arc<Connection>> {
-        let send_timeout = self.limits.send_timeout;
+        let (tls, send_timeout) = match tls {
+            Some((session, timeout)) => (Some(session), timeout),
+            None => (None, self.limits.send_timeout),
+        };
         let conn = self
             .table
-            .insert(|id| Connection::new(id, peer, socket, stream, send_timeout))?;
+            .insert(|id| Connection::new(id, peer, socket, stream, tls, send_timeout))?;
         let ctx = Arc::clone(self);
         let reader_conn = Arc::clone(&conn);
         let spawned = std::thread::Builder::new()

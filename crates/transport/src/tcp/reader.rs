@@ -7,14 +7,10 @@ use bytes::BytesMut;
 use crossbeam_channel::select;
 
 use crate::message::Received;
-use crate::recv_buf::{is_timeout, recv_into};
-use crate::socket_info::Proto;
-use crate::tcp::connection::Connection;
+use crate::recv_buf::is_timeout;
+use crate::tcp::connection::{Connection, READ_CHUNK};
 use crate::tcp::framer::{next_frame, Frame};
 use crate::tcp::TcpContext;
-
-/// Bytes asked from the kernel per read.
-const READ_CHUNK: usize = 16 * 1024;
 
 /// RFC 5626 §3.5.1 pong, sent in answer to a CRLFCRLF ping.
 const PONG: &[u8] = b"\r\n";
@@ -35,15 +31,15 @@ fn read_loop(ctx: &TcpContext, conn: &Connection) -> io::Result<()> {
     conn.stream().set_read_timeout(Some(idle_tick(lifetime)))?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     loop {
-        let read = recv_into(&mut buf, READ_CHUNK, |spare| {
-            conn.stream().recv(spare).map(|n| (n, ()))
-        });
-        match read {
-            Ok((0, ())) => return Ok(()),
+        match conn.recv(&mut buf) {
+            Ok(0) => return Ok(()),
             Ok(_) => conn.touch(),
             Err(e) if is_timeout(&e) => {
                 if ctx.stop.is_set() || conn.is_closed() {
                     return Ok(());
+                }
+                if conn.handshake_overdue() {
+                    return Err(io::Error::other("tls handshake timeout"));
                 }
                 if conn.idle_for() >= lifetime {
                     tracing::debug!(peer = %conn.peer(), "tcp connection idle; closing");
@@ -70,7 +66,7 @@ fn drain_frames(ctx: &TcpContext, conn: &Connection, buf: &mut BytesMut) -> io::
                     data,
                     src: conn.peer(),
                     socket: conn.socket(),
-                    proto: Proto::Tcp,
+                    proto: conn.proto(),
                     conn: Some(conn.id()),
                 };
                 if !enqueue(ctx, msg) {

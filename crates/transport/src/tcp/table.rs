@@ -144,7 +144,14 @@ mod tests {
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (server, peer) = listener.accept().unwrap();
         let conn = table.insert(|id| {
-            Connection::new(id, peer, SocketId(0), server.into(), Duration::from_secs(1))
+            Connection::new(
+                id,
+                peer,
+                SocketId(0),
+                server.into(),
+                None,
+                Duration::from_secs(1),
+            )
         })?;
         Ok((conn, listener, client))
     }
