@@ -5,8 +5,10 @@ pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
 pub mod mi_http;
+pub mod pike;
 pub mod prometheus;
 pub mod proto;
+pub mod ratelimit;
 pub mod registrar;
 pub mod rr;
 pub mod signaling;
@@ -33,6 +35,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("httpd", || Box::new(httpd::Httpd::default())),
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
+    ("pike", || Box::new(pike::Pike::default())),
+    ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
