@@ -210,7 +210,10 @@ mod tests {
         assert!(s.set("lua_max_memory", ModParamValue::Int(10)).is_err());
         assert!(s.set("lua_sandbox", ModParamValue::Int(2)).is_err());
         assert!(s
-            .set("lua_sandbox_dir", ModParamValue::Str("/nonexistent/x".into()))
+            .set(
+                "lua_sandbox_dir",
+                ModParamValue::Str("/nonexistent/x".into())
+            )
             .is_err());
         assert!(s
             .set("luafilename", ModParamValue::Str(String::new()))

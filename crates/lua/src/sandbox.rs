@@ -76,7 +76,13 @@ impl Sandbox {
     }
 
     /// Wraps `table[name]` so that its path arguments must lie inside the directory.
-    fn guard_paths(&self, lua: &Lua, table: &Table, name: &str, args: PathArgs) -> mlua::Result<()> {
+    fn guard_paths(
+        &self,
+        lua: &Lua,
+        table: &Table,
+        name: &str,
+        args: PathArgs,
+    ) -> mlua::Result<()> {
         let Ok(original) = table.get::<Function>(name) else {
             return Ok(());
         };

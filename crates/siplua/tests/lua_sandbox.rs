@@ -88,7 +88,9 @@ fn sandbox_off_keeps_every_library_and_os_exit_is_only_an_error() {
 
 #[test]
 fn sandbox_on_removes_exec_and_native_code_and_confines_files() {
-    let mut t = start("modparam(\"lua\", \"lua_sandbox\", 1)\nmodparam(\"lua\", \"lua_sandbox_dir\", \"{BOX}\")");
+    let mut t = start(
+        "modparam(\"lua\", \"lua_sandbox\", 1)\nmodparam(\"lua\", \"lua_sandbox_dir\", \"{BOX}\")",
+    );
     let reply = t.call("probe");
     for h in ["X-Execute", "X-Popen", "X-Debug", "X-Loadlib"] {
         assert_eq!(hv(&reply, h), "nil", "{h}: {reply}");
@@ -101,7 +103,10 @@ fn sandbox_on_removes_exec_and_native_code_and_confines_files() {
     let reply = t.call("read_outside");
     for h in ["X-Passwd", "X-Escape", "X-Lines", "X-Dofile"] {
         let v = hv(&reply, h);
-        assert!(v.starts_with("err:") && v.contains("denied by lua_sandbox"), "{h}: {reply}");
+        assert!(
+            v.starts_with("err:") && v.contains("denied by lua_sandbox"),
+            "{h}: {reply}"
+        );
     }
     assert!(hv(&reply, "X-Bytecode").contains("precompiled"), "{reply}");
     assert_eq!(hv(&reply, "X-Source"), "ok:7", "{reply}");
@@ -116,14 +121,20 @@ fn sandbox_on_removes_exec_and_native_code_and_confines_files() {
 fn sandbox_without_directory_refuses_all_files() {
     let t = start("modparam(\"lua\", \"lua_sandbox\", 1)");
     let reply = t.call("write_inside");
-    assert!(hv(&reply, "X-Write").contains("denied by lua_sandbox"), "{reply}");
+    assert!(
+        hv(&reply, "X-Write").contains("denied by lua_sandbox"),
+        "{reply}"
+    );
 }
 
 #[test]
 fn sandbox_parameters_are_checked_at_load_time() {
     for (name, params) in [
         ("sb_value.cfg", "modparam(\"lua\", \"lua_sandbox\", 2)"),
-        ("sb_dir.cfg", "modparam(\"lua\", \"lua_sandbox_dir\", \"/nonexistent/siplua\")"),
+        (
+            "sb_dir.cfg",
+            "modparam(\"lua\", \"lua_sandbox_dir\", \"/nonexistent/siplua\")",
+        ),
     ] {
         let dir = script_dir("lua_sandbox_check", "function f(msg) end");
         let text = lua_cfg(params, DISPATCH_ROUTE)

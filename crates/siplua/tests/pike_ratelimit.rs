@@ -30,12 +30,18 @@ fn pike_blocks_a_flooding_source_only_and_unblocks_it_when_it_calms_down() {
     let c = UdpClient::new();
     let mut reasons = Vec::new();
     for _ in 0..8 {
-        let reply = c.ask(&server, &request("OPTIONS", "sip:x@127.0.0.1", c.port(), ""));
+        let reply = c.ask(
+            &server,
+            &request("OPTIONS", "sip:x@127.0.0.1", c.port(), ""),
+        );
         reasons.push(reason(&reply).to_string());
     }
     // The unit may roll over during the burst; what matters: a few pass, then the first
     // detection (-2) is reported once and later requests see -1.
-    let first_block = reasons.iter().position(|r| r != "OK").expect("never blocked");
+    let first_block = reasons
+        .iter()
+        .position(|r| r != "OK")
+        .expect("never blocked");
     assert!(first_block >= 5, "blocked too early: {reasons:?}");
     assert_eq!(reasons[first_block], "Pike -2", "{reasons:?}");
     assert!(
@@ -65,7 +71,10 @@ fn pike_blocks_a_flooding_source_only_and_unblocks_it_when_it_calms_down() {
 
     // Quiet for two units: the flooder is let in again and the unblock is logged.
     std::thread::sleep(Duration::from_millis(2100));
-    let reply = c.ask(&server, &request("OPTIONS", "sip:x@127.0.0.1", c.port(), ""));
+    let reply = c.ask(
+        &server,
+        &request("OPTIONS", "sip:x@127.0.0.1", c.port(), ""),
+    );
     assert_eq!(reason(&reply), "OK", "{reply}");
     assert!(server.wait_log("PIKE - UNBLOCKing ip 127.0.0.1"));
 }
@@ -134,14 +143,23 @@ fn rl_check_taildrop_per_pipe_with_counter_corrections() {
 #[test]
 fn ratelimit_refuses_unknown_algorithms_and_distributed_mode_at_load_time() {
     for (name, param) in [
-        ("rl_algo.cfg", "modparam(\"ratelimit\", \"default_algorithm\", \"LEAKY\")"),
-        ("rl_cdb.cfg", "modparam(\"ratelimit\", \"cachedb_url\", \"redis://x\")"),
+        (
+            "rl_algo.cfg",
+            "modparam(\"ratelimit\", \"default_algorithm\", \"LEAKY\")",
+        ),
+        (
+            "rl_cdb.cfg",
+            "modparam(\"ratelimit\", \"cachedb_url\", \"redis://x\")",
+        ),
         ("rl_hash.cfg", "modparam(\"ratelimit\", \"hash_size\", 100)"),
     ] {
         let (out, _) = check_config(
             name,
-            &cfg(&format!("loadmodule \"ratelimit.so\"\n{param}"), "route { exit; }")
-                .replace("{PORT}", "5060"),
+            &cfg(
+                &format!("loadmodule \"ratelimit.so\"\n{param}"),
+                "route { exit; }",
+            )
+            .replace("{PORT}", "5060"),
         );
         assert!(!out.status.success(), "{name} accepted");
     }

@@ -25,6 +25,14 @@ pub struct TransportConfig {
     pub udp_socket_buffer: usize,
     /// How long [`crate::Running::shutdown`] waits for threads before leaving them behind.
     pub shutdown_timeout: Duration,
+    /// A worker whose queue (UDP: the socket's receive buffer; TCP: the reader queue) is
+    /// fuller than this percentage passes messages to [`crate::Handler::overloaded`]; 0 never.
+    pub overload_queue_percent: u8,
+    /// Accepted TCP connections allowed from one IP address; 0 means no cap.
+    pub tcp_max_connections_per_source: usize,
+    /// Longest time one SIP message may take to arrive whole over TCP; a connection that
+    /// trickles a message slower than this is closed (`tcp_max_msg_time`).
+    pub tcp_max_msg_time: Duration,
 }
 
 impl Default for TransportConfig {
@@ -40,6 +48,9 @@ impl Default for TransportConfig {
             queue_capacity: 1024,
             udp_socket_buffer: 4 * 1024 * 1024,
             shutdown_timeout: Duration::from_secs(5),
+            overload_queue_percent: 80,
+            tcp_max_connections_per_source: 256,
+            tcp_max_msg_time: Duration::from_secs(4),
         }
     }
 }

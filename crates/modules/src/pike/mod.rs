@@ -22,7 +22,7 @@ use siplua_core::mi::{MiCommand, MiError, MiParam};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 
-pub use table::{Limits, PikeTable, Verdict};
+use table::{Limits, PikeTable, Verdict};
 
 /// The module.
 pub struct Pike {

@@ -138,7 +138,8 @@ impl PikeTable {
     }
 
     /// Number of tracked sources.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().nodes.len()).sum()
     }
 
@@ -201,13 +202,19 @@ mod tests {
         assert_eq!(t.check(ip, start), Verdict::Blocked);
         assert_eq!(t.blocked(start), vec![ip]);
         // Next unit: the previous one was over the limit, still blocked.
-        assert_eq!(t.check(ip, start + Duration::from_secs(2)), Verdict::Blocked);
+        assert_eq!(
+            t.check(ip, start + Duration::from_secs(2)),
+            Verdict::Blocked
+        );
         // Two units later the unit before was quiet (1 hit): unblocked.
         assert_eq!(
             t.check(ip, start + Duration::from_secs(4)),
             Verdict::Unblocked
         );
-        assert_eq!(t.check(ip, start + Duration::from_secs(4)), Verdict::Allowed);
+        assert_eq!(
+            t.check(ip, start + Duration::from_secs(4)),
+            Verdict::Allowed
+        );
     }
 
     #[test]

@@ -293,7 +293,10 @@ mod tests {
         assert_eq!(got, [1, 1, 1, 1, 1, 1, -1, -1]);
         // A new interval starts from zero and reports the last one.
         let t1 = t0 + Duration::from_secs(2);
-        assert_eq!(p.check("a", 3, Algorithm::Taildrop, Measures::default(), t1), 1);
+        assert_eq!(
+            p.check("a", 3, Algorithm::Taildrop, Measures::default(), t1),
+            1
+        );
         assert_eq!(p.list(t1)[0].counter, 8);
         assert_eq!(p.count("a", t1), Some(1));
     }
@@ -315,7 +318,9 @@ mod tests {
         let p = pipes(true);
         let t0 = p.epoch;
         // First interval: no load known yet, all pass.
-        assert!(run(&p, "r", 40, 10, Algorithm::Red, t0).iter().all(|&r| r == 1));
+        assert!(run(&p, "r", 40, 10, Algorithm::Red, t0)
+            .iter()
+            .all(|&r| r == 1));
         // 40 requests against 10: load 4, one in four passes.
         let t1 = t0 + Duration::from_secs(2);
         let got = run(&p, "r", 8, 10, Algorithm::Red, t1);

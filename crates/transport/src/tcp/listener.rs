@@ -31,8 +31,9 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<Socket> {
 
 /// Accepts connections until the stop signal fires, registering each in the table.
 ///
-/// Connections beyond `tcp_max_connections` are accepted and closed at once, so the peer
-/// sees a reset rather than a hanging handshake.
+/// Connections beyond `tcp_max_connections`, or beyond `tcp_max_connections_per_source` from
+/// one address, are accepted and closed at once, so the peer sees a reset rather than a
+/// hanging handshake.
 pub(crate) fn accept_loop(listener: &Socket, socket: SocketId, ctx: &Arc<TcpContext>) {
     while !ctx.stop.is_set() {
         let (stream, from) = match listener.accept() {
@@ -51,7 +52,11 @@ pub(crate) fn accept_loop(listener: &Socket, socket: SocketId, ctx: &Arc<TcpCont
         let Some(peer) = from.as_socket() else {
             continue;
         };
-        if let Err(e) = ctx.register(stream, peer, socket) {
+        let Some(slot) = ctx.per_source.acquire(peer.ip()) else {
+            tracing::debug!(%peer, "tcp_max_connections_per_source reached; connection refused");
+            continue;
+        };
+        if let Err(e) = ctx.register_holding(stream, peer, socket, Some(slot)) {
             tracing::debug!(%peer, error = %e, "tcp connection refused");
         }
     }
