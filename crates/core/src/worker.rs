@@ -72,10 +72,8 @@ impl Handler for Worker {
             proto: rcv.proto,
             conn: rcv.conn,
         };
-        match Message::parse(rcv.data.clone()) {
-            Ok(msg) if msg.is_request() => self.request(msg, origin),
-            Ok(msg) => self.reply(msg, origin),
-            Err(e) => self.unparsable(&rcv, origin, e),
+        if self.admitted(origin) {
+            self.handle_admitted(rcv, origin);
         }
     }
 
@@ -89,13 +87,16 @@ impl Handler for Worker {
             proto: rcv.proto,
             conn: rcv.conn,
         };
+        if !self.admitted(origin) {
+            return;
+        }
         let Ok(msg) = Message::parse(rcv.data.clone()) else {
             self.core.core_stats.overload_shed.inc();
             return;
         };
         let answerable = msg.is_request() && msg.method() != Some(siplua_sip::Method::Ack);
         if !answerable && rcv.proto != siplua_transport::Proto::Udp {
-            return self.handle(rcv);
+            return self.handle_admitted(rcv, origin);
         }
         let core = self.core.clone();
         core.core_stats.overload_shed.inc();
@@ -117,6 +118,23 @@ impl Handler for Worker {
 }
 
 impl Worker {
+    /// Whether every module lets this message in (`Module::on_receive`).
+    fn admitted(&mut self, origin: Origin) -> bool {
+        let Worker { core, state } = self;
+        core.modules
+            .iter()
+            .all(|m| m.on_receive(core, state, origin))
+    }
+
+    /// The normal path, once the modules admitted the message.
+    fn handle_admitted(&mut self, rcv: Received, origin: Origin) {
+        match Message::parse(rcv.data.clone()) {
+            Ok(msg) if msg.is_request() => self.request(msg, origin),
+            Ok(msg) => self.reply(msg, origin),
+            Err(e) => self.unparsable(&rcv, origin, e),
+        }
+    }
+
     fn request(&mut self, msg: Message, origin: Origin) {
         let core = self.core.clone();
         core.core_stats.rcv_requests.inc();

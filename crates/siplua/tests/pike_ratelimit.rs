@@ -29,7 +29,8 @@ fn pike_blocks_a_flooding_source_only_and_unblocks_it_when_it_calms_down() {
     ));
     let c = UdpClient::new();
     let mut reasons = Vec::new();
-    for _ in 0..8 {
+    // 16 in a burst: even if a sampling unit ends during it, the source gets blocked.
+    for _ in 0..16 {
         let reply = c.ask(
             &server,
             &request("OPTIONS", "sip:x@127.0.0.1", c.port(), ""),
@@ -80,19 +81,58 @@ fn pike_blocks_a_flooding_source_only_and_unblocks_it_when_it_calms_down() {
 }
 
 #[test]
-fn pike_check_route_is_refused_with_a_clear_message() {
-    let (out, path) = check_config(
-        "pike_auto.cfg",
-        &cfg(
-            "loadmodule \"pike.so\"\nmodparam(\"pike\", \"check_route\", \"pike\")",
-            "route { exit; }",
-        )
-        .replace("{PORT}", "5060"),
+fn pike_automatic_mode_drops_a_flooding_source_before_the_script() {
+    let server = Server::start(&cfg(
+        "loadmodule \"pike.so\"\n\
+         modparam(\"pike\", \"sampling_time_unit\", 1)\n\
+         modparam(\"pike\", \"reqs_density_per_unit\", 5)\n\
+         modparam(\"pike\", \"check_route\", \"pike_filter\")",
+        r#"route[pike_filter] {
+            # 127.0.0.2 is trusted: never monitored.
+            if ($si == "127.0.0.2") { drop; }
+        }
+        route {
+            sl_send_reply(200, "OK");
+        }"#,
+    ));
+    // A monitored source: the first requests pass, then it is dropped without an answer.
+    let c = UdpClient::new();
+    // 20 in a burst: if a sampling unit ends during it, up to 5 more get through.
+    let answered = (0..20)
+        .filter(|_| {
+            c.send(
+                &server,
+                request("OPTIONS", "sip:x@127.0.0.1", c.port(), "").as_bytes(),
+            );
+            c.recv_timeout(Duration::from_millis(300)).is_some()
+        })
+        .count();
+    assert!(
+        (5..=10).contains(&answered),
+        "answered {answered} of 20: {}",
+        server.log_text()
     );
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&path.display().to_string()), "{err}");
-    assert!(err.contains("check_route"), "{err}");
+    assert!(server.wait_log("PIKE - BLOCKing ip 127.0.0.1"));
+
+    // The trusted source is never blocked, however fast it sends.
+    let trusted = UdpSocket::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    trusted
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let port = trusted.local_addr().unwrap().port();
+    let mut buf = [0u8; 4096];
+    for _ in 0..10 {
+        trusted
+            .send_to(
+                request("OPTIONS", "sip:x@127.0.0.1", port, "")
+                    .replace("127.0.0.1:", "127.0.0.2:")
+                    .as_bytes(),
+                server.addr(),
+            )
+            .unwrap();
+        let n = trusted.recv(&mut buf).expect("trusted source answered");
+        assert_eq!(status(&String::from_utf8_lossy(&buf[..n])), 200);
+    }
 }
 
 #[test]

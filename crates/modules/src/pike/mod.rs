@@ -3,10 +3,14 @@
 //! `reqs_density_per_unit` requests per `sampling_time_unit` seconds. What to do with a
 //! flooding source is the script's decision (usually `drop` or `exit`).
 //!
-//! Differences from OpenSIPS (see docs/security.md): the count is per whole address, not an
+//! With `check_route` set (automatic mode) every received message, request or reply, is
+//! first run through that route with only its source known: a `drop` there exempts the
+//! source; otherwise the message is counted and, from a flooding source, dropped before
+//! anything else looks at it.
+//!
+//! Difference from OpenSIPS (see docs/security.md): the count is per whole address, not an
 //! address-prefix tree, so a source is blocked after exactly `reqs_density_per_unit + 1`
-//! requests in one unit (OpenSIPS: between 1x and 3x for IPv4); the automatic mode
-//! (`check_route`) is not implemented and is refused at load time.
+//! requests in one unit (OpenSIPS: between 1x and 3x for IPv4).
 
 mod table;
 
@@ -15,12 +19,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use siplua_core::context::Context;
+use siplua_core::context::{Context, Origin};
+use siplua_core::engine::Core;
 use siplua_core::function::{Args, FunctionDecl};
+use siplua_core::interp::{self, Outcome};
 use siplua_core::log;
 use siplua_core::mi::{MiCommand, MiError, MiParam};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
+use siplua_core::worker::WorkerState;
+use siplua_script::RouteKind;
 
 use table::{Limits, PikeTable, Verdict};
 
@@ -30,6 +38,7 @@ pub struct Pike {
     reqs_density_per_unit: u32,
     remove_latency: u64,
     log_level: i32,
+    check_route: Option<String>,
     table: Option<Arc<PikeTable>>,
 }
 
@@ -40,6 +49,7 @@ impl Default for Pike {
             reqs_density_per_unit: 30,
             remove_latency: 120,
             log_level: 1,
+            check_route: None,
             table: None,
         }
     }
@@ -93,11 +103,11 @@ impl Module for Pike {
             "remove_latency" => self.remove_latency = positive(name)? as u64,
             "pike_log_level" => self.log_level = value.as_int() as i32,
             "check_route" => {
-                return Err(
-                    "check_route (pike's automatic mode) is not supported by siplua; \
-                     call pike_check_req() from the request route instead"
-                        .into(),
-                )
+                let name = value.as_str();
+                if name.is_empty() {
+                    return Err("check_route must name a route".into());
+                }
+                self.check_route = Some(name);
             }
             _ => {}
         }
@@ -127,6 +137,29 @@ impl Module for Pike {
             RouteMask::of(&[RouteType::Request]),
             move |ctx: &mut Context, _: &Args| check(&table, ctx, level),
         )]
+    }
+
+    fn start(&self, core: &Arc<Core>) -> Result<(), String> {
+        match &self.check_route {
+            Some(name) if core.program().route(RouteKind::Request, name).is_none() => Err(format!(
+                "pike: check_route \"{name}\" names no route[{name}] in the script"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn on_receive(&self, core: &Core, worker: &mut WorkerState, origin: Origin) -> bool {
+        let (Some(name), Some(table)) = (&self.check_route, &self.table) else {
+            return true;
+        };
+        let program = core.program();
+        if let Some(route) = program.route(RouteKind::Request, name) {
+            let mut ctx = Context::new(core, worker, RouteType::Request, None, Some(origin));
+            if interp::run(&program, route, &mut ctx) == Outcome::Dropped {
+                return true;
+            }
+        }
+        verdict(table, origin.src.ip(), self.log_level) > 0
     }
 
     fn mi_commands(&self) -> Vec<siplua_core::mi::MiCommand> {
@@ -172,10 +205,14 @@ impl Module for Pike {
 /// known, -2 flooding detected now. The first detection and the unblock are logged at
 /// `pike_log_level`.
 fn check(table: &PikeTable, ctx: &mut Context, level: i32) -> i32 {
-    let Some(origin) = ctx.origin else {
-        return 1;
-    };
-    let ip = origin.src.ip();
+    match ctx.origin {
+        Some(origin) => verdict(table, origin.src.ip(), level),
+        None => 1,
+    }
+}
+
+/// Counts one message from `ip`: 1, -1 or -2 as `pike_check_req`, logging changes.
+fn verdict(table: &PikeTable, ip: IpAddr, level: i32) -> i32 {
     match table.check(ip, Instant::now()) {
         Verdict::Allowed => 1,
         Verdict::Unblocked => {
