@@ -377,3 +377,48 @@ fn overload_answers_503_with_retry_after_and_recovers() {
         );
     }
 }
+
+#[test]
+fn tcp_overload_answers_503_over_the_connection() {
+    let server = Server::start(&cfg(
+        "max_while_loops = 100000",
+        r#"route {
+            $var(i) = 0;
+            while ($var(i) < 500) { $var(i) = $var(i) + 1; }
+            sl_send_reply(200, "OK");
+        }"#,
+    ));
+    // 3000 requests in one go: the reader queue (1024) fills faster than one worker runs
+    // the route, and what is taken past 80% of it is answered 503 at once.
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let burst: String = (0..3000)
+        .map(|_| request("OPTIONS", "sip:x@127.0.0.1", 5060, "").replace("UDP", "TCP"))
+        .collect();
+    let writer = {
+        let mut w = stream.try_clone().unwrap();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            w.write_all(burst.as_bytes()).unwrap();
+        })
+    };
+    let mut text = String::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while text.matches("SIP/2.0 ").count() < 3000 && Instant::now() < deadline {
+        use std::io::Read;
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+    }
+    writer.join().unwrap();
+    let ok = text.matches("SIP/2.0 200 OK").count();
+    let shed = text.matches("SIP/2.0 503 Service Unavailable").count();
+    eprintln!("tcp: {ok} answered 200, {shed} answered 503");
+    assert_eq!(ok + shed, 3000, "every request answered");
+    assert!(shed > 0 && ok > 0, "{ok} 200s, {shed} 503s");
+    assert_eq!(text.matches("Retry-After: 5\r\n").count(), shed);
+}
