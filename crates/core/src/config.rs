@@ -38,7 +38,6 @@ pub const IGNORED: &[&str] = &[
     "exec_msg_threshold",
     "exec_dns_threshold",
     "tcp_threshold",
-    "maxbuffer",
     "max_while_loops_warning",
     "event_pkg_threshold",
     "event_shm_threshold",
@@ -67,7 +66,6 @@ pub const IGNORED: &[&str] = &[
     "tcp_keepidle",
     "tcp_keepinterval",
     "tcp_listen_backlog",
-    "tcp_max_msg_time",
     "tcp_parallel_handling",
     "dont_fork",
 ];
@@ -110,6 +108,20 @@ pub struct CoreConfig {
     pub db_default_url: Option<String>,
     /// TLS certificates and limits, set by the `tls_mgm` and `proto_tls` modules.
     pub tls: Option<siplua_transport::TlsOptions>,
+    /// Accepted TCP connections allowed per source IP, 0 for no cap (siplua's
+    /// `tcp_max_connections_per_source`).
+    pub tcp_max_connections_per_source: usize,
+    /// Seconds one message may take to arrive whole over TCP (`tcp_max_msg_time`).
+    pub tcp_max_msg_time: u64,
+    /// Largest SIP message accepted, in bytes (siplua's `max_message_size`).
+    pub max_message_size: usize,
+    /// SO_RCVBUF/SO_SNDBUF asked for UDP sockets (`maxbuffer`).
+    pub udp_socket_buffer: usize,
+    /// Queue fill (percent) beyond which requests get 503 instead of the script, 0 never
+    /// (siplua's `overload_queue_percent`).
+    pub overload_queue_percent: u8,
+    /// `Retry-After` seconds of those 503s (siplua's `overload_retry_after`).
+    pub overload_retry_after: u32,
 }
 
 impl Default for CoreConfig {
@@ -133,6 +145,12 @@ impl Default for CoreConfig {
             dns: crate::dns::DnsSettings::default(),
             db_default_url: None,
             tls: None,
+            tcp_max_connections_per_source: 256,
+            tcp_max_msg_time: 4,
+            max_message_size: 65535,
+            udp_socket_buffer: 4 * 1024 * 1024,
+            overload_queue_percent: 80,
+            overload_retry_after: 5,
         }
     }
 }
@@ -192,6 +210,23 @@ impl CoreConfig {
                 self.dns.negative_ttl = std::time::Duration::from_secs(int(v)?.max(0) as u64)
             }
             "db_default_url" => self.db_default_url = Some(text(v)?),
+            "tcp_max_connections_per_source" => {
+                self.tcp_max_connections_per_source = usize::try_from(int(v)?)
+                    .map_err(|_| "expected 0 or a positive number".to_string())?
+            }
+            "tcp_max_msg_time" => self.tcp_max_msg_time = positive(v)? as u64,
+            "max_message_size" => self.max_message_size = positive(v)?,
+            "maxbuffer" => self.udp_socket_buffer = positive(v)?,
+            "overload_queue_percent" => {
+                self.overload_queue_percent = match int(v)? {
+                    n @ 0..=100 => n as u8,
+                    n => return Err(format!("expected a percentage 0 to 100, got {n}")),
+                }
+            }
+            "overload_retry_after" => {
+                self.overload_retry_after =
+                    u32::try_from(positive(v)?).map_err(|_| "retry-after too large".to_string())?
+            }
             name if IGNORED.contains(&name) => {}
             name => return Err(format!("unknown global parameter '{name}'")),
         }
@@ -383,6 +418,45 @@ mod tests {
         assert_eq!(l[0].addr, "127.0.0.1:5061".parse().unwrap());
         let l = listen_specs(&parse_socket_text("tls:127.0.0.1:5071").unwrap()).unwrap();
         assert_eq!(l[0].addr.port(), 5071);
+    }
+
+    #[test]
+    fn overload_and_limit_parameters() {
+        let param = |name: &str, value: GlobalValue| GlobalParam {
+            name: name.into(),
+            value,
+            span: Default::default(),
+        };
+        let mut c = CoreConfig::default();
+        c.apply(&param("overload_queue_percent", GlobalValue::Int(50)))
+            .unwrap();
+        c.apply(&param("maxbuffer", GlobalValue::Int(262144)))
+            .unwrap();
+        c.apply(&param(
+            "tcp_max_connections_per_source",
+            GlobalValue::Int(0),
+        ))
+        .unwrap();
+        assert_eq!(
+            (
+                c.overload_queue_percent,
+                c.udp_socket_buffer,
+                c.tcp_max_connections_per_source
+            ),
+            (50, 262144, 0)
+        );
+        assert!(c
+            .apply(&param("overload_queue_percent", GlobalValue::Int(101)))
+            .is_err());
+        assert!(c
+            .apply(&param(
+                "tcp_max_connections_per_source",
+                GlobalValue::Int(-1)
+            ))
+            .is_err());
+        assert!(c
+            .apply(&param("overload_retry_after", GlobalValue::Int(0)))
+            .is_err());
     }
 
     #[test]

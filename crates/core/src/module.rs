@@ -152,6 +152,18 @@ pub trait Module: Send + Sync {
         Ok(())
     }
 
+    /// Sees every received message first, request or reply, parsed or not, before the
+    /// overload check and the script; false drops it silently (`pike`'s automatic mode).
+    fn on_receive(
+        &self,
+        core: &Core,
+        worker: &mut crate::worker::WorkerState,
+        origin: crate::context::Origin,
+    ) -> bool {
+        let _ = (core, worker, origin);
+        true
+    }
+
     /// Sees every received reply before the script does (tm matches its transactions here).
     fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {
         let _ = ctx;

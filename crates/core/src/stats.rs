@@ -176,6 +176,9 @@ pub struct CoreStats {
     pub err_replies: Counter,
     /// Messages whose headers could not be parsed.
     pub bad_msg_hdr: Counter,
+    /// Messages taken while the worker's queue was overloaded: requests answered 503, ACKs
+    /// and replies over UDP dropped.
+    pub overload_shed: Counter,
 }
 
 impl CoreStats {
@@ -192,6 +195,7 @@ impl CoreStats {
             err_requests: c("err_requests"),
             err_replies: c("err_replies"),
             bad_msg_hdr: c("bad_msg_hdr"),
+            overload_shed: c("overload_shed"),
         }
     }
 }

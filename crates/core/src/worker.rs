@@ -72,15 +72,69 @@ impl Handler for Worker {
             proto: rcv.proto,
             conn: rcv.conn,
         };
+        if self.admitted(origin) {
+            self.handle_admitted(rcv, origin);
+        }
+    }
+
+    /// The overload path: a request gets `503 Service Unavailable` with `Retry-After`
+    /// without running the script; over UDP, ACKs and replies are dropped (their sender
+    /// retransmits). Over TCP nothing would repair a lost ACK or reply: they are handled.
+    fn overloaded(&mut self, rcv: Received) {
+        let origin = Origin {
+            src: rcv.src,
+            socket: rcv.socket,
+            proto: rcv.proto,
+            conn: rcv.conn,
+        };
+        if !self.admitted(origin) {
+            return;
+        }
+        let Ok(msg) = Message::parse(rcv.data.clone()) else {
+            self.core.core_stats.overload_shed.inc();
+            return;
+        };
+        let answerable = msg.is_request() && msg.method() != Some(siplua_sip::Method::Ack);
+        if !answerable && rcv.proto != siplua_transport::Proto::Udp {
+            return self.handle_admitted(rcv, origin);
+        }
+        let core = self.core.clone();
+        core.core_stats.overload_shed.inc();
+        if !answerable {
+            return;
+        }
+        let mut ctx = Context::new(
+            &core,
+            &mut self.state,
+            RouteType::Request,
+            Some(msg),
+            Some(origin),
+        );
+        ctx.reply_headers = format!("Retry-After: {}\r\n", core.config.overload_retry_after);
+        if let Err(e) = crate::reply::send_reply(&mut ctx, 503, "Service Unavailable") {
+            debug!("cannot answer a request while overloaded: {e}");
+        }
+    }
+}
+
+impl Worker {
+    /// Whether every module lets this message in (`Module::on_receive`).
+    fn admitted(&mut self, origin: Origin) -> bool {
+        let Worker { core, state } = self;
+        core.modules
+            .iter()
+            .all(|m| m.on_receive(core, state, origin))
+    }
+
+    /// The normal path, once the modules admitted the message.
+    fn handle_admitted(&mut self, rcv: Received, origin: Origin) {
         match Message::parse(rcv.data.clone()) {
             Ok(msg) if msg.is_request() => self.request(msg, origin),
             Ok(msg) => self.reply(msg, origin),
             Err(e) => self.unparsable(&rcv, origin, e),
         }
     }
-}
 
-impl Worker {
     fn request(&mut self, msg: Message, origin: Origin) {
         let core = self.core.clone();
         core.core_stats.rcv_requests.inc();

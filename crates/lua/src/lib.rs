@@ -21,6 +21,7 @@ mod mi;
 mod module;
 pub mod params;
 pub mod reload;
+pub mod sandbox;
 pub mod state;
 pub mod watch;
 pub mod worker;

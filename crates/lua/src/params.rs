@@ -41,6 +41,8 @@ pub struct Settings {
     /// How long one memcached or MySQL call of a script may wait for its server (connect,
     /// read, write) before it fails (`lua_db_timeout`, milliseconds).
     pub db_timeout: std::time::Duration,
+    /// What the script may reach outside Lua (`lua_sandbox`, `lua_sandbox_dir`).
+    pub sandbox: crate::sandbox::Sandbox,
 }
 
 /// The default script path, as the OpenSIPS documentation gives it.
@@ -64,6 +66,7 @@ impl Default for Settings {
             max_memory: DEFAULT_MAX_MEMORY,
             exec_budget: DEFAULT_EXEC_BUDGET,
             db_timeout: std::time::Duration::from_millis(DEFAULT_DB_TIMEOUT_MS),
+            sandbox: crate::sandbox::Sandbox::default(),
         }
     }
 }
@@ -101,6 +104,14 @@ pub const PARAMS: &[ModParamSpec] = &[
     ModParamSpec {
         name: "lua_db_timeout",
         kind: ModParamKind::Int,
+    },
+    ModParamSpec {
+        name: "lua_sandbox",
+        kind: ModParamKind::Int,
+    },
+    ModParamSpec {
+        name: "lua_sandbox_dir",
+        kind: ModParamKind::Str,
     },
 ];
 
@@ -152,6 +163,23 @@ impl Settings {
                 }
                 self.db_timeout = std::time::Duration::from_millis(n as u64);
             }
+            "lua_sandbox" => {
+                self.sandbox.enabled = match value.as_int() {
+                    0 => false,
+                    1 => true,
+                    n => return Err(format!("lua_sandbox must be 0 or 1, got {n}")),
+                }
+            }
+            "lua_sandbox_dir" => {
+                let dir = std::path::PathBuf::from(value.as_str());
+                if !dir.is_dir() {
+                    return Err(format!(
+                        "lua_sandbox_dir \"{}\" is not a directory",
+                        dir.display()
+                    ));
+                }
+                self.sandbox.dir = Some(dir);
+            }
             other => return Err(format!("module lua has no parameter {other}")),
         }
         Ok(())
@@ -180,6 +208,13 @@ mod tests {
         assert!(s.set("lua_exec_budget", ModParamValue::Int(-1)).is_err());
         assert!(s.set("lua_db_timeout", ModParamValue::Int(0)).is_err());
         assert!(s.set("lua_max_memory", ModParamValue::Int(10)).is_err());
+        assert!(s.set("lua_sandbox", ModParamValue::Int(2)).is_err());
+        assert!(s
+            .set(
+                "lua_sandbox_dir",
+                ModParamValue::Str("/nonexistent/x".into())
+            )
+            .is_err());
         assert!(s
             .set("luafilename", ModParamValue::Str(String::new()))
             .is_err());

@@ -3,7 +3,8 @@
 //!
 //! A state is built whole or not at all: a fresh `mlua::Lua` with every standard library
 //! (OpenSIPS opens them all: the script is trusted like the cfg), the budget hook, the API
-//! globals, the 5.1 shims, the `msg` object, the memory cap, then the file's top-level code.
+//! globals, the 5.1 shims, the sandbox (`os.exit` always disarmed), the `msg` object, the
+//! memory cap, then the file's top-level code.
 //! A reload builds a new one the same way and swaps it in only when that succeeded, so the
 //! old globals never leak into the new code.
 
@@ -125,12 +126,14 @@ impl WorkerLua {
     fn build(shared: &Arc<Shared>, version: FileVersion) -> mlua::Result<WorkerLua> {
         // SAFETY: `unsafe_new_with` only allows what OpenSIPS allows too: every standard
         // library, including `debug` and loading C modules through `require`. The script is
-        // the operator's own code, trusted like the routing script.
+        // the operator's own code, trusted like the routing script; `lua_sandbox = 1` takes
+        // those away again (sandbox.rs) before the script runs.
         let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL, LuaOptions::new()) };
         let settings = &shared.settings;
         let budget = Budget::install(&lua, settings.exec_budget)?;
         api::register(&lua)?;
         crate::compat::install(&lua)?;
+        settings.sandbox.install(&lua)?;
         let msg = lua.create_userdata(MsgHandle)?;
         let capped = match settings.memory_cap() {
             Some(cap) => lua.set_memory_limit(cap).is_ok(),

@@ -3,16 +3,18 @@
 pub mod acc;
 pub mod auth;
 pub mod auth_db;
-pub mod db_mysql;
-pub mod db_text;
 pub mod cachedb_local;
 pub mod cachedb_memcached;
+pub mod db_mysql;
+pub mod db_text;
 pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
 pub mod mi_http;
+pub mod pike;
 pub mod prometheus;
 pub mod proto;
+pub mod ratelimit;
 pub mod registrar;
 pub mod rr;
 pub mod signaling;
@@ -46,6 +48,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("httpd", || Box::new(httpd::Httpd::default())),
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
+    ("pike", || Box::new(pike::Pike::default())),
+    ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("cachedb_local", || {
         Box::new(cachedb_local::CachedbLocal::default())

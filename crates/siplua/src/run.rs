@@ -135,6 +135,11 @@ fn transport_config(core: &Core) -> TransportConfig {
         tcp_connection_lifetime: Duration::from_secs(c.tcp_connection_lifetime),
         tcp_max_connections: c.tcp_max_connections,
         tls: c.tls.clone(),
+        tcp_max_connections_per_source: c.tcp_max_connections_per_source,
+        tcp_max_msg_time: Duration::from_secs(c.tcp_max_msg_time),
+        max_message_size: c.max_message_size,
+        udp_socket_buffer: c.udp_socket_buffer,
+        overload_queue_percent: c.overload_queue_percent,
         ..TransportConfig::default()
     }
 }

@@ -30,6 +30,14 @@ pub struct TransportConfig {
     /// TLS certificates and limits (`tls_mgm`, `proto_tls`); needed for `tls:` sockets and
     /// for sending over TLS.
     pub tls: Option<TlsOptions>,
+    /// A worker whose queue (UDP: the socket's receive buffer; TCP: the reader queue) is
+    /// fuller than this percentage passes messages to [`crate::Handler::overloaded`]; 0 never.
+    pub overload_queue_percent: u8,
+    /// Accepted TCP connections allowed from one IP address; 0 means no cap.
+    pub tcp_max_connections_per_source: usize,
+    /// Longest time one SIP message may take to arrive whole over TCP; a connection that
+    /// trickles a message slower than this is closed (`tcp_max_msg_time`).
+    pub tcp_max_msg_time: Duration,
 }
 
 impl Default for TransportConfig {
@@ -46,6 +54,9 @@ impl Default for TransportConfig {
             udp_socket_buffer: 4 * 1024 * 1024,
             shutdown_timeout: Duration::from_secs(5),
             tls: None,
+            overload_queue_percent: 80,
+            tcp_max_connections_per_source: 256,
+            tcp_max_msg_time: Duration::from_secs(4),
         }
     }
 }

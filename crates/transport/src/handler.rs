@@ -14,6 +14,13 @@ use crate::transports::Transports;
 pub trait Handler {
     /// Handles one complete SIP message. Replies and forwards go through [`Transports::send`].
     fn handle(&mut self, msg: Received);
+
+    /// Takes a message that arrived while the worker's queue was over
+    /// `overload_queue_percent`: it should cost as little as possible (the engine answers
+    /// requests with 503 and a Retry-After). By default the message is dropped.
+    fn overloaded(&mut self, msg: Received) {
+        drop(msg);
+    }
 }
 
 /// Which messages a worker receives.
@@ -42,12 +49,20 @@ pub struct WorkerInfo {
 /// Builds a worker's handler inside the worker thread, so the handler need not be `Send`.
 pub type HandlerFactory = Arc<dyn Fn(&WorkerInfo) -> Box<dyn Handler> + Send + Sync>;
 
-/// Runs the handler on one message; a panic in it is logged and the worker goes on.
+/// Runs the handler on one message (its `overloaded` path when `overloaded`); a panic in it
+/// is logged and the worker goes on.
 ///
 /// A single bad message must not silently cost the server one of its workers.
-pub(crate) fn handle_guarded(handler: &mut dyn Handler, msg: Received) {
+pub(crate) fn handle_guarded(handler: &mut dyn Handler, msg: Received, overloaded: bool) {
     let src = msg.src;
-    if catch_unwind(AssertUnwindSafe(|| handler.handle(msg))).is_err() {
+    let run = AssertUnwindSafe(|| {
+        if overloaded {
+            handler.overloaded(msg)
+        } else {
+            handler.handle(msg)
+        }
+    });
+    if catch_unwind(run).is_err() {
         tracing::error!(%src, "message handler panicked; message dropped");
     }
 }

@@ -17,11 +17,17 @@
 //! for up to `tcp_connect_timeout` (and, for TLS, its handshake for up to
 //! `tls_handshake_timeout` per read or write); a write blocks it for up to `tcp_send_timeout`, after which
 //! the connection is closed; a full TCP queue stops readers (back-pressure on the peers).
+//!
+//! Overload: a worker whose queue is over `overload_queue_percent` full hands messages to
+//! [`Handler::overloaded`] (see `overload.rs`); accepted TCP connections are capped per source
+//! address (`tcp_max_connections_per_source`) and a message must arrive whole within
+//! `tcp_max_msg_time`.
 
 mod config;
 mod dispatch;
 mod handler;
 mod message;
+mod overload;
 mod recv_buf;
 mod server;
 mod socket_info;

@@ -53,12 +53,14 @@ pub fn start(
         lifetime: cfg.tcp_connection_lifetime,
         send_timeout: cfg.tcp_send_timeout,
         connect_timeout: cfg.tcp_connect_timeout,
+        max_msg_time: cfg.tcp_max_msg_time,
     };
     let tcp = Arc::new(TcpContext::new(
         queue_tx,
         Arc::clone(&stop),
         limits,
         cfg.tcp_max_connections,
+        cfg.tcp_max_connections_per_source,
     ));
 
     let mut infos = Vec::with_capacity(specs.len());
@@ -136,11 +138,12 @@ impl Running {
                 let info = self.worker_info(worker_id, WorkerKind::Udp { socket });
                 let factory = Arc::clone(factory);
                 let max = cfg.max_message_size;
+                let overload = cfg.overload_queue_percent;
                 let stop = Arc::clone(&self.stop);
                 self.spawn(format!("udp-worker-{worker_id}"), move || {
                     let mut handler = factory(&info);
                     if let Some(sock) = info.transports.udp_socket(socket) {
-                        udp::worker_loop(sock, socket, max, &stop, &mut *handler);
+                        udp::worker_loop(sock, socket, max, overload, &stop, &mut *handler);
                     }
                 })?;
                 worker_id += 1;
@@ -153,10 +156,11 @@ impl Running {
             let info = self.worker_info(worker_id, WorkerKind::Tcp);
             let factory = Arc::clone(factory);
             let queue = queue_rx.clone();
+            let overload = cfg.overload_queue_percent;
             let stop = Arc::clone(&self.stop);
             self.spawn(format!("tcp-worker-{worker_id}"), move || {
                 let mut handler = factory(&info);
-                tcp_worker_loop(&queue, &stop, &mut *handler);
+                tcp_worker_loop(&queue, overload, &stop, &mut *handler);
             })?;
             worker_id += 1;
         }
@@ -246,6 +250,9 @@ fn check_config(specs: &[ListenSpec], cfg: &TransportConfig) -> io::Result<()> {
     }
     if cfg.max_message_size == 0 || cfg.queue_capacity == 0 {
         return invalid("max_message_size and queue_capacity must be at least 1");
+    }
+    if cfg.overload_queue_percent > 100 {
+        return invalid("overload_queue_percent must be 0 to 100");
     }
     Ok(())
 }

@@ -60,6 +60,7 @@ pub(crate) fn worker_loop(
     sock: &Socket,
     socket: SocketId,
     max_message_size: usize,
+    overload_percent: u8,
     stop: &Stop,
     handler: &mut dyn Handler,
 ) {
@@ -95,6 +96,7 @@ pub(crate) fn worker_loop(
         // message.
         let data = Bytes::copy_from_slice(&buf);
         buf.clear();
+        let overloaded = crate::overload::udp_backlogged(sock, overload_percent);
         handle_guarded(
             handler,
             Received {
@@ -104,6 +106,7 @@ pub(crate) fn worker_loop(
                 proto: Proto::Udp,
                 conn: None,
             },
+            overloaded,
         );
     }
 }

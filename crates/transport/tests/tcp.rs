@@ -330,3 +330,61 @@ fn connect_failure_is_an_error_naming_the_peer() {
     assert_eq!(running.transports().tcp_connection_count(), 0);
     running.shutdown();
 }
+
+#[test]
+fn connections_per_source_are_capped_and_freed_on_close() {
+    let cfg = TransportConfig {
+        tcp_max_connections_per_source: 2,
+        ..test_config()
+    };
+    let (running, addr, rx) = start_one(Proto::Tcp, cfg, false);
+    let mut first = connect(addr);
+    let mut second = connect(addr);
+    first.write_all(request("one", "").as_bytes()).unwrap();
+    second.write_all(request("two", "").as_bytes()).unwrap();
+    next(&rx);
+    next(&rx);
+    let mut third = connect(addr);
+    let _ = third.write_all(request("three", "").as_bytes());
+    assert!(closed_by_server(&mut third));
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+
+    drop(first);
+    let deadline = Instant::now() + WAIT;
+    while running.transports().tcp_connection_count() > 1 && Instant::now() < deadline {
+        sleep(Duration::from_millis(10));
+    }
+    let mut fourth = connect(addr);
+    fourth.write_all(request("four", "").as_bytes()).unwrap();
+    assert_eq!(text(&next(&rx)), request("four", ""));
+    running.shutdown();
+}
+
+#[test]
+fn a_message_trickled_slower_than_max_msg_time_closes_the_connection() {
+    let cfg = TransportConfig {
+        tcp_max_msg_time: Duration::from_millis(300),
+        ..test_config()
+    };
+    let (running, addr, rx) = start_one(Proto::Tcp, cfg, false);
+    let mut s = connect(addr);
+    let msg = request("slow", "");
+    let started = Instant::now();
+    // One byte every 50 ms keeps the connection busy (no idle close) but never completes
+    // the message in time.
+    let mut closed = false;
+    for b in msg.as_bytes() {
+        if s.write_all(&[*b]).is_err() {
+            closed = true;
+            break;
+        }
+        sleep(Duration::from_millis(50));
+        if started.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+    }
+    assert!(closed || closed_by_server(&mut s), "still open");
+    assert!(started.elapsed() < Duration::from_secs(2) || closed);
+    assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+    running.shutdown();
+}

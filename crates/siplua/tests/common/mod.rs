@@ -120,6 +120,11 @@ impl Server {
         panic!("siplua did not start; log:\n{}", self.log_text());
     }
 
+    /// The server's process id (None once stopped).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
     /// The server's address.
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.port))

@@ -33,8 +33,9 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<Socket> {
 /// Accepts connections until the stop signal fires, registering each in the table; on a
 /// `tls:` socket (`tls` given) each gets a server session whose handshake its reader runs.
 ///
-/// Connections beyond `tcp_max_connections` are accepted and closed at once, so the peer
-/// sees a reset rather than a hanging handshake.
+/// Connections beyond `tcp_max_connections`, or beyond `tcp_max_connections_per_source` from
+/// one address, are accepted and closed at once, so the peer sees a reset rather than a
+/// hanging handshake.
 pub(crate) fn accept_loop(
     listener: &Socket,
     socket: SocketId,
@@ -58,6 +59,10 @@ pub(crate) fn accept_loop(
         let Some(peer) = from.as_socket() else {
             continue;
         };
+        let Some(slot) = ctx.per_source.acquire(peer.ip()) else {
+            tracing::debug!(%peer, "tcp_max_connections_per_source reached; connection refused");
+            continue;
+        };
         let session = match tls.map(|t| t.accept().map(|s| (s, t.send_timeout()))) {
             Some(Err(e)) => {
                 tracing::debug!(%peer, error = %e, "tls session refused");
@@ -66,7 +71,7 @@ pub(crate) fn accept_loop(
             Some(Ok(session)) => Some(session),
             None => None,
         };
-        if let Err(e) = ctx.register(stream, peer, socket, session) {
+        if let Err(e) = ctx.register_holding(stream, peer, socket, session, Some(slot)) {
             tracing::debug!(%peer, error = %e, "tcp connection refused");
         }
     }

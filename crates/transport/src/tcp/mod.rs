@@ -9,6 +9,7 @@ pub(crate) mod connect;
 pub(crate) mod connection;
 pub(crate) mod framer;
 pub(crate) mod listener;
+pub(crate) mod per_source;
 pub(crate) mod reader;
 pub(crate) mod table;
 
@@ -39,6 +40,7 @@ pub(crate) struct TcpLimits {
     pub(crate) lifetime: Duration,
     pub(crate) send_timeout: Duration,
     pub(crate) connect_timeout: Duration,
+    pub(crate) max_msg_time: Duration,
 }
 
 /// Everything a reader thread or a sender needs: the table, the worker queue, the stop signal.
@@ -47,22 +49,26 @@ pub(crate) struct TcpContext {
     pub(crate) queue: Sender<Received>,
     pub(crate) stop: Arc<Stop>,
     pub(crate) limits: TcpLimits,
+    pub(crate) per_source: Arc<per_source::PerSource>,
     readers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl TcpContext {
-    /// A context with an empty table of at most `max_connections` entries.
+    /// A context with an empty table of at most `max_connections` entries, of which at most
+    /// `per_source` (0: any number) accepted from one address.
     pub(crate) fn new(
         queue: Sender<Received>,
         stop: Arc<Stop>,
         limits: TcpLimits,
         max_connections: usize,
+        per_source: usize,
     ) -> Self {
         TcpContext {
             table: ConnTable::new(max_connections),
             queue,
             stop,
             limits,
+            per_source: per_source::PerSource::new(per_source),
             readers: Mutex::new(Vec::new()),
         }
     }
@@ -78,6 +84,19 @@ impl TcpContext {
         socket: SocketId,
         tls: Option<(TlsSession, Duration)>,
     ) -> io::Result<Arc<Connection>> {
+        self.register_holding(stream, peer, socket, tls, None)
+    }
+
+    /// [`TcpContext::register`] for an accepted connection holding its source's `slot`,
+    /// given back when the reader ends.
+    pub(crate) fn register_holding(
+        self: &Arc<Self>,
+        stream: Socket,
+        peer: SocketAddr,
+        socket: SocketId,
+        tls: Option<(TlsSession, Duration)>,
+        slot: Option<per_source::SourceSlot>,
+    ) -> io::Result<Arc<Connection>> {
         let (tls, send_timeout) = match tls {
             Some((session, timeout)) => (Some(session), timeout),
             None => (None, self.limits.send_timeout),
@@ -90,7 +109,10 @@ impl TcpContext {
         let spawned = std::thread::Builder::new()
             .name(format!("tcp-reader-{}", conn.id().0))
             .stack_size(READER_STACK)
-            .spawn(move || reader::run(&ctx, &reader_conn));
+            .spawn(move || {
+                reader::run(&ctx, &reader_conn);
+                drop(slot);
+            });
         match spawned {
             Ok(handle) => {
                 let mut readers = self.readers.lock();

@@ -1,7 +1,7 @@
 //! The reader thread of one TCP connection: read, frame, queue, answer pings, close when idle.
 
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use crossbeam_channel::select;
@@ -15,8 +15,8 @@ use crate::tcp::TcpContext;
 /// RFC 5626 §3.5.1 pong, sent in answer to a CRLFCRLF ping.
 const PONG: &[u8] = b"\r\n";
 
-/// Reads `conn` until EOF, an error, a framing error, the idle limit or shutdown; then
-/// closes it and removes it from the table.
+/// Reads `conn` until EOF, an error, a framing error, the idle limit, a message slower than
+/// `tcp_max_msg_time` or shutdown; then closes it and removes it from the table.
 pub(crate) fn run(ctx: &TcpContext, conn: &Connection) {
     if let Err(e) = read_loop(ctx, conn) {
         tracing::debug!(peer = %conn.peer(), error = %e, "tcp connection closed");
@@ -28,9 +28,18 @@ pub(crate) fn run(ctx: &TcpContext, conn: &Connection) {
 /// The read loop; `Ok` for an orderly end (EOF, idle, shutdown), `Err` says why it failed.
 fn read_loop(ctx: &TcpContext, conn: &Connection) -> io::Result<()> {
     let lifetime = ctx.limits.lifetime;
-    conn.stream().set_read_timeout(Some(idle_tick(lifetime)))?;
+    let tick = idle_tick(lifetime).min(idle_tick(ctx.limits.max_msg_time));
+    conn.stream().set_read_timeout(Some(tick))?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    // When the first byte of the message now being received arrived.
+    let mut partial_since: Option<Instant> = None;
     loop {
+        if partial_since.is_some_and(|t| t.elapsed() > ctx.limits.max_msg_time) {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "message not complete within tcp_max_msg_time",
+            ));
+        }
         match conn.recv(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(_) => conn.touch(),
@@ -49,9 +58,17 @@ fn read_loop(ctx: &TcpContext, conn: &Connection) -> io::Result<()> {
             }
             Err(e) => return Err(e),
         }
+        let before = buf.len();
         if !drain_frames(ctx, conn, &mut buf)? {
             return Ok(());
         }
+        partial_since = match (buf.is_empty(), partial_since) {
+            (true, _) => None,
+            // Something was consumed: what is left started arriving with this read.
+            (false, Some(_)) if buf.len() < before => Some(Instant::now()),
+            (false, Some(t)) => Some(t),
+            (false, None) => Some(Instant::now()),
+        };
     }
 }
 
