@@ -68,6 +68,10 @@ pub struct Context<'w> {
     pub dst_uri: Option<String>,
     /// Forced local socket for sending (`$fs`, `force_send_socket`).
     pub send_socket: Option<SocketId>,
+    /// The Path vector of the destination `lookup` chose (RFC 3327): sent as Route headers in
+    /// front of the request's route set when the request goes out, per branch, as OpenSIPS
+    /// does with its path vector — so that other branches do not inherit it.
+    pub path: Option<String>,
     /// Message flags (`setflag`), 64 of them as in OpenSIPS.
     pub flags: u64,
     /// Flags of the first branch (`setbflag(..., 0)`).
@@ -109,6 +113,7 @@ impl<'w> Context<'w> {
             edits: Edits::default(),
             new_ruri: None,
             dst_uri: None,
+            path: None,
             send_socket: None,
             flags: 0,
             branch_flags: 0,

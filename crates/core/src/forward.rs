@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use siplua_sip::edit::Edits;
+use siplua_sip::edit::{Edits, Position};
 use siplua_sip::{HeaderKind, Message, Uri};
 use siplua_transport::{Destination, Proto, SocketInfo, Transports};
 
@@ -65,6 +65,21 @@ pub fn resolve_all(dest: &str) -> Result<Vec<Target>, String> {
         proto,
         secure,
     })
+}
+
+/// Puts a stored Path vector in front of the request's Route set (RFC 3327 §5.3), as OpenSIPS
+/// does: before the first Route, or after the last Via when there is none.
+pub fn add_path_route(msg: &Message, edits: &mut Edits, path: &str) -> Result<(), String> {
+    let at = match msg.find(HeaderKind::Route) {
+        Some((i, _)) => Position::Before(i),
+        None => match msg.find_all(HeaderKind::Via).last() {
+            Some((i, _)) => Position::After(i),
+            None => Position::Top,
+        },
+    };
+    edits
+        .add_header(msg, "Route", path, at)
+        .map_err(|e| format!("cannot add the Path as Route: {e}"))
 }
 
 /// The port a destination without one is reached on: 5061 for TLS, 5060 otherwise (RFC 3261 §19.1.2).
@@ -224,6 +239,9 @@ pub fn forward_request(ctx: &mut Context, dest: Option<&str>) -> Result<(), Stri
         edits
             .set_ruri(msg, new)
             .map_err(|e| format!("cannot rewrite the Request-URI: {e}"))?;
+    }
+    if let Some(path) = ctx.path.take() {
+        add_path_route(msg, &mut edits, &path)?;
     }
     edits
         .insert_via(msg, &via_value(socket, &branch))

@@ -795,3 +795,58 @@ fn with_tm_save_replies_statefully_and_lookup_forks_in_parallel() {
         "{got2}"
     );
 }
+
+#[test]
+fn each_forked_branch_carries_its_own_path() {
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"\nloadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"",
+        r#"route {
+    if (is_method("REGISTER")) {
+        save("location", "path");
+        exit;
+    }
+    if (lookup("location")) {
+        t_relay();
+        exit;
+    }
+    sl_send_reply(404, "Not Here");
+}"#,
+    ));
+    // Two edge proxies, each with one registered phone behind it.
+    let (edge1, edge2) = (UdpClient::new(), UdpClient::new());
+    let c = UdpClient::new();
+    for (i, edge) in [&edge1, &edge2].into_iter().enumerate() {
+        let path = format!(
+            "Path: <sip:127.0.0.1:{};lr>\r\nSupported: path\r\n",
+            edge.port()
+        );
+        let contact = format!("Contact: <sip:jo@10.0.0.{}>;q=0.{}\r\n", i + 1, 9 - i);
+        let r = c.ask(
+            &server,
+            &register(
+                c.port(),
+                "jo",
+                &format!("jo-{i}"),
+                1,
+                &format!("{path}{contact}"),
+            ),
+        );
+        assert_eq!(status(&r), 200, "{r}");
+    }
+    c.send(
+        &server,
+        request("MESSAGE", "sip:jo@example.com", c.port(), "").as_bytes(),
+    );
+    for (edge, own, other) in [(&edge1, &edge1, &edge2), (&edge2, &edge2, &edge1)] {
+        let got = edge
+            .recv()
+            .unwrap_or_else(|| panic!("edge got nothing; log:\n{}", server.log_text()));
+        let routes: Vec<&str> = got.lines().filter(|l| l.starts_with("Route:")).collect();
+        assert_eq!(
+            routes,
+            [format!("Route: <sip:127.0.0.1:{};lr>", own.port()).as_str()],
+            "one Route, the branch's own Path (not port {}): {got}",
+            other.port()
+        );
+    }
+}

@@ -9,8 +9,6 @@
 use std::cmp::Reverse;
 
 use siplua_core::context::{Branch, Context};
-use siplua_sip::edit::Position;
-use siplua_sip::HeaderKind;
 
 use super::flags::LookupFlags;
 use super::Registrar;
@@ -68,11 +66,7 @@ pub fn lookup(
         if best.socket.is_some() {
             ctx.send_socket = best.socket;
         }
-        if let Some(path) = &best.path {
-            if add_route(ctx, path).is_err() {
-                return -3;
-            }
-        }
+        ctx.path = best.path.clone();
         if flags.no_branches {
             return 1;
         }
@@ -100,20 +94,4 @@ fn next_hop(c: &UContact) -> Option<String> {
         return Some(path[start..start + len].to_owned());
     }
     c.received.clone()
-}
-
-/// Puts the stored Path in front of the request's Route set (RFC 3327 §5.3), as OpenSIPS
-/// does: before the first Route, or after the last Via when there is none.
-fn add_route(ctx: &mut Context, path: &str) -> Result<(), String> {
-    let msg = ctx.msg.as_ref().ok_or("no message")?;
-    let at = match msg.find(HeaderKind::Route) {
-        Some((i, _)) => Position::Before(i),
-        None => match msg.find_all(HeaderKind::Via).last() {
-            Some((i, _)) => Position::After(i),
-            None => Position::Top,
-        },
-    };
-    ctx.edits
-        .add_header(msg, "Route", path, at)
-        .map_err(|e| e.to_string())
 }

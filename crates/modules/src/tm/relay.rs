@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use siplua_core::context::Context;
+use siplua_core::forward;
 use siplua_core::interp::{self, Outcome};
 use siplua_core::route_type::RouteType;
 use siplua_sip::Method;
@@ -182,15 +183,25 @@ fn take_script_settings(ctx: &mut Context, tx: &TxRef) {
 }
 
 /// The main branch (Request-URI and `$du`) and every branch the script added.
+/// Each branch carries its own Path (from `lookup`) as Route headers.
 fn branch_specs(ctx: &mut Context, dest: Option<String>) -> Vec<BranchSpec> {
     let mut specs = Vec::with_capacity(1 + ctx.branches.len());
+    let edits_with = |ctx: &Context, path: Option<&str>| {
+        let mut edits = ctx.edits.clone();
+        if let (Some(path), Some(msg)) = (path, ctx.msg.as_ref()) {
+            if let Err(e) = forward::add_path_route(msg, &mut edits, path) {
+                tracing::warn!("t_relay: {e}");
+            }
+        }
+        edits
+    };
     if let Some(uri) = ctx.ruri() {
         specs.push(BranchSpec {
             uri: uri.to_owned(),
             dst_uri: ctx.dst_uri.clone(),
             dest: dest.clone(),
             flags: ctx.branch_flags,
-            edits: ctx.edits.clone(),
+            edits: edits_with(ctx, ctx.path.as_deref()),
             socket: ctx.send_socket,
         });
     }
@@ -203,7 +214,7 @@ fn branch_specs(ctx: &mut Context, dest: Option<String>) -> Vec<BranchSpec> {
             dst_uri,
             dest: dest.clone(),
             flags: b.flags,
-            edits: ctx.edits.clone(),
+            edits: edits_with(ctx, b.path.as_deref()),
             socket: b.socket.or(ctx.send_socket),
         });
     }
