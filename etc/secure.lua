@@ -4,7 +4,8 @@
 --
 -- lua_exec("screen") is false (the cfg drops the request, no answer) when the function
 -- returns -1, and also when it fails: a broken blocklist drops requests rather than letting
--- everything through, so check an edited file with `siplua -c` before reloading.
+-- everything through. (A file that does not load at all is refused by lua_reload, and the
+-- running code stays.)
 
 -- Source addresses that never get an answer (exact matches).
 local blocked_ips = {
