@@ -5,10 +5,11 @@
 //! With `lua_sandbox = 1` a script also loses what runs programs or native code and keeps
 //! file access only inside one directory:
 //! - removed: `os.execute`, `io.popen`, `os.tmpname`, the `debug` library, `package.loadlib`
-//!   and the C-module searchers of `require` (Lua-source modules from `package.path` still
-//!   load: their code runs in this same sandbox);
+//!   and the C-module searchers of `require`;
 //! - limited to `lua_sandbox_dir`: `io.open`, `io.lines`, `io.input`, `io.output` with a file
-//!   name, `os.remove`, `os.rename`, `dofile`, `loadfile` (no directory: all refused);
+//!   name, `os.remove`, `os.rename`, `dofile`, `loadfile`, and `require` of Lua-source modules
+//!   with `package.searchpath` (candidates outside the directory are neither opened nor
+//!   probed; no directory: all refused);
 //! - `load` / `loadstring` take source text only, not precompiled bytecode.
 
 use std::path::{Component, Path, PathBuf};
@@ -71,6 +72,65 @@ impl Sandbox {
         }
         for name in ["load", "loadstring"] {
             guard_text_only(lua, &globals, name)?;
+        }
+        if let Ok(package) = globals.get::<Table>("package") {
+            self.guard_require(lua, &globals, &package)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces `package.searchpath` and the Lua-source searcher of `require` with versions
+    /// that only look at candidates inside the directory and load them through the guarded
+    /// `loadfile`, so `require` reaches no file that `io.open` could not.
+    fn guard_require(&self, lua: &Lua, globals: &Table, package: &Table) -> mlua::Result<()> {
+        let dir = self.dir.clone();
+        let searchpath = lua.create_function(
+            move |lua, (name, path, sep, rep): (String, String, Option<String>, Option<String>)| {
+                let sep = sep.unwrap_or_else(|| ".".into());
+                let rep = rep.unwrap_or_else(|| "/".into());
+                let name = if sep.is_empty() {
+                    name
+                } else {
+                    name.replace(&sep, &rep)
+                };
+                let mut tried = String::new();
+                for template in path.split(';').filter(|t| !t.is_empty()) {
+                    let candidate = template.replace('?', &name);
+                    let file = Path::new(&candidate);
+                    if allowed(dir.as_deref(), file) && file.is_file() {
+                        return Ok((Value::String(lua.create_string(&candidate)?), Value::Nil));
+                    }
+                    tried.push_str(&format!("\n\tno file '{candidate}' (lua_sandbox)"));
+                }
+                Ok((Value::Nil, Value::String(lua.create_string(&tried)?)))
+            },
+        )?;
+        package.set("searchpath", searchpath.clone())?;
+        let loadfile: Function = globals.get("loadfile")?;
+        let paths = package.clone();
+        let searcher = lua.create_function(move |lua, name: String| {
+            let path: String = paths.get("path")?;
+            let (found, tried): (Value, Value) = searchpath.call((name.clone(), path))?;
+            let Value::String(file) = found else {
+                return Ok(MultiValue::from_iter([tried]));
+            };
+            let (chunk, err): (Value, Value) = loadfile.call(file.clone())?;
+            match chunk {
+                Value::Function(_) => Ok(MultiValue::from_iter([chunk, Value::String(file)])),
+                _ => Err(mlua::Error::runtime(format!(
+                    "error loading module '{name}' from file '{}': {}",
+                    file.to_string_lossy(),
+                    lua.coerce_string(err)?
+                        .map_or_else(|| "unknown error".to_string(), |s| s.to_string_lossy())
+                ))),
+            }
+        })?;
+        for key in ["searchers", "loaders"] {
+            if let Ok(list) = package.get::<Table>(key) {
+                if list.raw_len() >= 2 {
+                    list.raw_set(2, searcher.clone())?;
+                }
+            }
         }
         Ok(())
     }

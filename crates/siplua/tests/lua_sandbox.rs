@@ -51,12 +51,24 @@ function read_outside(msg)
     return load(string.dump(function() return 1 end))
   end)
   try(msg, "X-Source", function() return load("return 7")() end)
+  try(msg, "X-Require-Out", function()
+    package.path = DIR .. "/?.lua"
+    package.loaded["outside"] = nil
+    return require("outside")
+  end)
+  try(msg, "X-Require-In", function()
+    package.path = DIR .. "/box/?.lua"
+    package.loaded["inside"] = nil
+    return require("inside")
+  end)
 end
 "#;
 
 fn start(sandbox: &str) -> LuaTest {
     let dir = scratch("lua_sandbox");
     std::fs::create_dir_all(dir.join("box")).unwrap();
+    std::fs::write(dir.join("outside.lua"), "return 'outside module'").unwrap();
+    std::fs::write(dir.join("box/inside.lua"), "return 'inside module'").unwrap();
     let script = format!("DIR = {:?}\n{PROBES}", dir.display().to_string());
     std::fs::write(dir.join("test.lua"), format!("{PRELUDE}\n{script}")).unwrap();
     let params = sandbox.replace("{BOX}", &dir.join("box").display().to_string());
@@ -74,6 +86,7 @@ fn sandbox_off_keeps_every_library_and_os_exit_is_only_an_error() {
     let reply = t.call("read_outside");
     assert_eq!(hv(&reply, "X-Passwd"), "ok:opened", "{reply}");
     assert_eq!(hv(&reply, "X-Source"), "ok:7", "{reply}");
+    assert_eq!(hv(&reply, "X-Require-Out"), "ok:outside module", "{reply}");
 
     // os.exit: the route goes on (lua_exec is false), the error is logged, the server lives.
     let reply = t.call("do_exit");
@@ -110,6 +123,14 @@ fn sandbox_on_removes_exec_and_native_code_and_confines_files() {
     }
     assert!(hv(&reply, "X-Bytecode").contains("precompiled"), "{reply}");
     assert_eq!(hv(&reply, "X-Source"), "ok:7", "{reply}");
+    // require reaches only modules inside the directory (the one outside exists: the
+    // sandbox-off test loads it).
+    let out = hv(&reply, "X-Require-Out");
+    assert!(
+        out.starts_with("err:") && (out.contains("lua_sandbox") || out.contains("not found")),
+        "{reply}"
+    );
+    assert_eq!(hv(&reply, "X-Require-In"), "ok:inside module", "{reply}");
 
     let reply = t.call("do_exit");
     assert_eq!(hv(&reply, "X-Ret"), "false", "{reply}");
