@@ -7,6 +7,7 @@ pub mod db_mysql;
 pub mod db_text;
 pub mod httpd;
 pub mod maxfwd;
+pub mod nathelper;
 pub mod mi_fifo;
 pub mod mi_http;
 pub mod prometheus;
@@ -41,6 +42,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("httpd", || Box::new(httpd::Httpd::default())),
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
+    ("nathelper", || Box::new(nathelper::NatHelper::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
