@@ -5,6 +5,7 @@ pub mod auth;
 pub mod auth_db;
 pub mod db_mysql;
 pub mod db_text;
+pub mod dialog;
 pub mod httpd;
 pub mod maxfwd;
 pub mod nathelper;
@@ -43,6 +44,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),
+    ("dialog", || Box::new(dialog::DialogModule::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
