@@ -1,11 +1,13 @@
 //! Built-in modules of siplua, one folder each, named as OpenSIPS names them.
 
 pub mod acc;
+pub mod alias_db;
 pub mod auth;
 pub mod auth_db;
 pub mod db_mysql;
 pub mod db_text;
 pub mod dialog;
+pub mod domain;
 pub mod httpd;
 pub mod maxfwd;
 pub mod nathelper;
@@ -45,6 +47,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("rr", || Box::new(rr::Rr::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),
     ("dialog", || Box::new(dialog::DialogModule::default())),
+    ("domain", || Box::new(domain::Domain::default())),
+    ("alias_db", || Box::new(alias_db::AliasDb::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
