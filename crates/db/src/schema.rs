@@ -32,6 +32,10 @@ pub const SCHEMA_FILES: &[(&str, &str)] = &[
         "alias_db-create.sql",
         include_str!("../../../etc/schema/mysql/alias_db-create.sql"),
     ),
+    (
+        "permissions-create.sql",
+        include_str!("../../../etc/schema/mysql/permissions-create.sql"),
+    ),
 ];
 
 /// What [`init`] did.

@@ -4,6 +4,7 @@ pub mod acc;
 pub mod alias_db;
 pub mod auth;
 pub mod auth_db;
+pub mod avpops;
 pub mod db_mysql;
 pub mod db_text;
 pub mod dialog;
@@ -11,6 +12,7 @@ pub mod domain;
 pub mod httpd;
 pub mod maxfwd;
 pub mod nathelper;
+pub mod permissions;
 pub mod mi_fifo;
 pub mod mi_http;
 pub mod prometheus;
@@ -49,6 +51,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("dialog", || Box::new(dialog::DialogModule::default())),
     ("domain", || Box::new(domain::Domain::default())),
     ("alias_db", || Box::new(alias_db::AliasDb::default())),
+    ("permissions", || Box::new(permissions::Permissions::default())),
+    ("avpops", || Box::new(avpops::AvpOps)),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
