@@ -11,10 +11,10 @@ pub mod dialog;
 pub mod domain;
 pub mod httpd;
 pub mod maxfwd;
-pub mod nathelper;
-pub mod permissions;
 pub mod mi_fifo;
 pub mod mi_http;
+pub mod nathelper;
+pub mod permissions;
 pub mod prometheus;
 pub mod proto;
 pub mod registrar;
@@ -51,7 +51,9 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("dialog", || Box::new(dialog::DialogModule::default())),
     ("domain", || Box::new(domain::Domain::default())),
     ("alias_db", || Box::new(alias_db::AliasDb::default())),
-    ("permissions", || Box::new(permissions::Permissions::default())),
+    ("permissions", || {
+        Box::new(permissions::Permissions::default())
+    }),
     ("avpops", || Box::new(avpops::AvpOps)),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("registrar", || {

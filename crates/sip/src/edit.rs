@@ -438,7 +438,10 @@ body";
             assert!(e.amend_inserted(0, "X", "y").is_err());
             assert!(e.amend_inserted(9, "X", "y").is_err());
         });
-        assert!(out.contains("\r\nRecord-Route: <sip:p;lr;nat=yes>\r\nVia:"), "{out}");
+        assert!(
+            out.contains("\r\nRecord-Route: <sip:p;lr;nat=yes>\r\nVia:"),
+            "{out}"
+        );
         assert!(!out.contains("sip:p;lr>"), "{out}");
     }
 

@@ -118,7 +118,11 @@ fn a_call_goes_through_the_dialog_states() {
     let server = Server::start(&proxy_cfg(uas));
     let _callee = SippCallee::start("call_uas.xml", uas, "u1", 1);
     run_uac("call_uac.xml", &server, "service", 1);
-    assert!(server.wait_log("DLG created status=1 did="), "{}", server.log_text());
+    assert!(
+        server.wait_log("DLG created status=1 did="),
+        "{}",
+        server.log_text()
+    );
     assert!(
         server.wait_log("DLG ACK status=4 dir=DOWNSTREAM who=caller-caller"),
         "{}",

@@ -49,28 +49,51 @@ fn server(db_url: &str, db_module: &str) -> Server {
 /// Sends a MESSAGE from `from` to `ruri`; returns the reply.
 fn ask(server: &Server, from: &str, ruri: &str, domain: &str) -> String {
     let c = UdpClient::new();
-    let req = request("MESSAGE", ruri, c.port(), &format!("X-Domain: {domain}\r\n"))
-        .replace("<sip:alice@example.com>", &format!("<{from}>"));
+    let req = request(
+        "MESSAGE",
+        ruri,
+        c.port(),
+        &format!("X-Domain: {domain}\r\n"),
+    )
+    .replace("<sip:alice@example.com>", &format!("<{from}>"));
     c.request(server, &req)
         .unwrap_or_else(|| panic!("no reply; log:\n{}", server.log_text()))
 }
 
 fn check(server: &Server) {
-    let r = ask(server, "sip:alice@example.com", "sip:bob@Example.COM", "other.org");
+    let r = ask(
+        server,
+        "sip:alice@example.com",
+        "sip:bob@Example.COM",
+        "other.org",
+    );
     assert_eq!(status(&r), 200, "{r}");
     assert_eq!(header(&r, "X-From-Local"), Some("yes tier=gold"), "{r}");
-    assert_eq!(header(&r, "X-Uri-Local"), Some("yes"), "case-insensitive: {r}");
+    assert_eq!(
+        header(&r, "X-Uri-Local"),
+        Some("yes"),
+        "case-insensitive: {r}"
+    );
     assert_eq!(header(&r, "X-Domain-Local"), None, "{r}");
     assert_eq!(header(&r, "X-Alias"), None, "bob is no alias: {r}");
 
-    let r = ask(server, "sip:carol@elsewhere.net", "sip:sales@example.com", "example.net");
+    let r = ask(
+        server,
+        "sip:carol@elsewhere.net",
+        "sip:sales@example.com",
+        "example.net",
+    );
     assert_eq!(header(&r, "X-From-Local"), Some("no"), "{r}");
     assert_eq!(header(&r, "X-Domain-Local"), Some("yes"), "{r}");
     assert_eq!(header(&r, "X-Alias"), Some("sip:bob@example.com"), "{r}");
 
     let r = ask(server, "sip:sales@example.com", "sip:x@nowhere.org", "");
     assert_eq!(header(&r, "X-Uri-Local"), Some("no"), "{r}");
-    assert_eq!(header(&r, "X-From-Alias-Of"), Some("sip:bob@example.com"), "{r}");
+    assert_eq!(
+        header(&r, "X-From-Alias-Of"),
+        Some("sip:bob@example.com"),
+        "{r}"
+    );
     assert_eq!(header(&r, "X-Alias"), None, "{r}");
 }
 

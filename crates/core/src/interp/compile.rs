@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder};
 use siplua_script::{
-    BinOp, Block, Case, Expr as AstExpr, ExprKind, FmtPart, RouteDef, RouteKind, Script, SourceMap, Span,
-    StmtKind,
+    BinOp, Block, Case, Expr as AstExpr, ExprKind, FmtPart, RouteDef, RouteKind, Script, SourceMap,
+    Span, StmtKind,
 };
 
 use super::program::{Call, Expr, Ins, Program, Route};

@@ -25,7 +25,9 @@ impl Check {
             _ => (rest, ""),
         };
         let op = op.trim().to_ascii_lowercase();
-        const OPS: [&str; 11] = ["eq", "ne", "lt", "le", "gt", "ge", "re", "fm", "and", "or", "xor"];
+        const OPS: [&str; 11] = [
+            "eq", "ne", "lt", "le", "gt", "ge", "re", "fm", "and", "or", "xor",
+        ];
         if !OPS.contains(&op.as_str()) {
             return Err(format!("unknown operator {op:?}"));
         }

@@ -200,7 +200,10 @@ fn fetch_value(ctx: &mut Context, args: &Args, table: &Table) -> i32 {
     else {
         return -1;
     };
-    match args.pv(1).map(|pv| pv.set(ctx, AssignOp::Set, Value::Str(value))) {
+    match args
+        .pv(1)
+        .map(|pv| pv.set(ctx, AssignOp::Set, Value::Str(value)))
+    {
         Some(Ok(())) => 1,
         _ => -1,
     }

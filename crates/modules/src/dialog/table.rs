@@ -95,10 +95,7 @@ pub struct Table {
 }
 
 fn tags(msg: &Message) -> (Option<String>, Option<String>) {
-    let from = msg
-        .from()
-        .ok()
-        .and_then(|f| f.tag().map(str::to_owned));
+    let from = msg.from().ok().and_then(|f| f.tag().map(str::to_owned));
     let to = msg.to().ok().and_then(|t| t.tag().map(str::to_owned));
     (from, to)
 }

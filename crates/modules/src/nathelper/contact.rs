@@ -106,11 +106,7 @@ pub fn add_rcv_param(ctx: &mut Context, in_uri: bool) -> i32 {
     let Some(at) = value.find(first.text).map(|i| i + first.text.len()) else {
         return -1;
     };
-    let rewritten = format!(
-        "{};received=\"{received}\"{}",
-        &value[..at],
-        &value[at..]
-    );
+    let rewritten = format!("{};received=\"{received}\"{}", &value[..at], &value[at..]);
     match ctx.edits.replace_value(msg, line, &rewritten) {
         Ok(()) => 1,
         Err(_) => -1,

@@ -54,9 +54,9 @@ pub fn fix_nated_sdp(ctx: &mut Context, flags: i64, ip: Option<&str>) -> i32 {
     for line in body.split_inclusive('\n') {
         let text = line.trim_end_matches(['\r', '\n']);
         let eol = &line[text.len()..];
-        if flags & 2 != 0 && text.starts_with("c=") {
-            out.push_str(&with_address(text, &ip, family));
-        } else if flags & 8 != 0 && text.starts_with("o=") {
+        let rewrite = (flags & 2 != 0 && text.starts_with("c="))
+            || (flags & 8 != 0 && text.starts_with("o="));
+        if rewrite {
             out.push_str(&with_address(text, &ip, family));
         } else {
             out.push_str(text);
@@ -81,12 +81,24 @@ mod tests {
     fn finds_connection_addresses() {
         let sdp = b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\nc=IN IP4 192.168.1.2\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 8.8.8.8/127\r\n";
         let ips: Vec<_> = connection_ips(sdp).collect();
-        assert_eq!(ips, vec!["192.168.1.2".parse::<IpAddr>().unwrap(), "8.8.8.8".parse().unwrap()]);
+        assert_eq!(
+            ips,
+            vec![
+                "192.168.1.2".parse::<IpAddr>().unwrap(),
+                "8.8.8.8".parse().unwrap()
+            ]
+        );
     }
 
     #[test]
     fn rewrites_the_address_field() {
-        assert_eq!(with_address("c=IN IP4 192.168.1.2", "1.2.3.4", "IP4"), "c=IN IP4 1.2.3.4");
-        assert_eq!(with_address("o=- 1 1 IN IP4 10.0.0.1", "::1", "IP6"), "o=- 1 1 IN IP6 ::1");
+        assert_eq!(
+            with_address("c=IN IP4 192.168.1.2", "1.2.3.4", "IP4"),
+            "c=IN IP4 1.2.3.4"
+        );
+        assert_eq!(
+            with_address("o=- 1 1 IN IP4 10.0.0.1", "::1", "IP6"),
+            "o=- 1 1 IN IP6 ::1"
+        );
     }
 }

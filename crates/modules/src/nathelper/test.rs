@@ -34,9 +34,7 @@ pub fn nat_uac_test(ctx: &Context, flags: i64) -> bool {
         .next()
         .and_then(|v| NameAddr::parse(v.text).ok());
     let contact_ip = contact.as_ref().and_then(|c| ip_of(c.uri().host()));
-    let contact_port = contact
-        .as_ref()
-        .map(|c| c.uri().port().unwrap_or(5060));
+    let contact_port = contact.as_ref().map(|c| c.uri().port().unwrap_or(5060));
     let via_ip = via.as_ref().and_then(|v| ip_of(v.host()));
 
     (flags & 1 != 0 && contact_ip.is_some_and(is_private))

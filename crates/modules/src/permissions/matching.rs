@@ -67,11 +67,19 @@ impl Entry {
 fn in_subnet(ip: IpAddr, net: IpAddr, mask: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
-            let m = if mask == 0 { 0 } else { u32::MAX << (32 - mask) };
+            let m = if mask == 0 {
+                0
+            } else {
+                u32::MAX << (32 - mask)
+            };
             u32::from(a) & m == u32::from(b) & m
         }
         (IpAddr::V6(a), IpAddr::V6(b)) => {
-            let m = if mask == 0 { 0 } else { u128::MAX << (128 - mask) };
+            let m = if mask == 0 {
+                0
+            } else {
+                u128::MAX << (128 - mask)
+            };
             u128::from(a) & m == u128::from(b) & m
         }
         _ => false,
@@ -114,7 +122,15 @@ mod tests {
         let e = row(["1", "10.0.0.0", "8", "0", "any", "", "gw"]);
         assert!(e.matches(&peer("10.1.2.3", 5060, "udp"), None));
         assert!(!e.matches(&peer("11.1.2.3", 5060, "udp"), None));
-        let e = row(["1", "192.0.2.1", "32", "5060", "udp", "sip:*@example.com", ""]);
+        let e = row([
+            "1",
+            "192.0.2.1",
+            "32",
+            "5060",
+            "udp",
+            "sip:*@example.com",
+            "",
+        ]);
         assert!(e.matches(&peer("192.0.2.1", 5060, "udp"), None));
         assert!(!e.matches(&peer("192.0.2.1", 5062, "udp"), None));
         assert!(!e.matches(&peer("192.0.2.1", 5060, "tcp"), None));

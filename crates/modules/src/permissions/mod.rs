@@ -48,7 +48,15 @@ const PARAMS: &[ModParamSpec] = &[
 ];
 
 /// The column names, in [`matching::Entry`] order.
-const COLUMNS: [&str; 7] = ["grp", "ip", "mask", "port", "proto", "pattern", "context_info"];
+const COLUMNS: [&str; 7] = [
+    "grp",
+    "ip",
+    "mask",
+    "port",
+    "proto",
+    "pattern",
+    "context_info",
+];
 
 /// The module.
 pub struct Permissions {
@@ -90,7 +98,12 @@ impl Shared {
     }
 
     /// The first matching entry, with `Err` logged as -1 by the caller.
-    fn find(&self, group: i64, peer: &Peer, pattern: Option<&str>) -> Result<Option<Entry>, String> {
+    fn find(
+        &self,
+        group: i64,
+        peer: &Peer,
+        pattern: Option<&str>,
+    ) -> Result<Option<Entry>, String> {
         Ok(self
             .entries(group)?
             .into_iter()
@@ -154,7 +167,10 @@ impl Module for Permissions {
             "partition" => return Err("permissions partitions are not supported".into()),
             "default_allow_file" | "default_deny_file" | "allow_suffix" | "deny_suffix"
             | "check_all_branches" => {}
-            _ => match COLUMNS.iter().position(|c| format!("{}_col", short(c)) == name) {
+            _ => match COLUMNS
+                .iter()
+                .position(|c| format!("{}_col", short(c)) == name)
+            {
                 Some(i) => self.columns[i] = v,
                 None => return Err(format!("module permissions has no parameter {name}")),
             },

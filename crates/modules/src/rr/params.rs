@@ -86,11 +86,7 @@ fn param_value<'a>(params: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// `get_route_param(name, $var)`: 1 and the value stored, -1 when there is no such parameter.
-pub fn get_route_param(
-    ctx: &mut Context,
-    name: &str,
-    pv: &siplua_core::pv::CompiledPv,
-) -> i32 {
+pub fn get_route_param(ctx: &mut Context, name: &str, pv: &siplua_core::pv::CompiledPv) -> i32 {
     let Some(value) = param_value(route_params(ctx), name).map(str::to_owned) else {
         return -1;
     };
