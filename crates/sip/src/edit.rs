@@ -241,6 +241,23 @@ impl Edits {
         Ok(())
     }
 
+    /// Replaces the bytes `start..end` of the message with `text` (no control characters but
+    /// TAB): what a regular-expression substitution over the headers (`subst`) needs.
+    pub fn replace_range(
+        &mut self,
+        msg: &Message,
+        start: usize,
+        end: usize,
+        text: &str,
+    ) -> Result<(), EditError> {
+        check_value(text)?;
+        if start > end || end > msg.as_bytes().len() {
+            return Err(EditError::NoSuchHeader);
+        }
+        self.push(OpKind::Replace, start, end, &[text.as_bytes()]);
+        Ok(())
+    }
+
     /// Rewrites the Request-URI (validated, and refused with LWS).
     pub fn set_ruri(&mut self, msg: &Message, uri: &str) -> Result<(), EditError> {
         let span = msg.ruri_span().ok_or(EditError::NotARequest)?;
