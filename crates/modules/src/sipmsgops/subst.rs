@@ -109,8 +109,8 @@ fn subst(ctx: &mut Context, args: &Args) -> i32 {
     let mut changed = false;
     for h in msg.headers() {
         let span = h.line_span();
-        let (start, end) = (span.start as usize, span.end as usize);
-        let Ok(line) = std::str::from_utf8(&msg.as_bytes()[start..end]) else {
+        let start = span.start as usize;
+        let Ok(line) = std::str::from_utf8(msg.bytes(span)) else {
             continue;
         };
         let body = line.trim_end_matches(['\r', '\n']);
@@ -228,7 +228,7 @@ mod tests {
         let s = Subst::parse("/a/$b/g").unwrap();
         assert_eq!(s.apply("aXa").as_deref(), Some("$bX$b"));
         let s = Subst::parse("#/#x#").unwrap();
-        assert_eq!(s.apply("a/b/c").as_deref(), Some("ax/c"));
+        assert_eq!(s.apply("a/b/c").as_deref(), Some("axb/c"));
         assert!(Subst::parse("/a/b").is_err());
         assert!(Subst::parse("/(/b/").is_err());
     }
