@@ -164,6 +164,12 @@ pub trait Module: Send + Sync {
         true
     }
 
+    /// Observes every received request and reply before the script runs for it (the dialog
+    /// module follows its dialogs' state here); it cannot stop the message.
+    fn on_message(&self, ctx: &mut Context) {
+        let _ = ctx;
+    }
+
     /// Sees every received reply before the script does (tm matches its transactions here).
     fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {
         let _ = ctx;

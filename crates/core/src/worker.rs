@@ -175,6 +175,9 @@ impl Worker {
             }
             return;
         }
+        for m in &core.modules {
+            m.on_message(&mut ctx);
+        }
         let Some(route) = program.main else { return };
         if interp::run(&program, route, &mut ctx) == Outcome::Dropped {
             core.core_stats.drop_requests.inc();
@@ -197,6 +200,9 @@ impl Worker {
             Some(msg),
             Some(origin),
         );
+        for m in &core.modules {
+            m.on_message(&mut ctx);
+        }
         // As in OpenSIPS: the main onreply_route sees every reply first (and may drop it),
         // then modules (tm) take the replies of their transactions.
         if let Some(route) = program.onreply {

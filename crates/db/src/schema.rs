@@ -24,6 +24,18 @@ pub const SCHEMA_FILES: &[(&str, &str)] = &[
         "auth_db-create.sql",
         include_str!("../../../etc/schema/mysql/auth_db-create.sql"),
     ),
+    (
+        "domain-create.sql",
+        include_str!("../../../etc/schema/mysql/domain-create.sql"),
+    ),
+    (
+        "alias_db-create.sql",
+        include_str!("../../../etc/schema/mysql/alias_db-create.sql"),
+    ),
+    (
+        "permissions-create.sql",
+        include_str!("../../../etc/schema/mysql/permissions-create.sql"),
+    ),
 ];
 
 /// What [`init`] did.

@@ -1,16 +1,22 @@
 //! Built-in modules of siplua, one folder each, named as OpenSIPS names them.
 
 pub mod acc;
+pub mod alias_db;
 pub mod auth;
 pub mod auth_db;
+pub mod avpops;
 pub mod cachedb_local;
 pub mod cachedb_memcached;
 pub mod db_mysql;
 pub mod db_text;
+pub mod dialog;
+pub mod domain;
 pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
 pub mod mi_http;
+pub mod nathelper;
+pub mod permissions;
 pub mod pike;
 pub mod prometheus;
 pub mod proto;
@@ -50,6 +56,14 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("rr", || Box::new(rr::Rr::default())),
     ("pike", || Box::new(pike::Pike::default())),
     ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
+    ("nathelper", || Box::new(nathelper::NatHelper::default())),
+    ("dialog", || Box::new(dialog::DialogModule::default())),
+    ("domain", || Box::new(domain::Domain::default())),
+    ("alias_db", || Box::new(alias_db::AliasDb::default())),
+    ("permissions", || {
+        Box::new(permissions::Permissions::default())
+    }),
+    ("avpops", || Box::new(avpops::AvpOps)),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("cachedb_local", || {
         Box::new(cachedb_local::CachedbLocal::default())

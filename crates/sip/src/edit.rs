@@ -177,6 +177,29 @@ impl Edits {
         Ok(())
     }
 
+    /// Replaces the value of a header line this list inserted: `index` is what `len()` was
+    /// just before the `add_header` (or `insert_*`) call. Lets a module amend a header it
+    /// added earlier in the same script run (rr's `add_rr_param` after `record_route`).
+    pub fn amend_inserted(
+        &mut self,
+        index: usize,
+        name: &str,
+        value: &str,
+    ) -> Result<(), EditError> {
+        check_value(value)?;
+        let op = self.ops.get(index).ok_or(EditError::NoSuchHeader)?;
+        if op.kind != OpKind::Insert {
+            return Err(EditError::NoSuchHeader);
+        }
+        let from = self.arena.len();
+        for p in [name.as_bytes(), b": ", value.as_bytes(), b"\r\n"] {
+            self.arena.extend_from_slice(p);
+        }
+        let to = self.arena.len();
+        self.ops[index].text = from..to;
+        Ok(())
+    }
+
     /// Removes the header line with this index (folded lines included).
     pub fn remove_header(&mut self, msg: &Message, index: usize) -> Result<(), EditError> {
         let line = msg
@@ -215,6 +238,23 @@ impl Edits {
             v.end as usize,
             &[value.as_bytes()],
         );
+        Ok(())
+    }
+
+    /// Replaces the bytes `start..end` of the message with `text` (no control characters but
+    /// TAB): what a regular-expression substitution over the headers (`subst`) needs.
+    pub fn replace_range(
+        &mut self,
+        msg: &Message,
+        start: usize,
+        end: usize,
+        text: &str,
+    ) -> Result<(), EditError> {
+        check_value(text)?;
+        if start > end || end > msg.as_bytes().len() {
+            return Err(EditError::NoSuchHeader);
+        }
+        self.push(OpKind::Replace, start, end, &[text.as_bytes()]);
         Ok(())
     }
 
@@ -401,6 +441,25 @@ body";
         let mut e = Edits::new();
         f(&m, &mut e);
         String::from_utf8(e.apply(&m)).unwrap()
+    }
+
+    #[test]
+    fn amend_an_inserted_header() {
+        let out = apply(|m, e| {
+            e.remove_header(m, 4).unwrap();
+            let at = e.len();
+            e.insert_record_route(m, "<sip:p;lr>").unwrap();
+            e.amend_inserted(at, "Record-Route", "<sip:p;lr;nat=yes>")
+                .unwrap();
+            // Only insertions can be amended.
+            assert!(e.amend_inserted(0, "X", "y").is_err());
+            assert!(e.amend_inserted(9, "X", "y").is_err());
+        });
+        assert!(
+            out.contains("\r\nRecord-Route: <sip:p;lr;nat=yes>\r\nVia:"),
+            "{out}"
+        );
+        assert!(!out.contains("sip:p;lr>"), "{out}");
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder};
 use siplua_script::{
-    BinOp, Block, Case, Expr as AstExpr, ExprKind, RouteDef, RouteKind, Script, SourceMap, Span,
-    StmtKind,
+    BinOp, Block, Case, Expr as AstExpr, ExprKind, FmtPart, RouteDef, RouteKind, Script, SourceMap,
+    Span, StmtKind,
 };
 
 use super::program::{Call, Expr, Ins, Program, Route};
@@ -497,15 +497,25 @@ fn prepare_one(
             Some(t) => Ok(PreparedArg::Str(t.into())),
             None => Err("must be a constant string (no variables)".into()),
         },
-        (ParamKind::Var, ExprKind::Str(f)) => match format(f)?.as_constant() {
-            Some(t) => {
-                let pv = CompiledPv::parse(t, pvs)?;
+        // A quoted variable (`"$avp(x)"`, as OpenSIPS scripts often write it) is the variable.
+        (ParamKind::Var, ExprKind::Str(f)) => match f.parts.as_slice() {
+            [FmtPart::Pv(spec)] => {
+                let pv = CompiledPv::compile(spec, pvs)?;
                 if !pv.is_writable() {
                     return Err(format!("{} is read-only", pv.text));
                 }
                 Ok(PreparedArg::Pv(Arc::new(pv)))
             }
-            None => Err("expected a variable like \"$var(name)\"".into()),
+            _ => match format(f)?.as_constant() {
+                Some(t) => {
+                    let pv = CompiledPv::parse(t, pvs)?;
+                    if !pv.is_writable() {
+                        return Err(format!("{} is read-only", pv.text));
+                    }
+                    Ok(PreparedArg::Pv(Arc::new(pv)))
+                }
+                None => Err("expected a variable like \"$var(name)\"".into()),
+            },
         },
         (ParamKind::Regex, ExprKind::Str(f)) => {
             let c = format(f)?;

@@ -131,7 +131,7 @@ impl Module for AuthDb {
             .apis
             .get::<AuthApi>()
             .ok_or("auth_db needs the auth module loaded before it")?;
-        let store = store::open(env, &self.db_url)?;
+        let store = store::open(env, "auth_db", &self.db_url)?;
         self.shared = Some(Arc::new(Shared {
             auth,
             store,

@@ -86,18 +86,19 @@ impl Store for Db {
 }
 
 /// Opens the store a `db_url` names: `text://` through `db_text`, `mysql://` through
-/// `db_mysql` (each needs its module loaded, as in OpenSIPS).
-pub fn open(env: &InitEnv, url: &str) -> Result<Box<dyn Store>, String> {
+/// `db_mysql` (each needs its module loaded, as in OpenSIPS). `module` names the module whose
+/// parameter it is, for messages (auth_db, domain and alias_db share this).
+pub fn open(env: &InitEnv, module: &str, url: &str) -> Result<Box<dyn Store>, String> {
     let scheme = url.split("://").next().unwrap_or("");
     match scheme {
         "text" => {
             if !env.loaded.iter().any(|m| m == "db_text") {
                 return Err(format!(
-                    "can't find database module for text (auth_db db_url {url:?}): add loadmodule \"db_text.so\""
+                    "can't find database module for text ({module} db_url {url:?}): add loadmodule \"db_text.so\""
                 ));
             }
             Ok(Box::new(TextDb::open(url)?))
         }
-        _ => Ok(Box::new(crate::db_mysql::open(env, "auth_db", url)?)),
+        _ => Ok(Box::new(crate::db_mysql::open(env, module, url)?)),
     }
 }

@@ -8,7 +8,7 @@
 mod aor;
 mod flags;
 mod lookup;
-mod nat;
+pub(crate) mod nat;
 mod query;
 mod remove;
 mod reply;

@@ -52,7 +52,7 @@ fn sent_by(host: &str, port: Option<u16>) -> Option<SocketAddr> {
 }
 
 /// Addresses that are not reachable from outside the user agent's network.
-fn is_private(ip: IpAddr) -> bool {
+pub(crate) fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();
@@ -82,7 +82,7 @@ fn contact_addr(uri: &Uri) -> Option<(SocketAddr, Proto)> {
 }
 
 /// `sip:ip:port[;transport=tcp|tls]` for a source address.
-fn source_uri(src: SocketAddr, proto: Proto) -> String {
+pub(crate) fn source_uri(src: SocketAddr, proto: Proto) -> String {
     let host = match src.ip() {
         IpAddr::V6(ip) => format!("[{ip}]"),
         IpAddr::V4(ip) => ip.to_string(),

@@ -56,6 +56,10 @@ fn route(ctx: &mut Context) -> Result<bool, String> {
             Some(uri.port().unwrap_or(default_port)),
         )
     };
+    let own_params = routes
+        .first()
+        .filter(|r| ours(&r.addr.uri()))
+        .map(|r| r.addr.uri().params().as_str().to_owned());
     let mut ruri = ctx.ruri().ok_or("no Request-URI")?.to_owned();
     let ruri_is_rr = Uri::parse(&ruri).is_ok_and(|u| (u.user().is_none() || u.lr()) && ours(&u));
 
@@ -86,6 +90,9 @@ fn route(ctx: &mut Context) -> Result<bool, String> {
         }
     }
     rewrite(msg, &mut ctx.edits, &routes, &removed, append.as_deref())?;
+    if let Some(p) = own_params {
+        ctx.set_ext(super::params::RouteParams(p));
+    }
     if new_ruri.is_some() {
         ctx.new_ruri = new_ruri;
     }

@@ -1,10 +1,13 @@
 //! `rr`: record-routing and loose routing (RFC 3261 §16.4, §16.6 step 4, §16.12) —
-//! `record_route([params])`, `record_route_preset(addr[, params])`, `loose_route()`.
+//! `record_route([params])`, `record_route_preset(addr[, params])`, `loose_route()`,
+//! `add_rr_param(param)`, `check_route_param(regex)`, `get_route_param(name, $var)`,
+//! `is_direction(dir)`.
 //!
 //! Parameters: `append_fromtag` (add `;ftag=` to Record-Route), `enable_double_rr` and
 //! `add_username` (accepted; siplua inserts one Record-Route and no user part).
 
 mod loose;
+mod params;
 mod record;
 mod routeset;
 
@@ -78,6 +81,48 @@ impl Module for Rr {
                     let addr = args.str(ctx, 0).unwrap_or_default().into_owned();
                     let params = args.str(ctx, 1).map(|p| p.into_owned());
                     record::record_route_preset(ctx, opts, &addr, params.as_deref())
+                },
+            ),
+            FunctionDecl::new(
+                "add_rr_param",
+                vec![ParamSpec::req("param", ParamKind::Str)],
+                rr_routes,
+                |ctx: &mut Context, args: &Args| {
+                    let p = args.str(ctx, 0).unwrap_or_default().into_owned();
+                    params::add_rr_param(ctx, &p)
+                },
+            ),
+            FunctionDecl::new(
+                "check_route_param",
+                vec![ParamSpec::req("regexp", ParamKind::Regex)],
+                RouteMask::of(&[RouteType::Request]),
+                |ctx: &mut Context, args: &Args| match args.regex(ctx, 0) {
+                    Some(re) => params::check_route_param(ctx, &re),
+                    None => -1,
+                },
+            ),
+            FunctionDecl::new(
+                "get_route_param",
+                vec![
+                    ParamSpec::req("name", ParamKind::Str),
+                    ParamSpec::req("value", ParamKind::Var),
+                ],
+                RouteMask::of(&[RouteType::Request]),
+                |ctx: &mut Context, args: &Args| {
+                    let name = args.str(ctx, 0).unwrap_or_default().into_owned();
+                    match args.pv(1) {
+                        Some(pv) => params::get_route_param(ctx, &name, pv),
+                        None => -1,
+                    }
+                },
+            ),
+            FunctionDecl::new(
+                "is_direction",
+                vec![ParamSpec::req("dir", ParamKind::Str)],
+                RouteMask::of(&[RouteType::Request]),
+                |ctx: &mut Context, args: &Args| {
+                    let dir = args.str(ctx, 0).unwrap_or_default().into_owned();
+                    params::is_direction(ctx, &dir)
                 },
             ),
             FunctionDecl::new(

@@ -63,10 +63,11 @@ pub fn record_route_preset(
 
 /// Adds `<uri;lr[;ftag=..][;params]>` above the existing Record-Route headers.
 fn insert(ctx: &mut Context, uri: &str, opts: RrOptions, params: Option<&str>) -> i32 {
+    let pending = super::params::take_pending(ctx);
     let Some(msg) = ctx.msg.as_ref() else {
         return -1;
     };
-    let mut value = format!("<{uri};lr");
+    let mut value = format!("<{uri};lr{pending}");
     if opts.append_fromtag {
         if let Some(tag) = msg.from().ok().and_then(|f| f.tag()) {
             value.push_str(";ftag=");
@@ -79,9 +80,13 @@ fn insert(ctx: &mut Context, uri: &str, opts: RrOptions, params: Option<&str>) -
             value.push_str(p);
         }
     }
-    value.push('>');
-    match ctx.edits.insert_record_route(msg, &value) {
-        Ok(()) => 1,
+    let edit = ctx.edits.len();
+    let inserted = ctx.edits.insert_record_route(msg, &format!("{value}>"));
+    match inserted {
+        Ok(()) => {
+            super::params::note_inserted(ctx, edit, value);
+            1
+        }
         Err(e) => {
             siplua_core::log::emit(
                 siplua_core::log::level::ERR,

@@ -1,9 +1,11 @@
 //! `sipmsgops`: reading and editing headers from the script — `is_method`, `has_totag`,
 //! `append_hf`, `insert_hf`, `remove_hf`, `is_present_hf`, `append_to_reply`, `has_body`,
-//! `ruri_has_param`, `search`, `search_body`.
+//! `ruri_has_param`, `search`, `search_body`, `subst`, `subst_uri`, `subst_user`,
+//! `is_uri_user_e164`.
 
 mod headers;
 mod inspect;
+mod subst;
 
 use siplua_core::function::FunctionDecl;
 use siplua_core::module::Module;
@@ -19,6 +21,7 @@ impl Module for SipMsgOps {
     fn functions(&self) -> Vec<FunctionDecl> {
         let mut f = inspect::functions();
         f.extend(headers::functions());
+        f.extend(subst::functions());
         f
     }
 }

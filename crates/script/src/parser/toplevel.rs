@@ -90,6 +90,12 @@ impl Parser {
                     _ => Err(Diagnostic::new(t.span, "expected an integer")),
                 }
             }
+            // OpenSIPS' grammar reads the bare words yes/no/on/off/true/false as 1/0 in
+            // `modparam` too (`modparam("auth_db", "calculate_ha1", yes)` in its templates).
+            TokenKind::Ident(ref w) if bare_bool(w).is_some() => {
+                self.bump();
+                Ok(Literal::Int(bare_bool(w).unwrap_or_default()))
+            }
             _ => Err(self.unexpected("a string or an integer")),
         }
     }
@@ -214,6 +220,15 @@ fn classify(word: &str) -> GlobalValue {
     }
 }
 
+/// The integer a bare boolean word stands for (`yes` = 1, `no` = 0), any case.
+fn bare_bool(word: &str) -> Option<i64> {
+    match word.to_ascii_lowercase().as_str() {
+        "yes" | "on" | "true" => Some(1),
+        "no" | "off" | "false" => Some(0),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +242,12 @@ mod tests {
         assert_eq!(classify("LOG_LOCAL0"), GlobalValue::Id("LOG_LOCAL0".into()));
         assert_eq!(classify("1.2.3.4"), GlobalValue::Id("1.2.3.4".into()));
         assert_eq!(classify("-"), GlobalValue::Id("-".into()));
+    }
+
+    #[test]
+    fn bare_booleans() {
+        assert_eq!(bare_bool("yes"), Some(1));
+        assert_eq!(bare_bool("Off"), Some(0));
+        assert_eq!(bare_bool("maybe"), None);
     }
 }

@@ -1,0 +1,166 @@
+//! `dialog`: in-memory dialog tracking with OpenSIPS 3.x names — `create_dialog()`,
+//! `validate_dialog()`, `match_dialog()`, dialog profiles (`set_dlg_profile`,
+//! `unset_dlg_profile`, `is_in_profile`, `get_profile_size`), dialog values
+//! (`store_dlg_value`, `fetch_dlg_value`, `$dlg_val`) and `$DLG_status`, `$DLG_dir`,
+//! `$DLG_lifetime`, `$DLG_timeout`, `$DLG_count`, `$DLG_did`.
+//!
+//! Dialogs live in memory only; their states follow the INVITE's replies, the ACK and the
+//! BYE seen by siplua, and a dialog ends when its lifetime (`default_timeout`) runs out —
+//! without sending BYEs (see docs/compatibility.md).
+
+mod functions;
+mod pv;
+mod table;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use siplua_core::context::Context;
+use siplua_core::function::FunctionDecl;
+use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::pv::PvDecl;
+
+use table::{Current, Direction, Table};
+
+const fn int(name: &'static str) -> ModParamSpec {
+    ModParamSpec {
+        name,
+        kind: ModParamKind::Int,
+    }
+}
+
+const fn str(name: &'static str) -> ModParamSpec {
+    ModParamSpec {
+        name,
+        kind: ModParamKind::Str,
+    }
+}
+
+const PARAMS: &[ModParamSpec] = &[
+    int("default_timeout"),
+    str("profiles_with_value"),
+    str("profiles_no_value"),
+    int("dlg_match_mode"),
+    int("db_mode"),
+    str("db_url"),
+    str("table_name"),
+    int("db_update_period"),
+    str("timeout_avp"),
+    str("dlg_extra_hdrs"),
+    int("options_ping_interval"),
+    int("reinvite_ping_interval"),
+    str("rr_param"),
+    int("cluster_id"),
+    str("dlg_sharing_tag"),
+    int("race_condition_timeout"),
+];
+
+/// The declared profiles: name and whether it takes values.
+#[derive(Clone, Debug, Default)]
+pub struct Profiles(Vec<(String, bool)>);
+
+impl Profiles {
+    /// Whether `name` was declared, and with values.
+    pub fn lookup(&self, name: &str) -> Option<bool> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    fn add(&mut self, list: &str, with_value: bool) {
+        for name in list.split(';').map(str::trim).filter(|n| !n.is_empty()) {
+            // `name/s` (a profile shared over a cluster) is a plain local profile here.
+            let name = name.split('/').next().unwrap_or(name).trim();
+            self.0.push((name.to_owned(), with_value));
+        }
+    }
+}
+
+/// The module.
+pub struct DialogModule {
+    table: Arc<Table>,
+    timeout: Duration,
+    profiles: Arc<Profiles>,
+    db_mode: i64,
+}
+
+impl Default for DialogModule {
+    fn default() -> Self {
+        DialogModule {
+            table: Arc::default(),
+            // OpenSIPS' default lifetime: 12 hours.
+            timeout: Duration::from_secs(43200),
+            profiles: Arc::default(),
+            db_mode: 0,
+        }
+    }
+}
+
+impl Module for DialogModule {
+    fn name(&self) -> &'static str {
+        "dialog"
+    }
+
+    fn params(&self) -> &'static [ModParamSpec] {
+        PARAMS
+    }
+
+    fn dependencies(&self) -> &'static [&'static str] {
+        &["tm"]
+    }
+
+    fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
+        match name {
+            "default_timeout" => {
+                let secs = value.as_int();
+                if secs <= 0 {
+                    return Err(format!("default_timeout must be positive, got {secs}"));
+                }
+                self.timeout = Duration::from_secs(secs as u64);
+            }
+            "profiles_with_value" => Arc::make_mut(&mut self.profiles).add(&value.as_str(), true),
+            "profiles_no_value" => Arc::make_mut(&mut self.profiles).add(&value.as_str(), false),
+            "db_mode" => self.db_mode = value.as_int(),
+            _ if PARAMS.iter().any(|p| p.name == name) => {}
+            _ => return Err(format!("module dialog has no parameter {name}")),
+        }
+        Ok(())
+    }
+
+    fn init(&mut self, _env: &mut InitEnv) -> Result<(), String> {
+        if self.db_mode != 0 {
+            siplua_core::log::emit(
+                siplua_core::log::level::WARN,
+                "dialog",
+                &format!(
+                    "db_mode {} is not supported: dialogs are kept in memory only and do not \
+                     survive a restart",
+                    self.db_mode
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn functions(&self) -> Vec<FunctionDecl> {
+        functions::declarations(self.table.clone(), self.profiles.clone(), self.timeout)
+    }
+
+    fn pseudo_variables(&self) -> Vec<PvDecl> {
+        pv::declarations(self.table.clone())
+    }
+
+    fn on_message(&self, ctx: &mut Context) {
+        let Some(msg) = ctx.msg.as_ref() else { return };
+        let current = if msg.is_request() {
+            self.table.match_request(msg)
+        } else {
+            self.table.key_of_reply(msg).map(|key| Current {
+                key,
+                dir: Direction::Downstream,
+            })
+        };
+        self.table.observe(msg, current.as_ref());
+        if let Some(cur) = current {
+            ctx.set_ext(cur);
+        }
+    }
+}

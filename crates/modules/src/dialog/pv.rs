@@ -1,0 +1,88 @@
+//! The dialog pseudo-variables: `$DLG_status`, `$DLG_dir`, `$DLG_lifetime`, `$DLG_timeout`,
+//! `$DLG_did`, `$DLG_count` and `$dlg_val(name)` — null when the message has no dialog.
+
+use std::sync::Arc;
+
+use siplua_core::context::Context;
+use siplua_core::pv::PvDecl;
+use siplua_core::value::Value;
+
+use super::table::{Current, Dialog, Direction, Table};
+
+fn of_dialog(
+    table: &Arc<Table>,
+    name: &'static str,
+    read: fn(&Dialog, &Current) -> Value,
+) -> PvDecl {
+    let table = table.clone();
+    PvDecl {
+        name,
+        takes_inner: false,
+        get: Arc::new(move |ctx: &Context, _| {
+            ctx.ext::<Current>()
+                .and_then(|cur| table.with(&cur.key, |d| read(d, cur)))
+                .unwrap_or(Value::Null)
+        }),
+        set: None,
+    }
+}
+
+/// Every dialog pseudo-variable.
+pub fn declarations(table: Arc<Table>) -> Vec<PvDecl> {
+    let count = table.clone();
+    let read_val = table.clone();
+    let write_val = table.clone();
+    vec![
+        of_dialog(&table, "DLG_status", |d, _| Value::Int(d.state)),
+        of_dialog(&table, "DLG_dir", |_, cur| {
+            Value::Str(
+                match cur.dir {
+                    Direction::Downstream => "DOWNSTREAM",
+                    Direction::Upstream => "UPSTREAM",
+                }
+                .to_owned(),
+            )
+        }),
+        of_dialog(&table, "DLG_lifetime", |d, _| {
+            Value::Int(d.start.elapsed().as_secs() as i64)
+        }),
+        of_dialog(&table, "DLG_timeout", |d, _| {
+            Value::Int(d.timeout.saturating_sub(d.start.elapsed()).as_secs() as i64)
+        }),
+        of_dialog(&table, "DLG_did", |d, _| Value::Str(d.id.to_string())),
+        PvDecl {
+            name: "DLG_count",
+            takes_inner: false,
+            get: Arc::new(move |_: &Context, _| Value::Int(count.active() as i64)),
+            set: None,
+        },
+        PvDecl {
+            name: "dlg_val",
+            takes_inner: true,
+            get: Arc::new(move |ctx: &Context, name| {
+                let (Some(cur), Some(name)) = (ctx.ext::<Current>(), name) else {
+                    return Value::Null;
+                };
+                read_val
+                    .with(&cur.key, |d| d.values.get(name).cloned())
+                    .flatten()
+                    .map_or(Value::Null, Value::Str)
+            }),
+            set: Some(Arc::new(move |ctx: &mut Context, name, value| {
+                let (Some(cur), Some(name)) = (ctx.ext::<Current>(), name) else {
+                    return Err("no dialog for this message".into());
+                };
+                write_val
+                    .with(&cur.key, |d| match value {
+                        Value::Null => {
+                            d.values.remove(name);
+                        }
+                        v => {
+                            d.values.insert(name.to_owned(), v.to_string());
+                        }
+                    })
+                    .ok_or_else(|| "the dialog has ended".to_owned())
+            })),
+        },
+    ]
+}

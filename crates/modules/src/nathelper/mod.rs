@@ -1,0 +1,167 @@
+//! `nathelper`: helps user agents behind NAT — `nat_uac_test(flags)` detects them,
+//! `fix_nated_contact([uri_params])`, `fix_nated_register()`, `add_rcv_param([flag])` and
+//! `fix_nated_sdp(flags[, ip])` rewrite what they advertise to the address packets really
+//! come from (OpenSIPS 3.x names, flags and return codes).
+//!
+//! Keep-alive pinging of registered NATed contacts (`natping_interval`, `sipping_*`) is not
+//! done: the parameters are accepted and a non-zero `natping_interval` is reported at start-up
+//! (see docs/compatibility.md). The registrar keeps NATed bindings reachable without it as
+//! long as the device refreshes its registration.
+
+mod contact;
+mod sdp;
+mod test;
+
+use siplua_core::context::Context;
+use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::route_type::{RouteMask, RouteType};
+
+const fn int(name: &'static str) -> ModParamSpec {
+    ModParamSpec {
+        name,
+        kind: ModParamKind::Int,
+    }
+}
+
+const fn str(name: &'static str) -> ModParamSpec {
+    ModParamSpec {
+        name,
+        kind: ModParamKind::Str,
+    }
+}
+
+const PARAMS: &[ModParamSpec] = &[
+    int("natping_interval"),
+    int("ping_nated_only"),
+    int("natping_partitions"),
+    str("natping_socket"),
+    str("received_avp"),
+    str("force_socket"),
+    str("sipping_bflag"),
+    str("remove_on_timeout_bflag"),
+    str("sipping_latency_flag"),
+    str("sipping_ignore_rpl_codes"),
+    str("sipping_from"),
+    str("sipping_method"),
+    str("nortpproxy_str"),
+    int("natping_tcp"),
+    str("oldip_skip"),
+    int("ping_threshold"),
+    int("max_pings_lost"),
+    int("cluster_id"),
+    str("cluster_sharing_tag"),
+];
+
+/// The module.
+#[derive(Default)]
+pub struct NatHelper {
+    /// The AVP name (from `$avp(name)`) `fix_nated_register` fills.
+    received_avp: Option<String>,
+    natping_interval: i64,
+}
+
+impl Module for NatHelper {
+    fn name(&self) -> &'static str {
+        "nathelper"
+    }
+
+    fn params(&self) -> &'static [ModParamSpec] {
+        PARAMS
+    }
+
+    fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
+        match name {
+            "received_avp" => {
+                let text = value.as_str();
+                let inner = text
+                    .trim()
+                    .strip_prefix("$avp(")
+                    .and_then(|s| s.strip_suffix(')'))
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| format!("received_avp must be $avp(name), got {text}"))?;
+                self.received_avp = Some(inner.to_owned());
+            }
+            "natping_interval" => self.natping_interval = value.as_int(),
+            _ if PARAMS.iter().any(|p| p.name == name) => {}
+            _ => return Err(format!("module nathelper has no parameter {name}")),
+        }
+        Ok(())
+    }
+
+    fn init(&mut self, _env: &mut InitEnv) -> Result<(), String> {
+        if self.natping_interval > 0 {
+            siplua_core::log::emit(
+                siplua_core::log::level::WARN,
+                "nathelper",
+                "natping_interval is set but siplua does not send NAT keep-alive pings; \
+                 NATed devices must refresh their registrations themselves",
+            );
+        }
+        Ok(())
+    }
+
+    fn functions(&self) -> Vec<FunctionDecl> {
+        let all = RouteMask::of(&[
+            RouteType::Request,
+            RouteType::OnReply,
+            RouteType::Failure,
+            RouteType::Branch,
+        ]);
+        let received_avp = self.received_avp.clone();
+        vec![
+            FunctionDecl::new(
+                "nat_uac_test",
+                vec![ParamSpec::req("flags", ParamKind::Int)],
+                all,
+                |ctx: &mut Context, args: &Args| {
+                    let flags = args.int(ctx, 0).unwrap_or(0);
+                    if test::nat_uac_test(ctx, flags) {
+                        1
+                    } else {
+                        -1
+                    }
+                },
+            ),
+            FunctionDecl::new(
+                "fix_nated_contact",
+                vec![ParamSpec::opt("uri_params", ParamKind::Str)],
+                all,
+                |ctx: &mut Context, args: &Args| {
+                    let params = args.str(ctx, 0).map(|p| p.into_owned());
+                    contact::fix_nated_contact(ctx, params.as_deref())
+                },
+            ),
+            FunctionDecl::new(
+                "fix_nated_register",
+                vec![],
+                RouteMask::of(&[RouteType::Request]),
+                move |ctx: &mut Context, _: &Args| {
+                    contact::fix_nated_register(ctx, received_avp.as_deref())
+                },
+            ),
+            FunctionDecl::new(
+                "add_rcv_param",
+                vec![ParamSpec::opt("flag", ParamKind::Int)],
+                RouteMask::of(&[RouteType::Request]),
+                |ctx: &mut Context, args: &Args| {
+                    let in_uri = args.int(ctx, 0).unwrap_or(0) != 0;
+                    contact::add_rcv_param(ctx, in_uri)
+                },
+            ),
+            FunctionDecl::new(
+                "fix_nated_sdp",
+                vec![
+                    ParamSpec::req("flags", ParamKind::Int),
+                    ParamSpec::opt("ip_address", ParamKind::Str),
+                ],
+                all,
+                |ctx: &mut Context, args: &Args| {
+                    let flags = args.int(ctx, 0).unwrap_or(0);
+                    let ip = args.str(ctx, 1).map(|p| p.into_owned());
+                    sdp::fix_nated_sdp(ctx, flags, ip.as_deref())
+                },
+            ),
+        ]
+    }
+}

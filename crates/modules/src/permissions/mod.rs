@@ -1,0 +1,268 @@
+//! `permissions` (address part): is a peer one of ours? `check_source_address(group[,
+//! $context_info[, pattern]])`, `check_address(group, ip, port, proto[, $context_info[,
+//! pattern]])` and `get_source_group($var)` against the `address` table (OpenSIPS 3.x names;
+//! 1 match, -1 none or database error). The call-routing files (`allow_routing`,
+//! `allow_register`, `allow_uri`) and partitions are not there: calling them is a load error.
+
+mod matching;
+
+use std::sync::Arc;
+
+use siplua_core::context::Context;
+use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::route_type::RouteMask;
+use siplua_core::value::Value;
+use siplua_script::AssignOp;
+use siplua_transport::Proto;
+
+use crate::auth_db::store::{self, Store};
+use matching::{Entry, Peer};
+
+const fn p(name: &'static str) -> ModParamSpec {
+    ModParamSpec {
+        name,
+        kind: ModParamKind::Str,
+    }
+}
+
+const PARAMS: &[ModParamSpec] = &[
+    p("db_url"),
+    p("address_table"),
+    p("grp_col"),
+    p("ip_col"),
+    p("mask_col"),
+    p("port_col"),
+    p("proto_col"),
+    p("pattern_col"),
+    p("info_col"),
+    p("partition"),
+    p("default_allow_file"),
+    p("default_deny_file"),
+    ModParamSpec {
+        name: "check_all_branches",
+        kind: ModParamKind::Int,
+    },
+    p("allow_suffix"),
+    p("deny_suffix"),
+];
+
+/// The column names, in [`matching::Entry`] order.
+const COLUMNS: [&str; 7] = [
+    "grp",
+    "ip",
+    "mask",
+    "port",
+    "proto",
+    "pattern",
+    "context_info",
+];
+
+/// The module.
+pub struct Permissions {
+    db_url: String,
+    table: String,
+    columns: [String; 7],
+    shared: Option<Arc<Shared>>,
+}
+
+impl Default for Permissions {
+    fn default() -> Self {
+        Permissions {
+            db_url: "mysql://opensipsro:opensipsro@localhost/opensips".into(),
+            table: "address".into(),
+            columns: COLUMNS.map(str::to_owned),
+            shared: None,
+        }
+    }
+}
+
+struct Shared {
+    store: Box<dyn Store>,
+    table: String,
+    columns: [String; 7],
+}
+
+impl Shared {
+    /// The rows of the table (every group when `group` is 0).
+    fn entries(&self, group: i64) -> Result<Vec<Entry>, String> {
+        let cols: Vec<&str> = self.columns.iter().map(String::as_str).collect();
+        let group_text = group.to_string();
+        let filter: Vec<(&str, &str)> = if group == 0 {
+            Vec::new()
+        } else {
+            vec![(cols[0], group_text.as_str())]
+        };
+        let rows = self.store.select(&self.table, &cols, &filter)?;
+        Ok(rows.iter().filter_map(|r| Entry::from_row(r)).collect())
+    }
+
+    /// The first matching entry, with `Err` logged as -1 by the caller.
+    fn find(
+        &self,
+        group: i64,
+        peer: &Peer,
+        pattern: Option<&str>,
+    ) -> Result<Option<Entry>, String> {
+        Ok(self
+            .entries(group)?
+            .into_iter()
+            .find(|e| (group == 0 || e.group == group) && e.matches(peer, pattern)))
+    }
+}
+
+fn log_err(e: &str) -> i32 {
+    siplua_core::log::emit(siplua_core::log::level::ERR, "permissions", e);
+    -1
+}
+
+/// Runs a lookup and stores the entry's context info in `info` when given.
+fn answer(
+    ctx: &mut Context,
+    found: Result<Option<Entry>, String>,
+    info: Option<&siplua_core::pv::CompiledPv>,
+) -> i32 {
+    match found {
+        Ok(Some(e)) => {
+            if let Some(pv) = info {
+                let v = e.context_info.map_or(Value::Null, Value::Str);
+                if let Err(err) = pv.set(ctx, AssignOp::Set, v) {
+                    return log_err(&format!("cannot store context_info: {err}"));
+                }
+            }
+            1
+        }
+        Ok(None) => -1,
+        Err(e) => log_err(&format!("cannot read the address table: {e}")),
+    }
+}
+
+fn source(ctx: &Context) -> Option<Peer> {
+    let o = ctx.origin?;
+    Some(Peer {
+        ip: o.src.ip(),
+        port: o.src.port(),
+        proto: match o.proto {
+            Proto::Udp => "udp",
+            Proto::Tcp => "tcp",
+            Proto::Tls => "tls",
+        }
+        .to_owned(),
+    })
+}
+
+impl Module for Permissions {
+    fn name(&self) -> &'static str {
+        "permissions"
+    }
+
+    fn params(&self) -> &'static [ModParamSpec] {
+        PARAMS
+    }
+
+    fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
+        let v = value.as_str();
+        match name {
+            "db_url" => self.db_url = v,
+            "address_table" => self.table = v,
+            "partition" => return Err("permissions partitions are not supported".into()),
+            "default_allow_file" | "default_deny_file" | "allow_suffix" | "deny_suffix"
+            | "check_all_branches" => {}
+            _ => match COLUMNS
+                .iter()
+                .position(|c| format!("{}_col", short(c)) == name)
+            {
+                Some(i) => self.columns[i] = v,
+                None => return Err(format!("module permissions has no parameter {name}")),
+            },
+        }
+        Ok(())
+    }
+
+    fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        self.shared = Some(Arc::new(Shared {
+            store: store::open(env, "permissions", &self.db_url)?,
+            table: self.table.clone(),
+            columns: self.columns.clone(),
+        }));
+        Ok(())
+    }
+
+    fn functions(&self) -> Vec<FunctionDecl> {
+        let Some(shared) = self.shared.clone() else {
+            return Vec::new();
+        };
+        let (s1, s2, s3) = (shared.clone(), shared.clone(), shared);
+        vec![
+            FunctionDecl::new(
+                "check_source_address",
+                vec![
+                    ParamSpec::req("group_id", ParamKind::Int),
+                    ParamSpec::opt("context_info", ParamKind::Var),
+                    ParamSpec::opt("pattern", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                move |ctx: &mut Context, args: &Args| {
+                    let group = args.int(ctx, 0).unwrap_or(0);
+                    let pattern = args.str(ctx, 2).map(|p| p.into_owned());
+                    let Some(peer) = source(ctx) else { return -1 };
+                    let found = s1.find(group, &peer, pattern.as_deref());
+                    answer(ctx, found, args.pv(1))
+                },
+            ),
+            FunctionDecl::new(
+                "check_address",
+                vec![
+                    ParamSpec::req("group_id", ParamKind::Int),
+                    ParamSpec::req("ip", ParamKind::Str),
+                    ParamSpec::req("port", ParamKind::Int),
+                    ParamSpec::req("proto", ParamKind::Str),
+                    ParamSpec::opt("context_info", ParamKind::Var),
+                    ParamSpec::opt("pattern", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                move |ctx: &mut Context, args: &Args| {
+                    let group = args.int(ctx, 0).unwrap_or(0);
+                    let Ok(ip) = args.str(ctx, 1).unwrap_or_default().trim().parse() else {
+                        return -1;
+                    };
+                    let peer = Peer {
+                        ip,
+                        port: args.int(ctx, 2).unwrap_or(0).clamp(0, 65535) as u16,
+                        proto: args.str(ctx, 3).unwrap_or_default().to_ascii_lowercase(),
+                    };
+                    let pattern = args.str(ctx, 5).map(|p| p.into_owned());
+                    let found = s2.find(group, &peer, pattern.as_deref());
+                    answer(ctx, found, args.pv(4))
+                },
+            ),
+            FunctionDecl::new(
+                "get_source_group",
+                vec![ParamSpec::req("var", ParamKind::Var)],
+                RouteMask::ALL,
+                move |ctx: &mut Context, args: &Args| {
+                    let Some(peer) = source(ctx) else { return -1 };
+                    let found = s3.find(0, &peer, None);
+                    let Some(pv) = args.pv(0) else { return -1 };
+                    match found {
+                        Ok(Some(e)) => match pv.set(ctx, AssignOp::Set, Value::Int(e.group)) {
+                            Ok(()) => 1,
+                            Err(err) => log_err(&format!("get_source_group: {err}")),
+                        },
+                        Ok(None) => -1,
+                        Err(e) => log_err(&format!("cannot read the address table: {e}")),
+                    }
+                },
+            ),
+        ]
+    }
+}
+
+/// The parameter stem of a column (`context_info` is set with `info_col`).
+fn short(col: &str) -> &str {
+    if col == "context_info" {
+        "info"
+    } else {
+        col
+    }
+}
