@@ -131,8 +131,27 @@ fn unknown_module_lists_available_ones() {
         "loadmodule \"nosuch.so\"\nroute { exit; }\n",
         4,
         1,
-        "unknown module 'nosuch' (available: proto_udp, proto_tcp, sl, signaling, sipmsgops, maxfwd",
+        "unknown module 'nosuch' (available: proto_udp, proto_tcp, proto_tls, tls_mgm, sl, ",
     );
+    // The list names every built-in module, the lua module included.
+    let (out, _) = check_config(
+        "unkmod_list.cfg",
+        &format!("{HEAD}loadmodule \"nosuch.so\"\n"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for name in [
+        "tm",
+        "registrar",
+        "auth_db",
+        "dialog",
+        "cachedb_local",
+        "lua",
+    ] {
+        assert!(
+            stderr.contains(&format!(" {name},")) || stderr.contains(&format!(" {name})")),
+            "{name} listed: {stderr}"
+        );
+    }
 }
 
 #[test]
