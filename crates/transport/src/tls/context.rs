@@ -16,7 +16,7 @@ use socket2::Socket;
 
 use crate::tls::options::{TlsDomain, TlsOptions, TlsVersion};
 use crate::tls::session::TlsSession;
-use crate::tls::verify::{AnyCert, ChainOnly};
+use crate::tls::verify::{ServerCheck, Trust};
 
 /// The server and client configurations of a run, with the TLS time limits.
 ///
@@ -120,29 +120,26 @@ fn client_config(d: &TlsDomain, provider: &Arc<CryptoProvider>) -> Result<Client
     let builder = ClientConfig::builder_with_provider(Arc::clone(provider))
         .with_protocol_versions(&versions(d))
         .map_err(|e| format!("tls_method: {e}"))?;
-    let builder = if d.verify_cert {
+    let trust = if !d.verify_cert {
+        Trust::Any
+    } else {
         let roots = roots(d)?;
-        let webpki = if roots.is_empty() {
-            None
+        if roots.is_empty() {
+            Trust::Nothing
         } else {
-            let built =
+            let webpki =
                 WebPkiServerVerifier::builder_with_provider(roots.into(), Arc::clone(provider))
                     .build()
                     .map_err(|e| format!("client ca_list: {e}"))?;
-            Some(built)
-        };
-        let verifier = ChainOnly {
-            webpki,
-            provider: Arc::clone(provider),
-        };
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-    } else {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCert(Arc::clone(provider))))
+            Trust::Chain(webpki)
+        }
     };
+    let builder = builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(ServerCheck {
+            trust,
+            provider: Arc::clone(provider),
+        }));
     match identity(d)? {
         Some((chain, key)) => builder
             .with_client_auth_cert(chain, key)

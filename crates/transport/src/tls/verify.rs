@@ -13,17 +13,27 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 
-/// Verifies the chain with webpki and ignores only "not valid for this name".
-///
-/// With no trusted CA at all (`verify_cert` on, no `ca_list`) every certificate is refused,
-/// as OpenSSL would, instead of refusing to start.
+/// Which server certificates the client side takes.
 #[derive(Debug)]
-pub(crate) struct ChainOnly {
-    pub(crate) webpki: Option<Arc<WebPkiServerVerifier>>,
+pub(crate) enum Trust {
+    /// `verify_cert = 0`: any certificate.
+    Any,
+    /// `verify_cert` on without any trusted CA (no `ca_list`/`ca_dir`): none, as OpenSSL
+    /// would, instead of refusing to start.
+    Nothing,
+    /// `verify_cert` on: a chain webpki accepts, whatever name the certificate is for.
+    Chain(Arc<WebPkiServerVerifier>),
+}
+
+/// The client side's certificate verifier. Whatever the [`Trust`], the handshake signatures
+/// are checked so the session keys belong to whoever sent the certificate.
+#[derive(Debug)]
+pub(crate) struct ServerCheck {
+    pub(crate) trust: Trust,
     pub(crate) provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for ServerCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -32,10 +42,14 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let Some(webpki) = &self.webpki else {
-            return Err(Error::General(
-                "verify_cert is on but no ca_list/ca_dir is configured".into(),
-            ));
+        let webpki = match &self.trust {
+            Trust::Any => return Ok(ServerCertVerified::assertion()),
+            Trust::Nothing => {
+                return Err(Error::General(
+                    "verify_cert is on but no ca_list/ca_dir is configured".into(),
+                ))
+            }
+            Trust::Chain(webpki) => webpki,
         };
         let checked =
             webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
@@ -82,52 +96,22 @@ impl ServerCertVerifier for ChainOnly {
     }
 }
 
-/// `verify_cert = 0` on the client side: any certificate is taken, but the handshake
-/// signatures are still checked so the session keys belong to whoever sent the certificate.
-#[derive(Debug)]
-pub(crate) struct AnyCert(pub(crate) Arc<CryptoProvider>);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl ServerCertVerifier for AnyCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        Ok(ServerCertVerified::assertion())
+    fn check(trust: Trust) -> Result<ServerCertVerified, Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = ServerCheck { trust, provider };
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let not_a_cert = CertificateDer::from(vec![0x30, 0x00]);
+        verifier.verify_server_cert(&not_a_cert, &[], &name, &[], UnixTime::now())
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+    #[test]
+    fn any_takes_every_certificate_nothing_takes_none() {
+        assert!(check(Trust::Any).is_ok());
+        let err = check(Trust::Nothing).unwrap_err();
+        assert!(err.to_string().contains("ca_list"), "{err}");
     }
 }
