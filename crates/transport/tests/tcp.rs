@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{request, start_one, test_config, text, Seen, WAIT};
 use crossbeam_channel::Receiver;
-use siplua_transport::{Destination, Proto, TransportConfig};
+use siplua_transport::{Destination, Proto, Running, TransportConfig};
 
 fn connect(addr: SocketAddr) -> TcpStream {
     let s = TcpStream::connect(addr).unwrap();
@@ -39,6 +39,42 @@ fn closed_by_server(s: &mut TcpStream) -> bool {
             Err(_) => return false,
         }
     }
+}
+
+/// Opens two connections and gets a message through each; returns them, still open.
+fn two_served(addr: SocketAddr, rx: &Receiver<Seen>) -> (TcpStream, TcpStream) {
+    let mut first = connect(addr);
+    let mut second = connect(addr);
+    first.write_all(request("one", "").as_bytes()).unwrap();
+    second.write_all(request("two", "").as_bytes()).unwrap();
+    next(rx);
+    next(rx);
+    (first, second)
+}
+
+/// A third connection is closed by the server and its message never handled.
+fn third_is_refused(addr: SocketAddr, rx: &Receiver<Seen>) {
+    let mut third = connect(addr);
+    let _ = third.write_all(request("three", "").as_bytes());
+    assert!(closed_by_server(&mut third));
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+}
+
+/// Once `first` is closed and the server has let it go, a new connection is served.
+fn closing_one_makes_room(
+    running: &Running,
+    first: TcpStream,
+    addr: SocketAddr,
+    rx: &Receiver<Seen>,
+) {
+    drop(first);
+    let deadline = Instant::now() + WAIT;
+    while running.transports().tcp_connection_count() > 1 && Instant::now() < deadline {
+        sleep(Duration::from_millis(10));
+    }
+    let mut fourth = connect(addr);
+    fourth.write_all(request("four", "").as_bytes()).unwrap();
+    assert_eq!(text(&next(rx)), request("four", ""));
 }
 
 #[test]
@@ -278,18 +314,10 @@ fn max_connections_is_enforced() {
         ..test_config()
     };
     let (running, addr, rx) = start_one(Proto::Tcp, cfg, false);
-    let mut first = connect(addr);
-    let mut second = connect(addr);
-    first.write_all(request("one", "").as_bytes()).unwrap();
-    second.write_all(request("two", "").as_bytes()).unwrap();
-    next(&rx);
-    next(&rx);
+    let (first, _second) = two_served(addr, &rx);
     assert_eq!(running.transports().tcp_connection_count(), 2);
 
-    let mut third = connect(addr);
-    let _ = third.write_all(request("three", "").as_bytes());
-    assert!(closed_by_server(&mut third));
-    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+    third_is_refused(addr, &rx);
 
     // Outbound connections count too.
     let peer = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -302,14 +330,7 @@ fn max_connections_is_enforced() {
     assert!(running.transports().send(&dst, b"x").is_err());
 
     // Closing one makes room again.
-    drop(first);
-    let deadline = Instant::now() + WAIT;
-    while running.transports().tcp_connection_count() > 1 && Instant::now() < deadline {
-        sleep(Duration::from_millis(10));
-    }
-    let mut fourth = connect(addr);
-    fourth.write_all(request("four", "").as_bytes()).unwrap();
-    assert_eq!(text(&next(&rx)), request("four", ""));
+    closing_one_makes_room(&running, first, addr, &rx);
     running.shutdown();
 }
 
@@ -338,25 +359,10 @@ fn connections_per_source_are_capped_and_freed_on_close() {
         ..test_config()
     };
     let (running, addr, rx) = start_one(Proto::Tcp, cfg, false);
-    let mut first = connect(addr);
-    let mut second = connect(addr);
-    first.write_all(request("one", "").as_bytes()).unwrap();
-    second.write_all(request("two", "").as_bytes()).unwrap();
-    next(&rx);
-    next(&rx);
-    let mut third = connect(addr);
-    let _ = third.write_all(request("three", "").as_bytes());
-    assert!(closed_by_server(&mut third));
-    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+    let (first, _second) = two_served(addr, &rx);
+    third_is_refused(addr, &rx);
 
-    drop(first);
-    let deadline = Instant::now() + WAIT;
-    while running.transports().tcp_connection_count() > 1 && Instant::now() < deadline {
-        sleep(Duration::from_millis(10));
-    }
-    let mut fourth = connect(addr);
-    fourth.write_all(request("four", "").as_bytes()).unwrap();
-    assert_eq!(text(&next(&rx)), request("four", ""));
+    closing_one_makes_room(&running, first, addr, &rx);
     running.shutdown();
 }
 
