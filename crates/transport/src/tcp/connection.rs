@@ -29,6 +29,7 @@ pub(crate) struct Connection {
     stream: Socket,
     /// TLS state when this is a TLS connection; the bytes on `stream` are then TLS records.
     tls: Option<TlsSession>,
+    /// Serializes plain TCP writes (a TLS session has its own output lock).
     write_lock: Mutex<()>,
     opened: Instant,
     /// Milliseconds after `opened` of the last byte read or written.
@@ -116,11 +117,12 @@ impl Connection {
                 format!("{} connection to {} is closed", self.proto(), self.peer),
             ));
         }
-        let result = {
-            let _guard = self.write_lock.lock();
-            match &self.tls {
-                Some(tls) => tls.write(&self.stream, data),
-                None => (&self.stream).write_all(data),
+        let result = match &self.tls {
+            // The session serializes its own writes (see TlsSession).
+            Some(tls) => tls.write(&self.stream, data),
+            None => {
+                let _guard = self.write_lock.lock();
+                (&self.stream).write_all(data)
             }
         };
         match result {
