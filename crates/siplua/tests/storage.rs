@@ -246,83 +246,13 @@ fn sipp_calls_through_node_b_reach_a_callee_registered_on_node_a() {
         );
     assert_eq!(status(&c.ask(&a, &reg)), 200);
 
-    let out = sipp(&[
-        "-sf",
-        &scenario("call_uac.xml"),
-        &format!("127.0.0.1:{}", b.port),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &free_port().to_string(),
-        "-t",
-        "u1",
-        "-s",
-        "service",
-        "-m",
-        "5",
-        "-r",
-        "5",
-        "-timeout",
-        "30",
-        "-timeout_error",
-    ]);
-    assert!(
-        out.status.success(),
-        "calls through B failed: {}\nB log:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .rev()
-            .take(30)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        b.log_text()
-    );
-}
-
-/// Registers `users` users with SIPp (tests/scenarios/register_users.xml).
-fn sipp_register(server: &Server, users: usize) {
-    let dir = scratch("storage-sipp");
-    let mut csv = String::from("SEQUENTIAL\n");
-    for i in 0..users {
-        csv.push_str(&format!("user{i};\n"));
+    // Five calls through B, which finds the binding A saved.
+    SippCalls {
+        calls: 5,
+        rate: Some(5),
+        ..SippCalls::default()
     }
-    let csv_path = dir.join("users.csv");
-    std::fs::write(&csv_path, csv).unwrap();
-    let local_port = free_port().to_string();
-    let out = sipp(&[
-        &format!("127.0.0.1:{}", server.port),
-        "-sf",
-        &scenario("register_users.xml"),
-        "-inf",
-        csv_path.to_str().unwrap(),
-        "-t",
-        "u1",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &local_port,
-        "-m",
-        &users.to_string(),
-        "-r",
-        "500",
-        "-timeout",
-        "60s",
-        "-timeout_error",
-        "-nostdin",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "sipp: {}\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .rev()
-            .take(20)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        String::from_utf8_lossy(&out.stderr),
-        server.log_text()
-    );
+    .assert_ok(&b);
 }
 
 /// Registers 1,000 users, waits until the table has them, kills the node with SIGKILL,
@@ -334,7 +264,8 @@ fn survives_kill_9(preset: &str) {
     let dir = scratch("storage-restart");
     let server = Server::start_in(&dir, &cfg);
     let port = server.port;
-    sipp_register(&server, USERS);
+    let users = users_csv(&scratch("storage-sipp"), "users.csv", "", USERS);
+    sipp_register_users(&server, &users, "u1", USERS);
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut rows = 0;
     while Instant::now() < deadline {
