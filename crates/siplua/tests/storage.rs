@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use siplua_db::{Db, DbUrl};
+use siplua_db::Db;
 
 /// A database of its own, created with `siplua db init`, dropped at the end.
 struct TestDb {
-    admin: Db,
-    name: String,
+    /// Dropping it drops the database.
+    _own: storage_support::OwnDb,
     /// Its `db_url`.
     url: String,
     db: Db,
@@ -26,21 +26,9 @@ struct TestDb {
 
 impl TestDb {
     fn new() -> TestDb {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let m = storage_support::mysql();
-        storage_support::require("MariaDB", &m.host, m.port);
-        let name = format!(
-            "siplua_storage_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let base = format!("mysql://{}:{}@{}:{}", m.user, m.password, m.host, m.port);
-        let admin = Db::open(
-            &DbUrl::parse(&format!("{base}/{}", m.db)).unwrap(),
-            Duration::from_secs(5),
-        );
+        let own = storage_support::OwnDb::named("storage");
+        let (name, url) = (own.name.clone(), own.url.clone());
         // `siplua db init` creates the database, then the tables; run again it keeps them.
-        let url = format!("{base}/{name}");
         let out = run_siplua(&["db", "init", &url]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
@@ -53,7 +41,7 @@ impl TestDb {
             "{stdout}"
         );
         assert!(stdout.contains("created version, location"), "{stdout}");
-        let db = Db::open(&DbUrl::parse(&url).unwrap(), Duration::from_secs(5));
+        let db = own.connect();
         db.exec(
             "INSERT INTO location (username, contact, expires) VALUES ('kept', 'sip:k@h', 1)",
             &[],
@@ -68,24 +56,11 @@ impl TestDb {
             .exec("DELETE FROM location WHERE username = 'kept'", &[])
             .unwrap();
         assert_eq!(kept, 1, "the second init kept the row");
-        TestDb {
-            admin,
-            name,
-            url,
-            db,
-        }
+        TestDb { _own: own, url, db }
     }
 
     fn count(&self, sql: &str) -> i64 {
         self.db.query(sql, &[]).unwrap()[0].get_i64(0).unwrap()
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let _ = self
-            .admin
-            .exec(&format!("DROP DATABASE IF EXISTS {}", self.name), &[]);
     }
 }
 
