@@ -165,7 +165,13 @@ fn ringing_calls_count_in_profiles() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("sipp");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Both ring for 3 s (`-d 3000`): wait until both are counted rather than a fixed time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(2500);
+    while counts(&server) != ("2".into(), "2".into(), "2".into())
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     assert_eq!(counts(&server), ("2".into(), "2".into(), "2".into()));
     let _ = uac.wait();
     // Cancelled (487): both ended.
