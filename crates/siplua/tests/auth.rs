@@ -87,6 +87,11 @@ impl Client {
             .unwrap_or_else(|| panic!("no reply; log:\n{}", s.log_text()))
     }
 
+    /// Sends to `user` the credentials answering `ch` as `a`.
+    fn answer(&self, s: &Server, user: &str, ch: &Challenge, a: &Answer) -> String {
+        self.send(s, user, Some(&credentials(ch, a)), "")
+    }
+
     /// The first challenge of an unauthenticated request to `user`.
     fn challenge(&self, s: &Server, user: &str) -> (String, Challenge) {
         let r = self.send(s, user, None, "");
@@ -302,23 +307,15 @@ fn precomputed_ha1_columns() {
     let c = Client::new();
     let ruri = "sip:alice@example.com";
     let (_, ch) = c.challenge(&s, "alice");
-    let r = c.send(
-        &s,
-        "alice",
-        Some(&credentials(&ch, &answer("alice", PASSWORD, ruri))),
-        "",
-    );
+    let r = c.answer(&s, "alice", &ch, &answer("alice", PASSWORD, ruri));
     assert_eq!(status(&r), 200, "{r}\n{}", s.log_text());
 
     let (_, ch) = c.challenge(&s, "alice");
-    let r = c.send(
+    let r = c.answer(
         &s,
         "alice",
-        Some(&credentials(
-            &ch,
-            &answer("alice@example.com", PASSWORD, ruri),
-        )),
-        "",
+        &ch,
+        &answer("alice@example.com", PASSWORD, ruri),
     );
     assert_eq!(status(&r), 200, "{r}");
     assert_eq!(header(&r, "X-User"), Some("alice"));
@@ -345,15 +342,7 @@ fn precomputed_ha1_columns() {
 
     // use_domain: the user must exist in the domain of the username.
     let (_, ch) = c.challenge(&s, "alice");
-    let r = c.send(
-        &s,
-        "alice",
-        Some(&credentials(
-            &ch,
-            &answer("alice@other.org", PASSWORD, ruri),
-        )),
-        "",
-    );
+    let r = c.answer(&s, "alice", &ch, &answer("alice@other.org", PASSWORD, ruri));
     assert_eq!(header(&r, "X-RC"), Some("-1"), "{r}");
 }
 
@@ -541,68 +530,33 @@ fn configuration_errors_name_the_line() {
 
 /// A database of its own on the shared MariaDB (`siplua_auth_<pid>_<n>`), with the schema
 /// (`etc/schema/mysql/*.sql`, auth_db's included) and alice's row; dropped on drop.
-struct OwnDb {
-    admin: siplua_db::Db,
-    name: String,
-    url: String,
-}
-
-impl OwnDb {
-    fn create() -> OwnDb {
-        use siplua_db::{Db, DbUrl, DbValue};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let m = storage_support::mysql();
-        storage_support::require("MariaDB", &m.host, m.port);
-        let base = format!("mysql://{}:{}@{}:{}", m.user, m.password, m.host, m.port);
-        let admin = Db::open(
-            &DbUrl::parse(&format!("{base}/{}", m.db)).unwrap(),
-            Duration::from_secs(5),
-        );
-        let name = format!(
-            "siplua_auth_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        admin
-            .exec(&format!("DROP DATABASE IF EXISTS {name}"), &[])
-            .unwrap();
-        admin.exec(&format!("CREATE DATABASE {name}"), &[]).unwrap();
-        let url = format!("{base}/{name}");
-        let db = Db::open(&DbUrl::parse(&url).unwrap(), Duration::from_secs(5));
-        siplua_db::schema::init(&db).expect("schema");
-        let realm = "example.com";
-        let h = |alg| siplua_modules::auth::digest::ha1(alg, "alice", realm, PASSWORD);
-        use siplua_modules::auth::digest::Algorithm;
-        db.exec(
-            "INSERT INTO subscriber (username, domain, password, ha1, ha1_sha256, ha1_sha512t256) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-            &[
-                DbValue::from("alice"),
-                DbValue::from(realm),
-                DbValue::from(PASSWORD),
-                DbValue::from(h(Algorithm::Md5)),
-                DbValue::from(h(Algorithm::Sha256)),
-                DbValue::from(h(Algorithm::Sha512_256)),
-            ],
-        )
-        .unwrap();
-        OwnDb { admin, name, url }
-    }
-}
-
-impl Drop for OwnDb {
-    fn drop(&mut self) {
-        let _ = self
-            .admin
-            .exec(&format!("DROP DATABASE IF EXISTS {}", self.name), &[]);
-    }
+fn own_db() -> storage_support::OwnDb {
+    use siplua_db::DbValue;
+    use siplua_modules::auth::digest::Algorithm;
+    let (own, db) = storage_support::OwnDb::with_schema("auth");
+    let realm = "example.com";
+    let h = |alg| siplua_modules::auth::digest::ha1(alg, "alice", realm, PASSWORD);
+    db.exec(
+        "INSERT INTO subscriber (username, domain, password, ha1, ha1_sha256, ha1_sha512t256) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+        &[
+            DbValue::from("alice"),
+            DbValue::from(realm),
+            DbValue::from(PASSWORD),
+            DbValue::from(h(Algorithm::Md5)),
+            DbValue::from(h(Algorithm::Sha256)),
+            DbValue::from(h(Algorithm::Sha512_256)),
+        ],
+    )
+    .unwrap();
+    own
 }
 
 /// The same flows with the subscriber table on MariaDB: precomputed MD5 and SHA-512-256
 /// HA1 columns, a wrong password, an unknown user.
 #[test]
 fn mariadb_subscriber_table() {
-    let db = OwnDb::create();
+    let db = own_db();
     let globals = format!(
         "loadmodule \"db_mysql.so\"\nloadmodule \"auth.so\"\nloadmodule \"auth_db.so\"\n\
 modparam(\"auth_db\", \"db_url\", \"{}\")\nmodparam(\"auth_db\", \"use_domain\", 1)\n",
@@ -613,12 +567,7 @@ modparam(\"auth_db\", \"db_url\", \"{}\")\nmodparam(\"auth_db\", \"use_domain\",
     let c = Client::new();
     let ruri = "sip:alice@example.com";
     let (_, ch) = c.challenge(&s, "alice");
-    let r = c.send(
-        &s,
-        "alice",
-        Some(&credentials(&ch, &answer("alice", PASSWORD, ruri))),
-        "",
-    );
+    let r = c.answer(&s, "alice", &ch, &answer("alice", PASSWORD, ruri));
     assert_eq!(status(&r), 200, "{r}\n{}", s.log_text());
 
     let r = c.send(&s, "sha", None, "");
@@ -636,18 +585,8 @@ modparam(\"auth_db\", \"db_url\", \"{}\")\nmodparam(\"auth_db\", \"use_domain\",
     );
 
     let (_, ch) = c.challenge(&s, "alice");
-    let r = c.send(
-        &s,
-        "alice",
-        Some(&credentials(&ch, &answer("alice", "bad", ruri))),
-        "",
-    );
+    let r = c.answer(&s, "alice", &ch, &answer("alice", "bad", ruri));
     assert_eq!(header(&r, "X-RC"), Some("-2"), "{r}");
-    let r = c.send(
-        &s,
-        "alice",
-        Some(&credentials(&ch, &answer("zed", PASSWORD, ruri))),
-        "",
-    );
+    let r = c.answer(&s, "alice", &ch, &answer("zed", PASSWORD, ruri));
     assert_eq!(header(&r, "X-RC"), Some("-1"), "{r}");
 }

@@ -72,34 +72,14 @@ route {{
 }
 
 fn run_uac(scenario_name: &str, proxy: &Server, service: &str, calls: usize) {
-    let port = free_port();
-    let out = sipp(&[
-        "-sf",
-        &scenario(scenario_name),
-        &format!("127.0.0.1:{}", proxy.port),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &port.to_string(),
-        "-s",
+    SippCalls {
+        scenario: scenario_name,
         service,
-        "-m",
-        &calls.to_string(),
-        "-timeout",
-        "20",
-        "-timeout_error",
-    ]);
-    assert!(
-        out.status.success(),
-        "sipp {scenario_name} failed: {}\nproxy log:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .rev()
-            .take(30)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        proxy.log_text()
-    );
+        calls,
+        timeout: 20,
+        ..SippCalls::default()
+    }
+    .assert_ok(proxy);
 }
 
 /// The counters an OPTIONS reports: `$DLG_count`, profile `calls`, profile `caller`/`caller`.
@@ -185,7 +165,13 @@ fn ringing_calls_count_in_profiles() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("sipp");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Both ring for 3 s (`-d 3000`): wait until both are counted rather than a fixed time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(2500);
+    while counts(&server) != ("2".into(), "2".into(), "2".into())
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     assert_eq!(counts(&server), ("2".into(), "2".into(), "2".into()));
     let _ = uac.wait();
     // Cancelled (487): both ended.

@@ -6,9 +6,6 @@
 mod common;
 mod storage_support;
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
-
 use common::*;
 
 const ROUTES: &str = r#"route {
@@ -121,59 +118,24 @@ fn on_db_text() {
     check(&s);
 }
 
-/// A database of its own (`siplua_domain_<pid>_<n>`) with the schema; dropped on drop.
-struct OwnDb {
-    admin: siplua_db::Db,
-    name: String,
-    url: String,
-}
-
-impl OwnDb {
-    fn create() -> OwnDb {
-        use siplua_db::{Db, DbUrl};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let m = storage_support::mysql();
-        storage_support::require("MariaDB", &m.host, m.port);
-        let base = format!("mysql://{}:{}@{}:{}", m.user, m.password, m.host, m.port);
-        let admin = Db::open(
-            &DbUrl::parse(&format!("{base}/{}", m.db)).unwrap(),
-            Duration::from_secs(5),
-        );
-        let name = format!(
-            "siplua_domain_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        admin
-            .exec(&format!("DROP DATABASE IF EXISTS {name}"), &[])
-            .unwrap();
-        admin.exec(&format!("CREATE DATABASE {name}"), &[]).unwrap();
-        let url = format!("{base}/{name}");
-        let db = Db::open(&DbUrl::parse(&url).unwrap(), Duration::from_secs(5));
-        siplua_db::schema::init(&db).expect("schema");
-        for sql in [
-            "INSERT INTO domain (domain, attrs) VALUES ('example.com', 'tier=gold')",
-            "INSERT INTO domain (domain) VALUES ('example.net')",
-            "INSERT INTO dbaliases (alias_username, alias_domain, username, domain) \
-             VALUES ('sales', 'example.com', 'bob', 'example.com')",
-        ] {
-            db.exec(sql, &[]).unwrap();
-        }
-        OwnDb { admin, name, url }
+/// A database of its own (`siplua_domain_<pid>_<n>`) with the schema and the rows; dropped
+/// on drop.
+fn own_db() -> storage_support::OwnDb {
+    let (own, db) = storage_support::OwnDb::with_schema("domain");
+    for sql in [
+        "INSERT INTO domain (domain, attrs) VALUES ('example.com', 'tier=gold')",
+        "INSERT INTO domain (domain) VALUES ('example.net')",
+        "INSERT INTO dbaliases (alias_username, alias_domain, username, domain) \
+         VALUES ('sales', 'example.com', 'bob', 'example.com')",
+    ] {
+        db.exec(sql, &[]).unwrap();
     }
-}
-
-impl Drop for OwnDb {
-    fn drop(&mut self) {
-        let _ = self
-            .admin
-            .exec(&format!("DROP DATABASE IF EXISTS {}", self.name), &[]);
-    }
+    own
 }
 
 #[test]
 fn on_mariadb() {
-    let db = OwnDb::create();
+    let db = own_db();
     let s = server(&db.url, "db_mysql");
     check(&s);
 }

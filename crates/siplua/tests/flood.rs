@@ -221,41 +221,6 @@ fn register_once(proxy: &Server, client: &UdpClient, user: &str, contact_port: u
     false
 }
 
-/// Calls `callee` `calls` times at `rate` per second with SIPp; returns (exit ok, output tail).
-fn calls(
-    proxy: &Server,
-    callee: &str,
-    caller_port: u16,
-    calls: usize,
-    rate: u32,
-) -> (bool, String) {
-    let out = sipp(&[
-        "-sf",
-        &scenario("call_uac.xml"),
-        &format!("127.0.0.1:{}", proxy.port),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &caller_port.to_string(),
-        "-s",
-        callee,
-        "-m",
-        &calls.to_string(),
-        "-r",
-        &rate.to_string(),
-        "-timeout",
-        "60",
-        "-timeout_error",
-    ]);
-    let tail = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .rev()
-        .take(40)
-        .collect::<Vec<_>>()
-        .join("\n");
-    (out.status.success(), tail)
-}
-
 /// True when the proxy answers a burst of 20 OPTIONS from 127.0.0.1 with 404 (the route's
 /// answer for an unknown user), every one within a second.
 fn answers_normally(proxy: &Server) -> bool {
@@ -285,7 +250,17 @@ fn pike_blocks_the_flood_and_the_well_behaved_client_keeps_working() {
     std::thread::sleep(Duration::from_millis(500));
     // 60 calls at 5 per second and 40 registrations at 4 per second, during the flood.
     let sipp = std::thread::scope(|s| {
-        let sipp = s.spawn(|| calls(&proxy, "bob", caller_port, 60, 5));
+        let sipp = s.spawn(|| {
+            SippCalls {
+                service: "bob",
+                calls: 60,
+                port: Some(caller_port),
+                rate: Some(5),
+                timeout: 60,
+                ..SippCalls::default()
+            }
+            .run(&proxy)
+        });
         let mut ok = 0;
         for _ in 0..40 {
             if register_once(&proxy, &registrar, "bob", callee_port) {

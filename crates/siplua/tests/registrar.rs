@@ -645,64 +645,14 @@ fn registrar_without_usrloc_is_a_load_error() {
     assert!(err.contains("max-contacts"), "{err}");
 }
 
-/// Runs the CSV registration scenario with SIPp over `transport` and asserts no failure.
-fn sipp_register_users(server: &Server, users: &std::path::Path, transport: &str, count: u32) {
-    let dir = scratch("sipp-reg");
-    let local_port = free_port().to_string();
-    let target = format!("127.0.0.1:{}", server.port);
-    let out = sipp(&[
-        &target,
-        "-sf",
-        &scenario("register_users.xml"),
-        "-inf",
-        users.to_str().unwrap(),
-        "-t",
-        transport,
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &local_port,
-        "-m",
-        &count.to_string(),
-        "-r",
-        "500",
-        "-timeout",
-        "60s",
-        "-timeout_error",
-        "-nostdin",
-        "-trace_err",
-        "-error_file",
-        dir.join("errors.log").to_str().unwrap(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "sipp -t {transport}: {}\n{}\nerrors:\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .rev()
-            .take(30)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        String::from_utf8_lossy(&out.stderr),
-        std::fs::read_to_string(dir.join("errors.log")).unwrap_or_default(),
-        server.log_text()
-    );
-}
-
 #[test]
 fn sipp_registers_a_thousand_users_over_udp_and_tcp() {
     let server = Server::start(&registrar_cfg(""));
     let dir = scratch("users");
-    for (name, prefix) in [("udp.csv", "u"), ("tcp.csv", "t")] {
-        let mut csv = String::from("SEQUENTIAL\n");
-        for i in 0..1000 {
-            csv.push_str(&format!("{prefix}user{i};\n"));
-        }
-        std::fs::write(dir.join(name), csv).unwrap();
-    }
-    sipp_register_users(&server, &dir.join("udp.csv"), "u1", 1000);
-    sipp_register_users(&server, &dir.join("tcp.csv"), "t1", 1000);
+    let udp = users_csv(&dir, "udp.csv", "u", 1000);
+    let tcp = users_csv(&dir, "tcp.csv", "t", 1000);
+    sipp_register_users(&server, &udp, "u1", 1000);
+    sipp_register_users(&server, &tcp, "t1", 1000);
 
     let c = UdpClient::new();
     for user in ["uuser0", "uuser517", "uuser999", "tuser0", "tuser999"] {

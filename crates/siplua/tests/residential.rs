@@ -82,37 +82,15 @@ fn call(proxy: &Server, callee: &str, caller_port: u16, calls: usize) {
 
 /// Runs `calls` SIPp calls to `callee` with SIPp's transport mode (`u1`, `t1`).
 fn call_over(proxy: &Server, callee: &str, caller_port: u16, calls: usize, transport: &str) {
-    let out = sipp(&[
-        "-t",
+    SippCalls {
+        service: callee,
+        calls,
         transport,
-        "-sf",
-        &scenario("call_uac.xml"),
-        &format!("127.0.0.1:{}", proxy.port),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &caller_port.to_string(),
-        "-s",
-        callee,
-        "-m",
-        &calls.to_string(),
-        "-r",
-        "20",
-        "-timeout",
-        "30",
-        "-timeout_error",
-    ]);
-    assert!(
-        out.status.success(),
-        "calls to {callee} failed: {}\nproxy log:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .rev()
-            .take(30)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        proxy.log_text()
-    );
+        port: Some(caller_port),
+        rate: Some(20),
+        ..SippCalls::default()
+    }
+    .assert_ok(proxy);
 }
 
 #[test]

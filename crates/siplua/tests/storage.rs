@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use siplua_db::{Db, DbUrl};
+use siplua_db::Db;
 
 /// A database of its own, created with `siplua db init`, dropped at the end.
 struct TestDb {
-    admin: Db,
-    name: String,
+    /// Dropping it drops the database.
+    _own: storage_support::OwnDb,
     /// Its `db_url`.
     url: String,
     db: Db,
@@ -26,21 +26,9 @@ struct TestDb {
 
 impl TestDb {
     fn new() -> TestDb {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let m = storage_support::mysql();
-        storage_support::require("MariaDB", &m.host, m.port);
-        let name = format!(
-            "siplua_storage_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let base = format!("mysql://{}:{}@{}:{}", m.user, m.password, m.host, m.port);
-        let admin = Db::open(
-            &DbUrl::parse(&format!("{base}/{}", m.db)).unwrap(),
-            Duration::from_secs(5),
-        );
+        let own = storage_support::OwnDb::named("storage");
+        let (name, url) = (own.name.clone(), own.url.clone());
         // `siplua db init` creates the database, then the tables; run again it keeps them.
-        let url = format!("{base}/{name}");
         let out = run_siplua(&["db", "init", &url]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
@@ -53,7 +41,7 @@ impl TestDb {
             "{stdout}"
         );
         assert!(stdout.contains("created version, location"), "{stdout}");
-        let db = Db::open(&DbUrl::parse(&url).unwrap(), Duration::from_secs(5));
+        let db = own.connect();
         db.exec(
             "INSERT INTO location (username, contact, expires) VALUES ('kept', 'sip:k@h', 1)",
             &[],
@@ -68,24 +56,11 @@ impl TestDb {
             .exec("DELETE FROM location WHERE username = 'kept'", &[])
             .unwrap();
         assert_eq!(kept, 1, "the second init kept the row");
-        TestDb {
-            admin,
-            name,
-            url,
-            db,
-        }
+        TestDb { _own: own, url, db }
     }
 
     fn count(&self, sql: &str) -> i64 {
         self.db.query(sql, &[]).unwrap()[0].get_i64(0).unwrap()
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let _ = self
-            .admin
-            .exec(&format!("DROP DATABASE IF EXISTS {}", self.name), &[]);
     }
 }
 
@@ -246,83 +221,13 @@ fn sipp_calls_through_node_b_reach_a_callee_registered_on_node_a() {
         );
     assert_eq!(status(&c.ask(&a, &reg)), 200);
 
-    let out = sipp(&[
-        "-sf",
-        &scenario("call_uac.xml"),
-        &format!("127.0.0.1:{}", b.port),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &free_port().to_string(),
-        "-t",
-        "u1",
-        "-s",
-        "service",
-        "-m",
-        "5",
-        "-r",
-        "5",
-        "-timeout",
-        "30",
-        "-timeout_error",
-    ]);
-    assert!(
-        out.status.success(),
-        "calls through B failed: {}\nB log:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .rev()
-            .take(30)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        b.log_text()
-    );
-}
-
-/// Registers `users` users with SIPp (tests/scenarios/register_users.xml).
-fn sipp_register(server: &Server, users: usize) {
-    let dir = scratch("storage-sipp");
-    let mut csv = String::from("SEQUENTIAL\n");
-    for i in 0..users {
-        csv.push_str(&format!("user{i};\n"));
+    // Five calls through B, which finds the binding A saved.
+    SippCalls {
+        calls: 5,
+        rate: Some(5),
+        ..SippCalls::default()
     }
-    let csv_path = dir.join("users.csv");
-    std::fs::write(&csv_path, csv).unwrap();
-    let local_port = free_port().to_string();
-    let out = sipp(&[
-        &format!("127.0.0.1:{}", server.port),
-        "-sf",
-        &scenario("register_users.xml"),
-        "-inf",
-        csv_path.to_str().unwrap(),
-        "-t",
-        "u1",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &local_port,
-        "-m",
-        &users.to_string(),
-        "-r",
-        "500",
-        "-timeout",
-        "60s",
-        "-timeout_error",
-        "-nostdin",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "sipp: {}\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .rev()
-            .take(20)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        String::from_utf8_lossy(&out.stderr),
-        server.log_text()
-    );
+    .assert_ok(&b);
 }
 
 /// Registers 1,000 users, waits until the table has them, kills the node with SIGKILL,
@@ -334,7 +239,8 @@ fn survives_kill_9(preset: &str) {
     let dir = scratch("storage-restart");
     let server = Server::start_in(&dir, &cfg);
     let port = server.port;
-    sipp_register(&server, USERS);
+    let users = users_csv(&scratch("storage-sipp"), "users.csv", "", USERS);
+    sipp_register_users(&server, &users, "u1", USERS);
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut rows = 0;
     while Instant::now() < deadline {

@@ -60,36 +60,14 @@ failure_route[next] {{
 
 /// Runs a SIPp caller to completion and asserts every call succeeded.
 fn run_uac(scenario_name: &str, proxy: &Server, transport: &str, calls: usize, rate: usize) {
-    let port = free_port();
-    let out = sipp(&[
-        "-sf",
-        &scenario(scenario_name),
-        &format!("127.0.0.1:{}", proxy.port),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &port.to_string(),
-        "-t",
+    SippCalls {
+        scenario: scenario_name,
         transport,
-        "-s",
-        "service",
-        "-m",
-        &calls.to_string(),
-        "-r",
-        &rate.to_string(),
-        "-timeout",
-        "30",
-        "-timeout_error",
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "sipp {scenario_name} over {transport} failed: {:?}\n{}\n{}\nproxy log:\n{}",
-        out.status,
-        stdout.lines().rev().take(40).collect::<Vec<_>>().join("\n"),
-        String::from_utf8_lossy(&out.stderr),
-        proxy.log_text()
-    );
+        calls,
+        rate: Some(rate),
+        ..SippCalls::default()
+    }
+    .assert_ok(proxy);
 }
 
 fn calls_through_proxy(transport: &str, proto: &str) {

@@ -431,3 +431,149 @@ impl Drop for SippCallee {
         let _ = self.0.wait();
     }
 }
+
+/// The last `n` lines of a tool's output (for failure messages).
+pub fn tail(text: &[u8], n: usize) -> String {
+    let text = String::from_utf8_lossy(text);
+    let mut lines: Vec<&str> = text.lines().rev().take(n).collect();
+    lines.reverse();
+    lines.join("\n")
+}
+
+/// A SIPp caller run: `calls` calls of a UAC scenario to the user `service` through a
+/// server. Fill in what differs from [`SippCalls::default`] and [`run`](SippCalls::run) it
+/// (or [`assert_ok`](SippCalls::assert_ok)).
+pub struct SippCalls<'a> {
+    /// The scenario in `tests/scenarios`.
+    pub scenario: &'a str,
+    /// The Request-URI user (SIPp's `-s`).
+    pub service: &'a str,
+    /// How many calls (`-m`).
+    pub calls: usize,
+    /// SIPp's transport mode (`u1`, `t1`).
+    pub transport: &'a str,
+    /// The caller's local port (its Contact); a free one when None.
+    pub port: Option<u16>,
+    /// Calls per second (`-r`); SIPp's default when None.
+    pub rate: Option<usize>,
+    /// Seconds before SIPp gives up and fails (`-timeout`, with `-timeout_error`).
+    pub timeout: u32,
+}
+
+impl Default for SippCalls<'_> {
+    fn default() -> Self {
+        SippCalls {
+            scenario: "call_uac.xml",
+            service: "service",
+            calls: 1,
+            transport: "u1",
+            port: None,
+            rate: None,
+            timeout: 30,
+        }
+    }
+}
+
+impl SippCalls<'_> {
+    /// Runs SIPp against `server` to completion: whether every call succeeded, and a report
+    /// (exit status, the tail of SIPp's statistics, its stderr) for failure messages.
+    pub fn run(&self, server: &Server) -> (bool, String) {
+        let port = self.port.unwrap_or_else(free_port).to_string();
+        let (calls, timeout) = (self.calls.to_string(), self.timeout.to_string());
+        let rate = self.rate.map(|r| r.to_string());
+        let target = format!("127.0.0.1:{}", server.port);
+        let scenario_path = scenario(self.scenario);
+        let mut args = vec![
+            "-sf",
+            &scenario_path,
+            &target,
+            "-t",
+            self.transport,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-s",
+            self.service,
+            "-m",
+            &calls,
+            "-timeout",
+            &timeout,
+            "-timeout_error",
+        ];
+        if let Some(rate) = &rate {
+            args.extend(["-r", rate.as_str()]);
+        }
+        let out = sipp(&args);
+        let report = format!(
+            "sipp {} -t {} to {}: {:?}\n{}\n{}",
+            self.scenario,
+            self.transport,
+            self.service,
+            out.status,
+            tail(&out.stdout, 40),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), report)
+    }
+
+    /// Runs SIPp against `server` and asserts every call succeeded.
+    pub fn assert_ok(&self, server: &Server) {
+        let (ok, report) = self.run(server);
+        assert!(ok, "{report}\nserver log:\n{}", server.log_text());
+    }
+}
+
+/// Writes SIPp's injection file for `users` users `{prefix}user0`, `{prefix}user1`, … into
+/// `dir/name` (for `register_users.xml`) and returns its path.
+pub fn users_csv(dir: &Path, name: &str, prefix: &str, users: usize) -> PathBuf {
+    let mut csv = String::from("SEQUENTIAL\n");
+    for i in 0..users {
+        csv.push_str(&format!("{prefix}user{i};\n"));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, csv).expect("write users csv");
+    path
+}
+
+/// Registers every user of `users` (a file from [`users_csv`]) with SIPp
+/// (`tests/scenarios/register_users.xml`) over `transport` (`u1`, `t1`), `count` of them,
+/// and asserts no registration failed.
+pub fn sipp_register_users(server: &Server, users: &Path, transport: &str, count: usize) {
+    let dir = scratch("sipp-reg");
+    let local_port = free_port().to_string();
+    let target = format!("127.0.0.1:{}", server.port);
+    let out = sipp(&[
+        &target,
+        "-sf",
+        &scenario("register_users.xml"),
+        "-inf",
+        users.to_str().unwrap(),
+        "-t",
+        transport,
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &local_port,
+        "-m",
+        &count.to_string(),
+        "-r",
+        "500",
+        "-timeout",
+        "60s",
+        "-timeout_error",
+        "-nostdin",
+        "-trace_err",
+        "-error_file",
+        dir.join("errors.log").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "sipp -t {transport}: {}\n{}\nerrors:\n{}\nserver log:\n{}",
+        tail(&out.stdout, 30),
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(dir.join("errors.log")).unwrap_or_default(),
+        server.log_text()
+    );
+}

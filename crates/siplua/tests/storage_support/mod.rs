@@ -94,3 +94,70 @@ pub fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// A database of its own on the shared MariaDB, `siplua_<what>_<pid>_<n>`, dropped (with
+/// whatever is in it) when this is dropped.
+pub struct OwnDb {
+    admin: siplua_db::Db,
+    /// Its name.
+    pub name: String,
+    /// Its `db_url`.
+    pub url: String,
+}
+
+impl OwnDb {
+    /// Names one and drops any leftover of that name; the caller creates it (`siplua db
+    /// init` does) or calls [`OwnDb::with_schema`].
+    pub fn named(what: &str) -> OwnDb {
+        use siplua_db::{Db, DbUrl};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let m = mysql();
+        require("MariaDB", &m.host, m.port);
+        let base = format!("mysql://{}:{}@{}:{}", m.user, m.password, m.host, m.port);
+        let admin = Db::open(
+            &DbUrl::parse(&format!("{base}/{}", m.db)).unwrap(),
+            Duration::from_secs(5),
+        );
+        let name = format!(
+            "siplua_{what}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        admin
+            .exec(&format!("DROP DATABASE IF EXISTS {name}"), &[])
+            .unwrap();
+        OwnDb {
+            admin,
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    /// Creates one with every table of `etc/schema/mysql`; returns it and a connection to it.
+    pub fn with_schema(what: &str) -> (OwnDb, siplua_db::Db) {
+        let own = OwnDb::named(what);
+        own.admin
+            .exec(&format!("CREATE DATABASE {}", own.name), &[])
+            .unwrap();
+        let db = own.connect();
+        siplua_db::schema::init(&db).expect("schema");
+        (own, db)
+    }
+
+    /// A new connection to it.
+    pub fn connect(&self) -> siplua_db::Db {
+        siplua_db::Db::open(
+            &siplua_db::DbUrl::parse(&self.url).unwrap(),
+            Duration::from_secs(5),
+        )
+    }
+}
+
+impl Drop for OwnDb {
+    fn drop(&mut self) {
+        let _ = self
+            .admin
+            .exec(&format!("DROP DATABASE IF EXISTS {}", self.name), &[]);
+    }
+}
