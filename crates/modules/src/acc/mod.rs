@@ -132,11 +132,11 @@ impl Module for Acc {
             .clone()
             .or_else(|| env.config.db_default_url.clone());
         if let Some(url) = url {
-            self.db = Some(Arc::new(AccDb {
-                db: crate::db_mysql::open(env, "acc", &url)?,
-                acc_table: self.acc_table.clone(),
-                missed_table: self.missed_table.clone(),
-            }));
+            self.db = Some(Arc::new(AccDb::new(
+                crate::db_mysql::open(env, "acc", &url)?,
+                self.acc_table.clone(),
+                self.missed_table.clone(),
+            )));
         }
         Ok(())
     }
