@@ -17,7 +17,7 @@ use siplua_core::stats::{Counter, Stats};
 use siplua_db::DbError;
 
 use super::record::Aor;
-use super::store::{DbMode, Store};
+use super::store::{DbMode, Store, TableSql};
 
 /// Number of shards: enough for the workers of a busy box to rarely meet on one lock.
 const SHARDS: usize = 64;
@@ -41,6 +41,8 @@ pub struct Domain {
     writers: Box<[Mutex<()>]>,
     stats: TableStats,
     store: Option<Arc<Store>>,
+    /// The table's statements, built once (the error when its name cannot be quoted).
+    sql: Result<TableSql, String>,
     /// AORs changed since the last write-back flush.
     dirty: Mutex<HashSet<String>>,
 }
@@ -74,8 +76,17 @@ impl Domain {
                 registered_users,
             },
             store,
+            sql: TableSql::new(name).map_err(|e| match e {
+                DbError::Query(why) => why,
+                e => e.to_string(),
+            }),
             dirty: Mutex::default(),
         }
+    }
+
+    /// The table's statements, for the [`Store`] calls.
+    pub fn sql(&self) -> Result<&TableSql, DbError> {
+        self.sql.as_ref().map_err(|e| DbError::Query(e.clone()))
     }
 
     fn mode(&self) -> DbMode {
@@ -109,12 +120,13 @@ impl Domain {
     /// logged and the memory copy kept, as OpenSIPS does).
     pub fn update<R>(&self, aor: &str, f: impl FnOnce(&mut Aor) -> R) -> Result<R, DbError> {
         if let (Some(store), DbMode::DbOnly) = (&self.store, self.mode()) {
+            let sql = self.sql()?;
             return store.db.transaction(|tx| {
-                let mut record = store.get_locked(tx, &self.name, aor)?;
+                let mut record = store.get_locked(tx, sql, aor)?;
                 let before = record.clone();
                 let result = f(&mut record);
                 if record != before {
-                    store.replace(tx, &self.name, &record)?;
+                    store.replace(tx, sql, &record)?;
                 }
                 Ok(result)
             });
@@ -158,7 +170,7 @@ impl Domain {
             .get(aor)
             .cloned()
             .unwrap_or_else(|| Aor::new(aor));
-        if let Err(e) = store.write(&self.name, &record) {
+        if let Err(e) = self.sql().and_then(|sql| store.write(sql, &record)) {
             db_error(&self.name, &format!("writing {aor}"), &e);
         }
     }
@@ -198,7 +210,7 @@ impl Domain {
                     .cloned()
                     .unwrap_or_else(|| Aor::new(aor))
             };
-            if let Err(e) = store.write(&self.name, &record) {
+            if let Err(e) = self.sql().and_then(|sql| store.write(sql, &record)) {
                 db_error(&self.name, "write-back flush", &e);
                 self.dirty.lock().extend(dirty[i..].iter().cloned());
                 break;
@@ -212,7 +224,7 @@ impl Domain {
     /// (or, in `sql-only`, when the database cannot be read: logged).
     pub fn get(&self, aor: &str, now: i64) -> Option<Aor> {
         let mut copy = match (&self.store, self.mode()) {
-            (Some(store), DbMode::DbOnly) => match store.get(&self.name, aor) {
+            (Some(store), DbMode::DbOnly) => match self.sql().and_then(|sql| store.get(sql, aor)) {
                 Ok(r) => r,
                 Err(e) => {
                     db_error(&self.name, &format!("reading {aor}"), &e);
@@ -233,10 +245,13 @@ impl Domain {
     /// A copy of every record (for the management interface), expired bindings included.
     pub fn dump(&self) -> Vec<Aor> {
         if let (Some(store), DbMode::DbOnly) = (&self.store, self.mode()) {
-            return store.dump(&self.name).unwrap_or_else(|e| {
-                db_error(&self.name, "dump", &e);
-                Vec::new()
-            });
+            return self
+                .sql()
+                .and_then(|sql| store.dump(sql))
+                .unwrap_or_else(|e| {
+                    db_error(&self.name, "dump", &e);
+                    Vec::new()
+                });
         }
         self.shards
             .iter()
@@ -261,7 +276,7 @@ impl Domain {
         self.count(-(removed as i64), -users_gone);
         self.stats.expires.add(removed as i64);
         if let Some(store) = self.store.as_ref() {
-            match store.delete_expired(&self.name, now) {
+            match self.sql().and_then(|sql| store.delete_expired(sql, now)) {
                 Ok(n) if store.mode == DbMode::DbOnly => {
                     self.stats.expires.add(n as i64);
                     removed += n as usize;
