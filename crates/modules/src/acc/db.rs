@@ -51,12 +51,7 @@ impl AccDb {
         };
         let now = (now_ms / 1000) as i64;
         let elapsed = info.elapsed.as_secs() as i64;
-        let from_tag = info
-            .request
-            .from()
-            .ok()
-            .and_then(|f| f.tag().map(str::to_owned))
-            .unwrap_or_default();
+        let from_tag = super::from_tag(info);
         let mut params = Vec::with_capacity(11);
         params.extend([
             fit(info.request.method_str().unwrap_or(""), 16),
