@@ -13,33 +13,47 @@ use siplua_sip::HeaderKind;
 
 use crate::tm::FinalInfo;
 
-/// Where rows go.
+/// Where rows go: the database and the two INSERTs, built once from the table names.
 pub struct AccDb {
-    /// The database of the `db_url` parameter.
-    pub db: Db,
-    /// `db_table_acc`.
-    pub acc_table: String,
-    /// `db_table_missed_calls`.
-    pub missed_table: String,
+    db: Db,
+    acc_table: String,
+    missed_table: String,
+    acc_sql: String,
+    missed_sql: String,
 }
 
 impl AccDb {
+    /// Rows of `db` go to `acc_table` (`db_table_acc`) and `missed_table`
+    /// (`db_table_missed_calls`), both checked by [`table_name`].
+    pub fn new(db: Db, acc_table: String, missed_table: String) -> AccDb {
+        let insert = |table: &str, extra_cols: &str, extra_vals: &str| {
+            format!(
+                "INSERT INTO `{table}` (method, from_tag, to_tag, callid, sip_code, sip_reason, \
+                 time, setuptime, created{extra_cols}) VALUES (?, ?, ?, ?, ?, ?, \
+                 FROM_UNIXTIME(?), ?, FROM_UNIXTIME(?){extra_vals})"
+            )
+        };
+        AccDb {
+            acc_sql: insert(&acc_table, ", duration, ms_duration", ", ?, ?"),
+            missed_sql: insert(&missed_table, "", ""),
+            db,
+            acc_table,
+            missed_table,
+        }
+    }
+
     /// Writes the row of a reported transaction; `missed` picks the missed-calls table.
     pub fn write(&self, info: &FinalInfo, missed: bool, now_ms: u64) {
-        let table = if missed {
-            &self.missed_table
+        let (table, sql) = if missed {
+            (&self.missed_table, &self.missed_sql)
         } else {
-            &self.acc_table
+            (&self.acc_table, &self.acc_sql)
         };
         let now = (now_ms / 1000) as i64;
         let elapsed = info.elapsed.as_secs() as i64;
-        let from_tag = info
-            .request
-            .from()
-            .ok()
-            .and_then(|f| f.tag().map(str::to_owned))
-            .unwrap_or_default();
-        let mut params: Vec<DbValue> = vec![
+        let from_tag = super::from_tag(info);
+        let mut params = Vec::with_capacity(11);
+        params.extend([
             fit(info.request.method_str().unwrap_or(""), 16),
             fit(&from_tag, 64),
             fit(info.to_tag, 64),
@@ -49,20 +63,12 @@ impl AccDb {
             DbValue::Int(now),
             DbValue::Int(elapsed),
             DbValue::Int(now - elapsed),
-        ];
-        let (extra_cols, extra_vals) = if missed {
-            ("", "")
-        } else {
-            params.push(DbValue::Int(0));
-            params.push(DbValue::Int(0));
-            (", duration, ms_duration", ", ?, ?")
-        };
-        let sql = format!(
-            "INSERT INTO `{table}` (method, from_tag, to_tag, callid, sip_code, sip_reason, \
-             time, setuptime, created{extra_cols}) VALUES (?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), \
-             ?, FROM_UNIXTIME(?){extra_vals})"
-        );
-        if let Err(e) = self.db.exec(&sql, &params) {
+        ]);
+        if !missed {
+            // duration, ms_duration
+            params.extend([DbValue::Int(0), DbValue::Int(0)]);
+        }
+        if let Err(e) = self.db.exec(sql, &params) {
             log::emit(
                 level::ERR,
                 "acc",

@@ -132,11 +132,11 @@ impl Module for Acc {
             .clone()
             .or_else(|| env.config.db_default_url.clone());
         if let Some(url) = url {
-            self.db = Some(Arc::new(AccDb {
-                db: crate::db_mysql::open(env, "acc", &url)?,
-                acc_table: self.acc_table.clone(),
-                missed_table: self.missed_table.clone(),
-            }));
+            self.db = Some(Arc::new(AccDb::new(
+                crate::db_mysql::open(env, "acc", &url)?,
+                self.acc_table.clone(),
+                self.missed_table.clone(),
+            )));
         }
         Ok(())
     }
@@ -279,12 +279,7 @@ fn record(info: &FinalInfo, event: Event) -> String {
         Event::Missed => "call missed",
         Event::Failed => "transaction failed",
     };
-    let from_tag = info
-        .request
-        .from()
-        .ok()
-        .and_then(|f| f.tag().map(str::to_owned))
-        .unwrap_or_default();
+    let from_tag = from_tag(info);
     let method = info.request.method_str().unwrap_or("");
     format!(
         "ACC: {event}: timestamp={};method={method};from_tag={from_tag};to_tag={};call_id={};code={};reason={};duration_ms={}",
@@ -295,6 +290,15 @@ fn record(info: &FinalInfo, event: Event) -> String {
         info.reason,
         info.elapsed.as_millis()
     )
+}
+
+/// The From-tag of the reported request (empty when it has none), for the line and the row.
+fn from_tag(info: &FinalInfo) -> String {
+    info.request
+        .from()
+        .ok()
+        .and_then(|f| f.tag().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn now_ms() -> u64 {

@@ -105,7 +105,7 @@ impl Usrloc {
         else {
             return;
         };
-        match store.load_all(d.name(), now()) {
+        match d.sql().and_then(|sql| store.load_all(sql, now())) {
             Ok(records) => {
                 let n: usize = records.iter().map(|r| r.contacts().len()).sum();
                 log::emit(

@@ -2,7 +2,9 @@
 //! of different users never wait for each other, with its statistics kept as gauges.
 //!
 //! With a database ([`Store`]) the table also keeps it up to date: write-through writes an
-//! AOR's rows inside its shard lock (so writes of one AOR reach the table in order),
+//! AOR's rows right after the change, outside the shard lock (lookups never wait for the
+//! database) but under a write lock of the AOR's shard, copying the record only once that
+//! lock is held, so the last write of an AOR always carries its latest bindings;
 //! write-back marks the AOR dirty for [`Domain::flush`], and `sql-only` keeps nothing in
 //! memory: every operation reads (and locks) the AOR's rows in a transaction.
 
@@ -15,7 +17,7 @@ use siplua_core::stats::{Counter, Stats};
 use siplua_db::DbError;
 
 use super::record::Aor;
-use super::store::{DbMode, Store};
+use super::store::{DbMode, Store, TableSql};
 
 /// Number of shards: enough for the workers of a busy box to rarely meet on one lock.
 const SHARDS: usize = 64;
@@ -34,8 +36,13 @@ struct TableStats {
 pub struct Domain {
     name: String,
     shards: Box<[Mutex<HashMap<String, Aor>>]>,
+    /// Write-through order, one per shard: held across the database write of an AOR of the
+    /// shard (never while holding, nor taken under, the shard's own lock).
+    writers: Box<[Mutex<()>]>,
     stats: TableStats,
     store: Option<Arc<Store>>,
+    /// The table's statements, built once (the error when its name cannot be quoted).
+    sql: Result<TableSql, String>,
     /// AORs changed since the last write-back flush.
     dirty: Mutex<HashSet<String>>,
 }
@@ -61,6 +68,7 @@ impl Domain {
         Domain {
             name: name.to_owned(),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            writers: (0..SHARDS).map(|_| Mutex::default()).collect(),
             stats: TableStats {
                 users: stats.gauge("usrloc", &format!("{name}-users")),
                 contacts: stats.gauge("usrloc", &format!("{name}-contacts")),
@@ -68,8 +76,17 @@ impl Domain {
                 registered_users,
             },
             store,
+            sql: TableSql::new(name).map_err(|e| match e {
+                DbError::Query(why) => why,
+                e => e.to_string(),
+            }),
             dirty: Mutex::default(),
         }
+    }
+
+    /// The table's statements, for the [`Store`] calls.
+    pub fn sql(&self) -> Result<&TableSql, DbError> {
+        self.sql.as_ref().map_err(|e| DbError::Query(e.clone()))
     }
 
     fn mode(&self) -> DbMode {
@@ -81,14 +98,19 @@ impl Domain {
         &self.name
     }
 
-    fn shard(&self, aor: &str) -> &Mutex<HashMap<String, Aor>> {
+    /// The shard index of `aor`.
+    fn slot(aor: &str) -> usize {
         // FNV-1a: cheap, and AORs are not chosen to collide on a 64-way split.
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in aor.bytes() {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
-        &self.shards[(h % SHARDS as u64) as usize]
+        (h % SHARDS as u64) as usize
+    }
+
+    fn shard(&self, aor: &str) -> &Mutex<HashMap<String, Aor>> {
+        &self.shards[Self::slot(aor)]
     }
 
     /// Runs `f` on the record of `aor` (an empty one when it has none) atomically — under its
@@ -98,12 +120,13 @@ impl Domain {
     /// logged and the memory copy kept, as OpenSIPS does).
     pub fn update<R>(&self, aor: &str, f: impl FnOnce(&mut Aor) -> R) -> Result<R, DbError> {
         if let (Some(store), DbMode::DbOnly) = (&self.store, self.mode()) {
+            let sql = self.sql()?;
             return store.db.transaction(|tx| {
-                let mut record = store.get_locked(tx, &self.name, aor)?;
+                let mut record = store.get_locked(tx, sql, aor)?;
                 let before = record.clone();
                 let result = f(&mut record);
                 if record != before {
-                    store.replace(tx, &self.name, &record)?;
+                    store.replace(tx, sql, &record)?;
                 }
                 Ok(result)
             });
@@ -115,17 +138,10 @@ impl Domain {
         let before = record.contacts().len() as i64;
         let result = f(record);
         let after = record.contacts().len() as i64;
-        if snapshot.as_ref().is_some_and(|s| s != record) {
-            match (&self.store, self.mode()) {
-                (Some(store), DbMode::WriteThrough) => {
-                    if let Err(e) = store.write(&self.name, record) {
-                        db_error(&self.name, &format!("writing {aor}"), &e);
-                    }
-                }
-                _ => {
-                    self.dirty.lock().insert(aor.to_owned());
-                }
-            }
+        let changed = snapshot.is_some_and(|s| s != *record);
+        let write_through = changed && self.mode() == DbMode::WriteThrough;
+        if changed && !write_through {
+            self.dirty.lock().insert(aor.to_owned());
         }
         let exists = after > 0;
         if !exists {
@@ -133,7 +149,30 @@ impl Domain {
         }
         drop(shard);
         self.count(after - before, i64::from(exists) - i64::from(existed));
+        if write_through {
+            self.write_through(aor);
+        }
         Ok(result)
+    }
+
+    /// Writes the bindings `aor` has now (write-through), outside its shard lock. Writes of
+    /// one AOR are serialized by the shard's write lock, and each copies the record once it
+    /// holds that lock: whichever write comes last carries every change made before it, so
+    /// the table ends with what memory holds. A failed write is logged, memory kept.
+    fn write_through(&self, aor: &str) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let _order = self.writers[Self::slot(aor)].lock();
+        let record = self
+            .shard(aor)
+            .lock()
+            .get(aor)
+            .cloned()
+            .unwrap_or_else(|| Aor::new(aor));
+        if let Err(e) = self.sql().and_then(|sql| store.write(sql, &record)) {
+            db_error(&self.name, &format!("writing {aor}"), &e);
+        }
     }
 
     fn count(&self, contacts: i64, users: i64) {
@@ -171,7 +210,7 @@ impl Domain {
                     .cloned()
                     .unwrap_or_else(|| Aor::new(aor))
             };
-            if let Err(e) = store.write(&self.name, &record) {
+            if let Err(e) = self.sql().and_then(|sql| store.write(sql, &record)) {
                 db_error(&self.name, "write-back flush", &e);
                 self.dirty.lock().extend(dirty[i..].iter().cloned());
                 break;
@@ -185,7 +224,7 @@ impl Domain {
     /// (or, in `sql-only`, when the database cannot be read: logged).
     pub fn get(&self, aor: &str, now: i64) -> Option<Aor> {
         let mut copy = match (&self.store, self.mode()) {
-            (Some(store), DbMode::DbOnly) => match store.get(&self.name, aor) {
+            (Some(store), DbMode::DbOnly) => match self.sql().and_then(|sql| store.get(sql, aor)) {
                 Ok(r) => r,
                 Err(e) => {
                     db_error(&self.name, &format!("reading {aor}"), &e);
@@ -206,10 +245,13 @@ impl Domain {
     /// A copy of every record (for the management interface), expired bindings included.
     pub fn dump(&self) -> Vec<Aor> {
         if let (Some(store), DbMode::DbOnly) = (&self.store, self.mode()) {
-            return store.dump(&self.name).unwrap_or_else(|e| {
-                db_error(&self.name, "dump", &e);
-                Vec::new()
-            });
+            return self
+                .sql()
+                .and_then(|sql| store.dump(sql))
+                .unwrap_or_else(|e| {
+                    db_error(&self.name, "dump", &e);
+                    Vec::new()
+                });
         }
         self.shards
             .iter()
@@ -234,7 +276,7 @@ impl Domain {
         self.count(-(removed as i64), -users_gone);
         self.stats.expires.add(removed as i64);
         if let Some(store) = self.store.as_ref() {
-            match store.delete_expired(&self.name, now) {
+            match self.sql().and_then(|sql| store.delete_expired(sql, now)) {
                 Ok(n) if store.mode == DbMode::DbOnly => {
                     self.stats.expires.add(n as i64);
                     removed += n as usize;
@@ -296,5 +338,61 @@ mod tests {
         d.update("c@x", |_| ()).unwrap();
         assert_eq!(d.counts(), (0, 0));
         assert_eq!(d.dump().len(), 0);
+    }
+
+    /// A write-through write the database is slow to answer holds no lock a lookup needs:
+    /// `get` of the same AOR answers while the write still waits.
+    #[test]
+    fn write_through_waits_outside_the_shard_lock() {
+        use std::net::TcpListener;
+        use std::sync::mpsc;
+        use std::time::{Duration, Instant};
+
+        use siplua_db::{Db, DbUrl};
+
+        // A "server" that accepts and never answers: the write waits for its timeout.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (accepted, on_accept) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while let Ok((conn, _)) = listener.accept() {
+                held.push(conn);
+                let _ = accepted.send(());
+            }
+        });
+        let url = DbUrl::parse(&format!("mysql://u:p@127.0.0.1:{port}/db")).unwrap();
+        let timeout = Duration::from_secs(2);
+        let store = Store::new(Db::open(&url, timeout), DbMode::WriteThrough, Vec::new());
+        let stats = Stats::default();
+        let total = stats.counter("usrloc", "registered_users");
+        let d = Arc::new(Domain::new(
+            "location",
+            &stats,
+            total,
+            Some(Arc::new(store)),
+        ));
+        let writer = {
+            let d = d.clone();
+            std::thread::spawn(move || {
+                d.update("a@x", |r| {
+                    let mut c = UContact::new("sip:a@1.1.1.1");
+                    c.expires = 100;
+                    r.insert(c);
+                })
+                .unwrap();
+            })
+        };
+        on_accept.recv_timeout(Duration::from_secs(5)).unwrap();
+        let start = Instant::now();
+        assert_eq!(d.get("a@x", 0).unwrap().contacts().len(), 1);
+        assert!(
+            start.elapsed() < timeout / 2,
+            "lookup waited {:?} for the database write",
+            start.elapsed()
+        );
+        writer.join().unwrap();
+        // The failed write is logged; memory keeps the binding.
+        assert_eq!(d.counts(), (1, 1));
     }
 }

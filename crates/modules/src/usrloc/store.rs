@@ -70,6 +70,52 @@ const COLUMNS: &str = "username, domain, contact, received, path, expires, q, ca
                        UNIX_TIMESTAMP(last_modified), flags, cflags, user_agent, socket, methods, \
                        sip_instance, kv_store";
 
+/// The statements of one location table, built once when the table is first used.
+pub struct TableSql {
+    /// The AOR's rows (`get`).
+    select: String,
+    /// The AOR's rows, locked (`get_locked`).
+    select_locked: String,
+    /// Every row still valid at `?` (start-up load).
+    load: String,
+    /// Every row (`dump`).
+    dump: String,
+    /// The AOR's rows deleted (`replace`).
+    delete: String,
+    /// `INSERT ... VALUES `, to which `replace` appends one group per binding.
+    insert: String,
+    /// The rows expired at `?`.
+    delete_expired: String,
+}
+
+/// One row's placeholders in [`TableSql::insert`].
+const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?)";
+
+impl TableSql {
+    /// The statements of `table`; fails when the name cannot be quoted safely.
+    pub fn new(table: &str) -> Result<TableSql, DbError> {
+        let t = quoted(table)?;
+        let select = format!(
+            "SELECT {COLUMNS} FROM {t} WHERE username = ? AND domain <=> ? ORDER BY contact_id"
+        );
+        Ok(TableSql {
+            select_locked: format!("{select} FOR UPDATE"),
+            select,
+            load: format!(
+                "SELECT {COLUMNS} FROM {t} WHERE expires > ? ORDER BY username, domain, contact_id"
+            ),
+            dump: format!("SELECT {COLUMNS} FROM {t} ORDER BY username, domain, contact_id"),
+            delete: format!("DELETE FROM {t} WHERE username = ? AND domain <=> ?"),
+            insert: format!(
+                "INSERT INTO {t} (username, domain, contact, received, path, expires, q, \
+                 callid, cseq, last_modified, flags, cflags, user_agent, socket, methods, \
+                 sip_instance, kv_store) VALUES "
+            ),
+            delete_expired: format!("DELETE FROM {t} WHERE expires > 0 AND expires <= ?"),
+        })
+    }
+}
+
 /// OpenSIPS' method bits (parser/msg_parser.h), for the `methods` column.
 const METHOD_BITS: &[(&str, i64)] = &[
     ("INVITE", 1),
@@ -95,77 +141,57 @@ impl Store {
     }
 
     /// Every AOR of `table` with a binding still valid at `now` (start-up load).
-    pub fn load_all(&self, table: &str, now: i64) -> Result<Vec<Aor>, DbError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {} WHERE expires > ? ORDER BY username, domain, contact_id",
-            quoted(table)?
-        );
-        Ok(self.group(self.db.query(&sql, &[DbValue::Int(now)])?))
+    pub fn load_all(&self, table: &TableSql, now: i64) -> Result<Vec<Aor>, DbError> {
+        Ok(self.group(self.db.query(&table.load, &[DbValue::Int(now)])?))
     }
 
     /// The bindings of `aor` (expired ones too), read outside any transaction.
-    pub fn get(&self, table: &str, aor: &str) -> Result<Aor, DbError> {
-        let (sql, params) = select_aor(table, aor, false)?;
-        Ok(self.record(aor, self.db.query(&sql, &params)?))
+    pub fn get(&self, table: &TableSql, aor: &str) -> Result<Aor, DbError> {
+        Ok(self.record(aor, self.db.query(&table.select, &aor_params(aor))?))
     }
 
     /// The bindings of `aor`, locked until the transaction ends.
-    pub fn get_locked(&self, tx: &mut Tx<'_>, table: &str, aor: &str) -> Result<Aor, DbError> {
-        let (sql, params) = select_aor(table, aor, true)?;
-        Ok(self.record(aor, tx.query(&sql, &params)?))
+    pub fn get_locked(&self, tx: &mut Tx<'_>, table: &TableSql, aor: &str) -> Result<Aor, DbError> {
+        Ok(self.record(aor, tx.query(&table.select_locked, &aor_params(aor))?))
     }
 
     /// Every AOR of `table`, expired bindings included (the management dump in `sql-only`).
-    pub fn dump(&self, table: &str) -> Result<Vec<Aor>, DbError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {} ORDER BY username, domain, contact_id",
-            quoted(table)?
-        );
-        Ok(self.group(self.db.query(&sql, &[])?))
+    pub fn dump(&self, table: &TableSql) -> Result<Vec<Aor>, DbError> {
+        Ok(self.group(self.db.query(&table.dump, &[])?))
     }
 
     /// Replaces the rows of `record`'s AOR by its bindings.
-    pub fn replace(&self, tx: &mut Tx<'_>, table: &str, record: &Aor) -> Result<(), DbError> {
-        let table = quoted(table)?;
+    pub fn replace(&self, tx: &mut Tx<'_>, table: &TableSql, record: &Aor) -> Result<(), DbError> {
         let (user, domain) = split_aor(record.aor());
-        tx.exec(
-            &format!("DELETE FROM {table} WHERE username = ? AND domain <=> ?"),
-            &[user.into(), domain.into()],
-        )?;
-        if record.is_empty() {
+        tx.exec(&table.delete, &[user.into(), domain.into()])?;
+        let n = record.contacts().len();
+        if n == 0 {
             return Ok(());
         }
-        let mut params = Vec::with_capacity(record.contacts().len() * 17);
+        let mut params = Vec::with_capacity(n * 17);
         for c in record.contacts() {
             params.extend(self.row_values(user, domain, c));
         }
-        let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?)";
-        let values = vec![one; record.contacts().len()].join(", ");
-        tx.exec(
-            &format!(
-                "INSERT INTO {table} (username, domain, contact, received, path, expires, q, \
-                 callid, cseq, last_modified, flags, cflags, user_agent, socket, methods, \
-                 sip_instance, kv_store) VALUES {values}"
-            ),
-            &params,
-        )?;
+        let mut sql = String::with_capacity(table.insert.len() + n * (ROW.len() + 2));
+        sql.push_str(&table.insert);
+        for i in 0..n {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(ROW);
+        }
+        tx.exec(&sql, &params)?;
         Ok(())
     }
 
     /// [`Store::replace`] in a transaction of its own.
-    pub fn write(&self, table: &str, record: &Aor) -> Result<(), DbError> {
+    pub fn write(&self, table: &TableSql, record: &Aor) -> Result<(), DbError> {
         self.db.transaction(|tx| self.replace(tx, table, record))
     }
 
     /// Deletes the rows expired at `now`; returns how many went.
-    pub fn delete_expired(&self, table: &str, now: i64) -> Result<u64, DbError> {
-        self.db.exec(
-            &format!(
-                "DELETE FROM {} WHERE expires > 0 AND expires <= ?",
-                quoted(table)?
-            ),
-            &[DbValue::Int(now)],
-        )
+    pub fn delete_expired(&self, table: &TableSql, now: i64) -> Result<u64, DbError> {
+        self.db.exec(&table.delete_expired, &[DbValue::Int(now)])
     }
 
     fn row_values(&self, user: &str, domain: Option<&str>, c: &UContact) -> [DbValue; 17] {
@@ -286,14 +312,10 @@ fn split_aor(aor: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn select_aor(table: &str, aor: &str, lock: bool) -> Result<(String, Vec<DbValue>), DbError> {
+/// The `username = ? AND domain <=> ?` parameters of `aor`.
+fn aor_params(aor: &str) -> [DbValue; 2] {
     let (user, domain) = split_aor(aor);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM {} WHERE username = ? AND domain <=> ? ORDER BY contact_id{}",
-        quoted(table)?,
-        if lock { " FOR UPDATE" } else { "" }
-    );
-    Ok((sql, vec![user.into(), domain.into()]))
+    [user.into(), domain.into()]
 }
 
 /// The table name quoted for SQL; names come from the script, so only plain ones are taken.
@@ -350,6 +372,10 @@ mod tests {
         assert_eq!(split_aor("alice"), ("alice", None));
         assert_eq!(quoted("location").unwrap(), "`location`");
         assert!(quoted("loc`; DROP").is_err());
+        assert!(TableSql::new("loc`; DROP").is_err());
+        let t = TableSql::new("location").unwrap();
+        assert!(t.select_locked.ends_with("ORDER BY contact_id FOR UPDATE"));
+        assert!(t.insert.starts_with("INSERT INTO `location` ("));
         let m = vec!["INVITE".to_owned(), "MESSAGE".to_owned()];
         assert_eq!(methods_mask(&m), Some(257));
         assert_eq!(methods_list(257), m);
