@@ -10,6 +10,6 @@ mod url;
 mod value;
 
 pub use error::DbError;
-pub use pool::{Db, Tx};
+pub use pool::{is_timeout, Db, Tx};
 pub use url::DbUrl;
 pub use value::{DbValue, Row};

@@ -42,15 +42,21 @@ enum Failure {
 }
 
 fn classify(e: mysql::Error) -> Failure {
-    let timed_out = matches!(
-        io_kind(&e),
-        Some(std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
-    );
+    let timed_out = is_timeout(&e);
     match e {
         mysql::Error::MySqlError(e) => Failure::Server(e.to_string()),
         _ if timed_out => Failure::Timeout,
         e => Failure::Broken(e.to_string()),
     }
+}
+
+/// Whether a client error is a read/write/connect timeout, wherever the `mysql` crate wrapped
+/// the socket error (also `CodecError`). The Lua `mysql_connect` binding shares this rule.
+pub fn is_timeout(e: &mysql::Error) -> bool {
+    matches!(
+        io_kind(e),
+        Some(std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
+    )
 }
 
 /// The socket error under a client error, wherever the library wrapped it.

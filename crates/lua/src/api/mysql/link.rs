@@ -30,14 +30,8 @@ enum Failure {
 fn classify(e: &mysql::Error) -> Failure {
     match e {
         mysql::Error::MySqlError(_) => Failure::Server,
-        mysql::Error::IoError(io)
-            if matches!(
-                io.kind(),
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-            ) =>
-        {
-            Failure::Timeout
-        }
+        // Read timeouts come wrapped in a codec error too: siplua-db's rule knows both.
+        _ if siplua_db::is_timeout(e) => Failure::Timeout,
         _ => Failure::Broken,
     }
 }
