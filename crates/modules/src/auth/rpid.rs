@@ -76,6 +76,9 @@ mod tests {
     #[test]
     fn uri_of_bare_and_bracketed_values() {
         assert_eq!(uri_text(" sip:+49123@x "), "sip:+49123@x");
-        assert_eq!(uri_text("\"A\" <sip:+49123@x>;party=calling"), "sip:+49123@x");
+        assert_eq!(
+            uri_text("\"A\" <sip:+49123@x>;party=calling"),
+            "sip:+49123@x"
+        );
     }
 }
