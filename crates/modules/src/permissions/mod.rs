@@ -4,7 +4,7 @@
 //! 1 match, -1 none or database error). The call-routing files (`allow_routing`,
 //! `allow_register`, `allow_uri`) and partitions are not there: calling them is a load error.
 
-mod matching;
+pub(crate) mod matching;
 
 use std::sync::Arc;
 
