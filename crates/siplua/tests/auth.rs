@@ -51,6 +51,9 @@ const ROUTES: &str = r#"route {
     if (db_does_uri_exist("sip:bob@example.com", "subscriber")) {
         append_to_reply("X-Bob: yes\r\n");
     }
+    if (is_rpid_user_e164()) {
+        append_to_reply("X-E164: yes\r\n");
+    }
     sl_send_reply(200, "Authorized");
 }"#;
 
@@ -133,6 +136,7 @@ fn challenge_password_user_and_replay() {
     assert_eq!(status(&r), 200, "{r}\n{}", s.log_text());
     assert_eq!(header(&r, "X-User"), Some("alice"));
     assert_eq!(header(&r, "X-Realm"), Some("example.com"));
+    assert_eq!(header(&r, "X-E164"), None, "no load_credentials: no AVP");
 
     // The same credentials again: without qop a nonce is good once.
     let r = c.send(&s, "alice", Some(&good), "");
@@ -322,6 +326,11 @@ fn precomputed_ha1_columns() {
     assert_eq!(header(&r, "X-Whole"), Some("alice@example.com"));
     assert_eq!(header(&r, "X-From-Auth"), Some("yes"), "From is alice: {r}");
     assert_eq!(header(&r, "X-Bob"), Some("yes"));
+    assert_eq!(
+        header(&r, "X-E164"),
+        Some("yes"),
+        "load_credentials put the rpid column into $avp(rpid): {r}"
+    );
 
     let r = c.send(&s, "sha", None, "");
     let ch = challenges(&r, "WWW-Authenticate")[0].clone();

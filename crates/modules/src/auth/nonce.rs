@@ -43,7 +43,8 @@ pub enum NonceError {
 
 /// Makes and checks nonces with one secret.
 pub struct NonceCodec {
-    key: Vec<u8>,
+    /// The HMAC keyed once with the secret; each nonce starts from a copy.
+    keyed: HmacSha256,
 }
 
 /// Seconds since the Unix epoch.
@@ -57,13 +58,13 @@ impl NonceCodec {
     /// A codec keyed with `secret`.
     pub fn new(secret: &[u8]) -> NonceCodec {
         NonceCodec {
-            key: secret.to_vec(),
+            // HMAC accepts keys of any length.
+            keyed: HmacSha256::new_from_slice(secret).expect("any key length"),
         }
     }
 
     fn mac(&self, body: &[u8]) -> HmacSha256 {
-        // HMAC accepts keys of any length.
-        let mut m = HmacSha256::new_from_slice(&self.key).expect("any key length");
+        let mut m = self.keyed.clone();
         m.update(body);
         m
     }

@@ -24,16 +24,21 @@ fn rpid(ctx: &Context, avp: Option<&str>) -> Option<String> {
     (!s.is_empty()).then(|| s.into_owned())
 }
 
+/// The URI of an RPID value: inside `<...>` when it is a name-addr, else the whole value.
+fn uri_text(value: &str) -> &str {
+    let value = value.trim();
+    match value.split_once('<') {
+        Some((_, rest)) => rest.split('>').next().unwrap_or(rest),
+        None => value,
+    }
+}
+
 /// 1 when the RPID URI's user is `+` and up to 15 digits, else -1.
 pub fn is_user_e164(ctx: &Context, avp: Option<&str>) -> i32 {
     let Some(uri) = rpid(ctx, avp) else {
         return -1;
     };
-    let text = uri
-        .trim()
-        .trim_start_matches(|c| c != '<')
-        .trim_start_matches('<');
-    let text = text.split('>').next().unwrap_or(text);
+    let text = uri_text(&uri);
     let user = Uri::parse(text)
         .ok()
         .and_then(|u| u.user().map(str::to_owned))
@@ -61,5 +66,19 @@ pub fn append(ctx: &mut Context, avp: Option<&str>, prefix: &str, suffix: &str) 
     {
         Ok(()) => 1,
         Err(_) => -1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_of_bare_and_bracketed_values() {
+        assert_eq!(uri_text(" sip:+49123@x "), "sip:+49123@x");
+        assert_eq!(
+            uri_text("\"A\" <sip:+49123@x>;party=calling"),
+            "sip:+49123@x"
+        );
     }
 }

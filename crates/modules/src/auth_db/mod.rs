@@ -267,86 +267,58 @@ impl Shared {
         if !self.version_ok(table) {
             return api::code::AUTH_ERROR;
         }
+        // The `load_credentials` columns come with the HA1, in the same query (as OpenSIPS
+        // reads them), and become AVPs once the response checks out.
+        let mut loaded = Vec::new();
         let mut lookup = |_: &mut Context, c: &Credentials, realm: &str, alg: Algorithm| {
-            self.ha1(c, realm, alg, table)
+            self.ha1(c, realm, alg, table, &mut loaded)
         };
         let rc = self.auth.authorize(ctx, realm, kind, &mut lookup);
-        if rc == api::code::AUTHORIZED && !self.load_credentials.is_empty() {
-            self.load_avps(ctx, realm, table, kind);
+        if rc == api::code::AUTHORIZED {
+            for ((avp, _), v) in self.load_credentials.iter().zip(loaded) {
+                if let Some(v) = v {
+                    ctx.avps.add(avp, Value::Str(v));
+                }
+            }
         }
         rc
     }
 
-    fn ha1(&self, c: &Credentials, realm: &str, alg: Algorithm, table: &str) -> Lookup {
+    /// The HA1 for the credentials; `loaded` receives the row's `load_credentials` columns.
+    fn ha1(
+        &self,
+        c: &Credentials,
+        realm: &str,
+        alg: Algorithm,
+        table: &str,
+        loaded: &mut Vec<Option<String>>,
+    ) -> Lookup {
         let domain = if c.domain().is_empty() {
             realm
         } else {
             c.domain()
         };
-        let column = self.columns.secret_column(c, alg);
+        let mut columns = vec![self.columns.secret_column(c, alg)];
+        columns.extend(self.load_credentials.iter().map(|(_, col)| col.as_str()));
         let rows = match self
             .store
-            .select(table, &[column], &self.columns.filter(c.user(), domain))
+            .select(table, &columns, &self.columns.filter(c.user(), domain))
         {
             Ok(r) => r,
             Err(e) => return Lookup::Error(e),
         };
-        let Some(secret) = rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next().flatten())
-        else {
+        let Some(mut row) = rows.into_iter().next() else {
             return Lookup::UnknownUser;
         };
-        if secret.is_empty() {
+        let extra = row.split_off(1.min(row.len()));
+        let Some(secret) = row.pop().flatten().filter(|s| !s.is_empty()) else {
             return Lookup::UnknownUser;
-        }
+        };
+        *loaded = extra;
         if self.columns.calculate_ha1 {
             Lookup::Ha1(digest::ha1(alg, &c.username, realm, &secret))
         } else {
             Lookup::Ha1(secret)
-        }
-    }
-
-    /// `load_credentials`: the listed columns of the authorized user into AVPs.
-    fn load_avps(&self, ctx: &mut Context, realm: &str, table: &str, kind: Kind) {
-        let Some(msg) = ctx.msg.as_ref() else {
-            return;
-        };
-        let header = match kind {
-            Kind::Www => siplua_sip::HeaderKind::Authorization,
-            Kind::Proxy => siplua_sip::HeaderKind::ProxyAuthorization,
-        };
-        let realm = self.auth.realm(ctx, realm).unwrap_or_default();
-        let crate::auth::credentials::Found::Yes(c) =
-            crate::auth::credentials::find(msg, header, &realm)
-        else {
-            return;
-        };
-        let domain = if c.domain().is_empty() {
-            realm.as_str()
-        } else {
-            c.domain()
-        };
-        let cols: Vec<&str> = self
-            .load_credentials
-            .iter()
-            .map(|(_, c)| c.as_str())
-            .collect();
-        match self
-            .store
-            .select(table, &cols, &self.columns.filter(c.user(), domain))
-        {
-            Ok(rows) => {
-                if let Some(row) = rows.into_iter().next() {
-                    for ((avp, _), v) in self.load_credentials.iter().zip(row) {
-                        if let Some(v) = v {
-                            ctx.avps.add(avp, Value::Str(v));
-                        }
-                    }
-                }
-            }
-            Err(e) => emit(level::ERR, "auth_db", &format!("load_credentials: {e}")),
         }
     }
 

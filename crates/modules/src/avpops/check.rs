@@ -3,15 +3,19 @@
 //! wildcard, `and or xor` bitwise (true when the result is non-zero); flags `g` (any value of
 //! the AVP, not only the last one added) and `i` (case-insensitive text).
 
-use regex::RegexBuilder;
+use regex::{Regex, RegexBuilder};
 use siplua_core::value::Value;
 
-/// A parsed operation.
+use crate::permissions::matching::wildcard;
+
+/// A parsed operation (prepared once at load time when the operation string is constant).
 pub struct Check {
     op: String,
     value: String,
     all: bool,
     nocase: bool,
+    /// `re`: the compiled expression (`None` when it does not compile: nothing matches).
+    re: Option<Regex>,
 }
 
 impl Check {
@@ -31,11 +35,21 @@ impl Check {
         if !OPS.contains(&op.as_str()) {
             return Err(format!("unknown operator {op:?}"));
         }
+        let nocase = flags.contains('i');
+        let re = (op == "re")
+            .then(|| {
+                RegexBuilder::new(value)
+                    .case_insensitive(nocase)
+                    .build()
+                    .ok()
+            })
+            .flatten();
         Ok(Check {
             op,
             value: value.to_owned(),
             all: flags.contains('g'),
-            nocase: flags.contains('i'),
+            nocase,
+            re,
         })
     }
 
@@ -59,11 +73,11 @@ impl Check {
         let text = v.as_str();
         let ints = (text.trim().parse::<i64>(), self.value.trim().parse::<i64>());
         match self.op.as_str() {
-            "re" => RegexBuilder::new(&self.value)
-                .case_insensitive(self.nocase)
-                .build()
-                .is_ok_and(|re| re.is_match(&text)),
-            "fm" => wildcard(&self.fold(&self.value), &self.fold(&text)),
+            "re" => self.re.as_ref().is_some_and(|re| re.is_match(&text)),
+            "fm" => wildcard(
+                self.fold(&self.value).as_bytes(),
+                self.fold(&text).as_bytes(),
+            ),
             "and" | "or" | "xor" => match ints {
                 (Ok(a), Ok(b)) => match self.op.as_str() {
                     "and" => a & b != 0,
@@ -98,20 +112,6 @@ impl Check {
     }
 }
 
-fn wildcard(p: &str, t: &str) -> bool {
-    let (p, t) = (p.as_bytes(), t.as_bytes());
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], t) || (!t.is_empty() && go(p, &t[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &t[1..]),
-            _ => false,
-        }
-    }
-    go(p, t)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +128,8 @@ mod tests {
         assert_eq!(check("eq/ABC/i", "abc"), 1);
         assert_eq!(check("eq/ABC", "abc"), -1);
         assert_eq!(check("re/^\\+49[0-9]+$", "+4930123"), 1);
+        assert_eq!(check("re/^ABC$/i", "abc"), 1);
+        assert_eq!(check("re/(", "("), -1, "a bad expression matches nothing");
         assert_eq!(check("fm/sip:*@example.com", "sip:a@example.com"), 1);
         assert_eq!(check("and/4", "6"), 1);
         assert_eq!(check("and/1", "6"), -1);

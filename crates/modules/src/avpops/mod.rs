@@ -6,6 +6,8 @@
 
 mod check;
 
+use std::sync::Arc;
+
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::module::Module;
@@ -29,6 +31,19 @@ fn fixup_avp_name(args: &mut [PreparedArg]) -> Result<(), String> {
         .filter(|s| !s.is_empty() && !s.contains(['$', '(', ')']))
         .ok_or_else(|| format!("expected \"$avp(name)\", got {text:?}"))?;
     args[0] = PreparedArg::Str(name.into());
+    Ok(())
+}
+
+/// `avp_check`: the AVP name, and the operation parsed (its regular expression compiled) once
+/// when it is a constant. A bad constant operation is left as it is: the call logs it and
+/// returns -1, as a variable one does.
+fn fixup_avp_check(args: &mut [PreparedArg]) -> Result<(), String> {
+    fixup_avp_name(args)?;
+    if let Some(PreparedArg::Str(op)) = args.get(1) {
+        if let Ok(c) = check::Check::parse(op) {
+            args[1] = PreparedArg::Custom(Arc::new(c));
+        }
+    }
     Ok(())
 }
 
@@ -65,6 +80,9 @@ impl Module for AvpOps {
                 vec![name_arg(), ParamSpec::req("op", ParamKind::Str)],
                 RouteMask::ALL,
                 |ctx: &mut Context, args: &Args| {
+                    if let Some(c) = args.custom::<check::Check>(1) {
+                        return c.run(ctx.avps.all(avp_name(args)));
+                    }
                     let op = args.str(ctx, 1).unwrap_or_default().into_owned();
                     match check::Check::parse(&op) {
                         Ok(c) => c.run(ctx.avps.all(avp_name(args))),
@@ -79,7 +97,7 @@ impl Module for AvpOps {
                     }
                 },
             )
-            .with_fixup(fixup_avp_name),
+            .with_fixup(fixup_avp_check),
             FunctionDecl::new(
                 "avp_delete",
                 vec![name_arg()],

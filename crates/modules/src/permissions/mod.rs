@@ -4,7 +4,7 @@
 //! 1 match, -1 none or database error). The call-routing files (`allow_routing`,
 //! `allow_register`, `allow_uri`) and partitions are not there: calling them is a load error.
 
-mod matching;
+pub(crate) mod matching;
 
 use std::sync::Arc;
 
@@ -84,29 +84,25 @@ struct Shared {
 }
 
 impl Shared {
-    /// The rows of the table (every group when `group` is 0).
-    fn entries(&self, group: i64) -> Result<Vec<Entry>, String> {
-        let cols: Vec<&str> = self.columns.iter().map(String::as_str).collect();
-        let group_text = group.to_string();
-        let filter: Vec<(&str, &str)> = if group == 0 {
-            Vec::new()
-        } else {
-            vec![(cols[0], group_text.as_str())]
-        };
-        let rows = self.store.select(&self.table, &cols, &filter)?;
-        Ok(rows.iter().filter_map(|r| Entry::from_row(r)).collect())
-    }
-
-    /// The first matching entry, with `Err` logged as -1 by the caller.
+    /// The first row of `group` (of any group when 0) that matches, with `Err` logged as -1
+    /// by the caller. Rows are parsed only up to the match.
     fn find(
         &self,
         group: i64,
         peer: &Peer,
         pattern: Option<&str>,
     ) -> Result<Option<Entry>, String> {
-        Ok(self
-            .entries(group)?
-            .into_iter()
+        let cols = self.columns.each_ref().map(String::as_str);
+        let group_text = group.to_string();
+        let filter: &[(&str, &str)] = if group == 0 {
+            &[]
+        } else {
+            &[(cols[0], group_text.as_str())]
+        };
+        let rows = self.store.select(&self.table, &cols, filter)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| Entry::from_row(r))
             .find(|e| (group == 0 || e.group == group) && e.matches(peer, pattern)))
     }
 }
