@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use siplua_core::context::Context;
 use siplua_core::function::FunctionDecl;
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{
+    InitEnv, MessageHooks, ModParamKind, ModParamSpec, ModParamValue, Module,
+};
 use siplua_core::pv::PvDecl;
 
 use table::{Current, Direction, Table};
@@ -146,6 +148,13 @@ impl Module for DialogModule {
 
     fn pseudo_variables(&self) -> Vec<PvDecl> {
         pv::declarations(self.table.clone())
+    }
+
+    fn message_hooks(&self) -> MessageHooks {
+        MessageHooks {
+            message: true,
+            ..MessageHooks::default()
+        }
     }
 
     fn on_message(&self, ctx: &mut Context) {
