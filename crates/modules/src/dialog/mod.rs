@@ -22,7 +22,7 @@ use siplua_core::module::{
 };
 use siplua_core::pv::PvDecl;
 
-use table::{Current, Direction, Table};
+use table::Table;
 
 const fn int(name: &'static str) -> ModParamSpec {
     ModParamSpec {
@@ -158,16 +158,7 @@ impl Module for DialogModule {
     }
 
     fn on_message(&self, ctx: &mut Context) {
-        let Some(msg) = ctx.msg.as_ref() else { return };
-        let current = if msg.is_request() {
-            self.table.match_request(msg)
-        } else {
-            self.table.key_of_reply(msg).map(|key| Current {
-                key,
-                dir: Direction::Downstream,
-            })
-        };
-        self.table.observe(msg, current.as_ref());
+        let current = ctx.msg.as_ref().and_then(|msg| self.table.follow(msg));
         if let Some(cur) = current {
             ctx.set_ext(cur);
         }
