@@ -12,7 +12,7 @@ use siplua_script::{
     Span, StmtKind,
 };
 
-use super::program::{Call, Expr, Ins, Program, Route};
+use super::program::{Call, Expr, Ins, Program, Route, RouteNames};
 use crate::format::CompiledFormat;
 use crate::function::{Args, FunctionDecl, ParamKind, PreparedArg};
 use crate::pv::{CompiledPv, PvLookup};
@@ -79,7 +79,7 @@ struct Compiler<'a> {
     sources: &'a SourceMap,
     functions: &'a FunctionTable,
     pvs: &'a dyn PvLookup,
-    by_name: HashMap<(RouteKind, String), usize>,
+    by_name: RouteNames,
     errors: Vec<String>,
     calls: Vec<RouteCalls>,
     current: usize,
@@ -108,7 +108,8 @@ impl Compiler<'_> {
                 continue;
             }
             let name = def.name.clone().unwrap_or_default();
-            if p.by_name.insert((def.kind, name.clone()), i).is_some() {
+            let named = p.by_name.entry(def.kind).or_default();
+            if named.insert(name.clone(), i).is_some() {
                 self.error(def.span, format!("{} defined twice", describe(def)));
             }
             match def.kind {
@@ -345,7 +346,11 @@ impl Compiler<'_> {
                 }
             },
         };
-        let Some(&route) = self.by_name.get(&(RouteKind::Request, name.clone())) else {
+        let found = self
+            .by_name
+            .get(&RouteKind::Request)
+            .and_then(|r| r.get(&name));
+        let Some(&route) = found else {
             self.error(
                 first.span,
                 format!("unknown route '{name}' (no route[{name}] is defined)"),
@@ -417,7 +422,7 @@ pub fn prepare_args(
     decl: &FunctionDecl,
     args: &[AstExpr],
     pvs: &dyn PvLookup,
-    routes: &HashMap<(RouteKind, String), usize>,
+    routes: &RouteNames,
 ) -> Result<Args, (Option<Span>, String)> {
     if args.len() < decl.min_args() || args.len() > decl.params.len() {
         let expected = if decl.min_args() == decl.params.len() {
@@ -454,7 +459,7 @@ fn prepare_one(
     arg: &AstExpr,
     kind: ParamKind,
     pvs: &dyn PvLookup,
-    routes: &HashMap<(RouteKind, String), usize>,
+    routes: &RouteNames,
 ) -> Result<PreparedArg, String> {
     let format = |f| CompiledFormat::compile(f, pvs);
     match (kind, &arg.kind) {
@@ -539,13 +544,10 @@ fn prepare_one(
     }
 }
 
-fn route_arg(
-    kind: RouteKind,
-    name: &str,
-    routes: &HashMap<(RouteKind, String), usize>,
-) -> Result<PreparedArg, String> {
+fn route_arg(kind: RouteKind, name: &str, routes: &RouteNames) -> Result<PreparedArg, String> {
     routes
-        .get(&(kind, name.to_owned()))
+        .get(&kind)
+        .and_then(|r| r.get(name))
         .map(|r| PreparedArg::Route(*r))
         .ok_or_else(|| format!("no {}[{name}] is defined", keyword(kind)))
 }
