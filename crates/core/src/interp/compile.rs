@@ -503,25 +503,19 @@ fn prepare_one(
             None => Err("must be a constant string (no variables)".into()),
         },
         // A quoted variable (`"$avp(x)"`, as OpenSIPS scripts often write it) is the variable.
-        (ParamKind::Var, ExprKind::Str(f)) => match f.parts.as_slice() {
-            [FmtPart::Pv(spec)] => {
-                let pv = CompiledPv::compile(spec, pvs)?;
-                if !pv.is_writable() {
-                    return Err(format!("{} is read-only", pv.text));
-                }
-                Ok(PreparedArg::Pv(Arc::new(pv)))
+        (ParamKind::Var, ExprKind::Str(f)) => {
+            let pv = match f.parts.as_slice() {
+                [FmtPart::Pv(spec)] => CompiledPv::compile(spec, pvs)?,
+                _ => match format(f)?.as_constant() {
+                    Some(t) => CompiledPv::parse(t, pvs)?,
+                    None => return Err("expected a variable like \"$var(name)\"".into()),
+                },
+            };
+            if !pv.is_writable() {
+                return Err(format!("{} is read-only", pv.text));
             }
-            _ => match format(f)?.as_constant() {
-                Some(t) => {
-                    let pv = CompiledPv::parse(t, pvs)?;
-                    if !pv.is_writable() {
-                        return Err(format!("{} is read-only", pv.text));
-                    }
-                    Ok(PreparedArg::Pv(Arc::new(pv)))
-                }
-                None => Err("expected a variable like \"$var(name)\"".into()),
-            },
-        },
+            Ok(PreparedArg::Pv(Arc::new(pv)))
+        }
         (ParamKind::Regex, ExprKind::Str(f)) => {
             let c = format(f)?;
             match c.as_constant() {
