@@ -24,6 +24,10 @@ pub struct Core {
     pub config: CoreConfig,
     /// Loaded modules, in initialisation order.
     pub modules: Vec<Box<dyn Module>>,
+    /// Indexes in `modules` of those whose `on_receive` runs on every message.
+    pub receive_hooks: Vec<usize>,
+    /// Indexes in `modules` of those whose `on_message` runs on every message.
+    pub message_hooks: Vec<usize>,
     /// Published module APIs.
     pub apis: Apis,
     /// Callable functions.
@@ -60,6 +64,16 @@ impl Core {
     /// The current compiled script.
     pub fn program(&self) -> Arc<Program> {
         self.program.load_full()
+    }
+
+    /// The modules whose `on_receive` hook runs on every received message, in load order.
+    pub fn receivers(&self) -> impl Iterator<Item = &dyn Module> {
+        self.receive_hooks.iter().map(|&i| &*self.modules[i])
+    }
+
+    /// The modules whose `on_message` hook runs on every received message, in load order.
+    pub fn observers(&self) -> impl Iterator<Item = &dyn Module> {
+        self.message_hooks.iter().map(|&i| &*self.modules[i])
     }
 
     /// Whether a loaded module has this name.

@@ -13,7 +13,9 @@ use siplua_transport::Proto;
 
 use crate::config::CoreConfig;
 use crate::engine::Core;
-use crate::module::{Apis, InitEnv, ModParamKind, ModParamValue, Module, ModuleFactory};
+use crate::module::{
+    Apis, InitEnv, MessageHooks, ModParamKind, ModParamValue, Module, ModuleFactory,
+};
 use crate::registry::FunctionTable;
 use crate::stats::{CoreStats, Stats};
 use crate::timer::TimerService;
@@ -146,10 +148,19 @@ pub fn load_script(
     }
     let program = crate::interp::compile(script, sources.clone(), &functions, &module_pvs)?;
     let mi = mi_registry(&modules)?;
+    let hooked = |claims: fn(MessageHooks) -> bool| -> Vec<usize> {
+        (0..modules.len())
+            .filter(|&i| claims(modules[i].message_hooks()))
+            .collect()
+    };
+    let receive_hooks = hooked(|h| h.receive);
+    let message_hooks = hooked(|h| h.message);
 
     Ok(Core {
         config,
         modules,
+        receive_hooks,
+        message_hooks,
         apis,
         functions,
         module_pvs,

@@ -152,8 +152,16 @@ pub trait Module: Send + Sync {
         Ok(())
     }
 
+    /// Which of the per-message hooks ([`Module::on_receive`], [`Module::on_message`]) this
+    /// module uses once initialised. The core calls a hook only for the modules that said so
+    /// here, from lists made once at load: a module that overrides a hook must claim it.
+    fn message_hooks(&self) -> MessageHooks {
+        MessageHooks::default()
+    }
+
     /// Sees every received message first, request or reply, parsed or not, before the
     /// overload check and the script; false drops it silently (`pike`'s automatic mode).
+    /// Called only when [`Module::message_hooks`] claims `receive`.
     fn on_receive(
         &self,
         core: &Core,
@@ -165,7 +173,8 @@ pub trait Module: Send + Sync {
     }
 
     /// Observes every received request and reply before the script runs for it (the dialog
-    /// module follows its dialogs' state here); it cannot stop the message.
+    /// module follows its dialogs' state here); it cannot stop the message. Called only when
+    /// [`Module::message_hooks`] claims `message`.
     fn on_message(&self, ctx: &mut Context) {
         let _ = ctx;
     }
@@ -192,6 +201,15 @@ pub trait Module: Send + Sync {
 
     /// Called once at clean shutdown.
     fn shutdown(&self) {}
+}
+
+/// The per-message hooks a module uses (see [`Module::message_hooks`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageHooks {
+    /// [`Module::on_receive`]: admit or drop every received message.
+    pub receive: bool,
+    /// [`Module::on_message`]: observe every received request and reply.
+    pub message: bool,
 }
 
 /// A constructor for a built-in module, as listed in the catalogue the binary wires up.

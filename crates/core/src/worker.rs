@@ -121,9 +121,7 @@ impl Worker {
     /// Whether every module lets this message in (`Module::on_receive`).
     fn admitted(&mut self, origin: Origin) -> bool {
         let Worker { core, state } = self;
-        core.modules
-            .iter()
-            .all(|m| m.on_receive(core, state, origin))
+        core.receivers().all(|m| m.on_receive(core, state, origin))
     }
 
     /// The normal path, once the modules admitted the message.
@@ -175,7 +173,7 @@ impl Worker {
             }
             return;
         }
-        for m in &core.modules {
+        for m in core.observers() {
             m.on_message(&mut ctx);
         }
         let Some(route) = program.main else { return };
@@ -200,7 +198,7 @@ impl Worker {
             Some(msg),
             Some(origin),
         );
-        for m in &core.modules {
+        for m in core.observers() {
             m.on_message(&mut ctx);
         }
         // As in OpenSIPS: the main onreply_route sees every reply first (and may drop it),

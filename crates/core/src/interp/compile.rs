@@ -12,7 +12,7 @@ use siplua_script::{
     Span, StmtKind,
 };
 
-use super::program::{Call, Expr, Ins, Program, Route};
+use super::program::{Call, Expr, Ins, Program, Route, RouteNames};
 use crate::format::CompiledFormat;
 use crate::function::{Args, FunctionDecl, ParamKind, PreparedArg};
 use crate::pv::{CompiledPv, PvLookup};
@@ -79,7 +79,7 @@ struct Compiler<'a> {
     sources: &'a SourceMap,
     functions: &'a FunctionTable,
     pvs: &'a dyn PvLookup,
-    by_name: HashMap<(RouteKind, String), usize>,
+    by_name: RouteNames,
     errors: Vec<String>,
     calls: Vec<RouteCalls>,
     current: usize,
@@ -108,7 +108,8 @@ impl Compiler<'_> {
                 continue;
             }
             let name = def.name.clone().unwrap_or_default();
-            if p.by_name.insert((def.kind, name.clone()), i).is_some() {
+            let named = p.by_name.entry(def.kind).or_default();
+            if named.insert(name.clone(), i).is_some() {
                 self.error(def.span, format!("{} defined twice", describe(def)));
             }
             match def.kind {
@@ -345,7 +346,11 @@ impl Compiler<'_> {
                 }
             },
         };
-        let Some(&route) = self.by_name.get(&(RouteKind::Request, name.clone())) else {
+        let found = self
+            .by_name
+            .get(&RouteKind::Request)
+            .and_then(|r| r.get(&name));
+        let Some(&route) = found else {
             self.error(
                 first.span,
                 format!("unknown route '{name}' (no route[{name}] is defined)"),
@@ -417,7 +422,7 @@ pub fn prepare_args(
     decl: &FunctionDecl,
     args: &[AstExpr],
     pvs: &dyn PvLookup,
-    routes: &HashMap<(RouteKind, String), usize>,
+    routes: &RouteNames,
 ) -> Result<Args, (Option<Span>, String)> {
     if args.len() < decl.min_args() || args.len() > decl.params.len() {
         let expected = if decl.min_args() == decl.params.len() {
@@ -454,7 +459,7 @@ fn prepare_one(
     arg: &AstExpr,
     kind: ParamKind,
     pvs: &dyn PvLookup,
-    routes: &HashMap<(RouteKind, String), usize>,
+    routes: &RouteNames,
 ) -> Result<PreparedArg, String> {
     let format = |f| CompiledFormat::compile(f, pvs);
     match (kind, &arg.kind) {
@@ -498,25 +503,19 @@ fn prepare_one(
             None => Err("must be a constant string (no variables)".into()),
         },
         // A quoted variable (`"$avp(x)"`, as OpenSIPS scripts often write it) is the variable.
-        (ParamKind::Var, ExprKind::Str(f)) => match f.parts.as_slice() {
-            [FmtPart::Pv(spec)] => {
-                let pv = CompiledPv::compile(spec, pvs)?;
-                if !pv.is_writable() {
-                    return Err(format!("{} is read-only", pv.text));
-                }
-                Ok(PreparedArg::Pv(Arc::new(pv)))
+        (ParamKind::Var, ExprKind::Str(f)) => {
+            let pv = match f.parts.as_slice() {
+                [FmtPart::Pv(spec)] => CompiledPv::compile(spec, pvs)?,
+                _ => match format(f)?.as_constant() {
+                    Some(t) => CompiledPv::parse(t, pvs)?,
+                    None => return Err("expected a variable like \"$var(name)\"".into()),
+                },
+            };
+            if !pv.is_writable() {
+                return Err(format!("{} is read-only", pv.text));
             }
-            _ => match format(f)?.as_constant() {
-                Some(t) => {
-                    let pv = CompiledPv::parse(t, pvs)?;
-                    if !pv.is_writable() {
-                        return Err(format!("{} is read-only", pv.text));
-                    }
-                    Ok(PreparedArg::Pv(Arc::new(pv)))
-                }
-                None => Err("expected a variable like \"$var(name)\"".into()),
-            },
-        },
+            Ok(PreparedArg::Pv(Arc::new(pv)))
+        }
         (ParamKind::Regex, ExprKind::Str(f)) => {
             let c = format(f)?;
             match c.as_constant() {
@@ -539,13 +538,10 @@ fn prepare_one(
     }
 }
 
-fn route_arg(
-    kind: RouteKind,
-    name: &str,
-    routes: &HashMap<(RouteKind, String), usize>,
-) -> Result<PreparedArg, String> {
+fn route_arg(kind: RouteKind, name: &str, routes: &RouteNames) -> Result<PreparedArg, String> {
     routes
-        .get(&(kind, name.to_owned()))
+        .get(&kind)
+        .and_then(|r| r.get(name))
         .map(|r| PreparedArg::Route(*r))
         .ok_or_else(|| format!("no {}[{name}] is defined", keyword(kind)))
 }

@@ -14,12 +14,16 @@ use crate::function::{Args, FunctionDecl};
 use crate::pv::CompiledPv;
 use crate::value::Value;
 
+/// Named routes by kind, then name.
+pub type RouteNames = HashMap<RouteKind, HashMap<String, usize>>;
+
 /// A whole compiled script.
 pub struct Program {
     /// Every route, indexed by the ids the instructions use.
     pub routes: Vec<Route>,
-    /// Named routes by kind and name (`failure_route[missed]` is `(Failure, "missed")`).
-    pub by_name: HashMap<(RouteKind, String), usize>,
+    /// Named routes by kind, then name (`failure_route[missed]` is under `Failure`,
+    /// `"missed"`): two levels so that a lookup by `&str` allocates nothing.
+    pub by_name: RouteNames,
     /// The main request route, `route { }`.
     pub main: Option<usize>,
     /// The main reply route, `onreply_route { }`.
@@ -41,7 +45,7 @@ pub struct Program {
 impl Program {
     /// The route of this kind and name, if the script defines it.
     pub fn route(&self, kind: RouteKind, name: &str) -> Option<usize> {
-        self.by_name.get(&(kind, name.to_owned())).copied()
+        self.by_name.get(&kind)?.get(name).copied()
     }
 
     /// `FILE:LINE` of a span, for run-time log lines.

@@ -211,7 +211,7 @@ fn prepare(
     decl: &FunctionDecl,
     texts: &[Option<&str>],
     ctx: &Context,
-    routes: &HashMap<(siplua_script::RouteKind, String), usize>,
+    routes: &siplua_core::interp::program::RouteNames,
 ) -> mlua::Result<Args> {
     let err = |m: String| mlua::Error::runtime(format!("moduleFunc: {m}"));
     if texts.len() < decl.min_args() || texts.len() > decl.params.len() {

@@ -17,10 +17,12 @@ use std::time::Duration;
 
 use siplua_core::context::Context;
 use siplua_core::function::FunctionDecl;
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{
+    InitEnv, MessageHooks, ModParamKind, ModParamSpec, ModParamValue, Module,
+};
 use siplua_core::pv::PvDecl;
 
-use table::{Current, Direction, Table};
+use table::Table;
 
 const fn int(name: &'static str) -> ModParamSpec {
     ModParamSpec {
@@ -148,17 +150,15 @@ impl Module for DialogModule {
         pv::declarations(self.table.clone())
     }
 
+    fn message_hooks(&self) -> MessageHooks {
+        MessageHooks {
+            message: true,
+            ..MessageHooks::default()
+        }
+    }
+
     fn on_message(&self, ctx: &mut Context) {
-        let Some(msg) = ctx.msg.as_ref() else { return };
-        let current = if msg.is_request() {
-            self.table.match_request(msg)
-        } else {
-            self.table.key_of_reply(msg).map(|key| Current {
-                key,
-                dir: Direction::Downstream,
-            })
-        };
-        self.table.observe(msg, current.as_ref());
+        let current = ctx.msg.as_ref().and_then(|msg| self.table.follow(msg));
         if let Some(cur) = current {
             ctx.set_ext(cur);
         }

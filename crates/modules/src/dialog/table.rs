@@ -63,6 +63,26 @@ impl Dialog {
         }
     }
 
+    /// Moves the state on a reply to its INVITE.
+    fn reply(&mut self, code: u16, to_tag: Option<&str>, now: Instant) {
+        self.expire(now);
+        if self.state >= state::CONFIRMED_NA {
+            return;
+        }
+        match code {
+            101..=199 if to_tag.is_some() => {
+                self.state = state::EARLY;
+                self.callee_tag = to_tag.map(str::to_owned);
+            }
+            200..=299 => {
+                self.state = state::CONFIRMED_NA;
+                self.callee_tag = to_tag.filter(|t| !t.is_empty()).map(str::to_owned);
+            }
+            300.. => self.end(now),
+            _ => {}
+        }
+    }
+
     /// True while it counts in profiles and `$DLG_count`.
     pub fn active(&self) -> bool {
         self.state != state::DELETED
@@ -94,9 +114,10 @@ pub struct Table {
     next_id: AtomicU64,
 }
 
-fn tags(msg: &Message) -> (Option<String>, Option<String>) {
-    let from = msg.from().ok().and_then(|f| f.tag().map(str::to_owned));
-    let to = msg.to().ok().and_then(|t| t.tag().map(str::to_owned));
+/// The From and To tags, borrowed from the message.
+fn tags(msg: &Message) -> (Option<&str>, Option<&str>) {
+    let from = msg.from().ok().and_then(|f| f.tag());
+    let to = msg.to().ok().and_then(|t| t.tag());
     (from, to)
 }
 
@@ -107,7 +128,7 @@ impl Table {
         let (Some(from_tag), None) = tags(msg) else {
             return None;
         };
-        let key = (call_id, from_tag);
+        let key = (call_id, from_tag.to_owned());
         let now = Instant::now();
         let mut map = self.dialogs.lock();
         map.retain(|_, d| {
@@ -127,77 +148,55 @@ impl Table {
         Some(key)
     }
 
-    /// Finds the dialog of an in-dialog request, and who sent it.
-    pub fn match_request(&self, msg: &Message) -> Option<Current> {
-        let call_id = msg.call_id().ok()?.to_owned();
-        let (Some(from_tag), Some(to_tag)) = tags(msg) else {
+    /// Follows a received message (the module's per-message hook): finds its dialog — an
+    /// in-dialog request by its tags, a reply by its From tag — and moves the state: ACK
+    /// confirms, BYE ends, INVITE replies as [`Table::reply`]. One lock, and none (nor an
+    /// allocation) for an initial request.
+    pub fn follow(&self, msg: &Message) -> Option<Current> {
+        let call_id = msg.call_id().ok()?;
+        let (Some(from_tag), to_tag) = tags(msg) else {
             return None;
         };
-        let map = self.dialogs.lock();
-        let down = (call_id.clone(), from_tag.clone());
-        if map.contains_key(&down) {
+        let now = Instant::now();
+        if !msg.is_request() {
+            let key = (call_id.to_owned(), from_tag.to_owned());
+            let invite = msg.cseq().is_ok_and(|c| c.method == "INVITE");
+            let mut map = self.dialogs.lock();
+            let d = map.get_mut(&key)?;
+            if invite {
+                d.reply(msg.status_code().unwrap_or(0), to_tag, now);
+            }
             return Some(Current {
-                key: down,
+                key,
                 dir: Direction::Downstream,
             });
         }
-        let up = (call_id, to_tag);
-        map.get(&up)
-            .filter(|d| d.callee_tag.as_deref().is_none_or(|t| t == from_tag))
-            .map(|_| Current {
-                key: up,
-                dir: Direction::Upstream,
-            })
-    }
-
-    /// Follows a received message: ACK confirms, BYE ends, INVITE replies move the state.
-    pub fn observe(&self, msg: &Message, current: Option<&Current>) {
-        let now = Instant::now();
-        if msg.is_request() {
-            let Some(cur) = current else { return };
-            let mut map = self.dialogs.lock();
-            let Some(d) = map.get_mut(&cur.key) else {
-                return;
-            };
-            d.expire(now);
-            match msg.method_str() {
-                Some("ACK") if d.state == state::CONFIRMED_NA => d.state = state::CONFIRMED,
-                Some("BYE") => d.end(now),
-                _ => {}
-            }
-            return;
-        }
-        let Ok(cseq) = msg.cseq() else { return };
-        if cseq.method != "INVITE" {
-            return;
-        }
-        let (Ok(call_id), (Some(from_tag), to_tag)) = (msg.call_id(), tags(msg)) else {
-            return;
+        let to_tag = to_tag?;
+        let mut map = self.dialogs.lock();
+        let mut key = (call_id.to_owned(), from_tag.to_owned());
+        let dir = if map.contains_key(&key) {
+            Direction::Downstream
+        } else {
+            key.1 = to_tag.to_owned();
+            Direction::Upstream
         };
-        let code = msg.status_code().unwrap_or(0);
-        self.reply(&(call_id.to_owned(), from_tag), code, to_tag.as_deref());
+        let d = map.get_mut(&key)?;
+        if dir == Direction::Upstream && d.callee_tag.as_deref().is_some_and(|t| t != from_tag) {
+            return None;
+        }
+        d.expire(now);
+        match msg.method_str() {
+            Some("ACK") if d.state == state::CONFIRMED_NA => d.state = state::CONFIRMED,
+            Some("BYE") => d.end(now),
+            _ => {}
+        }
+        Some(Current { key, dir })
     }
 
     /// An INVITE reply (received, or the final one tm sent upstream).
     pub fn reply(&self, key: &Key, code: u16, to_tag: Option<&str>) {
-        let now = Instant::now();
-        let mut map = self.dialogs.lock();
-        let Some(d) = map.get_mut(key) else { return };
-        d.expire(now);
-        if d.state >= state::CONFIRMED_NA {
-            return;
-        }
-        match code {
-            101..=199 if to_tag.is_some() => {
-                d.state = state::EARLY;
-                d.callee_tag = to_tag.map(str::to_owned);
-            }
-            200..=299 => {
-                d.state = state::CONFIRMED_NA;
-                d.callee_tag = to_tag.filter(|t| !t.is_empty()).map(str::to_owned);
-            }
-            300.. => d.end(now),
-            _ => {}
+        if let Some(d) = self.dialogs.lock().get_mut(key) {
+            d.reply(code, to_tag, Instant::now());
         }
     }
 
@@ -212,12 +211,6 @@ impl Table {
     /// Ends a dialog now (its INVITE was answered without a transaction, for instance).
     pub fn end(&self, key: &Key) {
         let _ = self.with(key, |d| d.end(Instant::now()));
-    }
-
-    /// The key of a reply's dialog, when it has one.
-    pub fn key_of_reply(&self, msg: &Message) -> Option<Key> {
-        let key = (msg.call_id().ok()?.to_owned(), tags(msg).0?);
-        self.dialogs.lock().contains_key(&key).then_some(key)
     }
 
     /// Active dialogs in `profile` (with `value`, when given).
@@ -241,5 +234,48 @@ impl Table {
         let mut map = self.dialogs.lock();
         map.values_mut().for_each(|d| d.expire(now));
         map.values().filter(|d| d.active()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(start: &str, from_tag: &str, to_tag: Option<&str>, cseq: &str) -> Message {
+        let to_tag = to_tag.map(|t| format!(";tag={t}")).unwrap_or_default();
+        let text = format!(
+            "{start}\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\n\
+             From: <sip:a@x>;tag={from_tag}\r\nTo: <sip:b@y>{to_tag}\r\n\
+             Call-ID: c1\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
+        );
+        Message::parse_slice(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn follows_a_dialog_both_ways() {
+        let t = Table::default();
+        let invite = msg("INVITE sip:b@y SIP/2.0", "ft", None, "1 INVITE");
+        let key = t.create(&invite, Duration::from_secs(60)).unwrap();
+        // An initial request belongs to no dialog yet.
+        assert!(t.follow(&invite).is_none());
+        let ok = msg("SIP/2.0 200 OK", "ft", Some("tt"), "1 INVITE");
+        let cur = t.follow(&ok).unwrap();
+        assert_eq!(
+            (cur.key.clone(), cur.dir),
+            (key.clone(), Direction::Downstream)
+        );
+        assert_eq!(t.with(&key, |d| d.state), Some(state::CONFIRMED_NA));
+        let ack = msg("ACK sip:b@y SIP/2.0", "ft", Some("tt"), "1 ACK");
+        assert_eq!(t.follow(&ack).unwrap().dir, Direction::Downstream);
+        assert_eq!(t.with(&key, |d| d.state), Some(state::CONFIRMED));
+        // From the callee, with a tag other than the one it answered with: not this dialog.
+        let stray = msg("BYE sip:a@x SIP/2.0", "other", Some("ft"), "1 BYE");
+        assert!(t.follow(&stray).is_none());
+        assert_eq!(t.with(&key, |d| d.state), Some(state::CONFIRMED));
+        let bye = msg("BYE sip:a@x SIP/2.0", "tt", Some("ft"), "1 BYE");
+        let cur = t.follow(&bye).unwrap();
+        assert_eq!((cur.key, cur.dir), (key.clone(), Direction::Upstream));
+        assert_eq!(t.with(&key, |d| d.state), Some(state::DELETED));
+        assert_eq!(t.active(), 0);
     }
 }

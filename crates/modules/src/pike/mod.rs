@@ -25,7 +25,9 @@ use siplua_core::function::{Args, FunctionDecl};
 use siplua_core::interp::{self, Outcome};
 use siplua_core::log;
 use siplua_core::mi::{MiCommand, MiError, MiParam};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{
+    InitEnv, MessageHooks, ModParamKind, ModParamSpec, ModParamValue, Module,
+};
 use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_core::worker::WorkerState;
 use siplua_script::RouteKind;
@@ -145,6 +147,14 @@ impl Module for Pike {
                 "pike: check_route \"{name}\" names no route[{name}] in the script"
             )),
             _ => Ok(()),
+        }
+    }
+
+    fn message_hooks(&self) -> MessageHooks {
+        // Only the automatic mode looks at every message.
+        MessageHooks {
+            receive: self.check_route.is_some(),
+            ..MessageHooks::default()
         }
     }
 
