@@ -87,6 +87,26 @@ fn calls_pass_through_over_tcp() {
     calls_through_proxy("t1", "tcp");
 }
 
+/// A burst of calls through two workers per transport: each peer's messages are handled in
+/// the order it sent them (a 180 relayed before its 200, an ACK before the BYE), which the
+/// SIPp scenarios demand; workers racing for one socket or one queue would reorder them.
+fn call_burst_through_two_workers(transport: &str, proto: &str) {
+    let uas_port = free_port();
+    let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
+    let _uas = SippCallee::start("call_uas.xml", uas_port, transport, 1000);
+    run_uac("burst_call_uac.xml", &proxy, transport, 1000, 500);
+}
+
+#[test]
+fn call_burst_keeps_each_peers_order_over_udp() {
+    call_burst_through_two_workers("u1", "udp");
+}
+
+#[test]
+fn call_burst_keeps_each_peers_order_over_tcp() {
+    call_burst_through_two_workers("t1", "tcp");
+}
+
 fn cancel_before_answer(transport: &str, proto: &str) {
     let uas_port = free_port();
     let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));

@@ -1,4 +1,4 @@
-//! TCP workers: take complete messages from the shared queue and hand them to their handler.
+//! TCP workers: take complete messages from their own queue and hand them to their handler.
 
 use crossbeam_channel::{select, Receiver};
 

@@ -70,7 +70,9 @@ mod tests {
     #[test]
     fn a_filled_udp_socket_is_backlogged() {
         let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-        let sock = crate::udp::bind(addr, 64 * 1024).unwrap();
+        let sock = crate::udp::bind_group(addr, 64 * 1024, 1)
+            .unwrap()
+            .remove(0);
         let local = sock.local_addr().unwrap();
         assert!(!udp_backlogged(&sock, 50));
         let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();

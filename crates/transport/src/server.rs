@@ -47,7 +47,9 @@ pub fn start(
     check_config(specs, &cfg)?;
     let tls = tls_context(specs, &cfg)?;
     let stop = Arc::new(Stop::new());
-    let (queue_tx, queue_rx) = crossbeam_channel::bounded(cfg.queue_capacity);
+    let (queue_txs, queue_rxs): (Vec<_>, Vec<_>) = (0..cfg.tcp_workers.max(1))
+        .map(|_| crossbeam_channel::bounded(cfg.queue_capacity))
+        .unzip();
     let limits = TcpLimits {
         max_message_size: cfg.max_message_size,
         lifetime: cfg.tcp_connection_lifetime,
@@ -56,7 +58,7 @@ pub fn start(
         max_msg_time: cfg.tcp_max_msg_time,
     };
     let tcp = Arc::new(TcpContext::new(
-        queue_tx,
+        queue_txs,
         Arc::clone(&stop),
         limits,
         cfg.tcp_max_connections,
@@ -71,12 +73,19 @@ pub fn start(
             SocketId(u16::try_from(index).map_err(|_| {
                 io::Error::new(io::ErrorKind::InvalidInput, "too many listen sockets")
             })?);
-        let sock = bind_one(spec, &cfg)?;
-        let addr = local_addr(&sock, spec)?;
-        infos.push(SocketInfo::new(id, spec, addr));
         match spec.proto {
-            Proto::Udp => udp_socks.push(Some(sock)),
+            Proto::Udp => {
+                let group = named(
+                    spec,
+                    udp::bind_group(spec.addr, cfg.udp_socket_buffer, cfg.udp_workers),
+                )?;
+                infos.push(SocketInfo::new(id, spec, local_addr(&group[0], spec)?));
+                udp_socks.push(Some(group));
+            }
             Proto::Tcp | Proto::Tls => {
+                let sock = named(spec, listener::bind(spec.addr))?;
+                let addr = local_addr(&sock, spec)?;
+                infos.push(SocketInfo::new(id, spec, addr));
                 udp_socks.push(None);
                 listeners.push((id, sock, addr, spec.proto == Proto::Tls));
             }
@@ -99,7 +108,7 @@ pub fn start(
         shutdown_timeout: cfg.shutdown_timeout,
     };
     // On a spawn failure, dropping `running` stops and joins what already started.
-    running.spawn_all(&cfg, &factory, listeners, queue_rx, tls)?;
+    running.spawn_all(&cfg, &factory, listeners, queue_rxs, tls)?;
     Ok(running)
 }
 
@@ -122,7 +131,7 @@ impl Running {
         cfg: &TransportConfig,
         factory: &HandlerFactory,
         listeners: Vec<(SocketId, Socket, SocketAddr, bool)>,
-        queue_rx: crossbeam_channel::Receiver<crate::message::Received>,
+        queue_rxs: Vec<crossbeam_channel::Receiver<crate::message::Received>>,
         tls: Option<Arc<TlsContext>>,
     ) -> io::Result<()> {
         let mut worker_id = 0;
@@ -134,7 +143,7 @@ impl Running {
             .map(|s| s.id)
             .collect();
         for socket in udp_ids {
-            for _ in 0..cfg.udp_workers {
+            for member in 0..cfg.udp_workers {
                 let info = self.worker_info(worker_id, WorkerKind::Udp { socket });
                 let factory = Arc::clone(factory);
                 let max = cfg.max_message_size;
@@ -142,7 +151,7 @@ impl Running {
                 let stop = Arc::clone(&self.stop);
                 self.spawn(format!("udp-worker-{worker_id}"), move || {
                     let mut handler = factory(&info);
-                    if let Some(sock) = info.transports.udp_socket(socket) {
+                    if let Some(sock) = info.transports.udp_receiver(socket, member) {
                         udp::worker_loop(sock, socket, max, overload, &stop, &mut *handler);
                     }
                 })?;
@@ -152,10 +161,9 @@ impl Running {
         if listeners.is_empty() {
             return Ok(());
         }
-        for _ in 0..cfg.tcp_workers {
+        for queue in queue_rxs {
             let info = self.worker_info(worker_id, WorkerKind::Tcp);
             let factory = Arc::clone(factory);
-            let queue = queue_rx.clone();
             let overload = cfg.overload_queue_percent;
             let stop = Arc::clone(&self.stop);
             self.spawn(format!("tcp-worker-{worker_id}"), move || {
@@ -268,12 +276,8 @@ fn tls_context(specs: &[ListenSpec], cfg: &TransportConfig) -> io::Result<Option
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("tls: {e}")))
 }
 
-/// Binds one listen spec; the error names the protocol and address.
-fn bind_one(spec: &ListenSpec, cfg: &TransportConfig) -> io::Result<Socket> {
-    let bound = match spec.proto {
-        Proto::Udp => udp::bind(spec.addr, cfg.udp_socket_buffer),
-        Proto::Tcp | Proto::Tls => listener::bind(spec.addr),
-    };
+/// A bind result whose error names the protocol and address of the listen spec.
+fn named<T>(spec: &ListenSpec, bound: io::Result<T>) -> io::Result<T> {
     bound.map_err(|e| {
         io::Error::new(
             e.kind(),

@@ -19,8 +19,9 @@ use crate::udp;
 /// through [`Transports::send`], from any thread.
 pub struct Transports {
     sockets: Vec<SocketInfo>,
-    /// UDP sockets by [`SocketId`] index; `None` at the index of a TCP socket.
-    udp: Vec<Option<Socket>>,
+    /// UDP socket groups by [`SocketId`] index, one socket per worker (the first also sends);
+    /// `None` at the index of a TCP socket.
+    udp: Vec<Option<Vec<Socket>>>,
     tcp: Arc<TcpContext>,
     /// Present when TLS is configured; outbound TLS connections use its client side.
     tls: Option<Arc<TlsContext>>,
@@ -30,7 +31,7 @@ pub struct Transports {
 impl Transports {
     pub(crate) fn new(
         sockets: Vec<SocketInfo>,
-        udp: Vec<Option<Socket>>,
+        udp: Vec<Option<Vec<Socket>>>,
         tcp: Arc<TcpContext>,
         tls: Option<Arc<TlsContext>>,
         stop: Arc<Stop>,
@@ -81,9 +82,15 @@ impl Transports {
         }
     }
 
-    /// The UDP socket with this id, for its workers.
+    /// The UDP socket that sends for listen address `id` (any socket of the group would do:
+    /// they share the address).
     pub(crate) fn udp_socket(&self, id: SocketId) -> Option<&Socket> {
-        self.udp.get(id.index()).and_then(Option::as_ref)
+        self.udp_receiver(id, 0)
+    }
+
+    /// The socket that worker number `member` of listen address `id` receives on.
+    pub(crate) fn udp_receiver(&self, id: SocketId, member: usize) -> Option<&Socket> {
+        self.udp.get(id.index())?.as_ref()?.get(member)
     }
 
     /// Lets requests to `addr` reuse connection `conn` (RFC 5923 `alias`, or a registered

@@ -19,13 +19,51 @@ const OVERLOAD_SAMPLE: u32 = 16;
 /// How often a blocked receiver looks at the stop flag; bounds shutdown latency.
 const STOP_POLL: Duration = Duration::from_millis(100);
 
+/// Binds the receive sockets of one UDP listen address: one per worker.
+///
+/// With several workers each gets a socket of its own in one `SO_REUSEPORT` group: the kernel
+/// sends every datagram of one source address and port to the same socket, so one worker
+/// handles a peer's messages in the order they arrived (a 180 is relayed before its 200, an
+/// ACK before the BYE that follows it). Workers sharing one socket would race for consecutive
+/// datagrams of a call. The price: one busy peer is served by one worker.
+///
+/// The address is first bound once without `SO_REUSEPORT`, so that a port already in use (by
+/// another siplua too, which could otherwise join the group and take half the traffic) is
+/// refused as with a single socket.
+pub(crate) fn bind_group(
+    addr: SocketAddr,
+    buffer: usize,
+    workers: usize,
+) -> io::Result<Vec<Socket>> {
+    if workers <= 1 {
+        return Ok(vec![bind(addr, buffer, false)?]);
+    }
+    let first = if addr.port() == 0 {
+        bind(addr, buffer, true)?
+    } else {
+        drop(bind(addr, buffer, false)?);
+        bind(addr, buffer, true)?
+    };
+    // Port 0: the others join the port the kernel chose for the first.
+    let bound = first.local_addr()?.as_socket().unwrap_or(addr);
+    let mut group = Vec::with_capacity(workers);
+    group.push(first);
+    for _ in 1..workers {
+        group.push(bind(bound, buffer, true)?);
+    }
+    Ok(group)
+}
+
 /// Binds a UDP socket with large kernel buffers and a short read timeout for shutdown polling.
 ///
 /// No SO_REUSEADDR: on Linux it would let a second server bind the same UDP port silently.
-pub(crate) fn bind(addr: SocketAddr, buffer: usize) -> io::Result<Socket> {
+fn bind(addr: SocketAddr, buffer: usize, reuse_port: bool) -> io::Result<Socket> {
     let sock = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     if addr.is_ipv6() {
         sock.set_only_v6(true)?;
+    }
+    if reuse_port {
+        sock.set_reuse_port(true)?;
     }
     // Best effort: the kernel caps these at net.core.[rw]mem_max.
     if let Err(e) = sock.set_recv_buffer_size(buffer) {
@@ -58,7 +96,7 @@ fn is_keepalive(data: &[u8]) -> bool {
 
 /// Receives datagrams on `sock` and hands each one to `handler` until `stop` fires.
 ///
-/// All workers of a socket run this on the same socket; the kernel wakes one per datagram.
+/// Each worker of a listen address runs this on its own socket of the group ([`bind_group`]).
 pub(crate) fn worker_loop(
     sock: &Socket,
     socket: SocketId,

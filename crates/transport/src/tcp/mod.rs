@@ -2,8 +2,9 @@
 //!
 //! Each connection is read by its own thread (simple and robust; the cost is one thread,
 //! with a small stack, per open connection, bounded by `tcp_max_connections`). Readers frame
-//! the stream into SIP messages and push them into one bounded queue consumed by the TCP
-//! workers; writes come from any thread through the connection table.
+//! the stream into SIP messages and push them into bounded queues, one per TCP worker; all
+//! messages of one connection go to the same worker, so they are handled in the order they
+//! were sent. Writes come from any thread through the connection table.
 
 pub(crate) mod connect;
 pub(crate) mod connection;
@@ -43,10 +44,11 @@ pub(crate) struct TcpLimits {
     pub(crate) max_msg_time: Duration,
 }
 
-/// Everything a reader thread or a sender needs: the table, the worker queue, the stop signal.
+/// Everything a reader thread or a sender needs: the table, the worker queues, the stop signal.
 pub(crate) struct TcpContext {
     pub(crate) table: ConnTable,
-    pub(crate) queue: Sender<Received>,
+    /// One queue per TCP worker; a connection's messages go to queue `id % len`.
+    pub(crate) queues: Vec<Sender<Received>>,
     pub(crate) stop: Arc<Stop>,
     pub(crate) limits: TcpLimits,
     pub(crate) per_source: Arc<per_source::PerSource>,
@@ -57,7 +59,7 @@ impl TcpContext {
     /// A context with an empty table of at most `max_connections` entries, of which at most
     /// `per_source` (0: any number) accepted from one address.
     pub(crate) fn new(
-        queue: Sender<Received>,
+        queues: Vec<Sender<Received>>,
         stop: Arc<Stop>,
         limits: TcpLimits,
         max_connections: usize,
@@ -65,7 +67,7 @@ impl TcpContext {
     ) -> Self {
         TcpContext {
             table: ConnTable::new(max_connections),
-            queue,
+            queues,
             stop,
             limits,
             per_source: per_source::PerSource::new(per_source),

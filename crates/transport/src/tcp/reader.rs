@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use crossbeam_channel::select;
 
-use crate::message::Received;
+use crate::message::{ConnId, Received};
 use crate::recv_buf::is_timeout;
 use crate::tcp::connection::{Connection, READ_CHUNK};
 use crate::tcp::framer::{next_frame, Frame};
@@ -86,7 +86,7 @@ fn drain_frames(ctx: &TcpContext, conn: &Connection, buf: &mut BytesMut) -> io::
                     proto: conn.proto(),
                     conn: Some(conn.id()),
                 };
-                if !enqueue(ctx, msg) {
+                if !enqueue(ctx, conn.id(), msg) {
                     return Ok(false);
                 }
             }
@@ -94,10 +94,12 @@ fn drain_frames(ctx: &TcpContext, conn: &Connection, buf: &mut BytesMut) -> io::
     }
 }
 
-/// Puts a message in the worker queue, waiting while it is full; false if shutdown came first.
-fn enqueue(ctx: &TcpContext, msg: Received) -> bool {
+/// Puts a message in its connection's worker queue, waiting while it is full; false if
+/// shutdown came first.
+fn enqueue(ctx: &TcpContext, conn: ConnId, msg: Received) -> bool {
+    let queue = &ctx.queues[(conn.0 % ctx.queues.len() as u64) as usize];
     select! {
-        send(ctx.queue, msg) -> sent => sent.is_ok(),
+        send(queue, msg) -> sent => sent.is_ok(),
         recv(ctx.stop.wait_channel()) -> _ => false,
     }
 }
