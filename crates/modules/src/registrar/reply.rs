@@ -50,11 +50,11 @@ pub fn format_q(q: i32) -> String {
 pub fn contact_lines(bindings: &[UContact], now: i64) -> String {
     let mut out = String::new();
     for c in bindings {
-        let _ = write!(out, "Contact: <{}>;expires={}", c.uri, c.remaining(now));
+        let _ = write!(out, "Contact: <{}>;expires={}", c.uri(), c.remaining(now));
         if c.q != Q_UNSET {
             let _ = write!(out, ";q={}", format_q(c.q));
         }
-        if let Some(instance) = &c.instance {
+        if let Some(instance) = c.instance() {
             let _ = write!(out, ";+sip.instance={instance}");
         }
         if let Some(reg_id) = c.reg_id {
@@ -98,6 +98,7 @@ pub fn send(ctx: &mut Context, code: u16, reason: &str, headers: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::usrloc::contact::ContactText;
 
     #[test]
     fn q_values_and_contacts() {
@@ -105,11 +106,14 @@ mod tests {
         assert_eq!(format_q(500), "0.5");
         assert_eq!(format_q(125), "0.125");
         assert_eq!(format_q(0), "0");
-        let mut c = UContact::new("sip:a@1.2.3.4");
+        let mut c = UContact::new(ContactText {
+            uri: "sip:a@1.2.3.4",
+            instance: Some("\"<urn:uuid:x>\""),
+            ..ContactText::default()
+        });
         c.expires = 160;
         c.q = 700;
         c.reg_id = Some(1);
-        c.instance = Some("\"<urn:uuid:x>\"".into());
         assert_eq!(
             contact_lines(&[c], 100),
             "Contact: <sip:a@1.2.3.4>;expires=60;q=0.7;+sip.instance=\"<urn:uuid:x>\";reg-id=1\r\n"

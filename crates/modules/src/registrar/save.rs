@@ -16,7 +16,7 @@ use super::nat;
 use super::reply::{contact_lines, send, Rejection};
 use super::Registrar;
 use crate::usrloc::api::now;
-use crate::usrloc::contact::UContact;
+use crate::usrloc::contact::{ContactText, UContact};
 use crate::usrloc::record::{Aor, ContactKey, MatchingMode};
 
 /// One Contact of the REGISTER, checked and with its lifetime decided.
@@ -199,7 +199,7 @@ fn apply(work: &mut Aor, b: &Binding, common: &Common, mode: MatchingMode, nat_b
     let found = work.find(&key, mode);
     if let Some(i) = found {
         let old = &work.contacts()[i];
-        if old.callid == common.callid && common.cseq <= old.cseq {
+        if old.callid() == common.callid && common.cseq <= old.cseq {
             // Out of order or a retransmission: the stored binding stands.
             return;
         }
@@ -210,25 +210,28 @@ fn apply(work: &mut Aor, b: &Binding, common: &Common, mode: MatchingMode, nat_b
         }
         return;
     }
-    let mut c = UContact::new(&b.uri);
+    let methods = b.methods.as_ref().map(|m| m.join(","));
+    let mut c = UContact::new(ContactText {
+        uri: &b.uri,
+        callid: common.callid,
+        received: b.received.as_deref(),
+        path: common.path.as_deref(),
+        user_agent: common.user_agent.as_deref(),
+        instance: b.instance.as_deref(),
+        methods: methods.as_deref(),
+    });
     c.expires = common.now + i64::from(b.expires);
     c.q = b.q;
-    c.callid = common.callid.to_owned();
     c.cseq = common.cseq;
-    c.received = b.received.clone();
-    c.path = common.path.clone();
     c.socket = common.origin.map(|o| o.socket);
     c.conn = common
         .origin
         .and_then(|o| o.conn)
         .filter(|_| common.persistent);
-    c.user_agent = common.user_agent.clone();
     c.cflags = common.cflags;
     if b.received.is_some() {
         c.cflags |= nat_bit.unwrap_or(0);
     }
-    c.methods = b.methods.clone();
-    c.instance = b.instance.clone();
     c.reg_id = b.reg_id;
     c.last_modified = common.now;
     match found {
