@@ -70,10 +70,18 @@ impl Aor {
                 return Some(i);
             }
         }
-        let parsed = Uri::parse(key.uri).ok();
+        // Parsed only when a stored URI is not the same text.
+        let mut parsed = None;
         self.contacts.iter().position(|c| {
-            same_uri(parsed.as_ref(), key.uri, c.uri())
-                && (mode == MatchingMode::Contact || c.callid() == key.callid)
+            (mode == MatchingMode::Contact || c.callid() == key.callid)
+                && (c.uri() == key.uri
+                    || same_uri(
+                        parsed
+                            .get_or_insert_with(|| Uri::parse(key.uri).ok())
+                            .as_ref(),
+                        key.uri,
+                        c.uri(),
+                    ))
         })
     }
 
