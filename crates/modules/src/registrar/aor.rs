@@ -36,20 +36,46 @@ impl AorRules {
                 }
             }
         };
-        let mut host = uri.host().to_ascii_lowercase();
+        self.key_of(&uri)
+    }
+
+    /// The key of a URI already parsed (the To URI of a REGISTER): the same as [`Self::key`]
+    /// of its text, without parsing it again.
+    pub fn key_of_uri(&self, uri: &Uri) -> Option<String> {
+        if uri.host().is_empty() {
+            return self.key(uri.as_str());
+        }
+        self.key_of(uri)
+    }
+
+    fn key_of(&self, uri: &Uri) -> Option<String> {
+        let mut host = uri.host();
         if host.is_empty() {
             return None;
         }
         if let Some(prefix) = self.realm_prefix.as_deref().filter(|p| !p.is_empty()) {
-            if host.len() > prefix.len() && host.starts_with(&prefix.to_ascii_lowercase()) {
-                host.drain(..prefix.len());
+            let prefixed = host
+                .get(..prefix.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(prefix));
+            if host.len() > prefix.len() && prefixed {
+                host = &host[prefix.len()..];
             }
         }
-        match uri.user_decoded().filter(|u| !u.is_empty()) {
-            Some(user) if self.case_sensitive => Some(format!("{user}@{host}")),
-            Some(user) => Some(format!("{}@{host}", user.to_lowercase())),
-            None => Some(host),
+        let user = uri.user_decoded().filter(|u| !u.is_empty());
+        let user_len = user.as_ref().map_or(0, |u| u.len() + 1);
+        let mut key = String::with_capacity(user_len + host.len());
+        match user {
+            Some(user) if self.case_sensitive => key.push_str(&user),
+            Some(user) => key.push_str(&user.to_lowercase()),
+            None => {}
         }
+        if user_len > 0 {
+            key.push('@');
+        }
+        let start = key.len();
+        key.push_str(host);
+        key[start..].make_ascii_lowercase();
+        Some(key)
     }
 }
 
@@ -72,6 +98,8 @@ mod tests {
         assert_eq!(rules.key("\"A\" <sip:%61b@h>").as_deref(), Some("ab@h"));
         assert_eq!(rules.key("bob@h").as_deref(), Some("bob@h"));
         assert_eq!(rules.key("sip:h").as_deref(), Some("h"));
+        let to = Uri::parse("sip:Bob@SIP.Example.com;user=phone").unwrap();
+        assert_eq!(rules.key_of_uri(&to).as_deref(), Some("Bob@example.com"));
         assert_eq!(rules.key("<bad").as_deref(), None);
         let rules = AorRules {
             case_sensitive: false,

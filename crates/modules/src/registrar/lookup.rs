@@ -55,28 +55,28 @@ pub fn lookup(
     }
     contacts.sort_by_key(|(i, c)| (Reverse(c.q), Reverse(c.last_modified), Reverse(*i)));
     let nat_bit = reg.usrloc.nat_bflag().map_or(0, |b| 1u64 << b);
-    let branch_flags = |c: &UContact| c.cflags | if c.received.is_some() { nat_bit } else { 0 };
+    let branch_flags = |c: &UContact| c.cflags | if c.received().is_some() { nat_bit } else { 0 };
 
     let mut rest = contacts.into_iter().map(|(_, c)| c);
     if !flags.branches_only {
         let Some(best) = rest.next() else { return -2 };
-        ctx.new_ruri = Some(best.uri.clone());
+        ctx.new_ruri = Some(best.uri().to_owned());
         ctx.dst_uri = next_hop(best);
         ctx.branch_flags |= branch_flags(best);
         if best.socket.is_some() {
             ctx.send_socket = best.socket;
         }
-        ctx.path = best.path.clone();
+        ctx.path = best.path().map(str::to_owned);
         if flags.no_branches {
             return 1;
         }
     }
     for c in rest {
         ctx.branches.push(Branch {
-            uri: c.uri.clone(),
+            uri: c.uri().to_owned(),
             dst_uri: next_hop(c),
             q: c.q,
-            path: c.path.clone(),
+            path: c.path().map(str::to_owned),
             flags: branch_flags(c),
             socket: c.socket,
         });
@@ -87,11 +87,11 @@ pub fn lookup(
 /// Where a request to this contact goes first: the first Path hop (the edge proxy handles
 /// the NAT then), else the NAT source, else the contact itself (`None`).
 fn next_hop(c: &UContact) -> Option<String> {
-    if let Some(path) = &c.path {
+    if let Some(path) = c.path() {
         // Path values are name-addrs (RFC 3327 §4): the first URI is inside the first `<>`.
         let start = path.find('<')? + 1;
         let len = path[start..].find('>')?;
         return Some(path[start..start + len].to_owned());
     }
-    c.received.clone()
+    c.received().map(str::to_owned)
 }

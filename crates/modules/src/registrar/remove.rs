@@ -32,9 +32,7 @@ pub fn remove(ctx: &mut Context, reg: &Registrar, args: &Args) -> i32 {
         record.delete_where(|c| {
             contact.as_deref().is_none_or(|u| same_contact(c, u))
                 && next_hop.as_deref().is_none_or(|h| reached_through(c, h))
-                && instance
-                    .as_deref()
-                    .is_none_or(|i| c.instance.as_deref() == Some(i))
+                && instance.as_deref().is_none_or(|i| c.instance() == Some(i))
         })
     });
     let removed = match removed {
@@ -52,16 +50,16 @@ pub fn remove(ctx: &mut Context, reg: &Registrar, args: &Args) -> i32 {
 }
 
 fn same_contact(c: &UContact, uri: &str) -> bool {
-    match (Uri::parse(uri), Uri::parse(&c.uri)) {
+    match (Uri::parse(uri), Uri::parse(c.uri())) {
         (Ok(a), Ok(b)) => uri_eq(&a, &b),
-        _ => c.uri == uri,
+        _ => c.uri() == uri,
     }
 }
 
 /// Whether requests to `c` go to `host` (`ip`, `ip:port` or a URI): its NAT source when it
 /// has one, else its Contact host.
 fn reached_through(c: &UContact, host: &str) -> bool {
-    let target = c.received.as_deref().unwrap_or(&c.uri);
+    let target = c.received().unwrap_or(c.uri());
     let Ok(uri) = Uri::parse(target) else {
         return false;
     };

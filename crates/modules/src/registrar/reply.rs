@@ -46,19 +46,31 @@ pub fn format_q(q: i32) -> String {
     }
 }
 
-/// The Contact lines of a 200 for these bindings at `now`.
+/// The Contact lines of a 200 for these bindings at `now` (written piece by piece: this runs
+/// for every REGISTER, under the AOR's lock).
 pub fn contact_lines(bindings: &[UContact], now: i64) -> String {
-    let mut out = String::new();
+    let size = bindings
+        .iter()
+        .map(|c| c.uri().len() + c.instance().map_or(0, str::len) + 64)
+        .sum();
+    let mut out = String::with_capacity(size);
+    let mut number = itoa::Buffer::new();
     for c in bindings {
-        let _ = write!(out, "Contact: <{}>;expires={}", c.uri, c.remaining(now));
+        out.push_str("Contact: <");
+        out.push_str(c.uri());
+        out.push_str(">;expires=");
+        out.push_str(number.format(c.remaining(now)));
         if c.q != Q_UNSET {
-            let _ = write!(out, ";q={}", format_q(c.q));
+            out.push_str(";q=");
+            out.push_str(&format_q(c.q));
         }
-        if let Some(instance) = &c.instance {
-            let _ = write!(out, ";+sip.instance={instance}");
+        if let Some(instance) = c.instance() {
+            out.push_str(";+sip.instance=");
+            out.push_str(instance);
         }
         if let Some(reg_id) = c.reg_id {
-            let _ = write!(out, ";reg-id={reg_id}");
+            out.push_str(";reg-id=");
+            out.push_str(number.format(reg_id));
         }
         out.push_str("\r\n");
     }
@@ -98,6 +110,7 @@ pub fn send(ctx: &mut Context, code: u16, reason: &str, headers: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::usrloc::contact::ContactText;
 
     #[test]
     fn q_values_and_contacts() {
@@ -105,14 +118,23 @@ mod tests {
         assert_eq!(format_q(500), "0.5");
         assert_eq!(format_q(125), "0.125");
         assert_eq!(format_q(0), "0");
-        let mut c = UContact::new("sip:a@1.2.3.4");
+        let mut c = UContact::new(ContactText {
+            uri: "sip:a@1.2.3.4",
+            instance: Some("\"<urn:uuid:x>\""),
+            ..ContactText::default()
+        });
         c.expires = 160;
         c.q = 700;
         c.reg_id = Some(1);
-        c.instance = Some("\"<urn:uuid:x>\"".into());
+        let mut plain = UContact::new(ContactText {
+            uri: "sip:b@h",
+            ..ContactText::default()
+        });
+        plain.expires = 90;
         assert_eq!(
-            contact_lines(&[c], 100),
-            "Contact: <sip:a@1.2.3.4>;expires=60;q=0.7;+sip.instance=\"<urn:uuid:x>\";reg-id=1\r\n"
+            contact_lines(&[c, plain], 100),
+            "Contact: <sip:a@1.2.3.4>;expires=60;q=0.7;+sip.instance=\"<urn:uuid:x>\";reg-id=1\r\n\
+             Contact: <sip:b@h>;expires=0\r\n"
         );
     }
 }

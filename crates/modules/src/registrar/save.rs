@@ -16,29 +16,31 @@ use super::nat;
 use super::reply::{contact_lines, send, Rejection};
 use super::Registrar;
 use crate::usrloc::api::now;
-use crate::usrloc::contact::UContact;
+use crate::usrloc::contact::{ContactText, UContact};
 use crate::usrloc::record::{Aor, ContactKey, MatchingMode};
 
-/// One Contact of the REGISTER, checked and with its lifetime decided.
+/// One Contact of the REGISTER, checked and with its lifetime decided; the text is the
+/// REGISTER's, copied once into the stored binding.
 #[derive(Clone, Debug)]
-struct Binding {
-    uri: String,
+struct Binding<'a> {
+    uri: &'a str,
     /// Seconds; 0 removes the binding.
     expires: u32,
     q: i32,
-    instance: Option<String>,
+    instance: Option<&'a str>,
     reg_id: Option<u32>,
-    methods: Option<Vec<String>>,
+    /// Comma-separated, as [`ContactText::methods`] takes them.
+    methods: Option<String>,
     /// Where the user agent really is when it sits behind a NAT.
     received: Option<String>,
 }
 
 /// What the REGISTER asks, once checked.
-enum Request {
+enum Request<'a> {
     /// `Contact: *` with `Expires: 0`: remove every binding.
     RemoveAll,
     /// Add, refresh or remove these bindings (none: only list the current ones).
-    Bindings(Vec<Binding>),
+    Bindings(Vec<Binding<'a>>),
 }
 
 /// What is common to every binding of one REGISTER.
@@ -46,7 +48,7 @@ struct Common<'a> {
     callid: &'a str,
     cseq: u32,
     path: Option<String>,
-    user_agent: Option<String>,
+    user_agent: Option<&'a str>,
     cflags: u64,
     origin: Option<Origin>,
     persistent: bool,
@@ -62,12 +64,13 @@ pub fn save(
     aor: Option<&str>,
 ) -> i32 {
     match process(ctx, reg, table, flags, aor) {
-        Ok((bindings, echo_path)) => {
+        Ok((mut headers, echo_path)) => {
             reg.accepted.inc();
             if !flags.no_reply {
-                let mut headers = contact_lines(&bindings, now());
                 if let Some(path) = echo_path {
-                    headers.push_str(&format!("Path: {path}\r\n"));
+                    headers.push_str("Path: ");
+                    headers.push_str(&path);
+                    headers.push_str("\r\n");
                 }
                 send(ctx, 200, "OK", &headers);
             }
@@ -87,14 +90,15 @@ pub fn save(
     }
 }
 
-/// Checks and applies the REGISTER; the bindings to list in the 200 and the Path to echo.
+/// Checks and applies the REGISTER; the Contact lines of the 200 (every binding the AOR has
+/// now) and the Path to echo.
 fn process(
     ctx: &Context,
     reg: &Registrar,
     table: &str,
     flags: &SaveFlags,
     aor: Option<&str>,
-) -> Result<(Vec<UContact>, Option<String>), Rejection> {
+) -> Result<(String, Option<String>), Rejection> {
     let msg = ctx
         .msg
         .as_ref()
@@ -102,22 +106,14 @@ fn process(
     if msg.method_str() != Some("REGISTER") {
         return Err(Rejection::new(400, "Bad Request (save() needs a REGISTER)"));
     }
-    let to_uri;
-    let aor_text = match aor {
-        Some(a) => a,
+    let key = match aor {
+        Some(a) => reg.settings.aor.key(a),
         None => {
-            to_uri = msg
-                .to()
-                .map_err(|_| Rejection::new(400, "Bad To header"))?
-                .uri();
-            to_uri.as_str()
+            let to = msg.to().map_err(|_| Rejection::new(400, "Bad To header"))?;
+            reg.settings.aor.key_of_uri(&to.uri())
         }
-    };
-    let key = reg
-        .settings
-        .aor
-        .key(aor_text)
-        .ok_or(Rejection::new(400, "Invalid AOR"))?;
+    }
+    .ok_or(Rejection::new(400, "Invalid AOR"))?;
     let callid = msg
         .call_id()
         .map_err(|_| Rejection::new(400, "Bad Call-ID"))?;
@@ -144,7 +140,7 @@ fn process(
         callid,
         cseq,
         path,
-        user_agent: msg.get(HeaderKind::UserAgent).map(str::to_owned),
+        user_agent: msg.get(HeaderKind::UserAgent),
         cflags: ctx.branch_flags,
         origin,
         persistent,
@@ -153,29 +149,30 @@ fn process(
     let domain = reg.usrloc.domain(table, &ctx.core.stats);
     let max_contacts = flags.max_contacts.unwrap_or(reg.settings.max_contacts) as usize;
     let mode = reg.usrloc.matching_mode();
-    let bindings = domain
+    let lines = domain
         .update(&key, |record| match &request {
             Request::RemoveAll => {
                 record.delete_where(|_| true);
-                Ok(Vec::new())
+                Ok(String::new())
             }
             Request::Bindings(list) => {
-                let mut work = record.clone();
-                work.expire(common.now);
+                // Kept only when the result may be refused, to put back then.
+                let before = (max_contacts > 0 && !flags.force).then(|| record.clone());
+                record.expire(common.now);
                 for b in list {
-                    apply(&mut work, b, &common, mode, nat_bit);
+                    apply(record, b, &common, mode, nat_bit);
                 }
-                let over = work.contacts().len().saturating_sub(max_contacts);
+                let over = record.contacts().len().saturating_sub(max_contacts);
                 if max_contacts > 0 && over > 0 {
-                    if !flags.force {
+                    if let Some(before) = before {
+                        *record = before;
                         return Err(Rejection::new(503, "Too Many Registered Contacts"));
                     }
                     for _ in 0..over {
-                        work.delete(0);
+                        record.delete(0);
                     }
                 }
-                *record = work;
-                Ok(record.contacts().to_vec())
+                Ok(contact_lines(record.contacts(), common.now))
             }
         })
         .map_err(|e| {
@@ -186,20 +183,20 @@ fn process(
             );
             Rejection::new(500, "Server Internal Error")
         })??;
-    Ok((bindings, echo_path))
+    Ok((lines, echo_path))
 }
 
 /// Applies one Contact to the AOR (RFC 3261 §10.3 steps 6–7).
 fn apply(work: &mut Aor, b: &Binding, common: &Common, mode: MatchingMode, nat_bit: Option<u64>) {
     let key = ContactKey {
-        uri: &b.uri,
+        uri: b.uri,
         callid: common.callid,
-        instance: b.instance.as_deref().zip(b.reg_id),
+        instance: b.instance.zip(b.reg_id),
     };
     let found = work.find(&key, mode);
     if let Some(i) = found {
         let old = &work.contacts()[i];
-        if old.callid == common.callid && common.cseq <= old.cseq {
+        if old.callid() == common.callid && common.cseq <= old.cseq {
             // Out of order or a retransmission: the stored binding stands.
             return;
         }
@@ -210,25 +207,27 @@ fn apply(work: &mut Aor, b: &Binding, common: &Common, mode: MatchingMode, nat_b
         }
         return;
     }
-    let mut c = UContact::new(&b.uri);
+    let mut c = UContact::new(ContactText {
+        uri: b.uri,
+        callid: common.callid,
+        received: b.received.as_deref(),
+        path: common.path.as_deref(),
+        user_agent: common.user_agent,
+        instance: b.instance,
+        methods: b.methods.as_deref(),
+    });
     c.expires = common.now + i64::from(b.expires);
     c.q = b.q;
-    c.callid = common.callid.to_owned();
     c.cseq = common.cseq;
-    c.received = b.received.clone();
-    c.path = common.path.clone();
     c.socket = common.origin.map(|o| o.socket);
     c.conn = common
         .origin
         .and_then(|o| o.conn)
         .filter(|_| common.persistent);
-    c.user_agent = common.user_agent.clone();
     c.cflags = common.cflags;
     if b.received.is_some() {
         c.cflags |= nat_bit.unwrap_or(0);
     }
-    c.methods = b.methods.clone();
-    c.instance = b.instance.clone();
     c.reg_id = b.reg_id;
     c.last_modified = common.now;
     match found {
@@ -238,13 +237,13 @@ fn apply(work: &mut Aor, b: &Binding, common: &Common, mode: MatchingMode, nat_b
 }
 
 /// Reads the Contacts and lifetimes of the REGISTER.
-fn parse_request(
+fn parse_request<'a>(
     ctx: &Context,
-    msg: &Message,
+    msg: &'a Message,
     reg: &Registrar,
     flags: &SaveFlags,
     path_received: Option<&str>,
-) -> Result<Request, Rejection> {
+) -> Result<Request<'a>, Rejection> {
     let s = &reg.settings;
     let header_expires = msg
         .expires()
@@ -270,11 +269,9 @@ fn parse_request(
     // Contacts that name no methods accept what the Allow header lists (all when absent).
     let top_via = msg.top_via().ok();
     let via = top_via.as_ref().map(|v| (v.host(), v.port()));
-    let allow: Option<Vec<String>> = msg.find(HeaderKind::Allow).is_some().then(|| {
-        msg.tokens(HeaderKind::Allow)
-            .flatten()
-            .map(str::to_owned)
-            .collect()
+    let allow: Option<String> = msg.find(HeaderKind::Allow).is_some().then(|| {
+        let tokens: Vec<&str> = msg.tokens(HeaderKind::Allow).flatten().collect();
+        tokens.join(",")
     });
     let mut out = Vec::with_capacity(contacts.len());
     for contact in &contacts {
@@ -305,10 +302,10 @@ fn parse_request(
                 .and_then(|o| nat::received(na, via, &o, nat_flagged)),
         };
         out.push(Binding {
-            uri: na.uri().as_str().to_owned(),
+            uri: na.uri().as_str(),
             expires,
             q,
-            instance: na.params().value("+sip.instance").map(str::to_owned),
+            instance: na.params().value("+sip.instance"),
             reg_id,
             methods: na
                 .params()
@@ -335,13 +332,14 @@ fn parse_q(text: &str) -> Option<i32> {
     }
 }
 
-/// The methods of a `methods="INVITE,BYE"` parameter.
-fn split_methods(list: &str) -> Vec<String> {
-    list.split(',')
+/// The methods of a `methods="INVITE, BYE"` parameter, comma-separated without spaces.
+fn split_methods(list: &str) -> String {
+    let methods: Vec<&str> = list
+        .split(',')
         .map(str::trim)
         .filter(|m| !m.is_empty())
-        .map(str::to_owned)
-        .collect()
+        .collect();
+    methods.join(",")
 }
 
 /// The Path vector to store and the one to echo in the 200, per the path mode (RFC 3327).

@@ -7,10 +7,17 @@
 //! lock is held, so the last write of an AOR always carries its latest bindings;
 //! write-back marks the AOR dirty for [`Domain::flush`], and `sql-only` keeps nothing in
 //! memory: every operation reads (and locks) the AOR's rows in a transaction.
+//!
+//! Each shard is a hash table of records keyed by their own AOR string (no second copy of
+//! the AOR as a map key), with one keyed hash per operation: the same hash picks the shard
+//! and the slot.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
+use hashbrown::hash_table::Entry;
+use hashbrown::HashTable;
 use parking_lot::Mutex;
 use siplua_core::log::{self, level};
 use siplua_core::stats::{Counter, Stats};
@@ -32,10 +39,15 @@ struct TableStats {
     registered_users: Counter,
 }
 
+/// One shard: records found by the hash of their AOR.
+type Shard = HashTable<Aor>;
+
 /// One location table.
 pub struct Domain {
     name: String,
-    shards: Box<[Mutex<HashMap<String, Aor>>]>,
+    shards: Box<[Mutex<Shard>]>,
+    /// Keyed (SipHash), so that AORs chosen by senders cannot be made to collide.
+    hasher: RandomState,
     /// Write-through order, one per shard: held across the database write of an AOR of the
     /// shard (never while holding, nor taken under, the shard's own lock).
     writers: Box<[Mutex<()>]>,
@@ -68,6 +80,7 @@ impl Domain {
         Domain {
             name: name.to_owned(),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            hasher: RandomState::new(),
             writers: (0..SHARDS).map(|_| Mutex::default()).collect(),
             stats: TableStats {
                 users: stats.gauge("usrloc", &format!("{name}-users")),
@@ -98,19 +111,28 @@ impl Domain {
         &self.name
     }
 
-    /// The shard index of `aor`.
-    fn slot(aor: &str) -> usize {
-        // FNV-1a: cheap, and AORs are not chosen to collide on a 64-way split.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in aor.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        (h % SHARDS as u64) as usize
+    /// The hash of `aor`, for its shard and its slot in the shard.
+    fn hash(&self, aor: &str) -> u64 {
+        self.hasher.hash_one(aor)
     }
 
-    fn shard(&self, aor: &str) -> &Mutex<HashMap<String, Aor>> {
-        &self.shards[Self::slot(aor)]
+    /// The shard index of a hash: bits 32.. (the shard's table uses the lowest bits for the
+    /// slot and the highest for its tags).
+    fn slot(hash: u64) -> usize {
+        (hash >> 32) as usize % SHARDS
+    }
+
+    fn shard(&self, hash: u64) -> &Mutex<Shard> {
+        &self.shards[Self::slot(hash)]
+    }
+
+    /// A copy of the record of `aor` in memory.
+    fn cloned(&self, aor: &str) -> Option<Aor> {
+        let hash = self.hash(aor);
+        self.shard(hash)
+            .lock()
+            .find(hash, |r| r.aor() == aor)
+            .cloned()
     }
 
     /// Runs `f` on the record of `aor` (an empty one when it has none) atomically — under its
@@ -131,9 +153,14 @@ impl Domain {
                 Ok(result)
             });
         }
-        let mut shard = self.shard(aor).lock();
-        let existed = shard.contains_key(aor);
-        let record = shard.entry(aor.to_owned()).or_insert_with(|| Aor::new(aor));
+        let hash = self.hash(aor);
+        let mut shard = self.shard(hash).lock();
+        let (mut entry, existed) =
+            match shard.entry(hash, |r| r.aor() == aor, |r| self.hash(r.aor())) {
+                Entry::Occupied(e) => (e, true),
+                Entry::Vacant(e) => (e.insert(Aor::new(aor)), false),
+            };
+        let record = entry.get_mut();
         let snapshot = self.store.is_some().then(|| record.clone());
         let before = record.contacts().len() as i64;
         let result = f(record);
@@ -145,7 +172,7 @@ impl Domain {
         }
         let exists = after > 0;
         if !exists {
-            shard.remove(aor);
+            entry.remove();
         }
         drop(shard);
         self.count(after - before, i64::from(exists) - i64::from(existed));
@@ -163,13 +190,8 @@ impl Domain {
         let Some(store) = &self.store else {
             return;
         };
-        let _order = self.writers[Self::slot(aor)].lock();
-        let record = self
-            .shard(aor)
-            .lock()
-            .get(aor)
-            .cloned()
-            .unwrap_or_else(|| Aor::new(aor));
+        let _order = self.writers[Self::slot(self.hash(aor))].lock();
+        let record = self.cloned(aor).unwrap_or_else(|| Aor::new(aor));
         if let Err(e) = self.sql().and_then(|sql| store.write(sql, &record)) {
             db_error(&self.name, &format!("writing {aor}"), &e);
         }
@@ -185,9 +207,16 @@ impl Domain {
     /// AOR had; the database is not written.
     pub fn load(&self, records: Vec<Aor>) {
         for record in records {
-            let mut shard = self.shard(record.aor()).lock();
+            let hash = self.hash(record.aor());
+            let mut shard = self.shard(hash).lock();
             let added = record.contacts().len() as i64;
-            let old = shard.insert(record.aor().to_owned(), record);
+            let old = match shard.entry(hash, |r| r.aor() == record.aor(), |r| self.hash(r.aor())) {
+                Entry::Occupied(mut e) => Some(std::mem::replace(e.get_mut(), record)),
+                Entry::Vacant(e) => {
+                    e.insert(record);
+                    None
+                }
+            };
             drop(shard);
             let removed = old.map_or(0, |o| o.contacts().len() as i64);
             self.count(added - removed, i64::from(removed == 0));
@@ -203,13 +232,7 @@ impl Domain {
         let dirty: Vec<String> = self.dirty.lock().drain().collect();
         let mut written = 0;
         for (i, aor) in dirty.iter().enumerate() {
-            let record = {
-                let shard = self.shard(aor).lock();
-                shard
-                    .get(aor.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Aor::new(aor))
-            };
+            let record = self.cloned(aor).unwrap_or_else(|| Aor::new(aor));
             if let Err(e) = self.sql().and_then(|sql| store.write(sql, &record)) {
                 db_error(&self.name, "write-back flush", &e);
                 self.dirty.lock().extend(dirty[i..].iter().cloned());
@@ -231,7 +254,7 @@ impl Domain {
                     return None;
                 }
             },
-            _ => self.shard(aor).lock().get(aor)?.clone(),
+            _ => self.cloned(aor)?,
         };
         copy.expire(now);
         (!copy.is_empty()).then_some(copy)
@@ -255,7 +278,7 @@ impl Domain {
         }
         self.shards
             .iter()
-            .flat_map(|s| s.lock().values().cloned().collect::<Vec<_>>())
+            .flat_map(|s| s.lock().iter().cloned().collect::<Vec<_>>())
             .collect()
     }
 
@@ -266,7 +289,7 @@ impl Domain {
         let mut users_gone = 0;
         for shard in self.shards.iter() {
             let mut map = shard.lock();
-            map.retain(|_, record| {
+            map.retain(|record| {
                 removed += record.expire(now);
                 let keep = !record.is_empty();
                 users_gone += i64::from(!keep);
@@ -294,7 +317,7 @@ impl Domain {
             let map = s.lock();
             (
                 u + map.len(),
-                c + map.values().map(|r| r.contacts().len()).sum::<usize>(),
+                c + map.iter().map(|r| r.contacts().len()).sum::<usize>(),
             )
         })
     }
@@ -303,7 +326,16 @@ impl Domain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::usrloc::contact::UContact;
+    use crate::usrloc::contact::{ContactText, UContact};
+
+    fn contact(uri: &str, expires: i64) -> UContact {
+        let mut c = UContact::new(ContactText {
+            uri,
+            ..ContactText::default()
+        });
+        c.expires = expires;
+        c
+    }
 
     #[test]
     fn update_get_expire_and_gauges() {
@@ -311,17 +343,11 @@ mod tests {
         let total = stats.counter("usrloc", "registered_users");
         let d = Domain::new("location", &stats, total.clone(), None);
         let _ = d.update("a@x", |r| {
-            let mut c = UContact::new("sip:a@1.1.1.1");
-            c.expires = 10;
-            r.insert(c);
-            let mut c = UContact::new("sip:a@2.2.2.2");
-            c.expires = 20;
-            r.insert(c);
+            r.insert(contact("sip:a@1.1.1.1", 10));
+            r.insert(contact("sip:a@2.2.2.2", 20));
         });
         let _ = d.update("b@x", |r| {
-            let mut c = UContact::new("sip:b@1.1.1.1");
-            c.expires = 10;
-            r.insert(c);
+            r.insert(contact("sip:b@1.1.1.1", 10));
         });
         assert_eq!(d.counts(), (2, 3));
         assert_eq!(stats.counter("usrloc", "location-contacts").get(), 3);
@@ -376,9 +402,7 @@ mod tests {
             let d = d.clone();
             std::thread::spawn(move || {
                 d.update("a@x", |r| {
-                    let mut c = UContact::new("sip:a@1.1.1.1");
-                    c.expires = 100;
-                    r.insert(c);
+                    r.insert(contact("sip:a@1.1.1.1", 100));
                 })
                 .unwrap();
             })

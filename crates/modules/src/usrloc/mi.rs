@@ -74,7 +74,7 @@ fn table(api: &Usrloc, p: &MiParams) -> Result<Arc<Domain>, MiError> {
 /// One binding as OpenSIPS prints it.
 fn contact_json(c: &UContact, ctx: &MiContext, now: i64) -> Value {
     let mut o = Map::new();
-    o.insert("Contact".into(), Value::from(c.uri.clone()));
+    o.insert("Contact".into(), Value::from(c.uri()));
     o.insert("Expires".into(), Value::from(c.remaining(now)));
     let q = if c.q == Q_UNSET {
         String::new()
@@ -82,16 +82,16 @@ fn contact_json(c: &UContact, ctx: &MiContext, now: i64) -> Value {
         format!("{:.2}", f64::from(c.q) / 1000.0)
     };
     o.insert("Q".into(), Value::from(q));
-    o.insert("Callid".into(), Value::from(c.callid.clone()));
+    o.insert("Callid".into(), Value::from(c.callid()));
     o.insert("Cseq".into(), Value::from(c.cseq));
-    if let Some(ua) = &c.user_agent {
-        o.insert("User-agent".into(), Value::from(ua.clone()));
+    if let Some(ua) = c.user_agent() {
+        o.insert("User-agent".into(), Value::from(ua));
     }
-    if let Some(r) = &c.received {
-        o.insert("Received".into(), Value::from(r.clone()));
+    if let Some(r) = c.received() {
+        o.insert("Received".into(), Value::from(r));
     }
-    if let Some(path) = &c.path {
-        o.insert("Path".into(), Value::from(path.clone()));
+    if let Some(path) = c.path() {
+        o.insert("Path".into(), Value::from(path));
     }
     o.insert("State".into(), Value::from("CS_NEW"));
     o.insert("Flags".into(), Value::from(c.flags));
@@ -108,11 +108,14 @@ fn contact_json(c: &UContact, ctx: &MiContext, now: i64) -> Value {
     if let Some(s) = socket {
         o.insert("Socket".into(), Value::from(s));
     }
-    if let Some(m) = &c.methods {
-        o.insert("Methods".into(), Value::from(m.join(",")));
+    if let Some(m) = c.methods() {
+        o.insert(
+            "Methods".into(),
+            Value::from(m.collect::<Vec<_>>().join(",")),
+        );
     }
-    if let Some(i) = &c.instance {
-        o.insert("SIP_instance".into(), Value::from(i.clone()));
+    if let Some(i) = c.instance() {
+        o.insert("SIP_instance".into(), Value::from(i));
     }
     if let Some(r) = c.reg_id {
         o.insert("Reg-Id".into(), Value::from(r));
@@ -126,7 +129,7 @@ fn aor_json(aor: &Aor, ctx: &MiContext, now: i64, brief: bool) -> Value {
         let contacts: Vec<Value> = aor
             .contacts()
             .iter()
-            .map(|c| json!({ "Contact": c.uri, "Expires": c.remaining(now) }))
+            .map(|c| json!({ "Contact": c.uri(), "Expires": c.remaining(now) }))
             .collect();
         return json!({ "AOR": aor.aor(), "Contacts": contacts });
     }

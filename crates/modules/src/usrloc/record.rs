@@ -27,10 +27,11 @@ pub struct ContactKey<'a> {
     pub instance: Option<(&'a str, u32)>,
 }
 
-/// One AOR (`user@domain`) and its bindings, in insertion order.
+/// One AOR (`user@domain`) and its bindings, in insertion order. The bindings are kept at
+/// exact capacity: a table holds many records of one or two bindings each.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Aor {
-    aor: String,
+    aor: Box<str>,
     contacts: Vec<UContact>,
 }
 
@@ -38,7 +39,7 @@ impl Aor {
     /// An AOR without bindings.
     pub fn new(aor: &str) -> Aor {
         Aor {
-            aor: aor.to_owned(),
+            aor: aor.into(),
             contacts: Vec::new(),
         }
     }
@@ -64,20 +65,29 @@ impl Aor {
             if let Some(i) = self
                 .contacts
                 .iter()
-                .position(|c| c.instance.as_deref() == Some(instance) && c.reg_id == Some(reg_id))
+                .position(|c| c.instance() == Some(instance) && c.reg_id == Some(reg_id))
             {
                 return Some(i);
             }
         }
-        let parsed = Uri::parse(key.uri).ok();
+        // Parsed only when a stored URI is not the same text.
+        let mut parsed = None;
         self.contacts.iter().position(|c| {
-            same_uri(parsed.as_ref(), key.uri, &c.uri)
-                && (mode == MatchingMode::Contact || c.callid == key.callid)
+            (mode == MatchingMode::Contact || c.callid() == key.callid)
+                && (c.uri() == key.uri
+                    || same_uri(
+                        parsed
+                            .get_or_insert_with(|| Uri::parse(key.uri).ok())
+                            .as_ref(),
+                        key.uri,
+                        c.uri(),
+                    ))
         })
     }
 
     /// Adds a binding.
     pub fn insert(&mut self, contact: UContact) {
+        self.contacts.reserve_exact(1);
         self.contacts.push(contact);
     }
 
@@ -90,13 +100,16 @@ impl Aor {
 
     /// Removes and returns the binding at `index`.
     pub fn delete(&mut self, index: usize) -> Option<UContact> {
-        (index < self.contacts.len()).then(|| self.contacts.remove(index))
+        let gone = (index < self.contacts.len()).then(|| self.contacts.remove(index));
+        self.contacts.shrink_to_fit();
+        gone
     }
 
     /// Removes every binding for which `drop` is true; returns how many went.
     pub fn delete_where(&mut self, mut drop: impl FnMut(&UContact) -> bool) -> usize {
         let before = self.contacts.len();
         self.contacts.retain(|c| !drop(c));
+        self.contacts.shrink_to_fit();
         before - self.contacts.len()
     }
 
@@ -117,10 +130,15 @@ fn same_uri(parsed: Option<&Uri>, text: &str, stored: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::usrloc::contact::ContactText;
 
-    fn contact(uri: &str, callid: &str) -> UContact {
-        let mut c = UContact::new(uri);
-        c.callid = callid.into();
+    fn contact(uri: &str, callid: &str, instance: Option<&str>) -> UContact {
+        let mut c = UContact::new(ContactText {
+            uri,
+            callid,
+            instance,
+            ..ContactText::default()
+        });
         c.expires = 100;
         c
     }
@@ -128,7 +146,7 @@ mod tests {
     #[test]
     fn matching_modes_and_instances() {
         let mut aor = Aor::new("alice@example.com");
-        aor.insert(contact("sip:alice@10.0.0.1:5060", "c1"));
+        aor.insert(contact("sip:alice@10.0.0.1:5060", "c1", None));
         let key = ContactKey {
             uri: "sip:alice@10.0.0.1",
             callid: "c2",
@@ -158,8 +176,7 @@ mod tests {
         assert_eq!(aor.find(&key, MatchingMode::Contact), Some(0));
         assert_eq!(aor.find(&key, MatchingMode::ContactCallId), None);
 
-        let mut c = contact("sip:alice@10.0.0.9", "c3");
-        c.instance = Some("\"<urn:uuid:1>\"".into());
+        let mut c = contact("sip:alice@10.0.0.9", "c3", Some("\"<urn:uuid:1>\""));
         c.reg_id = Some(1);
         aor.insert(c);
         let key = ContactKey {

@@ -11,7 +11,7 @@
 use siplua_db::{Db, DbError, DbValue, Row, Tx};
 use siplua_transport::SocketId;
 
-use super::contact::{UContact, Q_UNSET};
+use super::contact::{ContactText, UContact, Q_UNSET};
 use super::record::Aor;
 
 /// usrloc's working mode (`working_mode_preset`, or the older `db_mode`).
@@ -207,28 +207,21 @@ impl Store {
         [
             user.into(),
             domain.into(),
-            c.uri.as_str().into(),
-            c.received.clone().into(),
-            c.path.clone().into(),
+            c.uri().into(),
+            c.received().into(),
+            c.path().into(),
             DbValue::Int(c.expires),
             DbValue::Float(q),
-            c.callid.as_str().into(),
+            c.callid().into(),
             DbValue::Int(i64::from(c.cseq)),
             DbValue::Int(c.last_modified.max(1)),
             DbValue::Int(i64::from(c.flags)),
             DbValue::Str(c.cflags.to_string()),
             // CHAR(255): a longer User-Agent is cut rather than losing the binding.
-            DbValue::Str(
-                c.user_agent
-                    .as_deref()
-                    .unwrap_or("")
-                    .chars()
-                    .take(255)
-                    .collect(),
-            ),
+            DbValue::Str(c.user_agent().unwrap_or("").chars().take(255).collect()),
             socket.into(),
-            c.methods.as_deref().and_then(methods_mask).into(),
-            c.instance.clone().into(),
+            c.methods().and_then(methods_mask).into(),
+            c.instance().into(),
             c.reg_id
                 .map(|r| serde_json::json!({ "reg_id": r }).to_string())
                 .into(),
@@ -236,15 +229,23 @@ impl Store {
     }
 
     fn contact(&self, row: &Row) -> UContact {
-        let mut c = UContact::new(&row.get_str(2).unwrap_or_default());
-        c.received = row.get_str(3).filter(|s| !s.is_empty());
-        c.path = row.get_str(4).filter(|s| !s.is_empty());
+        let text = |i| row.get_str(i).filter(|s| !s.is_empty());
+        let (received, path, user_agent, instance) = (text(3), text(4), text(12), text(15));
+        let methods = row.get_i64(14).map(methods_list);
+        let mut c = UContact::new(ContactText {
+            uri: &row.get_str(2).unwrap_or_default(),
+            callid: &row.get_str(7).unwrap_or_default(),
+            received: received.as_deref(),
+            path: path.as_deref(),
+            user_agent: user_agent.as_deref(),
+            instance: instance.as_deref(),
+            methods: methods.as_deref(),
+        });
         c.expires = row.get_i64(5).unwrap_or(0);
         c.q = match row.get_f64(6) {
             Some(q) if q >= 0.0 => (q * 1000.0).round() as i32,
             _ => Q_UNSET,
         };
-        c.callid = row.get_str(7).unwrap_or_default();
         c.cseq = row
             .get_i64(8)
             .and_then(|n| u32::try_from(n).ok())
@@ -258,7 +259,6 @@ impl Store {
             .get_str(11)
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0);
-        c.user_agent = row.get_str(12).filter(|s| !s.is_empty());
         c.socket = row.get_str(13).and_then(|s| {
             self.sockets
                 .iter()
@@ -266,8 +266,6 @@ impl Store {
                 .and_then(|i| u16::try_from(i).ok())
                 .map(SocketId)
         });
-        c.methods = row.get_i64(14).map(methods_list);
-        c.instance = row.get_str(15).filter(|s| !s.is_empty());
         c.reg_id = row
             .get_str(16)
             .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
@@ -334,21 +332,23 @@ fn quoted(table: &str) -> Result<String, DbError> {
 }
 
 /// The bitmask of `methods`, `None` when one of them has no bit (stored as "all").
-fn methods_mask(methods: &[String]) -> Option<i64> {
-    methods.iter().try_fold(0, |mask, m| {
+fn methods_mask<'a>(mut methods: impl Iterator<Item = &'a str>) -> Option<i64> {
+    methods.try_fold(0, |mask, m| {
         METHOD_BITS
             .iter()
-            .find(|(name, _)| name == m)
+            .find(|(name, _)| *name == m)
             .map(|(_, bit)| mask | bit)
     })
 }
 
-fn methods_list(mask: i64) -> Vec<String> {
-    METHOD_BITS
+/// The methods of a bitmask, comma-separated (as [`ContactText::methods`] takes them).
+fn methods_list(mask: i64) -> String {
+    let names: Vec<&str> = METHOD_BITS
         .iter()
         .filter(|(_, bit)| mask & bit != 0)
-        .map(|(name, _)| (*name).to_owned())
-        .collect()
+        .map(|(name, _)| *name)
+        .collect();
+    names.join(",")
 }
 
 #[cfg(test)]
@@ -376,9 +376,8 @@ mod tests {
         let t = TableSql::new("location").unwrap();
         assert!(t.select_locked.ends_with("ORDER BY contact_id FOR UPDATE"));
         assert!(t.insert.starts_with("INSERT INTO `location` ("));
-        let m = vec!["INVITE".to_owned(), "MESSAGE".to_owned()];
-        assert_eq!(methods_mask(&m), Some(257));
-        assert_eq!(methods_list(257), m);
-        assert_eq!(methods_mask(&["FOO".to_owned()]), None);
+        assert_eq!(methods_mask(["INVITE", "MESSAGE"].into_iter()), Some(257));
+        assert_eq!(methods_list(257), "INVITE,MESSAGE");
+        assert_eq!(methods_mask(["FOO"].into_iter()), None);
     }
 }
