@@ -99,7 +99,7 @@ pub struct WorkerLua {
     /// The version of the file it was loaded from.
     pub version: FileVersion,
     globals: Table,
-    names: HashMap<Box<str>, LuaString>,
+    names: HashMap<Box<str>, LuaString, foldhash::fast::RandomState>,
 }
 
 /// Distinct function names whose Lua key is kept (names normally are a few constants).
@@ -159,7 +159,7 @@ impl WorkerLua {
             data,
             msg,
             version,
-            names: HashMap::new(),
+            names: HashMap::default(),
         })
     }
 

@@ -48,7 +48,7 @@ struct Prepared {
 #[derive(Default)]
 pub struct CallCache {
     owner: (usize, usize),
-    entries: HashMap<Box<[u8]>, Rc<Prepared>>,
+    entries: HashMap<Box<[u8]>, Rc<Prepared>, foldhash::fast::RandomState>,
     key: Vec<u8>,
     prepared: HashSet<&'static str>,
     warned: HashSet<&'static str>,
