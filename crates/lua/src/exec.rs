@@ -100,8 +100,9 @@ fn run(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
             None => f.call::<Value>(msg),
         }
     };
-    data.note_memory(lua.used_memory());
-    shared.stats.memory.set(lua.used_memory() as i64);
+    let used = lua.used_memory();
+    data.note_memory(used);
+    shared.stats.memory.set(used as i64);
     match result {
         Ok(v) => route_result(&lua, v),
         Err(e) => {

@@ -66,6 +66,8 @@ pub struct StateData {
     pub pvs: RefCell<api::PvCache>,
     /// Highest heap use seen at the end of a call (`max_used` of `getmeminfo`).
     pub peak_memory: Cell<usize>,
+    /// The address of the `msg` object, for the fast paths' check of their first argument.
+    pub msg_id: usize,
     /// Whether the memory cap could be installed (LuaJIT may refuse a custom allocator).
     pub capped: bool,
 }
@@ -97,7 +99,7 @@ pub struct WorkerLua {
     /// The version of the file it was loaded from.
     pub version: FileVersion,
     globals: Table,
-    names: HashMap<Box<str>, LuaString>,
+    names: HashMap<Box<str>, LuaString, foldhash::fast::RandomState>,
 }
 
 /// Distinct function names whose Lua key is kept (names normally are a few constants).
@@ -147,6 +149,7 @@ impl WorkerLua {
             calls: RefCell::new(CallCache::default()),
             pvs: RefCell::new(api::PvCache::default()),
             peak_memory: Cell::new(0),
+            msg_id: api::userdata_id(&msg),
             capped,
         });
         lua.set_app_data(data.clone());
@@ -156,7 +159,7 @@ impl WorkerLua {
             data,
             msg,
             version,
-            names: HashMap::new(),
+            names: HashMap::default(),
         })
     }
 

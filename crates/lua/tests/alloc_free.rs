@@ -1,6 +1,7 @@
 //! `lua_exec` of a function that does not itself allocate makes no heap allocation per call
 //! once the worker's state is warm (Lua 5.4; see below for LuaJIT and 5.1): the function key is cached, `msg` is one object per state, the
-//! context is published through a pointer. Counted with a per-thread counting allocator
+//! context is published through a pointer; a prepared `moduleFunc` call with string arguments
+//! reads them on the Lua stack and looks its key up in a reused buffer. Counted with a per-thread counting allocator
 //! around the handler call (Lua's own allocations go through the same allocator).
 
 mod common;
@@ -45,6 +46,7 @@ fn a_warm_lua_exec_does_not_allocate() {
     let lua = r#"
 function empty(msg) end
 function answer(msg, p) return p == "x" and 1 or -1 end
+function module_func(msg) return moduleFunc(msg, "probe_code", "3") end
 "#;
     for budget in ["", "modparam(\"lua\", \"lua_exec_budget\", 0)"] {
         let e = Engine::new(lua, budget, "route { exit; }");
@@ -61,6 +63,8 @@ function answer(msg, p) return p == "x" and 1 or -1 end
                 ]),
                 1,
             ),
+            // A prepared moduleFunc call with string arguments (its fast path).
+            (Args(vec![PreparedArg::Str("module_func".into())]), 1),
         ] {
             for _ in 0..100 {
                 assert_eq!((decl.handler)(&mut ctx, &args), want);

@@ -10,6 +10,7 @@
 pub mod args;
 mod avp;
 mod datetime;
+mod fast;
 mod log;
 mod memcache;
 mod message;
@@ -21,6 +22,7 @@ mod pv;
 mod reply;
 mod watch;
 
+pub use fast::userdata_id;
 pub use log::emit;
 pub use module_func::CallCache;
 pub use process::MemInfo;
@@ -46,7 +48,6 @@ macro_rules! message_functions {
         $m!("getMethod", message::get_method);
         $m!("getSrcIp", message::get_src_ip);
         $m!("getDstIp", message::get_dst_ip);
-        $m!("moduleFunc", module_func::module_func);
         $m!("pseudoVar", pv::pseudo_var);
         $m!("pseudoVarSet", pv::pseudo_var_set);
         $m!("add_lump_rpl", reply::add_lump_rpl);
@@ -94,6 +95,7 @@ impl UserData for MsgHandle {
             };
         }
         message_functions!(method);
+        methods.add_function("moduleFunc", module_func::module_func);
         methods.add_meta_function(MetaMethod::ToString, |_, _: mlua::Value| Ok("siplua.api"));
     }
 }
@@ -108,6 +110,12 @@ pub fn register(lua: &Lua) -> mlua::Result<()> {
     }
     message_functions!(global);
     other_functions!(global);
+    // The global form is the hot one (`moduleFunc(msg, ...)`): a fast path in front.
+    let slow = lua.create_function(module_func::module_func)?;
+    globals.set(
+        "moduleFunc",
+        fast::create::<module_func::ModuleFuncFast>(lua, slow)?,
+    )?;
     Ok(())
 }
 

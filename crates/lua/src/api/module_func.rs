@@ -12,6 +12,10 @@
 //! per (function name, argument strings): a constant call is prepared once, like a cfg call,
 //! and later calls only look the key up (built in a reused buffer, no allocation). The cache
 //! belongs to one engine and one compiled script (route indexes change on a cfg reload).
+//!
+//! The global `moduleFunc` has a fast path ([`ModuleFuncFast`], see `fast.rs`): a prepared
+//! call whose arguments are strings or nil builds its key from the strings on the Lua stack
+//! and runs without any mlua value conversion; every other call takes [`module_func`].
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -25,6 +29,7 @@ use siplua_core::log::level;
 use siplua_script::{Expr, ExprKind, Span};
 
 use super::args::{bad_arg, check_msg, check_string, type_name};
+use super::fast::{Arg, FastPath, StackArgs};
 use crate::current::with_ctx;
 use crate::state::StateData;
 
@@ -43,7 +48,7 @@ struct Prepared {
 #[derive(Default)]
 pub struct CallCache {
     owner: (usize, usize),
-    entries: HashMap<Box<[u8]>, Rc<Prepared>>,
+    entries: HashMap<Box<[u8]>, Rc<Prepared>, foldhash::fast::RandomState>,
     key: Vec<u8>,
     prepared: HashSet<&'static str>,
     warned: HashSet<&'static str>,
@@ -92,10 +97,7 @@ pub fn module_func(lua: &Lua, a: ModuleFuncArgs) -> mlua::Result<i64> {
     }
     let data = StateData::of(lua)?;
     let mut key = std::mem::take(&mut data.calls.borrow_mut().key);
-    key.clear();
-    let fname = name.as_bytes();
-    key.extend_from_slice(&(fname.len() as u32).to_le_bytes());
-    key.extend_from_slice(&fname);
+    start_key(&mut key, &name.as_bytes());
     let mut parts: [Part; MAX_ARGS] = [None; MAX_ARGS];
     for (i, v) in [a1, a2, a3, a4, a5, a6, a7, a8].into_iter().enumerate() {
         parts[i] = match v {
@@ -140,16 +142,60 @@ pub fn module_func(lua: &Lua, a: ModuleFuncArgs) -> mlua::Result<i64> {
     })
 }
 
+/// `moduleFunc`'s fast path: a call already prepared, with string (or nil) arguments, runs
+/// straight from the Lua stack; anything else is left to [`module_func`].
+pub struct ModuleFuncFast;
+
+impl FastPath for ModuleFuncFast {
+    fn run(lua: &Lua, args: &StackArgs<'_>) -> Option<i64> {
+        if !(2..=MAX_ARGS + 2).contains(&args.len()) {
+            return None;
+        }
+        let data = lua.app_data_ref::<Rc<StateData>>()?.clone();
+        if !matches!(args.get(1), Arg::UserData(id) if id == data.msg_id) {
+            return None;
+        }
+        let Arg::Str(name) = args.get(2) else {
+            return None;
+        };
+        let mut key = std::mem::take(&mut data.calls.borrow_mut().key);
+        start_key(&mut key, name);
+        for i in 3..MAX_ARGS + 3 {
+            match args.get(i) {
+                Arg::Absent => key.push(NIL),
+                Arg::Str(s) => {
+                    push_text(&mut key, s);
+                }
+                Arg::UserData(_) | Arg::Other => {
+                    data.calls.borrow_mut().key = key;
+                    return None;
+                }
+            }
+        }
+        with_ctx("moduleFunc", |ctx| {
+            let prepared = {
+                let mut cache = data.calls.borrow_mut();
+                let found = cache.hit(ctx, &key);
+                cache.key = key;
+                found
+            };
+            Ok(prepared.map(|p| i64::from((p.decl.handler)(ctx, &p.args))))
+        })
+        .ok()
+        .flatten()
+    }
+}
+
+/// Starts a cache key with the function name (the arguments follow, one part each).
+fn start_key(key: &mut Vec<u8>, name: &[u8]) {
+    key.clear();
+    key.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    key.extend_from_slice(name);
+}
+
 impl CallCache {
-    /// The prepared call for this key, preparing it on a miss.
-    fn lookup(
-        &mut self,
-        ctx: &Context,
-        key: &[u8],
-        name: &mlua::LuaString,
-        parts: &[Part],
-        data: &StateData,
-    ) -> mlua::Result<Rc<Prepared>> {
+    /// The prepared call for this key, if there is one for this engine and compiled script.
+    fn hit(&mut self, ctx: &Context, key: &[u8]) -> Option<Rc<Prepared>> {
         let program = ctx.core.program.load();
         let owner = (
             ctx.core as *const _ as usize,
@@ -159,9 +205,22 @@ impl CallCache {
             self.entries.clear();
             self.owner = owner;
         }
-        if let Some(p) = self.entries.get(key) {
-            return Ok(p.clone());
+        self.entries.get(key).cloned()
+    }
+
+    /// The prepared call for this key, preparing it on a miss.
+    fn lookup(
+        &mut self,
+        ctx: &Context,
+        key: &[u8],
+        name: &mlua::LuaString,
+        parts: &[Part],
+        data: &StateData,
+    ) -> mlua::Result<Rc<Prepared>> {
+        if let Some(p) = self.hit(ctx, key) {
+            return Ok(p);
         }
+        let program = ctx.core.program.load();
         // Only a miss needs the name as text (converting it costs an allocation).
         let fname = name.to_string_lossy();
         let fname = fname.as_str();
