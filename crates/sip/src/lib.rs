@@ -42,6 +42,7 @@ mod scan;
 mod start_line;
 mod views;
 
+pub mod digits;
 pub mod edit;
 pub mod error;
 pub mod escape;

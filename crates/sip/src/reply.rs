@@ -152,18 +152,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// Appends `n` in decimal (what `format!("{n}")` writes, without the formatting machinery:
 /// replies are built on the hot path).
 fn push_decimal(out: &mut Vec<u8>, n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(digits.get(i..).unwrap_or_default());
+    out.extend_from_slice(crate::digits::Digits::decimal(n as u64).as_str().as_bytes());
 }
 
 /// A stable 64-bit hash, so that retransmissions of a request get the same

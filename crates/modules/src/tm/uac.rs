@@ -10,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use siplua_core::forward::{mark_received, pick_socket, resolve_all, via_value, Target};
 use siplua_core::timer::TimerCtx;
+use siplua_sip::digits::Digits;
 use siplua_sip::edit::Edits;
 use siplua_sip::{HeaderKind, Message};
 use siplua_transport::{Destination, Proto, SocketId, Transports};
@@ -107,7 +108,12 @@ fn send_branch(
         .clone();
     let mut state = tx.state.lock();
     let index = state.branches.len();
-    let id = format!("z9hG4bKtm{:x}{:x}.{index}", shared.salt, tx.id);
+    let mut id = String::with_capacity(40);
+    id.push_str("z9hG4bKtm");
+    id.push_str(Digits::hex(u64::from(shared.salt)).as_str());
+    id.push_str(Digits::hex(tx.id).as_str());
+    id.push('.');
+    id.push_str(Digits::decimal(index as u64).as_str());
     let mut edits = spec.edits;
     if tx.request.ruri_str() != Some(spec.uri.as_str()) {
         edits
