@@ -38,6 +38,7 @@
 mod chars;
 mod cursor;
 mod list;
+mod memo;
 mod scan;
 mod start_line;
 mod views;

@@ -56,16 +56,16 @@ impl std::error::Error for UriError {}
 /// A parsed URI borrowing its text. Cheap to build and to copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Uri<'a> {
-    raw: &'a str,
-    scheme: Scheme,
-    scheme_str: &'a str,
-    rest: &'a str,
-    user: Option<&'a str>,
-    password: Option<&'a str>,
-    host: &'a str,
-    port: Option<u16>,
-    params: Params<'a>,
-    headers: Option<&'a str>,
+    pub(crate) raw: &'a str,
+    pub(crate) scheme: Scheme,
+    pub(crate) scheme_str: &'a str,
+    pub(crate) rest: &'a str,
+    pub(crate) user: Option<&'a str>,
+    pub(crate) password: Option<&'a str>,
+    pub(crate) host: &'a str,
+    pub(crate) port: Option<u16>,
+    pub(crate) params: Params<'a>,
+    pub(crate) headers: Option<&'a str>,
 }
 
 fn err<T>(offset: usize, what: &'static str) -> Result<T, UriError> {
