@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use siplua_sip::digits::Digits;
 use siplua_sip::edit::{Edits, Position};
 use siplua_sip::{HeaderKind, Message, Uri};
 use siplua_transport::{Destination, Proto, SocketInfo, Transports};
@@ -110,16 +111,30 @@ pub fn pick_socket<'t>(
 
 /// Our Via value for a request sent from `socket`.
 pub fn via_value(socket: &SocketInfo, branch: &str) -> String {
-    let host = if socket.advertised_host.contains(':') && !socket.advertised_host.starts_with('[') {
-        format!("[{}]", socket.advertised_host)
-    } else {
-        socket.advertised_host.clone()
-    };
-    format!(
-        "SIP/2.0/{} {host}:{};branch={branch}",
-        socket.proto.as_str().to_ascii_uppercase(),
-        socket.advertised_port
-    )
+    let host = &socket.advertised_host;
+    let bracket = host.contains(':') && !host.starts_with('[');
+    let mut value = String::with_capacity(32 + host.len() + branch.len());
+    value.push_str("SIP/2.0/");
+    value.extend(
+        socket
+            .proto
+            .as_str()
+            .chars()
+            .map(|c| c.to_ascii_uppercase()),
+    );
+    value.push(' ');
+    if bracket {
+        value.push('[');
+    }
+    value.push_str(host);
+    if bracket {
+        value.push(']');
+    }
+    value.push(':');
+    value.push_str(Digits::decimal(u64::from(socket.advertised_port)).as_str());
+    value.push_str(";branch=");
+    value.push_str(branch);
+    value
 }
 
 /// A branch for a statelessly forwarded request: derived from what identifies the request

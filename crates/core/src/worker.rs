@@ -127,8 +127,15 @@ impl Worker {
     /// The normal path, once the modules admitted the message.
     fn handle_admitted(&mut self, rcv: Received, origin: Origin) {
         match Message::parse(rcv.data.clone()) {
-            Ok(msg) if msg.is_request() => self.request(msg, origin),
-            Ok(msg) => self.reply(msg, origin),
+            Ok(mut msg) => {
+                // Validation, replies, tm and rr all read these: parse them once.
+                msg.remember_views();
+                if msg.is_request() {
+                    self.request(msg, origin)
+                } else {
+                    self.reply(msg, origin)
+                }
+            }
             Err(e) => self.unparsable(&rcv, origin, e),
         }
     }

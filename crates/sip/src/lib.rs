@@ -38,10 +38,12 @@
 mod chars;
 mod cursor;
 mod list;
+mod memo;
 mod scan;
 mod start_line;
 mod views;
 
+pub mod digits;
 pub mod edit;
 pub mod error;
 pub mod escape;

@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::header_kind::HeaderKind;
 use crate::list::ListSplit;
+use crate::memo::Memo;
 use crate::method::Method;
 use crate::scan;
 use crate::span::Span;
@@ -91,6 +92,8 @@ pub struct Message {
     blank_line: bool,
     body: Span,
     content_length: Option<u32>,
+    /// The top Via, From, To and CSeq parsed once ([`Message::remember_views`]).
+    memo: Memo,
 }
 
 fn skip_line_breaks(data: &[u8]) -> usize {
@@ -146,6 +149,7 @@ impl Message {
             blank_line: head.blank_line,
             body: Span::new(head.body_start, body_end),
             content_length,
+            memo: Memo::default(),
             head: head_text,
             buf,
         })
@@ -193,6 +197,24 @@ impl Message {
     /// True for responses.
     pub fn is_response(&self) -> bool {
         !self.is_request()
+    }
+
+    /// The head (start line and headers) as text: what the typed views borrow from.
+    pub(crate) fn head_text(&self) -> &str {
+        &self.head
+    }
+
+    /// The typed views parsed so far.
+    pub(crate) fn memo(&self) -> &Memo {
+        &self.memo
+    }
+
+    /// Parses the top Via, From, To and CSeq once and keeps the outcome (the view or the
+    /// error) in the message: the accessors then return it without parsing again. A server
+    /// calls it on every received message before validating it, since validation, replies,
+    /// transactions and record-routing all read these headers.
+    pub fn remember_views(&mut self) {
+        self.memo = Memo::of(self);
     }
 
     /// The request method (`None` for responses).

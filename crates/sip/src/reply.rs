@@ -152,33 +152,37 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// Appends `n` in decimal (what `format!("{n}")` writes, without the formatting machinery:
 /// replies are built on the hot path).
 fn push_decimal(out: &mut Vec<u8>, n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(digits.get(i..).unwrap_or_default());
+    out.extend_from_slice(crate::digits::Digits::decimal(n as u64).as_str().as_bytes());
 }
 
-/// FNV-1a, 64 bits: a stable hash so that retransmissions of a request get
-/// the same generated To-tag.
-fn fnv1a(parts: &[&[u8]]) -> u64 {
+/// A stable 64-bit hash, so that retransmissions of a request get the same
+/// generated To-tag. It reads eight bytes at a time (FxHash steps, each part's
+/// length mixed in, then the MurmurHash3 finalizer): hashing byte by byte cost
+/// as much as building the rest of a stateless reply.
+fn tag_hash(parts: &[&[u8]]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |w: u64| h = (h.rotate_left(5) ^ w).wrapping_mul(K);
     for part in parts {
-        for &b in *part {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        let mut words = part.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            mix(u64::from_le_bytes(b));
         }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        let rest = words.remainder();
+        let mut b = [0u8; 8];
+        if let Some(head) = b.get_mut(..rest.len()) {
+            head.copy_from_slice(rest);
+        }
+        mix(u64::from_le_bytes(b));
+        mix(part.len() as u64);
     }
-    h
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 impl<'a> ReplyBuilder<'a> {
@@ -262,16 +266,20 @@ impl<'a> ReplyBuilder<'a> {
             return Some(Cow::Borrowed(tag));
         }
         let part = |k| self.first(k).map_or(&[][..], |h| self.value(h));
-        let h = fnv1a(&[
+        let h = tag_hash(&[
             part(HeaderKind::CallId),
             part(HeaderKind::From),
             part(HeaderKind::Via),
             part(HeaderKind::CSeq),
         ]);
-        let mut hex = String::with_capacity(16);
-        for shift in (0..16).rev() {
-            hex.push(char::from(HEX[((h >> (shift * 4)) & 0xf) as usize]));
-        }
+        let hex = h
+            .to_be_bytes()
+            .iter()
+            .fold(String::with_capacity(16), |mut s, b| {
+                s.push(char::from(HEX[usize::from(b >> 4)]));
+                s.push(char::from(HEX[usize::from(b & 0xf)]));
+                s
+            });
         Some(Cow::Owned(hex))
     }
 
@@ -449,7 +457,7 @@ Content-Length: 0\r\n\r\n"
                 .find(|h| h.kind() == k)
                 .map_or(&[][..], |h| &REQ.as_bytes()[h.value_span().range()])
         };
-        let h = fnv1a(&[
+        let h = tag_hash(&[
             part(HeaderKind::CallId),
             part(HeaderKind::From),
             part(HeaderKind::Via),

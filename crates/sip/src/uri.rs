@@ -56,16 +56,16 @@ impl std::error::Error for UriError {}
 /// A parsed URI borrowing its text. Cheap to build and to copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Uri<'a> {
-    raw: &'a str,
-    scheme: Scheme,
-    scheme_str: &'a str,
-    rest: &'a str,
-    user: Option<&'a str>,
-    password: Option<&'a str>,
-    host: &'a str,
-    port: Option<u16>,
-    params: Params<'a>,
-    headers: Option<&'a str>,
+    pub(crate) raw: &'a str,
+    pub(crate) scheme: Scheme,
+    pub(crate) scheme_str: &'a str,
+    pub(crate) rest: &'a str,
+    pub(crate) user: Option<&'a str>,
+    pub(crate) password: Option<&'a str>,
+    pub(crate) host: &'a str,
+    pub(crate) port: Option<u16>,
+    pub(crate) params: Params<'a>,
+    pub(crate) headers: Option<&'a str>,
 }
 
 fn err<T>(offset: usize, what: &'static str) -> Result<T, UriError> {
@@ -75,6 +75,14 @@ fn err<T>(offset: usize, what: &'static str) -> Result<T, UriError> {
 /// Bytes that no URI may contain (RFC 3986 excluded characters, controls, space, non-ASCII).
 fn is_excluded(b: u8) -> bool {
     chars::is(b, chars::URI_EXCLUDED)
+}
+
+/// The error for the first excluded character of `s`, if it has one.
+fn first_excluded(s: &str) -> Option<UriError> {
+    s.bytes().position(is_excluded).map(|offset| UriError {
+        offset,
+        what: "character not allowed in URI",
+    })
 }
 
 fn is_tel_char(b: u8) -> bool {
@@ -209,9 +217,6 @@ impl<'a> Uri<'a> {
         {
             return err(0, "bad scheme");
         }
-        if let Some(i) = s.bytes().position(is_excluded) {
-            return err(i, "character not allowed in URI");
-        }
         let rest = s.get(colon + 1..).unwrap_or("");
         let base = colon + 1;
         let scheme = if scheme_str.eq_ignore_ascii_case("sip") {
@@ -235,8 +240,21 @@ impl<'a> Uri<'a> {
             params: Params::default(),
             headers: None,
         };
+        if let Some(e) = (!matches!(scheme, Scheme::Sip | Scheme::Sips))
+            .then(|| first_excluded(s))
+            .flatten()
+        {
+            return Err(e);
+        }
         match scheme {
-            Scheme::Sip | Scheme::Sips => uri.parse_sip(base)?,
+            // Every byte of a SIP URI is a separator or passes a class that excludes the
+            // excluded characters (see the tests), so a URI that parses has none: they are
+            // looked for only to name the error of one that does not, as before the parts.
+            Scheme::Sip | Scheme::Sips => {
+                if let Err(e) = uri.parse_sip(base) {
+                    return Err(first_excluded(s).unwrap_or(e));
+                }
+            }
             Scheme::Tel => uri.parse_tel(base)?,
             Scheme::Other if rest.is_empty() => return err(base, "empty URI"),
             Scheme::Other => {}
@@ -435,6 +453,31 @@ impl fmt::Display for Uri<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sip_parts_never_accept_excluded_characters() {
+        let parts = chars::HOST | chars::URI_USER | chars::URI_PASSWORD | chars::URI_PARAM;
+        for b in 0..=255u8 {
+            if is_excluded(b) {
+                assert!(!chars::is(b, parts | chars::URI_HNV), "{b}");
+                assert!(!b.is_ascii_hexdigit() && !b":@;?=&[]%.".contains(&b), "{b}");
+            }
+        }
+        for bad in [
+            "sip:a b@h",
+            "sip:a@h^",
+            "sip:a@h:50<60",
+            "sip:a@[::1]{",
+            "sip:a@h;p=<x>",
+            "sips:a@h?x={y}",
+            "sip:a%2@h|",
+            "x:a|b",
+        ] {
+            let e = Uri::parse(bad).unwrap_err();
+            assert_eq!(e.what, "character not allowed in URI", "{bad}");
+            assert_eq!(Some(e.offset), bad.bytes().position(is_excluded), "{bad}");
+        }
+    }
 
     #[test]
     fn sip_parts() {

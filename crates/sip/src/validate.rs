@@ -124,9 +124,21 @@ fn check_common(msg: &Message) -> Result<(), Invalid> {
         }
         seen.push(h.kind());
     }
-    msg.top_via().map_err(Invalid::from_header("Bad Via"))?;
-    msg.from().map_err(Invalid::from_header("Bad From"))?;
-    msg.to().map_err(Invalid::from_header("Bad To"))?;
+    match msg.memo().common_verdict() {
+        Some(verdict) => verdict.map_err(|e| {
+            let reason = match e.header {
+                HeaderKind::Via => "Bad Via",
+                HeaderKind::From => "Bad From",
+                _ => "Bad To",
+            };
+            Invalid::from_header(reason)(e)
+        })?,
+        None => {
+            msg.top_via().map_err(Invalid::from_header("Bad Via"))?;
+            msg.from().map_err(Invalid::from_header("Bad From"))?;
+            msg.to().map_err(Invalid::from_header("Bad To"))?;
+        }
+    }
     msg.call_id().map_err(Invalid::from_header("Bad Call-ID"))?;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! `Message` accessors that return typed header views.
 //!
-//! Every call parses the needed header text again (no cache, no allocation);
-//! see [`crate::headers`] for why. Errors carry the header kind and the
+//! Every call parses the needed header text again (no allocation; see
+//! [`crate::headers`] for why), except the top Via, From, To and CSeq once
+//! [`Message::remember_views`] ran: every message needs them several times,
+//! so the worker has them parsed once and kept ([`crate::memo`]). Errors carry the header kind and the
 //! absolute byte offset of the problem.
 
 use crate::error::{HeaderError, SyntaxError};
@@ -51,6 +53,9 @@ impl Message {
 
     /// The topmost Via value.
     pub fn top_via(&self) -> Result<Via<'_>, HeaderError> {
+        if let Some(r) = self.memo().top_via(self.head_text()) {
+            return r;
+        }
         let kind = HeaderKind::Via;
         let v = self.first_value(kind).ok_or(HeaderError::missing(kind))?;
         Via::parse(v.text).map_err(|e| located(kind, &v, e))
@@ -58,6 +63,9 @@ impl Message {
 
     /// The From header.
     pub fn from(&self) -> Result<NameAddr<'_>, HeaderError> {
+        if let Some(r) = self.memo().from(self.head_text()) {
+            return r;
+        }
         self.required(
             HeaderKind::From,
             self.typed_first(HeaderKind::From, NameAddr::parse),
@@ -66,6 +74,9 @@ impl Message {
 
     /// The To header.
     pub fn to(&self) -> Result<NameAddr<'_>, HeaderError> {
+        if let Some(r) = self.memo().to(self.head_text()) {
+            return r;
+        }
         self.required(
             HeaderKind::To,
             self.typed_first(HeaderKind::To, NameAddr::parse),
@@ -99,6 +110,9 @@ impl Message {
 
     /// The CSeq header.
     pub fn cseq(&self) -> Result<CSeq<'_>, HeaderError> {
+        if let Some(r) = self.memo().cseq(self.head_text()) {
+            return r;
+        }
         self.required(
             HeaderKind::CSeq,
             self.typed_first(HeaderKind::CSeq, CSeq::parse),

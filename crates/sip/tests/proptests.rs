@@ -84,6 +84,13 @@ fn exercise(m: &Message) {
 fn exercise_bytes(data: &[u8]) {
     if let Ok(m) = Message::parse(Bytes::copy_from_slice(data)) {
         exercise(&m);
+        let mut kept = m.clone();
+        kept.remember_views();
+        assert_eq!(kept.top_via(), m.top_via());
+        assert_eq!((kept.from(), kept.to()), (m.from(), m.to()));
+        assert_eq!(kept.cseq(), m.cseq());
+        assert_eq!(check_request(&kept), check_request(&m));
+        assert_eq!(check_response(&kept), check_response(&m));
     }
     if let Some(p) = PartialMessage::scan(Bytes::copy_from_slice(data)) {
         let _ = ReplyBuilder::from_partial(&p, 400, "Bad Request").build();

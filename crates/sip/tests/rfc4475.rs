@@ -580,6 +580,27 @@ fn verdicts() {
 }
 
 #[test]
+fn remembered_views_match_fresh_parses() {
+    for case in CASES {
+        let Ok(fresh) = Message::parse(Bytes::from(read(case))) else {
+            continue;
+        };
+        let mut kept = fresh.clone();
+        kept.remember_views();
+        assert_eq!(kept.top_via(), fresh.top_via(), "{}", case.file);
+        assert_eq!(kept.from(), fresh.from(), "{}", case.file);
+        assert_eq!(kept.to(), fresh.to(), "{}", case.file);
+        assert_eq!(kept.cseq(), fresh.cseq(), "{}", case.file);
+        assert_eq!(
+            check_validity(&kept),
+            check_validity(&fresh),
+            "{}",
+            case.file
+        );
+    }
+}
+
+#[test]
 fn rfc_assertions() {
     for case in CASES {
         if let Ok(m) = Message::parse(Bytes::from(read(case))) {

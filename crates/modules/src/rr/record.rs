@@ -2,6 +2,7 @@
 //! dialog's route set (RFC 3261 §16.6 step 4) with a loose-routing URI.
 
 use siplua_core::context::Context;
+use siplua_sip::digits::Digits;
 use siplua_transport::Proto;
 
 /// Options every Record-Route of the module gets.
@@ -27,12 +28,12 @@ pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) ->
         return -1;
     };
     let host = &socket.advertised_host;
-    let host = if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host.clone()
-    };
-    let mut uri = format!("sip:{host}:{}", socket.advertised_port);
+    let bracket = host.contains(':') && !host.starts_with('[');
+    let mut uri = String::with_capacity(host.len() + 32);
+    uri.push_str(if bracket { "sip:[" } else { "sip:" });
+    uri.push_str(host);
+    uri.push_str(if bracket { "]:" } else { ":" });
+    uri.push_str(Digits::decimal(u64::from(socket.advertised_port)).as_str());
     match socket.proto {
         Proto::Udp => {}
         Proto::Tcp => uri.push_str(";transport=tcp"),
@@ -67,7 +68,11 @@ fn insert(ctx: &mut Context, uri: &str, opts: RrOptions, params: Option<&str>) -
     let Some(msg) = ctx.msg.as_ref() else {
         return -1;
     };
-    let mut value = format!("<{uri};lr{pending}");
+    let mut value = String::with_capacity(uri.len() + pending.len() + 48);
+    value.push('<');
+    value.push_str(uri);
+    value.push_str(";lr");
+    value.push_str(&pending);
     if opts.append_fromtag {
         if let Some(tag) = msg.from().ok().and_then(|f| f.tag()) {
             value.push_str(";ftag=");
@@ -81,7 +86,9 @@ fn insert(ctx: &mut Context, uri: &str, opts: RrOptions, params: Option<&str>) -
         }
     }
     let edit = ctx.edits.len();
-    let inserted = ctx.edits.insert_record_route(msg, &format!("{value}>"));
+    value.push('>');
+    let inserted = ctx.edits.insert_record_route(msg, &value);
+    value.pop();
     match inserted {
         Ok(()) => {
             super::params::note_inserted(ctx, edit, value);

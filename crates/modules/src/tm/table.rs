@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
+use siplua_sip::digits::Digits;
 use siplua_sip::{HeaderKind, Message};
 
 use super::tx::TxRef;
@@ -129,11 +130,18 @@ pub fn server_key(msg: &Message, method: Option<&str>) -> Option<String> {
         cseq.method
     });
     match via.rfc3261_branch() {
-        Some(branch) => Some(format!(
-            "{branch}|{}:{}|{m}",
-            via.host().to_ascii_lowercase(),
-            via.port().unwrap_or(5060)
-        )),
+        Some(branch) => {
+            let host = via.host();
+            let mut key = String::with_capacity(branch.len() + host.len() + m.len() + 8);
+            key.push_str(branch);
+            key.push('|');
+            key.extend(host.chars().map(|c| c.to_ascii_lowercase()));
+            key.push(':');
+            key.push_str(Digits::decimal(u64::from(via.port().unwrap_or(5060))).as_str());
+            key.push('|');
+            key.push_str(m);
+            Some(key)
+        }
         None => {
             let from_tag = msg
                 .from()

@@ -104,8 +104,6 @@ pub struct Branch {
     pub socket: SocketId,
     /// The bytes sent (retransmissions), and their parse (to build CANCEL and ACK).
     pub sent: Arc<Vec<u8>>,
-    /// `sent`, parsed.
-    pub sent_msg: Option<Message>,
     /// Highest status received (0: none; a locally generated 408 counts).
     pub status: u16,
     /// The final reply received, kept to relay it if it is the best one.
@@ -136,6 +134,12 @@ impl Branch {
             socket: Some(self.socket),
             conn: None,
         }
+    }
+
+    /// The request sent on the branch, parsed again (only a CANCEL or a hop-by-hop ACK needs
+    /// it, so it is not kept parsed for every branch).
+    pub fn sent_message(&self) -> Option<Message> {
+        Message::parse(bytes::Bytes::copy_from_slice(&self.sent)).ok()
     }
 
     /// True once the branch has a final status.

@@ -7,9 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use siplua_core::forward::{mark_received, pick_socket, resolve_all, via_value, Target};
 use siplua_core::timer::TimerCtx;
+use siplua_sip::digits::Digits;
 use siplua_sip::edit::Edits;
 use siplua_sip::{HeaderKind, Message};
 use siplua_transport::{Destination, Proto, SocketId, Transports};
@@ -107,7 +107,12 @@ fn send_branch(
         .clone();
     let mut state = tx.state.lock();
     let index = state.branches.len();
-    let id = format!("z9hG4bKtm{:x}{:x}.{index}", shared.salt, tx.id);
+    let mut id = String::with_capacity(40);
+    id.push_str("z9hG4bKtm");
+    id.push_str(Digits::hex(u64::from(shared.salt)).as_str());
+    id.push_str(Digits::hex(tx.id).as_str());
+    id.push('.');
+    id.push_str(Digits::decimal(index as u64).as_str());
     let mut edits = spec.edits;
     if tx.request.ruri_str() != Some(spec.uri.as_str()) {
         edits
@@ -125,7 +130,6 @@ fn send_branch(
         socket: Some(socket.id),
         conn: None,
     };
-    let sent_msg = Message::parse(Bytes::from(bytes.clone())).ok();
     let sent = Arc::new(bytes);
     // Filed before it is sent: the reply may come back on another worker at once, and must
     // find its branch (it then waits for this lock until the branch is complete).
@@ -134,7 +138,6 @@ fn send_branch(
         target,
         socket: socket.id,
         sent: sent.clone(),
-        sent_msg,
         status: 0,
         final_reply: None,
         local: false,
@@ -256,7 +259,7 @@ fn timeout(ctx: &mut TimerCtx, shared: &Arc<TmShared>, tx: &TxRef, index: usize,
 /// Sends a CANCEL for a branch (RFC 3261 §9.1): same Request-URI, our Via with the branch's
 /// id, From, To, Call-ID, CSeq number and Route as the INVITE sent.
 pub fn send_cancel(transports: &Transports, b: &Branch) {
-    if let Some(sent) = &b.sent_msg {
+    if let Some(sent) = &b.sent_message() {
         let to = sent.get(HeaderKind::To).unwrap_or("");
         let bytes = hop_request(sent, "CANCEL", to);
         let _ = transports.send(&b.destination(), &bytes);
@@ -266,7 +269,7 @@ pub fn send_cancel(transports: &Transports, b: &Branch) {
 /// Sends the ACK for a negative final reply on a branch (RFC 3261 §17.1.1.3): hop by hop,
 /// with the reply's To (and its tag).
 pub fn send_ack(transports: &Transports, b: &Branch, reply: &Message) {
-    if let Some(sent) = &b.sent_msg {
+    if let Some(sent) = &b.sent_message() {
         let to = reply.get(HeaderKind::To).unwrap_or("");
         let bytes = hop_request(sent, "ACK", to);
         let _ = transports.send(&b.destination(), &bytes);

@@ -13,10 +13,10 @@ use crate::uri::Uri;
 /// `[display-name] <URI> *(;param)` or `URI *(;param)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NameAddr<'a> {
-    display: Option<&'a str>,
-    uri: Uri<'a>,
-    bracketed: bool,
-    params: Params<'a>,
+    pub(crate) display: Option<&'a str>,
+    pub(crate) uri: Uri<'a>,
+    pub(crate) bracketed: bool,
+    pub(crate) params: Params<'a>,
 }
 
 fn err<T>(at: usize, what: &'static str) -> Result<T, SyntaxError> {

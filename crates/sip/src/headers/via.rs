@@ -11,12 +11,12 @@ pub const MAGIC_COOKIE: &str = "z9hG4bK";
 /// One Via value: `SIP/2.0/UDP host:port;branch=...`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Via<'a> {
-    protocol: &'a str,
-    version: &'a str,
-    transport: &'a str,
-    host: &'a str,
-    port: Option<u16>,
-    params: Params<'a>,
+    pub(crate) protocol: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) transport: &'a str,
+    pub(crate) host: &'a str,
+    pub(crate) port: Option<u16>,
+    pub(crate) params: Params<'a>,
 }
 
 fn err<T>(c: &Cursor<'_>, what: &'static str) -> Result<T, SyntaxError> {
