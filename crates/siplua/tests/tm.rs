@@ -70,41 +70,37 @@ fn run_uac(scenario_name: &str, proxy: &Server, transport: &str, calls: usize, r
     .assert_ok(proxy);
 }
 
-fn calls_through_proxy(transport: &str, proto: &str) {
+/// `calls` calls of `uac` at `rate` per second through the proxy (2 workers per transport) to
+/// a callee answering them.
+fn calls_through_proxy(transport: &str, proto: &str, uac: &str, calls: usize, rate: usize) {
     let uas_port = free_port();
     let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
-    let _uas = SippCallee::start("call_uas.xml", uas_port, transport, 20);
-    run_uac("call_uac.xml", &proxy, transport, 20, 20);
+    let _uas = SippCallee::start("call_uas.xml", uas_port, transport, calls);
+    run_uac(uac, &proxy, transport, calls, rate);
 }
 
 #[test]
 fn calls_pass_through_over_udp() {
-    calls_through_proxy("u1", "udp");
+    calls_through_proxy("u1", "udp", "call_uac.xml", 20, 20);
 }
 
 #[test]
 fn calls_pass_through_over_tcp() {
-    calls_through_proxy("t1", "tcp");
+    calls_through_proxy("t1", "tcp", "call_uac.xml", 20, 20);
 }
 
-/// A burst of calls through two workers per transport: each peer's messages are handled in
-/// the order it sent them (a 180 relayed before its 200, an ACK before the BYE), which the
-/// SIPp scenarios demand; workers racing for one socket or one queue would reorder them.
-fn call_burst_through_two_workers(transport: &str, proto: &str) {
-    let uas_port = free_port();
-    let proxy = Server::start(&proxy_cfg(proto, uas_port, 1, ""));
-    let _uas = SippCallee::start("call_uas.xml", uas_port, transport, 1000);
-    run_uac("burst_call_uac.xml", &proxy, transport, 1000, 500);
-}
+// A burst of calls with the BYE right behind the ACK: each peer's messages must be handled in
+// the order it sent them (a 180 relayed before its 200, an ACK before the BYE), which the SIPp
+// scenarios demand; workers racing for one socket or one queue would reorder them.
 
 #[test]
 fn call_burst_keeps_each_peers_order_over_udp() {
-    call_burst_through_two_workers("u1", "udp");
+    calls_through_proxy("u1", "udp", "burst_call_uac.xml", 1000, 500);
 }
 
 #[test]
 fn call_burst_keeps_each_peers_order_over_tcp() {
-    call_burst_through_two_workers("t1", "tcp");
+    calls_through_proxy("t1", "tcp", "burst_call_uac.xml", 1000, 500);
 }
 
 fn cancel_before_answer(transport: &str, proto: &str) {
