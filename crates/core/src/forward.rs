@@ -4,7 +4,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use siplua_sip::digits::Digits;
 use siplua_sip::edit::{Edits, Position};
 use siplua_sip::{HeaderKind, Message, Uri};
 use siplua_transport::{Destination, Proto, SocketInfo, Transports};
@@ -131,7 +130,7 @@ pub fn via_value(socket: &SocketInfo, branch: &str) -> String {
         value.push(']');
     }
     value.push(':');
-    value.push_str(Digits::decimal(u64::from(socket.advertised_port)).as_str());
+    value.push_str(itoa::Buffer::new().format(socket.advertised_port));
     value.push_str(";branch=");
     value.push_str(branch);
     value

@@ -1,7 +1,8 @@
-//! Numbers written as text without the formatting machinery: on the per-message path
-//! `format!` costs more than the rest of building a header value.
+//! Hexadecimal numbers written as text without the formatting machinery: on the per-message
+//! path `format!` costs more than the rest of building a header value. (Decimal numbers: the
+//! `itoa` crate.)
 
-/// The digits of a number, in a stack buffer.
+/// The hexadecimal digits of a number, in a stack buffer.
 #[derive(Clone, Copy, Debug)]
 pub struct Digits {
     buf: [u8; 20],
@@ -9,31 +10,23 @@ pub struct Digits {
 }
 
 impl Digits {
-    fn new(mut n: u64, radix: u64) -> Digits {
+    /// The lowercase hexadecimal digits of `n`, no leading zeros (what `format!("{n:x}")` writes).
+    pub fn hex(mut n: u64) -> Digits {
+        const RADIX: u64 = 16;
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut buf = [0u8; 20];
         let mut start = buf.len();
         loop {
             start -= 1;
             if let Some(slot) = buf.get_mut(start) {
-                *slot = DIGITS.get((n % radix) as usize).copied().unwrap_or(b'0');
+                *slot = DIGITS.get((n % RADIX) as usize).copied().unwrap_or(b'0');
             }
-            n /= radix;
+            n /= RADIX;
             if n == 0 {
                 break;
             }
         }
         Digits { buf, start }
-    }
-
-    /// The decimal digits of `n` (what `format!("{n}")` writes).
-    pub fn decimal(n: u64) -> Digits {
-        Digits::new(n, 10)
-    }
-
-    /// The lowercase hexadecimal digits of `n`, no leading zeros (what `format!("{n:x}")` writes).
-    pub fn hex(n: u64) -> Digits {
-        Digits::new(n, 16)
     }
 
     /// The digits as text.
@@ -49,7 +42,6 @@ mod tests {
     #[test]
     fn same_as_format() {
         for n in [0u64, 7, 10, 99, 100, 486, 65535, 0xdead_beef, u64::MAX] {
-            assert_eq!(Digits::decimal(n).as_str(), n.to_string());
             assert_eq!(Digits::hex(n).as_str(), format!("{n:x}"));
         }
     }

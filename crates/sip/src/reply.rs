@@ -152,7 +152,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// Appends `n` in decimal (what `format!("{n}")` writes, without the formatting machinery:
 /// replies are built on the hot path).
 fn push_decimal(out: &mut Vec<u8>, n: usize) {
-    out.extend_from_slice(crate::digits::Digits::decimal(n as u64).as_str().as_bytes());
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// A stable 64-bit hash, so that retransmissions of a request get the same

@@ -5,7 +5,6 @@ use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
 use siplua_core::module::{ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
-use siplua_sip::digits::Digits;
 use siplua_sip::edit::Position;
 use siplua_sip::HeaderKind;
 
@@ -83,7 +82,7 @@ fn process(ctx: &mut Context, max: i64, limit: u32) -> i32 {
             let next = (current - 1).min(limit);
             match ctx
                 .edits
-                .replace_value(msg, index, Digits::decimal(u64::from(next)).as_str())
+                .replace_value(msg, index, itoa::Buffer::new().format(next))
             {
                 Ok(()) => 1,
                 Err(_) => -2,

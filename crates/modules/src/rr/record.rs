@@ -2,7 +2,6 @@
 //! dialog's route set (RFC 3261 §16.6 step 4) with a loose-routing URI.
 
 use siplua_core::context::Context;
-use siplua_sip::digits::Digits;
 use siplua_transport::Proto;
 
 /// Options every Record-Route of the module gets.
@@ -33,7 +32,7 @@ pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) ->
     uri.push_str(if bracket { "sip:[" } else { "sip:" });
     uri.push_str(host);
     uri.push_str(if bracket { "]:" } else { ":" });
-    uri.push_str(Digits::decimal(u64::from(socket.advertised_port)).as_str());
+    uri.push_str(itoa::Buffer::new().format(socket.advertised_port));
     match socket.proto {
         Proto::Udp => {}
         Proto::Tcp => uri.push_str(";transport=tcp"),

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
-use siplua_sip::digits::Digits;
 use siplua_sip::{HeaderKind, Message};
 
 use super::tx::TxRef;
@@ -137,7 +136,7 @@ pub fn server_key(msg: &Message, method: Option<&str>) -> Option<String> {
             key.push('|');
             key.extend(host.chars().map(|c| c.to_ascii_lowercase()));
             key.push(':');
-            key.push_str(Digits::decimal(u64::from(via.port().unwrap_or(5060))).as_str());
+            key.push_str(itoa::Buffer::new().format(via.port().unwrap_or(5060)));
             key.push('|');
             key.push_str(m);
             Some(key)

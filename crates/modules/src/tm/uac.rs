@@ -112,7 +112,7 @@ fn send_branch(
     id.push_str(Digits::hex(u64::from(shared.salt)).as_str());
     id.push_str(Digits::hex(tx.id).as_str());
     id.push('.');
-    id.push_str(Digits::decimal(index as u64).as_str());
+    id.push_str(itoa::Buffer::new().format(index));
     let mut edits = spec.edits;
     if tx.request.ruri_str() != Some(spec.uri.as_str()) {
         edits
