@@ -374,6 +374,35 @@ fn lookup_orders_by_q_into_ruri_and_branches() {
     assert_eq!(header(&r, "X-RC"), Some("-1"), "{r}");
 }
 
+/// Looks `sip:{user}@{host}` up; the reply carries X-RC and X-RU.
+fn lookup_at(client: &UdpClient, server: &Server, user: &str, host: &str) -> String {
+    let ruri = format!("sip:{user}@{host}");
+    client.ask(server, &request("OPTIONS", &ruri, client.port(), ""))
+}
+
+#[test]
+fn use_domain_decides_whether_the_domain_is_part_of_the_aor() {
+    // Default (use_domain = 0, as in OpenSIPS): the user part alone is the AOR, so a binding
+    // registered at example.com answers for the same user at any host.
+    let server = Server::start(&registrar_cfg(""));
+    let c = UdpClient::new();
+    let contact = "Contact: <sip:gus@192.0.2.31>\r\n";
+    let r = c.ask(&server, &register(c.port(), "gus", "g1", 1, contact));
+    assert_eq!(status(&r), 200, "{r}");
+    let r = lookup_at(&c, &server, "gus", "10.0.0.1");
+    assert_eq!(header(&r, "X-RC"), Some("1"), "{r}");
+    assert_eq!(header(&r, "X-RU"), Some("sip:gus@192.0.2.31"), "{r}");
+
+    // use_domain = 1: user@domain, so another host is another AOR.
+    let server = Server::start(&registrar_cfg("modparam(\"usrloc\", \"use_domain\", 1)\n"));
+    let r = c.ask(&server, &register(c.port(), "gus", "g2", 1, contact));
+    assert_eq!(status(&r), 200, "{r}");
+    let r = lookup_at(&c, &server, "gus", "10.0.0.1");
+    assert_eq!(header(&r, "X-RC"), Some("-1"), "{r}");
+    let r = lookup_at(&c, &server, "gus", "Example.COM");
+    assert_eq!(header(&r, "X-RU"), Some("sip:gus@192.0.2.31"), "{r}");
+}
+
 #[test]
 fn method_filtering() {
     let server = Server::start(&registrar_cfg(""));

@@ -1,10 +1,11 @@
 //! The address-of-record key: which table entry a REGISTER (To URI) or a request (R-URI)
 //! designates.
 //!
-//! The key is `user@domain` (OpenSIPS with `use_domain = 1`): the domain is lowercased (host
-//! names are case-insensitive), the port, parameters and scheme are dropped, the user part is
-//! unescaped and compared as written unless `case_sensitive` is 0. A URI without a user part
-//! is keyed by its domain alone.
+//! The key is the user part alone (usrloc's `use_domain = 0`, OpenSIPS' default) or
+//! `user@domain` (`use_domain = 1`): the domain is lowercased (host names are
+//! case-insensitive), the port, parameters and scheme are dropped, the user part is unescaped
+//! and compared as written unless `case_sensitive` is 0. A URI without a user part is keyed by
+//! its domain alone, whatever `use_domain` says (OpenSIPS would key it by an empty user).
 
 use siplua_sip::headers::NameAddr;
 use siplua_sip::Uri;
@@ -17,6 +18,8 @@ pub struct AorRules {
     /// `realm_prefix`: a prefix stripped from domains (`sip.` makes `sip.example.com` and
     /// `example.com` the same AOR).
     pub realm_prefix: Option<String>,
+    /// usrloc's `use_domain`: the domain is part of the key (else the user part alone is).
+    pub use_domain: bool,
 }
 
 impl AorRules {
@@ -62,6 +65,11 @@ impl AorRules {
             }
         }
         let user = uri.user_decoded().filter(|u| !u.is_empty());
+        if !self.use_domain {
+            if let Some(user) = user {
+                return Some(self.user_key(&user));
+            }
+        }
         let user_len = user.as_ref().map_or(0, |u| u.len() + 1);
         let mut key = String::with_capacity(user_len + host.len());
         match user {
@@ -77,6 +85,15 @@ impl AorRules {
         key[start..].make_ascii_lowercase();
         Some(key)
     }
+
+    /// The key of an AOR without its domain: the user part, lowercased unless case-sensitive.
+    fn user_key(&self, user: &str) -> String {
+        if self.case_sensitive {
+            user.to_owned()
+        } else {
+            user.to_lowercase()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -88,6 +105,7 @@ mod tests {
         let rules = AorRules {
             case_sensitive: true,
             realm_prefix: Some("sip.".into()),
+            use_domain: true,
         };
         assert_eq!(
             rules
@@ -104,7 +122,27 @@ mod tests {
         let rules = AorRules {
             case_sensitive: false,
             realm_prefix: None,
+            use_domain: true,
         };
         assert_eq!(rules.key("sip:Alice@sip.h").as_deref(), Some("alice@sip.h"));
+    }
+
+    #[test]
+    fn without_use_domain_the_user_part_is_the_key() {
+        let mut rules = AorRules {
+            case_sensitive: true,
+            realm_prefix: None,
+            use_domain: false,
+        };
+        assert_eq!(rules.key("sip:Alice@a.example").as_deref(), Some("Alice"));
+        assert_eq!(
+            rules.key("<sip:%41lice@b.example:5070>").as_deref(),
+            Some("Alice")
+        );
+        assert_eq!(rules.key("alice@c").as_deref(), Some("alice"));
+        // No user part: the domain stays the key.
+        assert_eq!(rules.key("sip:Example.com").as_deref(), Some("example.com"));
+        rules.case_sensitive = false;
+        assert_eq!(rules.key("sip:Alice@a.example").as_deref(), Some("alice"));
     }
 }

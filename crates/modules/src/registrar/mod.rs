@@ -66,6 +66,7 @@ impl Default for Settings {
             aor: AorRules {
                 case_sensitive: true,
                 realm_prefix: None,
+                use_domain: false,
             },
         }
     }
@@ -179,6 +180,7 @@ impl Module for RegistrarModule {
             "the usrloc API is not available: load usrloc before registrar \
              (loadmodule \"usrloc.so\" first)",
         )?;
+        self.settings.aor.use_domain = usrloc.use_domain();
         let s = &self.settings;
         let stat = |n: &str| env.stats.counter("registrar", n);
         let setting = |n: &str| env.stats.gauge("registrar", n);

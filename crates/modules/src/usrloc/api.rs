@@ -31,6 +31,7 @@ pub struct Usrloc {
     registered_users: Counter,
     nat_bflag: Option<u32>,
     matching: MatchingMode,
+    use_domain: bool,
     store: Option<Arc<Store>>,
     /// Set once the start-up load ran: tables created later are loaded when created.
     loaded: AtomicBool,
@@ -38,10 +39,12 @@ pub struct Usrloc {
 
 impl Usrloc {
     /// A service with no table yet; `registered_users` is the module-wide gauge, `store` the
-    /// database behind the tables (none in `single-instance-no-db`).
+    /// database behind the tables (none in `single-instance-no-db`); `use_domain` says whether
+    /// AORs carry their domain (`user@domain`) or are the user part alone.
     pub fn new(
         nat_bflag: Option<u32>,
         matching: MatchingMode,
+        use_domain: bool,
         registered_users: Counter,
         store: Option<Arc<Store>>,
     ) -> Self {
@@ -50,6 +53,7 @@ impl Usrloc {
             registered_users,
             nat_bflag,
             matching,
+            use_domain,
             store,
             loaded: AtomicBool::new(false),
         }
@@ -145,6 +149,12 @@ impl Usrloc {
     /// Every table (for the timer and the management interface).
     pub fn domains(&self) -> Vec<Arc<Domain>> {
         self.domains.read().values().cloned().collect()
+    }
+
+    /// `use_domain`: whether registrar keys AORs as `user@domain` (1) or by the user part
+    /// alone (0, OpenSIPS' default), read by registrar as OpenSIPS' registrar reads usrloc's.
+    pub fn use_domain(&self) -> bool {
+        self.use_domain
     }
 
     /// The branch flag that marks a contact as behind a NAT (`nat_bflag`), if configured.

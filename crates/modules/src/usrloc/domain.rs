@@ -389,7 +389,12 @@ mod tests {
         });
         let url = DbUrl::parse(&format!("mysql://u:p@127.0.0.1:{port}/db")).unwrap();
         let timeout = Duration::from_secs(2);
-        let store = Store::new(Db::open(&url, timeout), DbMode::WriteThrough, Vec::new());
+        let store = Store::new(
+            Db::open(&url, timeout),
+            DbMode::WriteThrough,
+            Vec::new(),
+            true,
+        );
         let stats = Stats::default();
         let total = stats.counter("usrloc", "registered_users");
         let d = Arc::new(Domain::new(

@@ -158,9 +158,21 @@ fn dump(api: &Usrloc, ctx: &MiContext, p: &MiParams) -> Result<Value, MiError> {
     Ok(json!({ "Domains": list }))
 }
 
+/// The `aor` parameter as a table key, as OpenSIPS reads it: without `use_domain` a domain
+/// given with the user is dropped (`alice@example.com` is `alice`); with it, one is required.
+fn aor_param(api: &Usrloc, p: &MiParams) -> Result<String, MiError> {
+    let mut aor = p.req_str("aor")?;
+    match aor.find('@') {
+        Some(at) if !api.use_domain() => aor.truncate(at),
+        None if api.use_domain() => return Err(MiError::new(400, "Domain missing in AOR")),
+        _ => {}
+    }
+    Ok(aor)
+}
+
 fn show(api: &Usrloc, ctx: &MiContext, p: &MiParams) -> Result<Value, MiError> {
     let domain = table(api, p)?;
-    let aor = p.req_str("aor")?;
+    let aor = aor_param(api, p)?;
     let now = now();
     let record = domain
         .get(&aor, now)
@@ -175,7 +187,7 @@ fn show(api: &Usrloc, ctx: &MiContext, p: &MiParams) -> Result<Value, MiError> {
 
 fn remove_aor(api: &Usrloc, p: &MiParams) -> Result<Value, MiError> {
     let domain = table(api, p)?;
-    let aor = p.req_str("aor")?;
+    let aor = aor_param(api, p)?;
     if domain.delete_aor(&aor).map_err(db_failed)? == 0 {
         return Err(MiError::new(404, "AOR not found"));
     }
@@ -184,7 +196,7 @@ fn remove_aor(api: &Usrloc, p: &MiParams) -> Result<Value, MiError> {
 
 fn remove_contact(api: &Usrloc, p: &MiParams) -> Result<Value, MiError> {
     let domain = table(api, p)?;
-    let aor = p.req_str("aor")?;
+    let aor = aor_param(api, p)?;
     let uri = p.req_str("contact")?;
     let key = ContactKey {
         uri: &uri,

@@ -9,7 +9,8 @@
 //! Parameters: `working_mode_preset` (`single-instance-no-db`, `single-instance-sql-write-through`,
 //! `single-instance-sql-write-back`, `sql-only`) or the older `db_mode` (0..3), `db_url`,
 //! `nat_bflag`, `timer_interval` (default 60: expiry sweep and write-back flush period),
-//! `matching_mode` (0 Contact, 1 Contact and Call-ID). See docs/storage.md. MI commands: `ul_dump`, `ul_show_contact`, `ul_rm`, `ul_rm_contact`, `ul_flush`.
+//! `matching_mode` (0 Contact, 1 Contact and Call-ID), `use_domain` (0, the default: an AOR is
+//! the user part alone, as in OpenSIPS; 1: `user@domain`). See docs/storage.md. MI commands: `ul_dump`, `ul_show_contact`, `ul_rm`, `ul_rm_contact`, `ul_flush`.
 //! Statistics: `usrloc:registered_users`, `usrloc:<table>-users`,
 //! `usrloc:<table>-contacts`, `usrloc:<table>-expires`.
 
@@ -63,6 +64,10 @@ const PARAMS: &[ModParamSpec] = &[
         name: "db_url",
         kind: ModParamKind::Str,
     },
+    ModParamSpec {
+        name: "use_domain",
+        kind: ModParamKind::Int,
+    },
 ];
 
 /// The module.
@@ -72,6 +77,7 @@ pub struct UsrlocModule {
     matching: MatchingMode,
     mode: DbMode,
     db_url: Option<String>,
+    use_domain: bool,
     api: Option<Arc<Usrloc>>,
     timer: ExpiryTimer,
 }
@@ -84,6 +90,7 @@ impl Default for UsrlocModule {
             matching: MatchingMode::Contact,
             mode: DbMode::NoDb,
             db_url: None,
+            use_domain: false,
             api: None,
             timer: ExpiryTimer::default(),
         }
@@ -133,6 +140,10 @@ impl Module for UsrlocModule {
                 };
                 Ok(())
             }
+            "use_domain" => {
+                self.use_domain = value.as_int() != 0;
+                Ok(())
+            }
             _ => Err(format!("module usrloc has no parameter {name}")),
         }
     }
@@ -149,12 +160,13 @@ impl Module for UsrlocModule {
                     .iter()
                     .map(|l| format!("{}:{}", l.proto.as_str().to_ascii_lowercase(), l.addr))
                     .collect();
-                Some(Arc::new(Store::new(db, mode, sockets)))
+                Some(Arc::new(Store::new(db, mode, sockets, self.use_domain)))
             }
         };
         let api = Arc::new(Usrloc::new(
             self.nat_bflag,
             self.matching,
+            self.use_domain,
             env.stats.gauge("usrloc", "registered_users"),
             store,
         ));

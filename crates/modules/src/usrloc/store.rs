@@ -64,6 +64,8 @@ pub struct Store {
     pub mode: DbMode,
     /// This node's sockets as `proto:ip:port`, by [`SocketId`].
     sockets: Vec<String>,
+    /// `use_domain`: rows are grouped by `username@domain`, else by `username` alone.
+    use_domain: bool,
 }
 
 const COLUMNS: &str = "username, domain, contact, received, path, expires, q, callid, cseq, \
@@ -136,8 +138,13 @@ const METHOD_BITS: &[(&str, i64)] = &[
 
 impl Store {
     /// A store over `db`; `sockets` lists this node's listeners in [`SocketId`] order.
-    pub fn new(db: Db, mode: DbMode, sockets: Vec<String>) -> Store {
-        Store { db, mode, sockets }
+    pub fn new(db: Db, mode: DbMode, sockets: Vec<String>, use_domain: bool) -> Store {
+        Store {
+            db,
+            mode,
+            sockets,
+            use_domain,
+        }
     }
 
     /// Every AOR of `table` with a binding still valid at `now` (start-up load).
@@ -287,7 +294,8 @@ impl Store {
         let mut out: Vec<Aor> = Vec::new();
         for row in &rows {
             let user = row.get_str(0).unwrap_or_default();
-            let aor = match row.get_str(1).filter(|d| !d.is_empty()) {
+            let domain = row.get_str(1).filter(|d| self.use_domain && !d.is_empty());
+            let aor = match domain {
                 Some(d) => format!("{user}@{d}"),
                 None => user,
             };
