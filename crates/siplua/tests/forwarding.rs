@@ -277,3 +277,46 @@ fn reply_not_for_us_is_dropped() {
     );
     assert_eq!(status(&r), 483, "still serving");
 }
+
+#[test]
+fn force_send_socket_picks_the_socket_forwarded_requests_leave_from() {
+    let hop = Hop::new();
+    let second = free_port();
+    let routes = r#"route {
+            if ($rU == "bare") {
+                force_send_socket(udp:127.0.0.1:SECOND);
+            } else if ($rU == "quoted") {
+                force_send_socket("udp:127.0.0.1:SECOND");
+            } else if ($rU == "unknown") {
+                if (!force_send_socket(udp:192.0.2.1:5060)) {
+                    sl_send_reply(500, "No Such Socket");
+                    exit;
+                }
+            }
+            forward("udp:127.0.0.1:HOP");
+        }"#
+    .replace("SECOND", &second.to_string())
+    .replace("HOP", &hop.port().to_string());
+    let globals = format!("socket = udp:127.0.0.1:{second}\n");
+    let server = Server::start(&cfg(&globals, &routes));
+    let client = UdpClient::new();
+    for (user, port) in [("plain", server.port), ("bare", second), ("quoted", second)] {
+        let ruri = format!("sip:{user}@example.com");
+        client.send(
+            &server,
+            request("OPTIONS", &ruri, client.port(), "").as_bytes(),
+        );
+        let (fwd, from) = hop.recv(&server);
+        assert_eq!(from.port(), port, "{user}: {fwd}");
+        assert!(
+            headers(&fwd, "Via")[0].contains(&format!("127.0.0.1:{port}")),
+            "{user}: {fwd}"
+        );
+    }
+    let r = client.ask(
+        &server,
+        &request("OPTIONS", "sip:unknown@example.com", client.port(), ""),
+    );
+    assert_eq!(status(&r), 500, "{r}");
+    assert!(server.wait_log("force_send_socket: udp:192.0.2.1:5060 is not a socket"));
+}

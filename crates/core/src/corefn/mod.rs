@@ -1,5 +1,5 @@
 //! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
-//! branches, `is_myself`, `force_rport`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
+//! branches, `is_myself`, `force_rport`, `force_send_socket`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
 //! OpenSIPS.
 
 mod branch;
@@ -10,6 +10,7 @@ mod logging;
 mod myself;
 mod rport;
 mod ruri;
+mod send_socket;
 
 use crate::function::FunctionDecl;
 
@@ -24,6 +25,7 @@ pub fn functions() -> Vec<FunctionDecl> {
     all.extend(forward::functions());
     all.extend(rport::functions());
     all.extend(cache::functions());
+    all.extend(send_socket::functions());
     all
 }
 

@@ -160,7 +160,9 @@ impl Parser {
     pub(super) fn call_args(&mut self, name: String, name_span: Span) -> PResult<Call> {
         self.expect(&TokenKind::LParen, "`(`")?;
         let mut args = Vec::new();
-        if !self.at(&TokenKind::RParen) {
+        if SOCKET_ARG_FUNCTIONS.contains(&name.as_str()) && self.at_bare_socket() {
+            args.push(self.bare_socket_arg()?);
+        } else if !self.at(&TokenKind::RParen) {
             loop {
                 args.push(self.expr()?);
                 if !self.eat(&TokenKind::Comma) {
@@ -175,4 +177,43 @@ impl Parser {
             span: name_span.to(close),
         })
     }
+
+    /// Whether the argument ahead is written as a bare socket (`udp:10.0.0.1:5060`), not as a
+    /// string or a variable.
+    fn at_bare_socket(&mut self) -> bool {
+        !matches!(
+            self.peek().kind,
+            TokenKind::Str(_) | TokenKind::Pv(_) | TokenKind::RParen
+        )
+    }
+
+    /// A bare socket argument, read as `socket=` values are, turned into the word
+    /// `proto:host:port` (IPv6 hosts in brackets) that the function reads at run time.
+    fn bare_socket_arg(&mut self) -> PResult<Expr> {
+        let spec = self.socket_spec()?;
+        let mut text = String::new();
+        if let Some(proto) = &spec.proto {
+            text.push_str(proto);
+            text.push(':');
+        }
+        if spec.host.contains(':') {
+            text.push('[');
+            text.push_str(&spec.host);
+            text.push(']');
+        } else {
+            text.push_str(&spec.host);
+        }
+        if let Some(port) = spec.port {
+            text.push(':');
+            text.push_str(&port.to_string());
+        }
+        Ok(Expr {
+            kind: ExprKind::Ident(text),
+            span: spec.span,
+        })
+    }
 }
+
+/// Functions whose argument OpenSIPS' grammar lets be a bare socket
+/// (`force_send_socket(udp:10.0.0.1:5060)`).
+const SOCKET_ARG_FUNCTIONS: &[&str] = &["force_send_socket"];

@@ -1,0 +1,140 @@
+//! `force_send_socket(socket)`: the local socket that the request's forwarded copies leave
+//! from (`forward()`, `t_relay()`), as in OpenSIPS' core. The socket is written
+//! `[proto:]host[:port]`, quoted or bare (`force_send_socket(udp:10.0.0.1:5060)`), and must be
+//! one this server listens on; replies still leave from the socket the request came in on.
+
+use siplua_transport::{SocketId, SocketInfo};
+
+use crate::context::Context;
+use crate::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use crate::log::{self, level};
+use crate::route_type::RouteMask;
+
+/// The declaration.
+pub fn functions() -> Vec<FunctionDecl> {
+    vec![FunctionDecl::new(
+        "force_send_socket",
+        vec![ParamSpec::req("socket", ParamKind::Str)],
+        RouteMask::REQUEST_LIKE,
+        force_send_socket,
+    )]
+}
+
+fn force_send_socket(ctx: &mut Context, args: &Args) -> i32 {
+    let Some(text) = args.str(ctx, 0).map(|t| t.into_owned()) else {
+        return -1;
+    };
+    let found = ctx
+        .worker
+        .transports
+        .as_ref()
+        .and_then(|t| find_socket(t.sockets(), &text));
+    match found {
+        Some(id) => {
+            ctx.send_socket = Some(id);
+            1
+        }
+        None => {
+            log::emit(
+                level::ERR,
+                "core",
+                &format!("force_send_socket: {text} is not a socket siplua listens on"),
+            );
+            -1
+        }
+    }
+}
+
+/// The listening socket that `text` (`[proto:]host[:port]`) names: the protocol and port
+/// must match when given; the host is the bound IP or the advertised name.
+pub fn find_socket(sockets: &[SocketInfo], text: &str) -> Option<SocketId> {
+    let wanted = SocketText::parse(text)?;
+    sockets.iter().find(|s| wanted.matches(s)).map(|s| s.id)
+}
+
+/// A socket as a script writes it, split into its parts.
+struct SocketText<'a> {
+    proto: Option<&'a str>,
+    host: &'a str,
+    port: Option<u16>,
+}
+
+/// The protocol names a socket may start with.
+const PROTOS: &[&str] = &["udp", "tcp", "tls", "ws", "wss", "sctp"];
+
+impl<'a> SocketText<'a> {
+    fn parse(text: &'a str) -> Option<Self> {
+        let text = text.trim();
+        let (proto, rest) = match text.split_once(':') {
+            Some((p, rest)) if PROTOS.iter().any(|k| k.eq_ignore_ascii_case(p)) => (Some(p), rest),
+            _ => (None, text),
+        };
+        let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        } else {
+            match rest.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') => (h, Some(p)),
+                _ => (rest, None),
+            }
+        };
+        let port = match port {
+            Some(p) => Some(p.parse().ok()?),
+            None => None,
+        };
+        (!host.is_empty()).then_some(SocketText { proto, host, port })
+    }
+
+    fn matches(&self, s: &SocketInfo) -> bool {
+        let proto_ok = self
+            .proto
+            .is_none_or(|p| p.eq_ignore_ascii_case(s.proto.as_str()));
+        let port_ok = self
+            .port
+            .is_none_or(|p| p == s.addr.port() || p == s.advertised_port);
+        let host_ok = match self.host.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip == s.addr.ip(),
+            Err(_) => self.host.eq_ignore_ascii_case(&s.advertised_host),
+        };
+        proto_ok && port_ok && host_ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use siplua_transport::Proto;
+
+    fn socket(id: u16, proto: Proto, addr: &str, advertised: &str) -> SocketInfo {
+        let addr: std::net::SocketAddr = addr.parse().unwrap();
+        SocketInfo {
+            id: SocketId(id),
+            proto,
+            addr,
+            advertised_host: advertised.to_owned(),
+            advertised_port: addr.port(),
+        }
+    }
+
+    #[test]
+    fn finds_the_socket_by_proto_host_and_port() {
+        let sockets = [
+            socket(0, Proto::Udp, "127.0.0.1:5060", "127.0.0.1"),
+            socket(1, Proto::Tcp, "127.0.0.1:5060", "127.0.0.1"),
+            socket(2, Proto::Udp, "10.0.0.1:5070", "sip.example.com"),
+            socket(3, Proto::Udp, "[::1]:5060", "::1"),
+        ];
+        let find = |t: &str| find_socket(&sockets, t).map(|id| id.0);
+        assert_eq!(find("udp:127.0.0.1:5060"), Some(0));
+        assert_eq!(find("TCP:127.0.0.1:5060"), Some(1));
+        assert_eq!(find("127.0.0.1"), Some(0));
+        assert_eq!(find("udp:10.0.0.1"), Some(2));
+        assert_eq!(find("udp:sip.example.com:5070"), Some(2));
+        assert_eq!(find("udp:[::1]:5060"), Some(3));
+        assert_eq!(find("udp:127.0.0.1:5070"), None);
+        assert_eq!(find("tls:127.0.0.1:5060"), None);
+        assert_eq!(find("udp:192.0.2.1:5060"), None);
+        assert_eq!(find("udp:127.0.0.1:port"), None);
+        assert_eq!(find(""), None);
+    }
+}
