@@ -54,8 +54,6 @@ pub const IGNORED: &[&str] = &[
     "group",
     "uid",
     "gid",
-    "advertised_address",
-    "advertised_port",
     "tos",
     "mhomed",
     "poll_method",
@@ -122,6 +120,11 @@ pub struct CoreConfig {
     pub overload_queue_percent: u8,
     /// `Retry-After` seconds of those 503s (siplua's `overload_retry_after`).
     pub overload_retry_after: u32,
+    /// `advertised_address`: the host put in Via and Record-Route for sockets without their
+    /// own `as` address.
+    pub advertised_address: Option<String>,
+    /// `advertised_port`: the port advertised with it (or alone) for those sockets.
+    pub advertised_port: Option<u16>,
 }
 
 impl Default for CoreConfig {
@@ -151,6 +154,8 @@ impl Default for CoreConfig {
             udp_socket_buffer: 4 * 1024 * 1024,
             overload_queue_percent: 80,
             overload_retry_after: 5,
+            advertised_address: None,
+            advertised_port: None,
         }
     }
 }
@@ -227,10 +232,34 @@ impl CoreConfig {
                 self.overload_retry_after =
                     u32::try_from(positive(v)?).map_err(|_| "retry-after too large".to_string())?
             }
+            "advertised_address" => self.advertised_address = Some(text(v)?),
+            "advertised_port" => {
+                self.advertised_port = Some(
+                    u16::try_from(positive(v)?)
+                        .map_err(|_| "expected a port number".to_string())?,
+                )
+            }
             name if IGNORED.contains(&name) => {}
             name => return Err(format!("unknown global parameter '{name}'")),
         }
         Ok(())
+    }
+}
+
+impl CoreConfig {
+    /// Gives the global `advertised_address` / `advertised_port` to every socket that has no
+    /// `as` of its own, once all parameters are read (they may come after the sockets).
+    pub fn advertise_globally(&mut self) {
+        if self.advertised_address.is_none() && self.advertised_port.is_none() {
+            return;
+        }
+        for l in self.listen.iter_mut().filter(|l| l.advertised.is_none()) {
+            let host = self
+                .advertised_address
+                .clone()
+                .unwrap_or_else(|| l.addr.ip().to_string());
+            l.advertised = Some((host, self.advertised_port.unwrap_or(l.addr.port())));
+        }
     }
 }
 
@@ -290,11 +319,12 @@ fn sockets(v: &GlobalValue) -> Result<Vec<SocketSpec>, String> {
     }
 }
 
-/// A socket written as a string (`listen="udp:1.2.3.4:5060"`).
-fn parse_socket_text(s: &str) -> Result<SocketSpec, String> {
+/// A socket written as a string (`listen="udp:1.2.3.4:5060"`, `force_send_socket("...")`).
+pub(crate) fn parse_socket_text(s: &str) -> Result<SocketSpec, String> {
+    const PROTOS: [&str; 6] = ["udp", "tcp", "tls", "ws", "wss", "sctp"];
     let (proto, rest) = match s.split_once(':') {
-        Some((p, r)) if matches!(p, "udp" | "tcp" | "tls" | "ws" | "wss" | "sctp") => {
-            (Some(p.to_owned()), r)
+        Some((p, r)) if PROTOS.iter().any(|k| k.eq_ignore_ascii_case(p)) => {
+            (Some(p.to_ascii_lowercase()), r)
         }
         _ => (None, s),
     };

@@ -68,6 +68,9 @@ pub struct Context<'w> {
     pub dst_uri: Option<String>,
     /// Forced local socket for sending (`$fs`, `force_send_socket`).
     pub send_socket: Option<SocketId>,
+    /// Address and port advertised in Via and Record-Route instead of the socket's
+    /// (`set_advertised_address`, `set_advertised_port`).
+    pub advertised: crate::forward::Advertised,
     /// The Path vector of the destination `lookup` chose (RFC 3327): sent as Route headers in
     /// front of the request's route set when the request goes out, per branch, as OpenSIPS
     /// does with its path vector — so that other branches do not inherit it.
@@ -115,6 +118,7 @@ impl<'w> Context<'w> {
             dst_uri: None,
             path: None,
             send_socket: None,
+            advertised: Default::default(),
             flags: 0,
             branch_flags: 0,
             branches: Vec::new(),

@@ -108,9 +108,32 @@ pub fn pick_socket<'t>(
         .find(|s| s.proto == target.proto && s.addr.is_ipv4() == target.addr.is_ipv4())
 }
 
-/// Our Via value for a request sent from `socket`.
-pub fn via_value(socket: &SocketInfo, branch: &str) -> String {
-    let host = &socket.advertised_host;
+/// The host and port that a message's forwarded copies advertise in Via and Record-Route
+/// instead of their socket's own (`set_advertised_address`, `set_advertised_port`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Advertised {
+    /// The host, when the script set one.
+    pub host: Option<String>,
+    /// The port, when the script set one.
+    pub port: Option<u16>,
+}
+
+impl Advertised {
+    /// The host to advertise for a copy sent from `socket`.
+    pub fn host<'a>(&'a self, socket: &'a SocketInfo) -> &'a str {
+        self.host.as_deref().unwrap_or(&socket.advertised_host)
+    }
+
+    /// The port to advertise for a copy sent from `socket`.
+    pub fn port(&self, socket: &SocketInfo) -> u16 {
+        self.port.unwrap_or(socket.advertised_port)
+    }
+}
+
+/// Our Via value for a request sent from `socket`, advertising `advertised` over the
+/// socket's own address where the script set it.
+pub fn via_value(socket: &SocketInfo, advertised: &Advertised, branch: &str) -> String {
+    let host = advertised.host(socket);
     let bracket = host.contains(':') && !host.starts_with('[');
     let mut value = String::with_capacity(32 + host.len() + branch.len());
     value.push_str("SIP/2.0/");
@@ -130,7 +153,7 @@ pub fn via_value(socket: &SocketInfo, branch: &str) -> String {
         value.push(']');
     }
     value.push(':');
-    value.push_str(itoa::Buffer::new().format(socket.advertised_port));
+    value.push_str(itoa::Buffer::new().format(advertised.port(socket)));
     value.push_str(";branch=");
     value.push_str(branch);
     value
@@ -258,7 +281,7 @@ pub fn forward_request(ctx: &mut Context, dest: Option<&str>) -> Result<(), Stri
         add_path_route(msg, &mut edits, &path)?;
     }
     edits
-        .insert_via(msg, &via_value(socket, &branch))
+        .insert_via(msg, &via_value(socket, &ctx.advertised, &branch))
         .map_err(|e| format!("cannot add Via: {e}"))?;
     let bytes = edits.apply(msg);
     ctx.edits = edits;

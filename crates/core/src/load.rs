@@ -107,6 +107,7 @@ pub fn load_script(
         }
     }
     apply_overrides(&mut config, overrides).unwrap_or_else(|e| err(Span::default(), e));
+    config.advertise_globally();
 
     let (mut modules, names) = instantiate_modules(script, catalogue, &mut err);
     set_modparams(script, &mut modules, &mut err);

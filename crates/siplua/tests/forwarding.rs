@@ -320,3 +320,51 @@ fn force_send_socket_picks_the_socket_forwarded_requests_leave_from() {
     assert_eq!(status(&r), 500, "{r}");
     assert!(server.wait_log("force_send_socket: udp:192.0.2.1:5060 is not a socket"));
 }
+
+#[test]
+fn advertised_address_and_port_go_into_via_and_record_route() {
+    let hop = Hop::new();
+    let routes = r#"route {
+            if ($rU == "adv") {
+                set_advertised_address("adv.example.com");
+                set_advertised_port(5999);
+            }
+            if ($rU == "tm") {
+                set_advertised_address("tm.example.com");
+                t_relay("udp:127.0.0.1:HOP");
+                exit;
+            }
+            record_route();
+            forward("udp:127.0.0.1:HOP");
+        }"#
+    .replace("HOP", &hop.port().to_string());
+    let globals = "advertised_address = \"pub.example.com\"\n\
+                   loadmodule \"rr.so\"\nloadmodule \"tm.so\"\n";
+    let server = Server::start(&cfg(globals, &routes));
+    let client = UdpClient::new();
+    let send = |user: &str| {
+        let ruri = format!("sip:{user}@example.com");
+        client.send(
+            &server,
+            request("OPTIONS", &ruri, client.port(), "").as_bytes(),
+        );
+        hop.recv(&server).0
+    };
+    // The global: every socket advertises pub.example.com with its own port.
+    let fwd = send("plain");
+    let port = server.port;
+    let via = format!("SIP/2.0/UDP pub.example.com:{port};branch=");
+    assert!(headers(&fwd, "Via")[0].starts_with(&via), "{fwd}");
+    let rr = format!("<sip:pub.example.com:{port};lr");
+    assert!(headers(&fwd, "Record-Route")[0].starts_with(&rr), "{fwd}");
+    // The per-message functions win over it.
+    let fwd = send("adv");
+    let via = "SIP/2.0/UDP adv.example.com:5999;branch=";
+    assert!(headers(&fwd, "Via")[0].starts_with(via), "{fwd}");
+    let rr = "<sip:adv.example.com:5999;lr";
+    assert!(headers(&fwd, "Record-Route")[0].starts_with(rr), "{fwd}");
+    // And so do the branches tm sends.
+    let fwd = send("tm");
+    let via = format!("SIP/2.0/UDP tm.example.com:{port};branch=z9hG4bK");
+    assert!(headers(&fwd, "Via")[0].starts_with(&via), "{fwd}");
+}

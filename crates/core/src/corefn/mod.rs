@@ -1,7 +1,8 @@
 //! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
-//! branches, `is_myself`, `force_rport`, `force_send_socket`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
+//! branches, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
 //! OpenSIPS.
 
+mod advertise;
 mod branch;
 mod cache;
 mod flags;
@@ -26,6 +27,7 @@ pub fn functions() -> Vec<FunctionDecl> {
     all.extend(rport::functions());
     all.extend(cache::functions());
     all.extend(send_socket::functions());
+    all.extend(advertise::functions());
     all
 }
 

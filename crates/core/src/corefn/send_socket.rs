@@ -3,8 +3,10 @@
 //! `[proto:]host[:port]`, quoted or bare (`force_send_socket(udp:10.0.0.1:5060)`), and must be
 //! one this server listens on; replies still leave from the socket the request came in on.
 
+use siplua_script::SocketSpec;
 use siplua_transport::{SocketId, SocketInfo};
 
+use crate::config::parse_socket_text;
 use crate::context::Context;
 use crate::function::{Args, FunctionDecl, ParamKind, ParamSpec};
 use crate::log::{self, level};
@@ -48,56 +50,27 @@ fn force_send_socket(ctx: &mut Context, args: &Args) -> i32 {
 /// The listening socket that `text` (`[proto:]host[:port]`) names: the protocol and port
 /// must match when given; the host is the bound IP or the advertised name.
 pub fn find_socket(sockets: &[SocketInfo], text: &str) -> Option<SocketId> {
-    let wanted = SocketText::parse(text)?;
-    sockets.iter().find(|s| wanted.matches(s)).map(|s| s.id)
+    let wanted = parse_socket_text(text.trim()).ok()?;
+    if wanted.host.is_empty() {
+        return None;
+    }
+    sockets.iter().find(|s| names(&wanted, s)).map(|s| s.id)
 }
 
-/// A socket as a script writes it, split into its parts.
-struct SocketText<'a> {
-    proto: Option<&'a str>,
-    host: &'a str,
-    port: Option<u16>,
-}
-
-/// The protocol names a socket may start with.
-const PROTOS: &[&str] = &["udp", "tcp", "tls", "ws", "wss", "sctp"];
-
-impl<'a> SocketText<'a> {
-    fn parse(text: &'a str) -> Option<Self> {
-        let text = text.trim();
-        let (proto, rest) = match text.split_once(':') {
-            Some((p, rest)) if PROTOS.iter().any(|k| k.eq_ignore_ascii_case(p)) => (Some(p), rest),
-            _ => (None, text),
-        };
-        let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
-            let (host, after) = v6.split_once(']')?;
-            (host, after.strip_prefix(':'))
-        } else {
-            match rest.rsplit_once(':') {
-                Some((h, p)) if !h.contains(':') => (h, Some(p)),
-                _ => (rest, None),
-            }
-        };
-        let port = match port {
-            Some(p) => Some(p.parse().ok()?),
-            None => None,
-        };
-        (!host.is_empty()).then_some(SocketText { proto, host, port })
-    }
-
-    fn matches(&self, s: &SocketInfo) -> bool {
-        let proto_ok = self
-            .proto
-            .is_none_or(|p| p.eq_ignore_ascii_case(s.proto.as_str()));
-        let port_ok = self
-            .port
-            .is_none_or(|p| p == s.addr.port() || p == s.advertised_port);
-        let host_ok = match self.host.parse::<std::net::IpAddr>() {
-            Ok(ip) => ip == s.addr.ip(),
-            Err(_) => self.host.eq_ignore_ascii_case(&s.advertised_host),
-        };
-        proto_ok && port_ok && host_ok
-    }
+/// Whether the written socket `w` names the listening socket `s`.
+fn names(w: &SocketSpec, s: &SocketInfo) -> bool {
+    let proto_ok = w
+        .proto
+        .as_deref()
+        .is_none_or(|p| p.eq_ignore_ascii_case(s.proto.as_str()));
+    let port_ok = w
+        .port
+        .is_none_or(|p| p == s.addr.port() || p == s.advertised_port);
+    let host_ok = match w.host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip == s.addr.ip(),
+        Err(_) => w.host.eq_ignore_ascii_case(&s.advertised_host),
+    };
+    proto_ok && port_ok && host_ok
 }
 
 #[cfg(test)]

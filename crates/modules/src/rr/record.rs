@@ -26,13 +26,13 @@ pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) ->
     else {
         return -1;
     };
-    let host = &socket.advertised_host;
+    let host = ctx.advertised.host(socket);
     let bracket = host.contains(':') && !host.starts_with('[');
     let mut uri = String::with_capacity(host.len() + 32);
     uri.push_str(if bracket { "sip:[" } else { "sip:" });
     uri.push_str(host);
     uri.push_str(if bracket { "]:" } else { ":" });
-    uri.push_str(itoa::Buffer::new().format(socket.advertised_port));
+    uri.push_str(itoa::Buffer::new().format(ctx.advertised.port(socket)));
     match socket.proto {
         Proto::Udp => {}
         Proto::Tcp => uri.push_str(";transport=tcp"),

@@ -203,6 +203,7 @@ fn branch_specs(ctx: &mut Context, dest: Option<String>) -> Vec<BranchSpec> {
             flags: ctx.branch_flags,
             edits: edits_with(ctx, ctx.path.as_deref()),
             socket: ctx.send_socket,
+            advertised: ctx.advertised.clone(),
         });
     }
     for b in std::mem::take(&mut ctx.branches) {
@@ -216,6 +217,7 @@ fn branch_specs(ctx: &mut Context, dest: Option<String>) -> Vec<BranchSpec> {
             flags: b.flags,
             edits: edits_with(ctx, b.path.as_deref()),
             socket: b.socket.or(ctx.send_socket),
+            advertised: ctx.advertised.clone(),
         });
     }
     specs
@@ -254,6 +256,7 @@ fn run_branch_route(
     bctx.flags = flags;
     bctx.branch_flags = spec.flags;
     bctx.send_socket = spec.socket;
+    bctx.advertised = spec.advertised;
     bctx.set_ext(super::shared::TmMsg {
         tx: Some(tx.clone()),
         ..Default::default()
@@ -268,6 +271,7 @@ fn run_branch_route(
         flags: bctx.branch_flags,
         edits: std::mem::take(&mut bctx.edits),
         socket: bctx.send_socket,
+        advertised: std::mem::take(&mut bctx.advertised),
     })
 }
 

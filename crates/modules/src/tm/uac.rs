@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use siplua_core::forward::{mark_received, pick_socket, resolve_all, via_value, Target};
+use siplua_core::forward::{
+    mark_received, pick_socket, resolve_all, via_value, Advertised, Target,
+};
 use siplua_core::timer::TimerCtx;
 use siplua_sip::digits::Digits;
 use siplua_sip::edit::Edits;
@@ -33,6 +35,8 @@ pub struct BranchSpec {
     pub edits: Edits,
     /// Forced local socket.
     pub socket: Option<SocketId>,
+    /// Address and port advertised instead of the socket's (`set_advertised_*`).
+    pub advertised: Advertised,
 }
 
 /// Builds, sends and files one branch to the first target its destination resolves to
@@ -121,7 +125,7 @@ fn send_branch(
     }
     mark_received(&tx.request, tx.origin.src, tx.force_rport, &mut edits);
     edits
-        .insert_via(&tx.request, &via_value(&socket, &id))
+        .insert_via(&tx.request, &via_value(&socket, &spec.advertised, &id))
         .map_err(|e| format!("cannot add Via: {e}"))?;
     let bytes = edits.apply(&tx.request);
     let dst = Destination {
