@@ -389,6 +389,76 @@ fn acc_writes_rows_to_acc_and_missed_calls() {
 }
 
 #[test]
+fn acc_request_functions_report_at_once() {
+    let db = TestDb::new();
+    let server = Server::start(&cfg(
+        &format!(
+            "loadmodule \"db_mysql.so\"\nloadmodule \"tm.so\"\nloadmodule \"acc.so\"\n\
+             modparam(\"acc\", \"db_url\", \"{}\")\n",
+            db.url
+        ),
+        r#"route {
+            if ($rU == "offline") {
+                acc_log_request("404 Not Found");
+                acc_db_request("404 Not Found", "missed_calls");
+                sl_send_reply(404, "Not Found");
+                exit;
+            }
+            acc_db_request("nobody answers", "acc");
+            sl_send_reply(480, "Temporarily Unavailable");
+        }"#,
+    ));
+    let c = UdpClient::new();
+    let offline = request("INVITE", "sip:offline@example.com", c.port(), "");
+    assert_eq!(status(&c.ask(&server, &offline)), 404);
+    let other = request("MESSAGE", "sip:other@example.com", c.port(), "");
+    assert_eq!(status(&c.ask(&server, &other)), 480);
+
+    let line = "ACC: request acknowledged: timestamp=";
+    assert!(server.wait_log(line), "{}", server.log_text());
+    let logged = server.log_text();
+    let call_id = header(&offline, "Call-ID").unwrap();
+    assert!(
+        logged.contains(";method=INVITE;")
+            && logged.contains(&format!("call_id={call_id};code=404;reason=Not Found")),
+        "{logged}"
+    );
+    let missed = db
+        .db
+        .query(
+            "SELECT method, callid, sip_code, sip_reason FROM missed_calls",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0].get_str(0).as_deref(), Some("INVITE"));
+    assert_eq!(missed[0].get_str(1).as_deref(), Some(call_id));
+    assert_eq!(missed[0].get_str(2).as_deref(), Some("404"));
+    assert_eq!(missed[0].get_str(3).as_deref(), Some("Not Found"));
+    let acc = db
+        .db
+        .query("SELECT method, sip_code, sip_reason FROM acc", &[])
+        .unwrap();
+    assert_eq!(acc.len(), 1);
+    assert_eq!(acc[0].get_str(0).as_deref(), Some("MESSAGE"));
+    assert_eq!(acc[0].get_str(1).as_deref(), Some("0"));
+    assert_eq!(acc[0].get_str(2).as_deref(), Some("nobody answers"));
+
+    // A table name that cannot be quoted is refused at load time.
+    let (out, _) = check_config(
+        "acc_bad_table.cfg",
+        &cfg(
+            "loadmodule \"tm.so\"\nloadmodule \"acc.so\"\n",
+            "route { acc_db_request(\"x\", \"acc; DROP\"); }",
+        )
+        .replace("{PORT}", "5060"),
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a plain table name"), "{err}");
+}
+
+#[test]
 fn a_db_url_without_db_mysql_stops_start_up() {
     for (modules, param) in [
         (

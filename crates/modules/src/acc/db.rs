@@ -26,16 +26,9 @@ impl AccDb {
     /// Rows of `db` go to `acc_table` (`db_table_acc`) and `missed_table`
     /// (`db_table_missed_calls`), both checked by [`table_name`].
     pub fn new(db: Db, acc_table: String, missed_table: String) -> AccDb {
-        let insert = |table: &str, extra_cols: &str, extra_vals: &str| {
-            format!(
-                "INSERT INTO `{table}` (method, from_tag, to_tag, callid, sip_code, sip_reason, \
-                 time, setuptime, created{extra_cols}) VALUES (?, ?, ?, ?, ?, ?, \
-                 FROM_UNIXTIME(?), ?, FROM_UNIXTIME(?){extra_vals})"
-            )
-        };
         AccDb {
-            acc_sql: insert(&acc_table, ", duration, ms_duration", ", ?, ?"),
-            missed_sql: insert(&missed_table, "", ""),
+            acc_sql: insert_sql(&acc_table, true),
+            missed_sql: insert_sql(&missed_table, false),
             db,
             acc_table,
             missed_table,
@@ -49,26 +42,17 @@ impl AccDb {
         } else {
             (&self.acc_table, &self.acc_sql)
         };
-        let now = (now_ms / 1000) as i64;
-        let elapsed = info.elapsed.as_secs() as i64;
-        let from_tag = super::from_tag(info);
-        let mut params = Vec::with_capacity(11);
-        params.extend([
-            fit(info.request.method_str().unwrap_or(""), 16),
-            fit(&from_tag, 64),
-            fit(info.to_tag, 64),
-            fit(info.request.get(HeaderKind::CallId).unwrap_or(""), 64),
-            info.code.to_string().into(),
-            fit(info.reason, 32),
-            DbValue::Int(now),
-            DbValue::Int(elapsed),
-            DbValue::Int(now - elapsed),
-        ]);
-        if !missed {
-            // duration, ms_duration
-            params.extend([DbValue::Int(0), DbValue::Int(0)]);
-        }
-        if let Err(e) = self.db.exec(sql, &params) {
+        self.exec(table, sql, &row(info, !missed, now_ms));
+    }
+
+    /// Writes the row of `acc_db_request` into `table` (a name checked by [`table_name`]):
+    /// the columns `acc` and `missed_calls` share, as the request has no duration.
+    pub fn write_to(&self, table: &str, info: &FinalInfo, now_ms: u64) {
+        self.exec(table, &insert_sql(table, false), &row(info, false, now_ms));
+    }
+
+    fn exec(&self, table: &str, sql: &str, params: &[DbValue]) {
+        if let Err(e) = self.db.exec(sql, params) {
             log::emit(
                 level::ERR,
                 "acc",
@@ -76,6 +60,45 @@ impl AccDb {
             );
         }
     }
+}
+
+/// The INSERT of a row into `table`; `with_duration` adds the `acc` table's `duration` and
+/// `ms_duration` columns (`missed_calls` has none).
+fn insert_sql(table: &str, with_duration: bool) -> String {
+    let (extra_cols, extra_vals) = if with_duration {
+        (", duration, ms_duration", ", ?, ?")
+    } else {
+        ("", "")
+    };
+    format!(
+        "INSERT INTO `{table}` (method, from_tag, to_tag, callid, sip_code, sip_reason, \
+         time, setuptime, created{extra_cols}) VALUES (?, ?, ?, ?, ?, ?, \
+         FROM_UNIXTIME(?), ?, FROM_UNIXTIME(?){extra_vals})"
+    )
+}
+
+/// The values of [`insert_sql`]'s placeholders for `info`.
+fn row(info: &FinalInfo, with_duration: bool, now_ms: u64) -> Vec<DbValue> {
+    let now = (now_ms / 1000) as i64;
+    let elapsed = info.elapsed.as_secs() as i64;
+    let from_tag = super::from_tag(info);
+    let mut params = Vec::with_capacity(11);
+    params.extend([
+        fit(info.request.method_str().unwrap_or(""), 16),
+        fit(&from_tag, 64),
+        fit(info.to_tag, 64),
+        fit(info.request.get(HeaderKind::CallId).unwrap_or(""), 64),
+        info.code.to_string().into(),
+        fit(info.reason, 32),
+        DbValue::Int(now),
+        DbValue::Int(elapsed),
+        DbValue::Int(now - elapsed),
+    ]);
+    if with_duration {
+        // duration, ms_duration
+        params.extend([DbValue::Int(0), DbValue::Int(0)]);
+    }
+    params
 }
 
 /// `v` cut to the `CHAR(n)` width of its column (at a character boundary), so a long Call-ID

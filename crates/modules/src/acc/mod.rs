@@ -1,10 +1,12 @@
 //! `acc`: accounting — `do_accounting("log|db"[, flags])` writes one structured log line
 //! and/or one row of the `acc` table (`missed_calls` for the "missed" flag, see [`db`]) when
-//! the transaction of the request gets its final reply. Params `early_media`,
+//! the transaction of the request gets its final reply; `acc_log_request` / `acc_db_request`
+//! report the current request at once ([`request`]). Params `early_media`,
 //! `report_cancels`, `detect_direction` (accepted), `log_level`, `log_facility`, `db_url`,
 //! `db_table_acc`, `db_table_missed_calls`.
 
 mod db;
+mod request;
 
 use std::sync::Arc;
 
@@ -144,19 +146,23 @@ impl Module for Acc {
     fn functions(&self) -> Vec<FunctionDecl> {
         let (report_cancels, level) = (self.report_cancels, self.level);
         let db = self.db.clone();
-        vec![FunctionDecl::new(
-            "do_accounting",
-            vec![
-                ParamSpec::req("type", ParamKind::StaticStr),
-                ParamSpec::opt("flags", ParamKind::StaticStr),
-                ParamSpec::opt("table", ParamKind::Str),
-            ],
-            RouteMask::of(&[RouteType::Request, RouteType::Failure, RouteType::Branch]),
-            move |ctx: &mut Context, args: &Args| {
-                do_accounting(ctx, args, report_cancels, level, db.as_ref())
-            },
-        )
-        .with_fixup(fixup)]
+        let mut functions = request::functions(level, self.db.clone());
+        functions.push(
+            FunctionDecl::new(
+                "do_accounting",
+                vec![
+                    ParamSpec::req("type", ParamKind::StaticStr),
+                    ParamSpec::opt("flags", ParamKind::StaticStr),
+                    ParamSpec::opt("table", ParamKind::Str),
+                ],
+                RouteMask::of(&[RouteType::Request, RouteType::Failure, RouteType::Branch]),
+                move |ctx: &mut Context, args: &Args| {
+                    do_accounting(ctx, args, report_cancels, level, db.as_ref())
+                },
+            )
+            .with_fixup(fixup),
+        );
+        functions
     }
 }
 
@@ -251,6 +257,8 @@ fn do_accounting(
 /// What a reported final reply is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Event {
+    /// `acc_log_request`: the request itself, reported at once.
+    Request,
     Answered,
     Missed,
     Failed,
@@ -275,6 +283,7 @@ fn classify(info: &FinalInfo, what: What, report_cancels: bool) -> Option<Event>
 /// The accounting line for a reported final reply.
 fn record(info: &FinalInfo, event: Event) -> String {
     let event = match event {
+        Event::Request => "request acknowledged",
         Event::Answered => "transaction answered",
         Event::Missed => "call missed",
         Event::Failed => "transaction failed",
