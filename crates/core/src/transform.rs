@@ -4,6 +4,8 @@
 //! Each is resolved at load time (an unknown one or a wrong argument count is a load error)
 //! and its arguments may be constants or pseudo-variables read per message.
 
+use std::net::IpAddr;
+
 use md5::{Digest, Md5};
 use siplua_script::{Transform, TransformArg};
 
@@ -15,6 +17,11 @@ use crate::value::Value;
 /// Which transformation, by `class.name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
+    IpIsIp,
+    IpIsIp4,
+    IpIsIp6,
+    IpFamily,
+    IpIsPrivate,
     SLen,
     SInt,
     SSubstr,
@@ -108,6 +115,11 @@ const TABLE: &[(&str, &str, Op, usize, usize)] = &[
     ("param", "exist", Op::ParamExist, 1, 2),
     ("param", "count", Op::ParamCount, 0, 1),
     ("param", "name", Op::ParamName, 1, 2),
+    ("ip", "isip", Op::IpIsIp, 0, 0),
+    ("ip", "isip4", Op::IpIsIp4, 0, 0),
+    ("ip", "isip6", Op::IpIsIp6, 0, 0),
+    ("ip", "family", Op::IpFamily, 0, 0),
+    ("ip", "isprivate", Op::IpIsPrivate, 0, 0),
 ];
 
 impl CompiledTransform {
@@ -196,8 +208,32 @@ impl CompiledTransform {
                 let list: Vec<_> = params(&s, separator(&arg(1))).collect();
                 pick(&list, idx).map_or(Value::Null, |(n, _)| Value::Str((*n).to_owned()))
             }
+            Op::IpIsIp => flag(ip_of(&s).is_some()),
+            Op::IpIsIp4 => flag(ip_of(&s).is_some_and(|ip| ip.is_ipv4())),
+            Op::IpIsIp6 => flag(ip_of(&s).is_some_and(|ip| ip.is_ipv6())),
+            Op::IpFamily => match ip_of(&s) {
+                Some(IpAddr::V4(_)) => Value::from("INET"),
+                Some(IpAddr::V6(_)) => Value::from("INET6"),
+                None => Value::Null,
+            },
+            Op::IpIsPrivate => flag(matches!(ip_of(&s), Some(IpAddr::V4(v4)) if v4.is_private())),
         }
     }
+}
+
+/// An IP address written bare or, for IPv6, in brackets (`[::1]`).
+fn ip_of(s: &str) -> Option<IpAddr> {
+    let s = s.trim();
+    let s = s
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(s);
+    s.parse().ok()
+}
+
+/// 1 or 0, as OpenSIPS' test transformations return.
+fn flag(b: bool) -> Value {
+    Value::Int(i64::from(b))
 }
 
 fn is_ws(c: char) -> bool {
@@ -299,6 +335,16 @@ fn decode_hex(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_helpers() {
+        assert_eq!(ip_of("[::1]"), Some("::1".parse().unwrap()));
+        assert_eq!(ip_of(" 10.0.0.1 "), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(ip_of("example.com"), None);
+        let private = |s: &str| matches!(ip_of(s), Some(IpAddr::V4(v4)) if v4.is_private());
+        assert!(private("192.168.1.2") && private("172.16.0.1") && private("10.1.2.3"));
+        assert!(!private("172.32.0.1") && !private("8.8.8.8") && !private("fd00::1"));
+    }
 
     #[test]
     fn string_helpers() {

@@ -349,3 +349,65 @@ fn error_class_in_error_route() {
         server.log_text()
     );
 }
+
+#[test]
+fn contact_fields_ip_transformations_and_branch_index() {
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"\n",
+        r#"route {
+            if ($rU == "fork") {
+                append_branch("sip:second@127.0.0.1:9");
+                t_on_branch("br");
+                t_relay("udp:127.0.0.1:9");
+                exit;
+            }
+            append_to_reply("X-Ct-Uri: $ct.fields(uri)\r\nX-Ct-Name: $ct.fields(name)\r\nX-Ct-Q: $ct.fields(q)\r\nX-Ct-2-Exp: $(ct.fields(expires)[1])\r\nX-Ct-Last-Uri: $(ct.fields(uri)[-1])\r\nX-Ct-None: $(ct.fields(uri)[3])\r\n");
+            append_to_reply("X-Si-Private: $(si{ip.isprivate})\r\nX-Si-Family: $(si{ip.family})\r\nX-Hdr-Ip6: $(hdr(X-Ip){ip.isip6})\r\nX-Hdr-Private: $(hdr(X-Ip){ip.isprivate})\r\nX-Ruri-IsIp: $(rd{ip.isip})\r\nX-Idx: $T_branch_idx\r\n");
+            sl_send_reply(200, "OK");
+        }
+        branch_route[br] {
+            xlog("L_INFO", "branch idx=$T_branch_idx ru=$ru\n");
+        }"#,
+    ));
+    let c = UdpClient::new();
+    let req = request(
+        "OPTIONS",
+        "sip:bob@example.org",
+        c.port(),
+        "Contact: \"Al\" <sip:alice@192.168.0.9:5062>;q=0.5, <sip:alice@10.0.0.9>;expires=60\r\n\
+         Contact: <sip:last@h>\r\nX-Ip: [fd00::1]\r\n",
+    );
+    let r = c.ask(&server, &req);
+    assert_eq!(status(&r), 200, "{r}");
+    let expected = [
+        ("X-Ct-Uri", "sip:alice@192.168.0.9:5062"),
+        ("X-Ct-Name", "Al"),
+        ("X-Ct-Q", "0.5"),
+        ("X-Ct-2-Exp", "60"),
+        ("X-Ct-Last-Uri", "sip:last@h"),
+        ("X-Ct-None", "<null>"),
+        ("X-Si-Private", "0"),
+        ("X-Si-Family", "INET"),
+        ("X-Hdr-Ip6", "1"),
+        ("X-Hdr-Private", "0"),
+        ("X-Ruri-IsIp", "0"),
+        ("X-Idx", "0"),
+    ];
+    for (name, value) in expected {
+        assert_eq!(header(&r, name), Some(value), "{name}: {r}");
+    }
+    c.send(
+        &server,
+        request("INVITE", "sip:fork@127.0.0.1:9", c.port(), "").as_bytes(),
+    );
+    assert!(
+        server.wait_log("branch idx=0 ru=sip:fork@127.0.0.1:9"),
+        "{}",
+        server.log_text()
+    );
+    assert!(
+        server.wait_log("branch idx=1 ru=sip:second@127.0.0.1:9"),
+        "{}",
+        server.log_text()
+    );
+}

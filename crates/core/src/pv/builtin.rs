@@ -21,6 +21,8 @@ pub enum PvKind {
     Hdr,
     /// `$hdrcnt(name)`: how many headers have that name.
     HdrCount,
+    /// `$ct.fields(part)`: a part of a Contact value (`uri`, `name`, `q`, `expires`...).
+    ContactField,
     /// `$avp(name)`.
     Avp,
     /// `$var(name)`: worker-wide script variables.
@@ -64,6 +66,7 @@ impl std::fmt::Debug for PvKind {
             other => f.write_str(match other {
                 PvKind::Hdr => "Hdr",
                 PvKind::HdrCount => "HdrCount",
+                PvKind::ContactField => "ContactField",
                 PvKind::Avp => "Avp",
                 PvKind::Var => "Var",
                 PvKind::DstUri => "DstUri",
@@ -100,6 +103,7 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
     let kind = match name {
         "hdr" => return needs_inner(PvKind::Hdr),
         "hdrcnt" => return needs_inner(PvKind::HdrCount),
+        "ct.fields" => return needs_inner(PvKind::ContactField),
         "avp" => return needs_inner(PvKind::Avp),
         "var" => return needs_inner(PvKind::Var),
         "param" => return needs_inner(PvKind::Param),
@@ -169,6 +173,10 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
         PvKind::HdrCount => {
             let name = pv.inner_text(ctx).unwrap_or_default();
             Value::Int(message::header_count(ctx, &name) as i64)
+        }
+        PvKind::ContactField => {
+            let part = pv.inner_text(ctx).unwrap_or_default();
+            message::contact_field(ctx, &part, index)
         }
         PvKind::Avp => {
             let name = pv.inner_text(ctx).unwrap_or_default();

@@ -309,6 +309,36 @@ pub fn header(ctx: &Context, name: &str, index: Option<Resolved>) -> Value {
     }
 }
 
+/// `$ct.fields(part)`: one part of a Contact value — the first, or the `[i]`-th across all
+/// Contact headers (negative counts from the last): `uri`, `name`, `params`, or a parameter
+/// (`q`, `expires`, `methods`, `received`, any other name). Null for `Contact: *`, a missing
+/// Contact or parameter.
+pub fn contact_field(ctx: &Context, part: &str, index: Option<Resolved>) -> Value {
+    let Some(msg) = ctx.message() else {
+        return Value::Null;
+    };
+    let contacts: Vec<_> = msg.contacts().collect();
+    let pos = match index {
+        None | Some(Resolved::All) => 0,
+        Some(Resolved::At(i)) if i < 0 => contacts.len() as i64 + i,
+        Some(Resolved::At(i)) => i,
+    };
+    let Some(Ok(siplua_sip::headers::Contact::Addr(na))) =
+        usize::try_from(pos).ok().and_then(|p| contacts.get(p))
+    else {
+        return Value::Null;
+    };
+    match part {
+        "uri" => Value::from(na.uri().as_str()),
+        "name" => Value::from(na.display_name().as_deref().unwrap_or("")),
+        "params" => Value::from(na.params().as_str().trim_start_matches(';')),
+        param => match na.params().get(param) {
+            None => Value::Null,
+            Some(v) => Value::from(v.unwrap_or("")),
+        },
+    }
+}
+
 /// `$hdrcnt(name)`.
 pub fn header_count(ctx: &Context, name: &str) -> usize {
     ctx.message().map_or(0, |m| headers_named(m, name).count())

@@ -26,6 +26,8 @@ use std::sync::Arc;
 use siplua_core::context::Context;
 use siplua_core::function::FunctionDecl;
 use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module, ReplyVerdict};
+use siplua_core::pv::PvDecl;
+use siplua_core::value::Value;
 
 pub use shared::{FinalCallback, FinalInfo};
 
@@ -73,6 +75,20 @@ impl Module for Tm {
             .as_ref()
             .map(functions::functions)
             .unwrap_or_default()
+    }
+
+    /// `$T_branch_idx`: the branch a branch route builds or an onreply route's reply came
+    /// on, 0 elsewhere (as OpenSIPS).
+    fn pseudo_variables(&self) -> Vec<PvDecl> {
+        vec![PvDecl {
+            name: "T_branch_idx",
+            takes_inner: false,
+            get: Arc::new(|ctx: &Context, _| {
+                let branch = ctx.ext::<shared::TmMsg>().and_then(|m| m.branch);
+                Value::Int(branch.unwrap_or(0) as i64)
+            }),
+            set: None,
+        }]
     }
 
     fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {

@@ -257,8 +257,10 @@ fn run_branch_route(
     bctx.branch_flags = spec.flags;
     bctx.send_socket = spec.socket;
     bctx.advertised = spec.advertised;
+    let index = tx.state.lock().branches.len();
     bctx.set_ext(super::shared::TmMsg {
         tx: Some(tx.clone()),
+        branch: Some(index),
         ..Default::default()
     });
     if interp::run(&program, route, &mut bctx) == Outcome::Dropped {
