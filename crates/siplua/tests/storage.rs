@@ -304,15 +304,22 @@ fn write_back_writes_only_at_the_flush() {
     assert_eq!(db.count("SELECT COUNT(*) FROM location"), 2);
 }
 
+/// A configuration with acc writing to the database at `url`, and `routes`.
+fn acc_cfg(url: &str, routes: &str) -> String {
+    cfg(
+        &format!(
+            "loadmodule \"db_mysql.so\"\nloadmodule \"tm.so\"\nloadmodule \"acc.so\"\n\
+             modparam(\"acc\", \"db_url\", \"{url}\")\n"
+        ),
+        routes,
+    )
+}
+
 #[test]
 fn acc_writes_rows_to_acc_and_missed_calls() {
     let db = TestDb::new();
-    let server = Server::start(&cfg(
-        &format!(
-            "loadmodule \"db_mysql.so\"\nloadmodule \"tm.so\"\nloadmodule \"acc.so\"\n\
-             modparam(\"acc\", \"db_url\", \"{}\")\n",
-            db.url
-        ),
+    let server = Server::start(&acc_cfg(
+        &db.url,
         r#"route {
             t_newtran();
             if ($rU == "busy") {
@@ -391,12 +398,8 @@ fn acc_writes_rows_to_acc_and_missed_calls() {
 #[test]
 fn acc_request_functions_report_at_once() {
     let db = TestDb::new();
-    let server = Server::start(&cfg(
-        &format!(
-            "loadmodule \"db_mysql.so\"\nloadmodule \"tm.so\"\nloadmodule \"acc.so\"\n\
-             modparam(\"acc\", \"db_url\", \"{}\")\n",
-            db.url
-        ),
+    let server = Server::start(&acc_cfg(
+        &db.url,
         r#"route {
             if ($rU == "offline") {
                 acc_log_request("404 Not Found");
