@@ -120,8 +120,14 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 /// Remembers accepted nonces until they expire: without qop a nonce is good once, with qop
 /// each use must carry a higher nonce count than the last accepted one.
 pub struct ReplayGuard {
-    seen: Mutex<HashMap<u64, Seen>>,
+    state: Mutex<GuardState>,
     capacity: usize,
+}
+
+/// The remembered nonces and when expired ones are next swept out.
+struct GuardState {
+    seen: HashMap<u64, Seen>,
+    next_sweep: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -135,16 +141,25 @@ impl ReplayGuard {
     /// until old nonces expire — a flood cannot grow memory without bound).
     pub fn new(capacity: usize) -> ReplayGuard {
         ReplayGuard {
-            seen: Mutex::new(HashMap::new()),
+            state: Mutex::new(GuardState {
+                seen: HashMap::new(),
+                next_sweep: 0,
+            }),
             capacity,
         }
     }
 
     /// Records a use of `info` with nonce count `nc` (None without qop); false when it is a
-    /// replay (or the table is full).
+    /// replay (or the table is full). Expired nonces are dropped at most once a second, so
+    /// the table holds about the nonces of one lifetime, and a full table of live nonces
+    /// is not rescanned on every request.
     pub fn accept(&self, info: &NonceInfo, nc: Option<u32>, now: u64) -> bool {
-        let mut seen = self.seen.lock();
-        if let Some(prev) = seen.get_mut(&info.index) {
+        let mut state = self.state.lock();
+        if now >= state.next_sweep {
+            state.seen.retain(|_, s| s.expires >= now);
+            state.next_sweep = now + 1;
+        }
+        if let Some(prev) = state.seen.get_mut(&info.index) {
             return match (prev.nc, nc) {
                 (Some(last), Some(n)) if n > last => {
                     prev.nc = Some(n);
@@ -153,13 +168,10 @@ impl ReplayGuard {
                 _ => false,
             };
         }
-        if seen.len() >= self.capacity {
-            seen.retain(|_, s| s.expires >= now);
-            if seen.len() >= self.capacity {
-                return false;
-            }
+        if state.seen.len() >= self.capacity {
+            return false;
         }
-        seen.insert(
+        state.seen.insert(
             info.index,
             Seen {
                 expires: info.expires,
@@ -167,6 +179,12 @@ impl ReplayGuard {
             },
         );
         true
+    }
+
+    /// How many nonces are remembered (for tests of the sweep).
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.state.lock().seen.len()
     }
 }
 
@@ -214,5 +232,23 @@ mod tests {
         // Full: refused until the old ones expire.
         assert!(!g.accept(&info(3), None, 10));
         assert!(g.accept(&info(3), None, 2000));
+    }
+
+    #[test]
+    fn expired_nonces_are_forgotten_before_the_table_fills() {
+        let g = ReplayGuard::new(1000);
+        for i in 0..10 {
+            assert!(g.accept(&info(i), None, 500));
+        }
+        // Within the same second no sweep runs; a second later the expired ones go.
+        assert!(g.accept(&info(10), None, 500));
+        assert_eq!(g.remembered(), 11);
+        let late = NonceInfo {
+            expires: 5000,
+            ..info(11)
+        };
+        assert!(g.accept(&late, None, 1001));
+        assert_eq!(g.remembered(), 1);
+        // A swept nonce is expired, so the codec refuses it before the guard is asked.
     }
 }
