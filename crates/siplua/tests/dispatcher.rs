@@ -42,6 +42,7 @@ fn globals(db: &Path) -> String {
          modparam(\"tm\", \"fr_timeout\", 1)\nmodparam(\"tm\", \"fr_inv_timeout\", 1)\n\
          modparam(\"dispatcher\", \"db_url\", \"text://{}\")\n\
          modparam(\"dispatcher\", \"ds_ping_interval\", 10)\n\
+         modparam(\"dispatcher\", \"hash_pvar\", \"$hdr(X-Key)\")\n\
          modparam(\"dispatcher\", \"ds_probing_mode\", 0)\n\
          modparam(\"dispatcher\", \"options_reply_codes\", \"501,403\")\n",
         db.display()
@@ -137,6 +138,20 @@ fn algorithms_choose_among_active_destinations() {
         [d(p1), d(p2)].into_iter().collect(),
         "never the inactive one"
     );
+
+    // hash_pvar (7): one key, one destination; many keys spread over both.
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..20 {
+        let key = format!("X-Alg: 7\r\nX-Key: key-{i}\r\n");
+        let a = du(&message(&s, &key, None));
+        assert_eq!(
+            a,
+            du(&message(&s, &key, None)),
+            "same key, same destination"
+        );
+        seen.insert(a);
+    }
+    assert_eq!(seen, [d(p1), d(p2)].into_iter().collect());
 
     // First (8): the first active by priority; the failover list has the other active one.
     let r = message(&s, "X-Alg: 8\r\nX-Port: 21003\r\n", None);
@@ -308,6 +323,43 @@ fn unknown_algorithm_and_partition_are_load_errors() {
         !out.status.success() && err.contains("partitions are not supported"),
         "{err}"
     );
+}
+
+/// A table that cannot be read stops start-up (before any socket opens), as in OpenSIPS;
+/// `siplua -c` does not read it.
+#[test]
+fn unreadable_table_stops_start_up() {
+    let dir = scratch("ds_missing");
+    std::fs::write(
+        dir.join("version"),
+        "table_name(string) table_version(int)\n",
+    )
+    .unwrap();
+    let text = cfg(&globals(&dir), "route { exit; }").replace("{PORT}", &free_port().to_string());
+    let (out, path) = check_config("missing.cfg", &text);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut child = std::process::Command::new(bin())
+        .arg("-f")
+        .arg(&path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("siplua started without its dispatcher table");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("cannot load table dispatcher"), "{err}");
 }
 
 fn mi_result(mi: &MiServer, body: &str) -> Value {

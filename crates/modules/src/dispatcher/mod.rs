@@ -75,8 +75,12 @@ impl Module for Dispatcher {
                 "destinations are not probed (no OPTIONS pinging): a destination in probing state stays there until ds_set_state or ds_mark_dst(\"a\")",
             );
         }
-        self.shared = Some(Arc::new(Shared::new(store, self.settings.clone())?));
+        self.shared = Some(Arc::new(Shared::new(store, self.settings.clone())));
         Ok(())
+    }
+
+    fn worker_init(&self, _worker_id: usize) -> Result<(), String> {
+        self.shared.as_ref().map_or(Ok(()), |s| s.load_once())
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {

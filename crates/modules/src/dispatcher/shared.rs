@@ -1,6 +1,7 @@
 //! What the script functions and MI commands share: the open table, the settings and the
 //! loaded sets, swapped whole by `ds_reload`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
@@ -17,20 +18,31 @@ pub struct Shared {
     /// The parameters.
     pub settings: Settings,
     sets: RwLock<Arc<Sets>>,
+    loaded: AtomicBool,
     hash_pvar: OnceLock<Option<CompiledFormat>>,
 }
 
 impl Shared {
-    /// Opens with the sets read once.
-    pub fn new(store: Box<dyn Store>, settings: Settings) -> Result<Shared, String> {
-        let sets = Sets::load(store.as_ref(), &settings)
-            .map_err(|e| format!("dispatcher: cannot load table {}: {e}", settings.table))?;
-        Ok(Shared {
+    /// The state before the table is read (see [`Shared::load_once`]).
+    pub fn new(store: Box<dyn Store>, settings: Settings) -> Shared {
+        Shared {
             store,
             settings,
-            sets: RwLock::new(Arc::new(sets)),
+            sets: RwLock::new(Arc::new(Sets::default())),
+            loaded: AtomicBool::new(false),
             hash_pvar: OnceLock::new(),
-        })
+        }
+    }
+
+    /// Reads the table the first time it is called: at start-up, on the main thread before
+    /// any socket opens, so that an unreadable table stops start-up as in OpenSIPS while
+    /// `siplua -c` does not need the database.
+    pub fn load_once(&self) -> Result<(), String> {
+        if self.loaded.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        self.reload()
+            .map_err(|e| format!("cannot load table {}: {e}", self.settings.table))
     }
 
     /// The sets in use now.
