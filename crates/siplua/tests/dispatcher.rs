@@ -111,11 +111,6 @@ fn algorithms_choose_among_active_destinations() {
     let (p1, p2, p3) = (21001, 21002, 21003);
     write_table(&dir, &[(1, p1, 0, 0), (1, p2, 0, 0), (1, p3, 1, 0)]);
     let s = Server::start(&cfg(&globals(&dir), ROUTES));
-    assert!(
-        s.log_text().contains("destinations are not probed"),
-        "{}",
-        s.log_text()
-    );
     let d = |p: u16| format!("sip:127.0.0.1:{p}");
 
     // Round robin (4) over the slots p1, p2, p3; p3 is inactive, its turn goes to p1.
@@ -323,6 +318,67 @@ fn unknown_algorithm_and_partition_are_load_errors() {
         !out.status.success() && err.contains("partitions are not supported"),
         "{err}"
     );
+}
+
+/// Probing with `ds_probing_mode` 1 every second: a destination in probing state that
+/// answers (with 501, listed in `options_reply_codes`) becomes active; an active one that
+/// does not answer goes into probing.
+#[test]
+fn probing_turns_states_by_the_answers() {
+    let dir = scratch("ds_probe");
+    let (answering, p_answering) = bind();
+    let (silent, p_silent) = bind();
+    write_table(&dir, &[(3, p_answering, 2, 0), (3, p_silent, 0, 0)]);
+    let globals = format!(
+        "{}modparam(\"dispatcher\", \"ds_ping_interval\", 1)\n\
+         modparam(\"dispatcher\", \"ds_probing_mode\", 1)\n\
+         modparam(\"dispatcher\", \"ds_ping_from\", \"sip:pinger@lb.test\")\n",
+        globals(&dir)
+    );
+    let mi = MiServer::start(&globals, ROUTES);
+    let ping = recv(&answering).expect("a ping at the probing destination");
+    assert!(
+        ping.starts_with(&format!("OPTIONS sip:127.0.0.1:{p_answering} SIP/2.0")),
+        "{ping}"
+    );
+    assert!(
+        header(&ping, "From")
+            .unwrap()
+            .starts_with("<sip:pinger@lb.test>"),
+        "{ping}"
+    );
+    assert_eq!(header(&ping, "Max-Forwards"), Some("70"), "{ping}");
+    answering
+        .send_to(
+            reply_to(&ping, 501, "Not Implemented").as_bytes(),
+            mi.server.addr(),
+        )
+        .unwrap();
+    assert!(
+        recv(&silent).unwrap().starts_with("OPTIONS "),
+        "the active one is probed too"
+    );
+
+    let states = || {
+        let list = mi_result(&mi, r#"{"jsonrpc":"2.0","method":"ds_list","id":1}"#);
+        let d = &list["PARTITIONS"][0]["SETS"][0]["Destinations"];
+        (
+            d[0]["state"].as_str().unwrap().to_owned(),
+            d[1]["state"].as_str().unwrap().to_owned(),
+        )
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (a, b) = states();
+        if a == "Active" && b == "Probing" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "states stayed {a} {b}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// A table that cannot be read stops start-up (before any socket opens), as in OpenSIPS;

@@ -3,13 +3,13 @@
 //! `ds_select_domain`, `ds_next_dst`, `ds_next_domain`, `ds_mark_dst`, `ds_is_in_list`,
 //! `ds_count`, and the MI commands `ds_list`, `ds_reload`, `ds_set_state`.
 //!
-//! Destinations are not probed with OPTIONS (said at start-up when `ds_ping_interval` is
-//! set), state changes are not written back to the table, and only the default partition
-//! exists; see docs/dispatcher.md.
+//! Destinations in probing state are probed with OPTIONS (`probe.rs`); state changes are not
+//! written back to the table, and only the default partition exists; see docs/dispatcher.md.
 
 mod algorithm;
 mod mi;
 mod params;
+mod probe;
 mod query;
 mod select;
 mod sets;
@@ -21,10 +21,11 @@ use std::sync::Arc;
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl};
 use siplua_core::mi::MiCommand;
-use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module, ReplyVerdict};
 
 use crate::auth_db::store;
 use params::Settings;
+use probe::{ProbeSettings, Prober};
 use shared::Shared;
 
 /// The module.
@@ -32,6 +33,7 @@ use shared::Shared;
 pub struct Dispatcher {
     settings: Settings,
     shared: Option<Arc<Shared>>,
+    prober: Option<Arc<Prober>>,
 }
 
 /// Logs an error of the module; returns -1 for the caller to return.
@@ -68,19 +70,41 @@ impl Module for Dispatcher {
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
         let store = store::open(env, "dispatcher", &self.settings.db_url)?;
-        if self.settings.ping_interval > 0 {
-            siplua_core::log::emit(
-                siplua_core::log::level::NOTICE,
-                "dispatcher",
-                "destinations are not probed (no OPTIONS pinging): a destination in probing state stays there until ds_set_state or ds_mark_dst(\"a\")",
-            );
+        let shared = Arc::new(Shared::new(store, self.settings.clone()));
+        let st = &self.settings;
+        if st.ping_interval > 0 {
+            let probe = ProbeSettings {
+                interval: st.ping_interval as u64,
+                method: st.ping_method.clone(),
+                from: st.ping_from.clone(),
+                all: st.probing_mode == 1,
+                codes: st.reply_codes.clone(),
+            };
+            self.prober = Some(Arc::new(Prober::new(
+                shared.clone(),
+                probe,
+                env.timers.clone(),
+            )));
         }
-        self.shared = Some(Arc::new(Shared::new(store, self.settings.clone())));
+        self.shared = Some(shared);
         Ok(())
     }
 
     fn worker_init(&self, _worker_id: usize) -> Result<(), String> {
-        self.shared.as_ref().map_or(Ok(()), |s| s.load_once())
+        if let Some(s) = &self.shared {
+            s.load_once()?;
+        }
+        if let Some(p) = &self.prober {
+            p.start_once();
+        }
+        Ok(())
+    }
+
+    fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {
+        match &self.prober {
+            Some(p) => p.on_reply(ctx),
+            None => ReplyVerdict::Continue,
+        }
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {

@@ -107,8 +107,16 @@ pub struct Settings {
     pub attrs_avp: Option<String>,
     /// False: the state column is ignored at load (every destination starts active).
     pub persistent_state: bool,
-    /// Seconds between OPTIONS probes; probing is not done (logged at start-up when > 0).
+    /// Seconds between probing rounds (0: no probing).
     pub ping_interval: i64,
+    /// The probing request's method.
+    pub ping_method: String,
+    /// The probing request's From URI.
+    pub ping_from: String,
+    /// 1: active destinations are probed too; 0: only the ones in probing state.
+    pub probing_mode: i64,
+    /// Reply codes that count as an answer to a probe besides 2xx.
+    pub reply_codes: Vec<u16>,
     /// How many `ds_mark_dst("p")` calls put a destination into probing.
     pub probing_threshold: u32,
 }
@@ -137,6 +145,10 @@ impl Default for Settings {
             attrs_avp: None,
             persistent_state: true,
             ping_interval: 10,
+            ping_method: "OPTIONS".into(),
+            ping_from: "sip:dispatcher@localhost".into(),
+            probing_mode: 0,
+            reply_codes: Vec::new(),
             probing_threshold: 1,
         }
     }
@@ -177,6 +189,10 @@ impl Settings {
             "attrs_avp" => self.attrs_avp = Some(avp_name(name, &v)?),
             "persistent_state" => self.persistent_state = value.as_int() != 0,
             "ds_ping_interval" => self.ping_interval = value.as_int(),
+            "ds_ping_method" => self.ping_method = v,
+            "ds_ping_from" => self.ping_from = v,
+            "ds_probing_mode" => self.probing_mode = value.as_int(),
+            "options_reply_codes" => self.reply_codes = super::probe::parse_codes(&v)?,
             "ds_probing_threshold" | "ds_probing_threshhold" => {
                 self.probing_threshold = value.as_int().clamp(1, u32::MAX as i64) as u32
             }

@@ -295,7 +295,12 @@ fn apply_current(shared: &Shared, ctx: &mut Context, target: Target) -> i32 {
         .map(|v| v.as_str().into_owned())
         .filter(|s| !s.is_empty());
     if let Some(text) = socket {
-        match super::socket::find(ctx, &text) {
+        let found = ctx
+            .worker
+            .transports
+            .as_ref()
+            .and_then(|t| super::socket::find(t, &text));
+        match found {
             Some(id) => ctx.send_socket = Some(id),
             None => {
                 log_err(&format!(

@@ -17,7 +17,7 @@ pub enum DsState {
     Active = 0,
     /// Skipped.
     Inactive = 1,
-    /// Skipped; OpenSIPS would probe it back to active (siplua does not probe).
+    /// Skipped; probed back to active when probing is on.
     Probing = 2,
 }
 

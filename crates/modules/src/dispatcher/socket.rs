@@ -1,12 +1,10 @@
 //! The socket column: `[proto:]ip[:port]` naming one of the sockets siplua listens on,
 //! which the selected destination's request leaves from.
 
-use siplua_core::context::Context;
-use siplua_transport::SocketId;
+use siplua_transport::{SocketId, Transports};
 
 /// The listening socket `text` names (protocol and port must match when written).
-pub fn find(ctx: &Context, text: &str) -> Option<SocketId> {
-    let transports = ctx.worker.transports.as_ref()?;
+pub fn find(transports: &Transports, text: &str) -> Option<SocketId> {
     let mut parts: Vec<&str> = text.trim().split(':').collect();
     let proto = match parts.first() {
         Some(p) if ["udp", "tcp", "tls"].contains(&p.to_ascii_lowercase().as_str()) => {
