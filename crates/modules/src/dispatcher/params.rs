@@ -78,7 +78,7 @@ pub struct Columns {
     pub attrs: String,
     /// The local socket to send from.
     pub socket: String,
-    /// The probing mode (read and listed; no probing is done).
+    /// The per-destination probing mode (read and listed; `ds_probing_mode` decides).
     pub probe_mode: String,
     /// A free text.
     pub description: String,
