@@ -4,10 +4,12 @@
 //! `ds_select_domain`, `ds_is_in_list`, `ds_count`; then calls relayed by tm to the chosen
 //! socket, failing over in a failure_route after a 503 and after a timeout, with
 //! `ds_mark_dst` and the MI commands `ds_list`, `ds_set_state` and `ds_reload` (over
-//! mi_http); and the load error of an unknown algorithm.
+//! mi_http); OPTIONS probing turning states; the same table on MariaDB; and the load
+//! errors of an unknown algorithm, a partition and an unreadable table.
 
 mod common;
 mod mi_support;
+mod storage_support;
 
 use std::net::UdpSocket;
 use std::path::Path;
@@ -37,15 +39,19 @@ fn write_table(dir: &Path, rows: &[(i64, u16, i64, i64)]) {
 }
 
 fn globals(db: &Path) -> String {
+    globals_on(&format!("text://{}", db.display()), "db_text")
+}
+
+/// The modules and parameters, with the table at `db_url` read through `db_module`.
+fn globals_on(db_url: &str, db_module: &str) -> String {
     format!(
-        "loadmodule \"tm.so\"\nloadmodule \"db_text.so\"\nloadmodule \"dispatcher.so\"\n\
+        "loadmodule \"tm.so\"\nloadmodule \"{db_module}.so\"\nloadmodule \"dispatcher.so\"\n\
          modparam(\"tm\", \"fr_timeout\", 1)\nmodparam(\"tm\", \"fr_inv_timeout\", 1)\n\
-         modparam(\"dispatcher\", \"db_url\", \"text://{}\")\n\
+         modparam(\"dispatcher\", \"db_url\", \"{db_url}\")\n\
          modparam(\"dispatcher\", \"ds_ping_interval\", 10)\n\
          modparam(\"dispatcher\", \"hash_pvar\", \"$hdr(X-Key)\")\n\
          modparam(\"dispatcher\", \"ds_probing_mode\", 0)\n\
-         modparam(\"dispatcher\", \"options_reply_codes\", \"501,403\")\n",
-        db.display()
+         modparam(\"dispatcher\", \"options_reply_codes\", \"501,403\")\n"
     )
 }
 
@@ -318,6 +324,34 @@ fn unknown_algorithm_and_partition_are_load_errors() {
         !out.status.success() && err.contains("partitions are not supported"),
         "{err}"
     );
+}
+
+/// The same table on MariaDB, with OpenSIPS 3.x's column types (weight is text there).
+#[test]
+fn on_mariadb() {
+    let (own, db) = storage_support::OwnDb::with_schema("ds");
+    db.exec(
+        "CREATE TABLE dispatcher (id INT AUTO_INCREMENT PRIMARY KEY, setid INT NOT NULL DEFAULT 0, \
+         destination CHAR(192) NOT NULL DEFAULT '', socket CHAR(128) DEFAULT NULL, \
+         state INT NOT NULL DEFAULT 0, probe_mode INT NOT NULL DEFAULT 0, \
+         weight CHAR(64) NOT NULL DEFAULT '1', priority INT NOT NULL DEFAULT 0, \
+         attrs CHAR(128) DEFAULT NULL, description CHAR(64) DEFAULT NULL)",
+        &[],
+    )
+    .unwrap();
+    db.exec(
+        "INSERT INTO dispatcher (setid, destination, state, priority) VALUES \
+         (1, 'sip:127.0.0.1:21001', 1, 9), (1, 'sip:127.0.0.1:21002', 0, 5), \
+         (1, 'sip:127.0.0.1:21003', 0, 1)",
+        &[],
+    )
+    .unwrap();
+    let s = Server::start(&cfg(&globals_on(&own.url, "db_mysql"), ROUTES));
+    let r = message(&s, "X-Alg: 8\r\nX-Port: 21001\r\n", None);
+    assert_eq!(du(&r), "sip:127.0.0.1:21002", "the first is inactive: {r}");
+    assert_eq!(header(&r, "X-Next"), Some("sip:127.0.0.1:21003"), "{r}");
+    assert_eq!(header(&r, "X-In"), Some("yes"), "{r}");
+    assert_eq!(header(&r, "X-Count"), Some("2 1"), "{r}");
 }
 
 /// Probing with `ds_probing_mode` 1 every second: a destination in probing state that
