@@ -60,7 +60,11 @@ fn globals_on(db_url: &str, db_module: &str) -> String {
 const ROUTES: &str = r#"route {
     if (is_method("MESSAGE")) {
         if ($hdr(X-Domain) != NULL) {
-            if (ds_select_domain(1, 8)) { append_to_reply("X-Ru: $ru\r\n"); }
+            if (ds_select_domain(1, 8, "f")) {
+                append_to_reply("X-Ru: $ru\r\n");
+                if (ds_next_domain()) { append_to_reply("X-Ru-Next: $ru\r\n"); }
+                if (!ds_next_domain()) { append_to_reply("X-Ru-End: yes\r\n"); }
+            }
         } else if (ds_select_dst(1, $hdr(X-Alg), "f")) {
             append_to_reply("X-Du: $du\r\nX-Next: $avp(ds_dst_failover)[1]\r\n");
         } else {
@@ -176,6 +180,27 @@ fn algorithms_choose_among_active_destinations() {
     // ds_select_domain puts the destination's host and port into the R-URI.
     let r = message(&s, "X-Domain: 1\r\n", None);
     assert_eq!(header(&r, "X-Ru"), Some("sip:bob@127.0.0.1:21001"), "{r}");
+    assert_eq!(
+        header(&r, "X-Ru-Next"),
+        Some("sip:bob@127.0.0.1:21002"),
+        "{r}"
+    );
+    assert_eq!(header(&r, "X-Ru-End"), Some("yes"), "{r}");
+
+    // Authorization username (5): one user, one destination.
+    let auth = |u: &str| {
+        format!(
+            "X-Alg: 5\r\nAuthorization: Digest username=\"{u}\", realm=\"example.com\", \
+             nonce=\"n\", uri=\"sip:bob@example.com\", response=\"00\"\r\n"
+        )
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..10 {
+        let a = du(&message(&s, &auth(&format!("user{i}")), None));
+        assert_eq!(a, du(&message(&s, &auth(&format!("user{i}")), None)));
+        seen.insert(a);
+    }
+    assert_eq!(seen, [d(p1), d(p2)].into_iter().collect());
 }
 
 #[test]
