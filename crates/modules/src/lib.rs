@@ -10,6 +10,7 @@ pub mod cachedb_memcached;
 pub mod db_mysql;
 pub mod db_text;
 pub mod dialog;
+pub mod dispatcher;
 pub mod domain;
 pub mod httpd;
 pub mod maxfwd;
@@ -64,6 +65,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
         Box::new(permissions::Permissions::default())
     }),
     ("avpops", || Box::new(avpops::AvpOps)),
+    ("dispatcher", || Box::new(dispatcher::Dispatcher::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("cachedb_local", || {
         Box::new(cachedb_local::CachedbLocal::default())
