@@ -26,6 +26,10 @@ pub(crate) const URI_PARAM: u16 = 1 << 8;
 pub(crate) const URI_HNV: u16 = 1 << 9;
 /// Bytes no URI may contain: controls, space, non-ASCII, RFC 3986 excluded.
 pub(crate) const URI_EXCLUDED: u16 = 1 << 10;
+/// Hexadecimal digits, either case (`%HH` escapes).
+pub(crate) const HEX: u16 = 1 << 11;
+/// URI scheme characters after the first letter: alphanum, `+`, `-`, `.`.
+pub(crate) const SCHEME: u16 = 1 << 12;
 
 const fn any_of(b: u8, set: &[u8]) -> bool {
     let mut i = 0;
@@ -76,6 +80,12 @@ const fn classify(b: u8) -> u16 {
     if b <= b' ' || b >= 0x7f || any_of(b, b"\"<>\\^`{|}") {
         c |= URI_EXCLUDED;
     }
+    if b.is_ascii_hexdigit() {
+        c |= HEX;
+    }
+    if alnum || any_of(b, b"+-.") {
+        c |= SCHEME;
+    }
     c
 }
 
@@ -94,6 +104,17 @@ static CLASSES: [u16; 256] = {
 #[inline]
 pub(crate) fn is(b: u8, mask: u16) -> bool {
     CLASSES[b as usize] & mask != 0
+}
+
+/// Offset of the first byte of `b` from `i` on that is not in the classes of `mask`
+/// (`b.len()` when there is none): the inner loop of every scanner over a class.
+#[inline]
+pub(crate) fn skip_class(b: &[u8], i: usize, mask: u16) -> usize {
+    let tail = b.get(i..).unwrap_or_default();
+    i + tail
+        .iter()
+        .position(|&c| !is(c, mask))
+        .unwrap_or(tail.len())
 }
 
 /// `token` characters (RFC 3261 §25.1): method names, header names, parameter names.
@@ -225,6 +246,9 @@ mod tests {
         assert_eq!(hex_val(b'F'), Some(15));
         assert_eq!(hex_val(b'g'), None);
         assert!(is_reserved(b'@') && !is_reserved(b'a'));
+        assert_eq!(skip_class(b"ab;c", 0, TOKEN), 2);
+        assert_eq!(skip_class(b"ab;c", 3, TOKEN), 4);
+        assert_eq!(skip_class(b"ab", 5, TOKEN), 5);
     }
 
     #[test]
@@ -244,6 +268,8 @@ mod tests {
             assert_eq!(is(b, URI_PASSWORD), alnum || mark || b"&=+$,".contains(&b));
             assert_eq!(is(b, URI_PARAM), alnum || mark || b"[]/:&+$".contains(&b));
             assert_eq!(is(b, URI_HNV), alnum || mark || b"[]/?:+$".contains(&b));
+            assert_eq!(is(b, HEX), hex_val(b).is_some(), "{b}");
+            assert_eq!(is(b, SCHEME), alnum || b"+-.".contains(&b), "{b}");
         }
     }
 

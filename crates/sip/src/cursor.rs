@@ -66,6 +66,15 @@ impl<'a> Cursor<'a> {
         self.slice(start, self.pos)
     }
 
+    /// Consumes the text up to the first `b` (ASCII), or all of it when there is none.
+    /// Searched with `memchr`: a URI up to its `>` is long enough for that to pay.
+    pub(crate) fn take_until(&mut self, b: u8) -> &'a str {
+        let start = self.pos;
+        let tail = self.s.as_bytes().get(start..).unwrap_or_default();
+        self.pos = start + memchr::memchr(b, tail).unwrap_or(tail.len());
+        self.slice(start, self.pos)
+    }
+
     /// Text between two offsets (empty when they are not valid boundaries).
     pub(crate) fn slice(&self, from: usize, to: usize) -> &'a str {
         self.s.get(from..to).unwrap_or("")
@@ -109,6 +118,12 @@ mod tests {
         assert!(c.eat(b';'));
         assert_eq!(c.peek(), Some(b'x'));
         assert!(!c.is_end());
+        let mut c = Cursor::new("sip:a@b> x");
+        assert_eq!(c.take_until(b'>'), "sip:a@b");
+        assert_eq!(c.take_until(b'>'), "");
+        assert!(c.eat(b'>'));
+        assert_eq!(c.take_until(b'>'), " x");
+        assert!(c.is_end());
     }
 
     #[test]

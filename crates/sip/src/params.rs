@@ -82,31 +82,14 @@ impl<'a> Iterator for ParamIter<'a> {
 
     fn next(&mut self) -> Option<Param<'a>> {
         loop {
-            let skip = self
-                .rest
-                .bytes()
-                .position(|b| b != b';' && !is_lws(b))
-                .unwrap_or(self.rest.len());
-            let s = self.rest.get(skip..).unwrap_or("");
-            if s.is_empty() {
-                self.rest = s;
+            let b = self.rest.as_bytes();
+            let Some(start) = b.iter().position(|&c| c != b';' && !is_lws(c)) else {
+                self.rest = "";
                 return None;
-            }
-            let bytes = s.as_bytes();
-            let mut i = 0;
-            let mut in_quote = false;
-            while let Some(&b) = bytes.get(i) {
-                match (in_quote, b) {
-                    (true, b'\\') => i += 1,
-                    (_, b'"') => in_quote = !in_quote,
-                    (false, b';') => break,
-                    _ => {}
-                }
-                i += 1;
-            }
-            let end = i.min(s.len());
-            let item = s.get(..end).unwrap_or("");
-            self.rest = s.get(end..).unwrap_or("");
+            };
+            let end = item_end(b, start);
+            let item = self.rest.get(start..end).unwrap_or("");
+            self.rest = self.rest.get(end..).unwrap_or("");
             let (name, value) = match split_once_byte(item, b'=') {
                 Some((name, value)) => (trim_lws(name), Some(trim_lws(value))),
                 None => (trim_lws(item), None),
@@ -118,10 +101,35 @@ impl<'a> Iterator for ParamIter<'a> {
     }
 }
 
+/// Where the parameter starting at `start` ends: at the first `;` outside a
+/// quoted string, or the end of `b`. Values are rarely quoted, so the bytes up
+/// to a `;` or a `"` are skipped with `memchr2` (a branch parameter is long
+/// enough for it to pay) before quotes are followed.
+fn item_end(b: &[u8], start: usize) -> usize {
+    let plain = |from: usize| {
+        let tail = b.get(from..).unwrap_or_default();
+        from + memchr::memchr2(b';', b'"', tail).unwrap_or(tail.len())
+    };
+    let mut i = plain(start);
+    while b.get(i) == Some(&b'"') {
+        i += 1;
+        while let Some(&c) = b.get(i) {
+            i += if c == b'\\' { 2 } else { 1 };
+            if c == b'"' {
+                break;
+            }
+        }
+        i = plain(i.min(b.len()));
+    }
+    i
+}
+
 /// Parses header parameters `*(SEMI generic-param)` at the cursor (RFC 3261
 /// §25.1: `generic-param = token [ EQUAL gen-value ]`), stopping before the
 /// first byte that does not continue the list.
-pub(crate) fn parse_header_params<'a>(c: &mut Cursor<'a>) -> Result<Params<'a>, SyntaxError> {
+pub(crate) fn parse_header_params<'a>(cursor: &mut Cursor<'a>) -> Result<Params<'a>, SyntaxError> {
+    // A local copy stays in registers; the caller's cursor is written once, at the end.
+    let mut c = *cursor;
     let start = c.pos();
     let mut end = start;
     loop {
@@ -150,7 +158,7 @@ pub(crate) fn parse_header_params<'a>(c: &mut Cursor<'a>) -> Result<Params<'a>, 
             c.set_pos(end);
         }
     }
-    c.set_pos(end);
+    cursor.set_pos(end);
     Ok(Params::new(c.slice(start, end)))
 }
 
@@ -174,6 +182,26 @@ mod tests {
         assert_eq!(p.get("nope"), None);
         assert!(p.has("UNKNOWN-NO-VALUE"));
         assert!(Params::default().is_empty());
+    }
+
+    /// A `;` ends a parameter only outside quotes; an escaped quote does not close them,
+    /// and an unterminated quoted string runs to the end of the list.
+    #[test]
+    fn quoted_values_keep_their_semicolons() {
+        let p = Params::new(r#";a="x\";y";b;c="1"="2";d"#);
+        let items: Vec<_> = p.iter().map(|p| (p.name, p.value)).collect();
+        assert_eq!(
+            items,
+            [
+                ("a", Some(r#""x\";y""#)),
+                ("b", None),
+                ("c", Some(r#""1"="2""#)),
+                ("d", None)
+            ]
+        );
+        let p = Params::new(r#";a="open;b;c\"#);
+        assert_eq!(p.value("a"), Some(r#""open;b;c\"#));
+        assert_eq!(p.iter().count(), 1);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::chars::{self, is_host_char};
+use crate::chars;
 use crate::escape;
 use crate::params::Params;
 
@@ -93,6 +93,25 @@ fn is_tel_char(b: u8) -> bool {
         )
 }
 
+/// The text between two offsets of `s` (offsets of ASCII delimiters, so always boundaries).
+fn part(s: &str, from: usize, to: usize) -> &str {
+    s.get(from..to).unwrap_or("")
+}
+
+/// Offset of the first byte from `i` on that is neither in the classes of `mask`
+/// nor the start of a valid `%HH` escape. The parts of a URI end at ASCII
+/// delimiters that are not hex digits, so checking escapes over the whole text
+/// finds the same bad escapes as checking each part on its own.
+fn skip_escaped(b: &[u8], mut i: usize, mask: u16) -> usize {
+    loop {
+        i = chars::skip_class(b, i, mask);
+        match b.get(i..i + 3) {
+            Some(&[b'%', h, l]) if chars::is(h, chars::HEX) && chars::is(l, chars::HEX) => i += 3,
+            _ => return i,
+        }
+    }
+}
+
 /// Validates `part` (at `base` in the URI) with escapes allowed: every
 /// other byte must be in the [`chars`] classes of `allowed` (a class mask,
 /// so the per-byte test inlines to a table lookup).
@@ -100,38 +119,34 @@ fn check_part(part: &str, base: usize, allowed: u16, what: &'static str) -> Resu
     escape::check(part, |b| chars::is(b, allowed)).or_else(|i| err(base + i, what))
 }
 
-/// Validates `;name[=value]` URI parameters.
-fn check_params(params: &str, base: usize) -> Result<(), UriError> {
-    let mut off = base;
-    for item in chars::split_byte(params, b';').skip(1) {
-        off += 1;
-        let (name, value) = match chars::split_once_byte(item, b'=') {
-            Some((n, v)) => (n, Some(v)),
-            None => (item, None),
-        };
-        if name.is_empty() {
-            return err(off, "empty URI parameter");
+/// Validates the `;name[=value]` URI parameters of `b` from `i` (a `;` or the
+/// end of the list) and returns where they end: at the end of the text or, when
+/// `headers_follow` (SIP URIs), at the `?` of the headers.
+fn scan_params(b: &[u8], mut i: usize, headers_follow: bool) -> Result<usize, UriError> {
+    let list_end = |j: usize| match b.get(j) {
+        None => true,
+        Some(&c) => c == b'?' && headers_follow,
+    };
+    let item_end = |j: usize| b.get(j) == Some(&b';') || list_end(j);
+    while !list_end(i) {
+        let name = i + 1;
+        let mut j = skip_escaped(b, name, chars::URI_PARAM);
+        if j == name && (item_end(j) || b.get(j) == Some(&b'=')) {
+            return err(name, "empty URI parameter");
         }
-        check_part(
-            name,
-            off,
-            chars::URI_PARAM,
-            "bad character in URI parameter",
-        )?;
-        if let Some(v) = value {
-            if v.is_empty() {
-                return err(off + name.len() + 1, "empty URI parameter value");
+        if b.get(j) == Some(&b'=') {
+            let value = j + 1;
+            j = skip_escaped(b, value, chars::URI_PARAM);
+            if j == value && item_end(j) {
+                return err(value, "empty URI parameter value");
             }
-            check_part(
-                v,
-                off + name.len() + 1,
-                chars::URI_PARAM,
-                "bad character in URI parameter",
-            )?;
         }
-        off += item.len();
+        if !item_end(j) {
+            return err(j, "bad character in URI parameter");
+        }
+        i = j;
     }
-    Ok(())
+    Ok(i)
 }
 
 /// Validates `hname=hvalue&...` URI headers.
@@ -156,50 +171,89 @@ fn check_headers(headers: &str, base: usize) -> Result<(), UriError> {
     Ok(())
 }
 
-/// Splits `host[:port]`, validating both.
-fn parse_hostport(hp: &str, base: usize) -> Result<(&str, Option<u16>), UriError> {
-    let (host, port) = if hp.starts_with('[') {
-        let Some(close) = chars::find_byte(hp, b']') else {
-            return err(base, "unterminated IPv6 reference");
-        };
-        let host = hp.get(..=close).unwrap_or("");
-        let inner = host.get(1..host.len().saturating_sub(1)).unwrap_or("");
-        if inner.parse::<Ipv6Addr>().is_err() {
-            return err(base, "bad IPv6 address");
+/// True at the end of a SIP URI's `hostport`: the parameters, the headers or the end.
+fn hostport_ends(b: &[u8], i: usize) -> bool {
+    matches!(b.get(i), None | Some(b';' | b'?'))
+}
+
+/// Validates the port at `p` (after the `:`), which must run to the end of the
+/// `hostport`: 1 to 5 digits, at most 65535.
+fn scan_port(b: &[u8], p: usize) -> Result<(u16, usize), UriError> {
+    let mut end = p;
+    let mut n = 0u32;
+    // Six digits at most, enough to tell a five-digit port from a longer number.
+    while end - p < 6 {
+        match b.get(end) {
+            Some(d) if d.is_ascii_digit() => n = n * 10 + u32::from(d - b'0'),
+            _ => break,
         }
-        let after = hp.get(close + 1..).unwrap_or("");
-        match after.strip_prefix(':') {
-            Some(p) => (host, Some(p)),
-            None if after.is_empty() => (host, None),
-            None => return err(base + close + 1, "unexpected text after host"),
-        }
-    } else {
-        match chars::split_once_byte(hp, b':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (hp, None),
-        }
-    };
-    if host.is_empty() {
-        return err(base, "empty host");
+        end += 1;
     }
-    if !host.starts_with('[') {
-        if let Some(i) = host.bytes().position(|b| !is_host_char(b)) {
-            return err(base + i, "bad character in host");
-        }
+    match u16::try_from(n) {
+        Ok(n) if (1..=5).contains(&(end - p)) && hostport_ends(b, end) => Ok((n, end)),
+        _ => err(p, "bad port"),
     }
-    let port = match port {
-        None => None,
-        Some(p) => {
-            let n = (!p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| p.parse::<u16>().ok())
-                .flatten();
-            match n {
-                Some(n) => Some(n),
-                None => return err(base + host.len() + 1, "bad port"),
-            }
-        }
+}
+
+/// Splits and validates `host[:port]` at `i` in a SIP URI; returns the host,
+/// the port and where the `hostport` ends.
+fn scan_hostport(s: &str, i: usize) -> Result<(&str, Option<u16>, usize), UriError> {
+    let b = s.as_bytes();
+    if b.get(i) == Some(&b'[') {
+        return scan_ipv6_hostport(s, i);
+    }
+    let end = chars::skip_class(b, i, chars::HOST);
+    if end == i && (hostport_ends(b, i) || b.get(i) == Some(&b':')) {
+        return err(i, "empty host");
+    }
+    let host = part(s, i, end);
+    if hostport_ends(b, end) {
+        return Ok((host, None, end));
+    }
+    if b.get(end) != Some(&b':') {
+        return err(end, "bad character in host");
+    }
+    let (port, end) = scan_port(b, end + 1)?;
+    Ok((host, Some(port), end))
+}
+
+/// [`scan_hostport`] for an IPv6 reference `[...]`, the part up to the first `]` of the `hostport`.
+fn scan_ipv6_hostport(s: &str, i: usize) -> Result<(&str, Option<u16>, usize), UriError> {
+    let b = s.as_bytes();
+    let hp_end = i + b
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&c| c == b';' || c == b'?')
+        .unwrap_or(b.len() - i);
+    let Some(close) = chars::find_byte(part(s, i, hp_end), b']').map(|k| i + k) else {
+        return err(i, "unterminated IPv6 reference");
     };
-    Ok((host, port))
+    if part(s, i + 1, close).parse::<Ipv6Addr>().is_err() {
+        return err(i, "bad IPv6 address");
+    }
+    let host = part(s, i, close + 1);
+    match b.get(close + 1) {
+        Some(b':') => {
+            let (port, end) = scan_port(b, close + 2)?;
+            Ok((host, Some(port), end))
+        }
+        _ if close + 1 == hp_end => Ok((host, None, hp_end)),
+        _ => err(close + 1, "unexpected text after host"),
+    }
+}
+
+/// The scheme named `s` (case-insensitively).
+fn scheme_of(s: &str) -> Scheme {
+    match s.as_bytes() {
+        [a, b, c] => match [a, b, c].map(u8::to_ascii_lowercase) {
+            [b's', b'i', b'p'] => Scheme::Sip,
+            [b't', b'e', b'l'] => Scheme::Tel,
+            _ => Scheme::Other,
+        },
+        [a, b, c, d] if [a, b, c, d].map(u8::to_ascii_lowercase) == *b"sips" => Scheme::Sips,
+        _ => Scheme::Other,
+    }
 }
 
 impl<'a> Uri<'a> {
@@ -207,27 +261,21 @@ impl<'a> Uri<'a> {
     /// LWS, valid escapes, valid host and port, well-formed parameters and
     /// headers); other schemes only need a valid scheme and URI characters.
     pub fn parse(s: &'a str) -> Result<Uri<'a>, UriError> {
-        let Some(colon) = chars::find_byte(s, b':') else {
-            return err(0, "missing scheme");
-        };
-        let scheme_str = s.get(..colon).unwrap_or("");
-        let mut sb = scheme_str.bytes();
-        if !sb.next().is_some_and(|b| b.is_ascii_alphabetic())
-            || !sb.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-        {
-            return err(0, "bad scheme");
+        let b = s.as_bytes();
+        let colon = chars::skip_class(b, 0, chars::SCHEME);
+        if b.get(colon) != Some(&b':') || !b.first().is_some_and(u8::is_ascii_alphabetic) {
+            // The scheme is `s` up to its first `:`: none, or one after another character.
+            let what = if b.contains(&b':') {
+                "bad scheme"
+            } else {
+                "missing scheme"
+            };
+            return err(0, what);
         }
-        let rest = s.get(colon + 1..).unwrap_or("");
+        let scheme_str = part(s, 0, colon);
         let base = colon + 1;
-        let scheme = if scheme_str.eq_ignore_ascii_case("sip") {
-            Scheme::Sip
-        } else if scheme_str.eq_ignore_ascii_case("sips") {
-            Scheme::Sips
-        } else if scheme_str.eq_ignore_ascii_case("tel") {
-            Scheme::Tel
-        } else {
-            Scheme::Other
-        };
+        let rest = part(s, base, s.len());
+        let scheme = scheme_of(scheme_str);
         let mut uri = Uri {
             raw: s,
             scheme,
@@ -262,50 +310,49 @@ impl<'a> Uri<'a> {
         Ok(uri)
     }
 
+    /// Parses the parts of a SIP URI after `scheme:` (at `base`) in one pass,
+    /// left to right, so the first error found is the leftmost one. The
+    /// userinfo ends at the first `@`, wherever it is (`sip:host;p=a@b` has
+    /// the user `host;p=a`).
     fn parse_sip(&mut self, base: usize) -> Result<(), UriError> {
-        let rest = self.rest;
-        let hp_start = match chars::find_byte(rest, b'@') {
-            Some(at) => {
-                let userinfo = rest.get(..at).unwrap_or("");
-                let (user, password) = match chars::split_once_byte(userinfo, b':') {
-                    Some((u, p)) => (u, Some(p)),
-                    None => (userinfo, None),
-                };
-                if user.is_empty() {
-                    return err(base, "empty user");
-                }
-                check_part(user, base, chars::URI_USER, "bad character in user")?;
-                if let Some(p) = password {
-                    check_part(
-                        p,
-                        base + user.len() + 1,
-                        chars::URI_PASSWORD,
-                        "bad character in password",
-                    )?;
-                }
-                self.user = Some(user);
-                self.password = password;
-                at + 1
-            }
-            None => 0,
+        let s = self.raw;
+        let b = s.as_bytes();
+        // The user part is scanned first: it ends at the first `@` when there is one (neither
+        // its class nor escapes include `@`), and otherwise the `@` is looked for after it.
+        let user_end = skip_escaped(b, base, chars::URI_USER);
+        let at = match b.get(user_end) {
+            Some(b'@') => Some(user_end),
+            _ => b
+                .get(user_end..)
+                .and_then(|t| t.iter().position(|&c| c == b'@'))
+                .map(|k| user_end + k),
         };
-        let tail = rest.get(hp_start..).unwrap_or("");
-        let hp_len = tail
-            .bytes()
-            .position(|b| b == b';' || b == b'?')
-            .unwrap_or(tail.len());
-        let (host, port) = parse_hostport(tail.get(..hp_len).unwrap_or(""), base + hp_start)?;
+        let mut hp = base;
+        if let Some(at) = at {
+            if user_end == base && matches!(b.get(base), Some(b':' | b'@')) {
+                return err(base, "empty user");
+            }
+            self.user = Some(part(s, base, user_end));
+            if b.get(user_end) == Some(&b':') {
+                let password_end = skip_escaped(b, user_end + 1, chars::URI_PASSWORD);
+                if password_end != at {
+                    return err(password_end, "bad character in password");
+                }
+                self.password = Some(part(s, user_end + 1, at));
+            } else if user_end != at {
+                return err(user_end, "bad character in user");
+            }
+            hp = at + 1;
+        }
+        let (host, port, params_start) = scan_hostport(s, hp)?;
         self.host = host;
         self.port = port;
-        let after = tail.get(hp_len..).unwrap_or("");
-        let pbase = base + hp_start + hp_len;
-        let params_len = chars::find_byte(after, b'?').unwrap_or(after.len());
-        let params = after.get(..params_len).unwrap_or("");
-        check_params(params, pbase)?;
-        self.params = Params::new(params);
-        if let Some(h) = after.get(params_len..).and_then(|h| h.strip_prefix('?')) {
-            check_headers(h, pbase + params_len + 1)?;
-            self.headers = Some(h);
+        let params_end = scan_params(b, params_start, true)?;
+        self.params = Params::new(part(s, params_start, params_end));
+        if params_end < s.len() {
+            let headers = part(s, params_end + 1, s.len());
+            check_headers(headers, params_end + 1)?;
+            self.headers = Some(headers);
         }
         Ok(())
     }
@@ -320,10 +367,9 @@ impl<'a> Uri<'a> {
         if let Some(i) = number.bytes().position(|b| !is_tel_char(b)) {
             return err(base + i, "bad character in telephone number");
         }
-        let params = rest.get(num_len..).unwrap_or("");
-        check_params(params, base + num_len)?;
+        scan_params(self.raw.as_bytes(), base + num_len, false)?;
         self.user = Some(number);
-        self.params = Params::new(params);
+        self.params = Params::new(rest.get(num_len..).unwrap_or(""));
         Ok(())
     }
 
@@ -550,6 +596,48 @@ mod tests {
             assert_eq!(u.scheme(), Scheme::Other);
             assert_eq!(u.scheme_str(), scheme);
             assert_eq!(u.host_kind(), None);
+        }
+    }
+
+    /// The one-pass scanner finds the parts where splitting did (the first `@` ends the
+    /// userinfo even after a `;`, escapes are checked across part boundaries) and reports
+    /// the error splitting reported first: same offset, same words.
+    #[test]
+    fn one_pass_splits_and_errors_as_splitting_did() {
+        let u = Uri::parse("sip:a;b?c@h:5060;lr?x=y").unwrap();
+        assert_eq!(
+            (u.user(), u.host(), u.port()),
+            (Some("a;b?c"), "h", Some(5060))
+        );
+        assert_eq!((u.params().as_str(), u.headers_str()), (";lr", Some("x=y")));
+        let u = Uri::parse("sip:host;p=a@b").unwrap();
+        assert_eq!((u.user(), u.host()), (Some("host;p=a"), "b"));
+        assert_eq!(Uri::parse("sip:h:0080").unwrap().port(), Some(80));
+        assert_eq!(Uri::parse("sip:[::1]:5").unwrap().port(), Some(5));
+        assert_eq!(Uri::parse("sip:u:@h").unwrap().password(), Some(""));
+        for (bad, offset, what) in [
+            ("sip:a%4@h", 5, "bad character in user"),
+            ("sip::p@h", 4, "empty user"),
+            ("sip:u:p:q@h", 7, "bad character in password"),
+            ("sip:u:p;x@h", 7, "bad character in password"),
+            ("sip:h:000080", 6, "bad port"),
+            ("sip:h:65536", 6, "bad port"),
+            ("sip:h:5a", 6, "bad port"),
+            ("sip:h[1]", 5, "bad character in host"),
+            ("sip:[::1]x", 9, "unexpected text after host"),
+            ("sip:[::1;x]", 4, "unterminated IPv6 reference"),
+            ("sip:h;=b", 6, "empty URI parameter"),
+            ("sip:h;a==b", 8, "bad character in URI parameter"),
+            ("sip:h;a=b=c", 9, "bad character in URI parameter"),
+            ("sip:h;%6", 6, "bad character in URI parameter"),
+            ("sip:h?a&b=c", 6, "URI header without '='"),
+            ("sip:h;lr?", 9, "URI header without '='"),
+            ("tel:123;?", 8, "bad character in URI parameter"),
+            ("tel:123;a=b?c", 11, "bad character in URI parameter"),
+            ("1a:x", 0, "bad scheme"),
+            ("a1", 0, "missing scheme"),
+        ] {
+            assert_eq!(Uri::parse(bad), Err(UriError { offset, what }), "{bad}");
         }
     }
 

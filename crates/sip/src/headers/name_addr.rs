@@ -67,7 +67,7 @@ impl<'a> NameAddr<'a> {
         }
         let uri = if bracketed {
             let start = c.pos();
-            let text = c.take_while(|b| b != b'>');
+            let text = c.take_until(b'>');
             if !c.eat(b'>') {
                 return err(c.pos(), "missing '>'");
             }
