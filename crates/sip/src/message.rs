@@ -123,12 +123,25 @@ impl Message {
             return Err(ParseError::new(ParseErrorKind::Empty, data.len()));
         }
         let (line_end, next) = scan::line_at(data, first)?;
-        let start = start_line::parse(data, first, line_end)?;
         let mut headers = SmallVec::new();
-        let head = scan::scan_headers(data, next, |h| headers.push(h))?;
-        let head_text = ByteString::try_from(buf.slice(..head.head_end))
+        let mut length = scan::ContentLength::default();
+        let scanned = scan::scan_headers(data, next, |h| {
+            length.add(data, &h);
+            headers.push(h);
+        });
+        // The head as text when it scanned: when it is UTF-8, the start line reads its
+        // parts from it instead of checking them again. Errors are reported in message
+        // order all the same: start line, header lines, UTF-8, Content-Length.
+        let head_text = scanned
+            .ok()
+            .map(|head| ByteString::try_from(buf.slice(..head.head_end)));
+        let valid_head = head_text.as_ref().and_then(|t| t.as_deref().ok());
+        let start = start_line::parse(data, first, line_end, valid_head)?;
+        let head = scanned?;
+        let head_text = head_text
+            .unwrap_or_else(|| ByteString::try_from(buf.slice(..head.head_end)))
             .map_err(|e| ParseError::new(ParseErrorKind::InvalidUtf8, e.valid_up_to()))?;
-        let content_length = scan::content_length(data, &headers)?;
+        let content_length = length.value()?;
         let body_end = match content_length {
             Some(n) => {
                 let end = head.body_start.saturating_add(n as usize);
@@ -262,7 +275,11 @@ impl Message {
 
     /// True when the version is SIP/2.0; a server answers anything else with 505.
     pub fn is_sip_2_0(&self) -> bool {
-        self.version().eq_ignore_ascii_case("SIP/2.0")
+        let version = match self.start {
+            StartLine::Request { version, .. } | StartLine::Response { version, .. } => version,
+        };
+        let v = self.bytes(version);
+        v == b"SIP/2.0" || v.eq_ignore_ascii_case(b"SIP/2.0")
     }
 
     /// The status code of a response.
