@@ -307,19 +307,20 @@ impl HeaderKind {
         classify(&input, name.len(), first)
     }
 
-    /// The known header whose name starts at `data[pos]` and ends before the first `:`,
-    /// SP or HT, with the name's length. The parser tries it on every header line: it
-    /// reads the name a word at a time, and a known name needs no check of its bytes
-    /// (each one is a token character). `None` when the name there is not a known one
-    /// or too near the end of `data` to read whole words; the caller then scans it
-    /// byte by byte and classifies it with [`HeaderKind::from_name`].
+    /// The known header whose name starts at `data[pos]` and ends right before the first
+    /// `:`, with the name's length. The parser tries it on every header line: it reads
+    /// the name a word at a time, and a known name needs no check of its bytes (each one
+    /// is a token character). `None` when the text before the `:` is not a known name
+    /// (an unknown one, or a name followed by SP/HT), or too near the end of `data` to
+    /// read whole words; the caller then scans the name byte by byte and classifies it
+    /// with [`HeaderKind::from_name`].
     #[inline]
     pub(crate) fn known_at(data: &[u8], pos: usize) -> Option<(HeaderKind, usize)> {
         let mut input = [0u64; WORDS];
         for w in 0..WORDS {
             let chunk = data.get(pos + 8 * w..)?.first_chunk::<8>()?;
             let x = u64::from_le_bytes(*chunk);
-            let ends = lanes_equal(x, b':') | lanes_equal(x, b' ') | lanes_equal(x, b'\t');
+            let ends = lanes_equal(x, b':');
             if ends != 0 {
                 let n = ends.trailing_zeros() as usize / 8;
                 *input.get_mut(w)? = x & ((1u64 << (8 * n)) - 1);
@@ -449,7 +450,7 @@ mod tests {
             let expected = by_table(name);
             assert_eq!(HeaderKind::from_name(name), expected, "{name:?}");
             // In a message the name is followed by more bytes, which must not count.
-            for tail in [&b":"[..], b" : value\r\n", b"\t:Via: SIP/2.0/UDP h\r\n\r\n"] {
+            for tail in [&b":"[..], b": value\r\n", b":Via: SIP/2.0/UDP h\r\n\r\n"] {
                 let data = [b"X: y\r\n", name.as_slice(), tail].concat();
                 match HeaderKind::known_at(&data, 6) {
                     Some(found) => assert_eq!(found, (expected, name.len()), "{name:?}"),
@@ -459,6 +460,14 @@ mod tests {
                         "{name:?} followed by {tail:?}"
                     ),
                 }
+            }
+            // A name followed by SP or HT is left to the byte-by-byte scan.
+            for tail in [
+                &b" : value\r\n                "[..],
+                b"\t:Via: SIP/2.0/UDP h\r\n\r\n",
+            ] {
+                let data = [b"X: y\r\n", name.as_slice(), tail].concat();
+                assert_eq!(HeaderKind::known_at(&data, 6), None, "{name:?} {tail:?}");
             }
         }
     }

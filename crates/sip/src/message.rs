@@ -380,18 +380,18 @@ impl Message {
     /// The first value of a header kind: `values(kind).next()` without the
     /// iterator machinery (what every single-value view reads).
     pub(crate) fn first_value(&self, kind: HeaderKind) -> Option<HeaderValue<'_>> {
-        let (index, h) = self.find(kind)?;
-        let text = self.text(h.value);
-        let (s, e) = if kind.is_list() {
-            ListSplit::new(text).next().unwrap_or((0, 0))
+        let index = self.headers.iter().position(|h| h.kind == kind)?;
+        let value = self.headers.get(index)?.value;
+        let span = if kind.is_list() {
+            let (s, e) = ListSplit::new(self.text(value)).next().unwrap_or((0, 0));
+            Span::new(value.start as usize + s, value.start as usize + e)
         } else {
-            (0, text.len())
+            value
         };
-        let base = h.value.start as usize;
         Some(HeaderValue {
             index,
-            span: Span::new(base + s, base + e),
-            text: text.get(s..e).unwrap_or(""),
+            span,
+            text: self.text(span),
         })
     }
 
