@@ -145,11 +145,10 @@ pub fn next_frame(buf: &[u8], limits: &FrameLimits) -> Result<Frame, FrameError>
         kind: FrameErrorKind::Malformed(e),
         discard: head,
     };
-    let mut headers: smallvec::SmallVec<[crate::message::Header; crate::message::INLINE_HEADERS]> =
-        smallvec::SmallVec::new();
+    let mut length = scan::ContentLength::default();
     let (line_end, next) = scan::line_at(head_bytes, 0).map_err(malformed)?;
-    scan::scan_headers(head_bytes, next, |h| headers.push(h)).map_err(malformed)?;
-    let content_length = scan::content_length(head_bytes, &headers).map_err(malformed)?;
+    scan::scan_headers(head_bytes, next, |h| length.add(head_bytes, &h)).map_err(malformed)?;
+    let content_length = length.value().map_err(malformed)?;
     let Some(cl) = content_length else {
         return Err(FrameError {
             kind: FrameErrorKind::MissingContentLength,
@@ -164,7 +163,7 @@ pub fn next_frame(buf: &[u8], limits: &FrameLimits) -> Result<Frame, FrameError>
         });
     }
     let total = head + cl;
-    crate::start_line::parse(head_bytes, 0, line_end).map_err(|e| FrameError {
+    crate::start_line::parse(head_bytes, 0, line_end, None).map_err(|e| FrameError {
         kind: FrameErrorKind::Malformed(e),
         discard: total.min(buf.len()).max(head),
     })?;

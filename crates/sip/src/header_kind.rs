@@ -216,7 +216,7 @@ struct Lookup {
     folded: [Folded; TABLE.len()],
 }
 
-const LOOKUP: Lookup = {
+static LOOKUP: Lookup = {
     let empty = Folded {
         lower: [0; WORDS],
         mask: [0; WORDS],
@@ -247,42 +247,90 @@ const LOOKUP: Lookup = {
     l
 };
 
-/// `name` (at most `MAX_NAME_LEN` bytes) as zero-padded little-endian words.
-fn words(name: &[u8]) -> [u64; WORDS] {
-    let mut out = [0u64; WORDS];
-    for (i, &b) in name.iter().take(WORDS * 8).enumerate() {
-        if let Some(w) = out.get_mut(i / 8) {
-            *w |= u64::from(b) << (8 * (i % 8));
-        }
+/// The kind of [`TABLE`] entry `i` (`Other` for [`EMPTY`]).
+fn kind_at(i: u8) -> HeaderKind {
+    TABLE
+        .get(usize::from(i))
+        .map_or(HeaderKind::Other, |(kind, _, _)| *kind)
+}
+
+/// `chunk` (at most eight bytes) as a little-endian word, zero-padded.
+fn word(chunk: &[u8]) -> u64 {
+    match chunk.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => chunk
+            .iter()
+            .rev()
+            .fold(0u64, |w, &b| (w << 8) | u64::from(b)),
     }
-    out
+}
+
+/// Marks the bytes of `w` equal to `b` (0x80 in their lane). Only the lowest mark is
+/// reliable (a borrow may mark a lane above a true one), which is all a search needs.
+const fn lanes_equal(w: u64, b: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = w ^ (ONES * b as u64);
+    x.wrapping_sub(ONES) & !x & (ONES << 7)
+}
+
+/// Classifies a name of `len` bytes starting with `first`, given as zero-padded words.
+fn classify(input: &[u64; WORDS], len: usize, first: u8) -> HeaderKind {
+    if len == 1 {
+        let i = first.to_ascii_lowercase().wrapping_sub(b'a');
+        return LOOKUP
+            .compact
+            .get(usize::from(i))
+            .map_or(HeaderKind::Other, |&i| kind_at(i));
+    }
+    let Some(bucket) = bucket_of(len, first).and_then(|b| LOOKUP.full.get(b)) else {
+        return HeaderKind::Other;
+    };
+    // Only the words the name occupies: the others are zero on both sides.
+    let words = len.div_ceil(8).min(WORDS);
+    let matches = |f: &Folded| (0..words).all(|w| input[w] | f.mask[w] == f.lower[w]);
+    bucket
+        .iter()
+        .find(|&&i| LOOKUP.folded.get(usize::from(i)).is_some_and(matches))
+        .map_or(HeaderKind::Other, |&i| kind_at(i))
 }
 
 impl HeaderKind {
     /// Classifies a header name: case-insensitive, compact forms included.
     pub fn from_name(name: &[u8]) -> HeaderKind {
-        let kind = |i: u8| TABLE.get(usize::from(i)).map(|(kind, _, _)| *kind);
-        if let [c] = name {
-            let c = c.to_ascii_lowercase();
-            return c
-                .checked_sub(b'a')
-                .and_then(|i| LOOKUP.compact.get(usize::from(i)))
-                .and_then(|&i| kind(i))
-                .unwrap_or(HeaderKind::Other);
-        }
-        let Some(b) = name.first().and_then(|&f| bucket_of(name.len(), f)) else {
+        let (Some(&first), true) = (name.first(), name.len() <= MAX_NAME_LEN) else {
             return HeaderKind::Other;
         };
-        let input = words(name);
-        let matches = |f: &Folded| (0..WORDS).all(|w| input[w] | f.mask[w] == f.lower[w]);
-        LOOKUP
-            .full
-            .get(b)
-            .into_iter()
-            .flatten()
-            .find(|&&i| LOOKUP.folded.get(usize::from(i)).is_some_and(matches))
-            .and_then(|&i| kind(i))
-            .unwrap_or(HeaderKind::Other)
+        let mut input = [0u64; WORDS];
+        for (slot, chunk) in input.iter_mut().zip(name.chunks(8)) {
+            *slot = word(chunk);
+        }
+        classify(&input, name.len(), first)
+    }
+
+    /// The known header whose name starts at `data[pos]` and ends right before the first
+    /// `:`, with the name's length. The parser tries it on every header line: it reads
+    /// the name a word at a time, and a known name needs no check of its bytes (each one
+    /// is a token character). `None` when the text before the `:` is not a known name
+    /// (an unknown one, or a name followed by SP/HT), or too near the end of `data` to
+    /// read whole words; the caller then scans the name byte by byte and classifies it
+    /// with [`HeaderKind::from_name`].
+    #[inline]
+    pub(crate) fn known_at(data: &[u8], pos: usize) -> Option<(HeaderKind, usize)> {
+        let mut input = [0u64; WORDS];
+        for w in 0..WORDS {
+            let chunk = data.get(pos + 8 * w..)?.first_chunk::<8>()?;
+            let x = u64::from_le_bytes(*chunk);
+            let ends = lanes_equal(x, b':');
+            if ends != 0 {
+                let n = ends.trailing_zeros() as usize / 8;
+                *input.get_mut(w)? = x & ((1u64 << (8 * n)) - 1);
+                let len = 8 * w + n;
+                let kind = classify(&input, len, *data.get(pos)?);
+                return (kind != HeaderKind::Other).then_some((kind, len));
+            }
+            *input.get_mut(w)? = x;
+        }
+        None
     }
 
     /// Canonical spelling, used when this crate writes a header (`"Other"` for `Other`).
@@ -366,6 +414,60 @@ mod tests {
             if let Some(c) = compact {
                 assert_eq!(HeaderKind::from_name(&[*c]), *kind);
                 assert_eq!(HeaderKind::from_name(&[c.to_ascii_uppercase()]), *kind);
+            }
+        }
+    }
+
+    /// The classification by definition: a case-insensitive match of a canonical name or
+    /// of a compact letter.
+    fn by_table(name: &[u8]) -> HeaderKind {
+        TABLE
+            .iter()
+            .find(|(_, full, compact)| {
+                full.as_bytes().eq_ignore_ascii_case(name)
+                    || matches!((compact, name), (Some(c), [n]) if c.eq_ignore_ascii_case(n))
+            })
+            .map_or(HeaderKind::Other, |(kind, _, _)| *kind)
+    }
+
+    #[test]
+    fn names_inside_a_buffer() {
+        let mut names: Vec<Vec<u8>> = vec![b"".to_vec(), b"x".to_vec(), b"-".to_vec()];
+        for (_, name, _) in TABLE {
+            let name = name.as_bytes();
+            names.push(name.to_ascii_uppercase());
+            names.push(name[..name.len() - 1].to_vec());
+            names.push([name, b"s"].concat());
+            for i in 0..name.len() {
+                let mut changed = name.to_vec();
+                changed[i] ^= 0x20; // the other case of a letter, a different byte otherwise
+                names.push(changed.clone());
+                changed[i] = b'.';
+                names.push(changed);
+            }
+        }
+        for name in &names {
+            let expected = by_table(name);
+            assert_eq!(HeaderKind::from_name(name), expected, "{name:?}");
+            // In a message the name is followed by more bytes, which must not count.
+            for tail in [&b":"[..], b": value\r\n", b":Via: SIP/2.0/UDP h\r\n\r\n"] {
+                let data = [b"X: y\r\n", name.as_slice(), tail].concat();
+                match HeaderKind::known_at(&data, 6) {
+                    Some(found) => assert_eq!(found, (expected, name.len()), "{name:?}"),
+                    // Not known, or too near the end to read the words holding it and its end.
+                    None => assert!(
+                        expected == HeaderKind::Other || data.len() < 6 + 8 * (name.len() / 8 + 1),
+                        "{name:?} followed by {tail:?}"
+                    ),
+                }
+            }
+            // A name followed by SP or HT is left to the byte-by-byte scan.
+            for tail in [
+                &b" : value\r\n                "[..],
+                b"\t:Via: SIP/2.0/UDP h\r\n\r\n",
+            ] {
+                let data = [b"X: y\r\n", name.as_slice(), tail].concat();
+                assert_eq!(HeaderKind::known_at(&data, 6), None, "{name:?} {tail:?}");
             }
         }
     }

@@ -123,12 +123,25 @@ impl Message {
             return Err(ParseError::new(ParseErrorKind::Empty, data.len()));
         }
         let (line_end, next) = scan::line_at(data, first)?;
-        let start = start_line::parse(data, first, line_end)?;
         let mut headers = SmallVec::new();
-        let head = scan::scan_headers(data, next, |h| headers.push(h))?;
-        let head_text = ByteString::try_from(buf.slice(..head.head_end))
+        let mut length = scan::ContentLength::default();
+        let scanned = scan::scan_headers(data, next, |h| {
+            length.add(data, &h);
+            headers.push(h);
+        });
+        // The head as text when it scanned: when it is UTF-8, the start line reads its
+        // parts from it instead of checking them again. Errors are reported in message
+        // order all the same: start line, header lines, UTF-8, Content-Length.
+        let head_text = scanned
+            .ok()
+            .map(|head| ByteString::try_from(buf.slice(..head.head_end)));
+        let valid_head = head_text.as_ref().and_then(|t| t.as_deref().ok());
+        let start = start_line::parse(data, first, line_end, valid_head)?;
+        let head = scanned?;
+        let head_text = head_text
+            .unwrap_or_else(|| ByteString::try_from(buf.slice(..head.head_end)))
             .map_err(|e| ParseError::new(ParseErrorKind::InvalidUtf8, e.valid_up_to()))?;
-        let content_length = scan::content_length(data, &headers)?;
+        let content_length = length.value()?;
         let body_end = match content_length {
             Some(n) => {
                 let end = head.body_start.saturating_add(n as usize);
@@ -262,7 +275,11 @@ impl Message {
 
     /// True when the version is SIP/2.0; a server answers anything else with 505.
     pub fn is_sip_2_0(&self) -> bool {
-        self.version().eq_ignore_ascii_case("SIP/2.0")
+        let version = match self.start {
+            StartLine::Request { version, .. } | StartLine::Response { version, .. } => version,
+        };
+        let v = self.bytes(version);
+        v == b"SIP/2.0" || v.eq_ignore_ascii_case(b"SIP/2.0")
     }
 
     /// The status code of a response.
@@ -363,18 +380,18 @@ impl Message {
     /// The first value of a header kind: `values(kind).next()` without the
     /// iterator machinery (what every single-value view reads).
     pub(crate) fn first_value(&self, kind: HeaderKind) -> Option<HeaderValue<'_>> {
-        let (index, h) = self.find(kind)?;
-        let text = self.text(h.value);
-        let (s, e) = if kind.is_list() {
-            ListSplit::new(text).next().unwrap_or((0, 0))
+        let index = self.headers.iter().position(|h| h.kind == kind)?;
+        let value = self.headers.get(index)?.value;
+        let span = if kind.is_list() {
+            let (s, e) = ListSplit::new(self.text(value)).next().unwrap_or((0, 0));
+            Span::new(value.start as usize + s, value.start as usize + e)
         } else {
-            (0, text.len())
+            value
         };
-        let base = h.value.start as usize;
         Some(HeaderValue {
             index,
-            span: Span::new(base + s, base + e),
-            text: text.get(s..e).unwrap_or(""),
+            span,
+            text: self.text(span),
         })
     }
 

@@ -74,44 +74,74 @@ pub(crate) fn scan_headers(
                 blank_line: true,
             });
         }
-        let mut i = pos;
-        while data.get(i).copied().is_some_and(crate::chars::is_token) {
-            i += 1;
-        }
-        let name_end = i;
-        while data.get(i).copied().is_some_and(is_sp_ht) {
-            i += 1;
-        }
-        if name_end == pos || data.get(i) != Some(&b':') {
-            return Err(ParseError::new(ParseErrorKind::BadHeaderLine, i));
-        }
-        let colon = i;
-        let (mut content_end, mut line_next) = (ce, next);
-        while data.get(line_next).copied().is_some_and(is_sp_ht) {
-            let (ce2, next2) = line_at(data, line_next)?;
-            if next2 == ce2 {
-                return Err(ParseError::new(ParseErrorKind::UnterminatedHead, line_next));
-            }
-            content_end = ce2;
-            line_next = next2;
-        }
-        let mut vs = colon + 1;
-        while vs < content_end && data.get(vs).copied().is_some_and(crate::chars::is_lws) {
-            vs += 1;
-        }
-        let mut ve = content_end;
-        while ve > vs && data.get(ve - 1).copied().is_some_and(crate::chars::is_lws) {
-            ve -= 1;
-        }
-        let name = data.get(pos..name_end).unwrap_or_default();
-        f(Header::new(
-            HeaderKind::from_name(name),
-            Span::new(pos, name_end),
-            Span::new(vs, ve),
-            line_next,
-        ));
+        let (header, line_next) = header_at(data, pos, ce, next)?;
+        f(header);
         pos = line_next;
     }
+}
+
+/// The header whose first line starts at `pos` and ends at `ce` (`next` starts the next
+/// line): `token *(SP / HT) ":"`, then the value, which continues on folded lines. Also
+/// returns where the line after it (folds included) starts.
+#[inline]
+fn header_at(
+    data: &[u8],
+    pos: usize,
+    ce: usize,
+    next: usize,
+) -> Result<(Header, usize), ParseError> {
+    let line = data.get(pos..ce).unwrap_or_default();
+    let (kind, name_len) = match HeaderKind::known_at(data, pos) {
+        Some(known) => known,
+        None => {
+            let len = line
+                .iter()
+                .position(|&b| !crate::chars::is_token(b))
+                .unwrap_or(line.len());
+            (
+                HeaderKind::from_name(line.get(..len).unwrap_or_default()),
+                len,
+            )
+        }
+    };
+    let after_name = line.get(name_len..).unwrap_or_default();
+    let gap = after_name
+        .iter()
+        .position(|&b| !is_sp_ht(b))
+        .unwrap_or(after_name.len());
+    if name_len == 0 || after_name.get(gap) != Some(&b':') {
+        return Err(ParseError::new(
+            ParseErrorKind::BadHeaderLine,
+            pos + name_len + gap,
+        ));
+    }
+    let colon = pos + name_len + gap;
+    let (mut content_end, mut line_next) = (ce, next);
+    while data.get(line_next).copied().is_some_and(is_sp_ht) {
+        let (ce2, next2) = line_at(data, line_next)?;
+        if next2 == ce2 {
+            return Err(ParseError::new(ParseErrorKind::UnterminatedHead, line_next));
+        }
+        content_end = ce2;
+        line_next = next2;
+    }
+    let value = data.get(colon + 1..content_end).unwrap_or_default();
+    let lead = value
+        .iter()
+        .position(|&b| !crate::chars::is_lws(b))
+        .unwrap_or(value.len());
+    let trimmed = value
+        .iter()
+        .rposition(|&b| !crate::chars::is_lws(b))
+        .map_or(lead, |last| last + 1);
+    let name_end = pos + name_len;
+    let header = Header::new(
+        kind,
+        Span::new(pos, name_end),
+        Span::new(colon + 1 + lead, colon + 1 + trimmed),
+        line_next,
+    );
+    Ok((header, line_next))
 }
 
 /// Reads a Content-Length value: digits only, fitting in `u32` (RFC 4475 ncl).
@@ -121,30 +151,41 @@ pub(crate) fn content_length_value(value: &[u8]) -> Option<u32> {
         .and_then(|s| crate::chars::parse_u32(s).ok())
 }
 
-/// Folds the Content-Length headers of a message into one value: all values
-/// must be numbers and agree (RFC 4475 mcl01).
-pub(crate) fn content_length<'h>(
-    data: &[u8],
-    headers: impl IntoIterator<Item = &'h Header>,
-) -> Result<Option<u32>, ParseError> {
-    let mut found: Option<u32> = None;
-    for h in headers {
-        if h.kind() != HeaderKind::ContentLength {
-            continue;
+/// The Content-Length headers of a message folded into one value as the scan hands them
+/// over: all values must be numbers and agree (RFC 4475 mcl01); the first error is kept.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ContentLength {
+    found: Option<u32>,
+    error: Option<ParseError>,
+}
+
+impl ContentLength {
+    /// Takes one header into account (any kind; only Content-Length counts).
+    pub(crate) fn add(&mut self, data: &[u8], h: &Header) {
+        if h.kind() != HeaderKind::ContentLength || self.error.is_some() {
+            return;
         }
         let v = h.value_span();
-        let n = content_length_value(data.get(v.range()).unwrap_or_default()).ok_or(
-            ParseError::new(ParseErrorKind::BadContentLength, v.start as usize),
-        )?;
-        if found.is_some_and(|f| f != n) {
-            return Err(ParseError::new(
-                ParseErrorKind::ConflictingContentLength,
-                v.start as usize,
-            ));
+        let at = v.start as usize;
+        match content_length_value(data.get(v.range()).unwrap_or_default()) {
+            None => self.error = Some(ParseError::new(ParseErrorKind::BadContentLength, at)),
+            Some(n) if self.found.is_some_and(|f| f != n) => {
+                self.error = Some(ParseError::new(
+                    ParseErrorKind::ConflictingContentLength,
+                    at,
+                ));
+            }
+            Some(n) => self.found = Some(n),
         }
-        found = Some(n);
     }
-    Ok(found)
+
+    /// The value (`None` without Content-Length), or the first problem found.
+    pub(crate) fn value(self) -> Result<Option<u32>, ParseError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.found),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -192,16 +233,33 @@ mod tests {
         assert!(!end.blank_line);
     }
 
+    fn content_length(data: &[u8]) -> Result<Option<u32>, ParseError> {
+        let (hs, _) = scan(data).unwrap();
+        let mut cl = ContentLength::default();
+        hs.iter().for_each(|h| cl.add(data, h));
+        cl.value()
+    }
+
     #[test]
     fn content_lengths() {
-        let data = b"l: 5\r\nContent-Length: 5\r\n\r\n";
-        let (hs, _) = scan(data).unwrap();
-        assert_eq!(content_length(data, &hs), Ok(Some(5)));
-        let data = b"l: 5\r\nContent-Length: 13\r\n\r\n";
-        let (hs, _) = scan(data).unwrap();
         assert_eq!(
-            content_length(data, &hs).map_err(|e| e.kind),
+            content_length(b"l: 5\r\nContent-Length: 5\r\n\r\n"),
+            Ok(Some(5))
+        );
+        assert_eq!(content_length(b"X: 5\r\n\r\n"), Ok(None));
+        assert_eq!(
+            content_length(b"l: 5\r\nContent-Length: 13\r\n\r\n").map_err(|e| e.kind),
             Err(ParseErrorKind::ConflictingContentLength)
+        );
+        let first_error = content_length(b"l: x\r\nl: 5\r\nl: 6\r\n\r\n").unwrap_err();
+        assert_eq!(
+            (first_error.kind, first_error.offset),
+            (ParseErrorKind::BadContentLength, 3)
+        );
+        let conflict = content_length(b"l: 5\r\nl: 6\r\nl: y\r\n\r\n").unwrap_err();
+        assert_eq!(
+            (conflict.kind, conflict.offset),
+            (ParseErrorKind::ConflictingContentLength, 9)
         );
         assert_eq!(content_length_value(b"-999"), None);
         assert_eq!(content_length_value(b"99999999999"), None);

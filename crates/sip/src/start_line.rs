@@ -33,24 +33,34 @@ pub(crate) enum StartLine {
 
 /// `SIP/1*DIGIT.1*DIGIT`, `SIP` case-insensitive.
 pub(crate) fn is_version(v: &[u8]) -> bool {
+    if v == b"SIP/2.0" {
+        return true;
+    }
     let Some((prefix, rest)) = v.split_at_checked(4) else {
         return false;
     };
     if !prefix.eq_ignore_ascii_case(b"SIP/") {
         return false;
     }
-    let mut parts = rest.splitn(2, |b| *b == b'.');
-    let good =
-        |p: Option<&[u8]>| p.is_some_and(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
-    good(parts.next()) && good(parts.next())
+    let digits = |p: &[u8]| !p.is_empty() && p.iter().all(u8::is_ascii_digit);
+    let dot = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
+    let (major, minor) = rest.split_at(dot);
+    digits(major) && minor.split_first().is_some_and(|(_, minor)| digits(minor))
 }
 
 fn fail<T>(kind: ParseErrorKind, at: usize) -> Result<T, ParseError> {
     Err(ParseError::new(kind, at))
 }
 
-/// Parses the line `data[start..end]` (line end excluded).
-pub(crate) fn parse(data: &[u8], start: usize, end: usize) -> Result<StartLine, ParseError> {
+/// Parses the line `data[start..end]` (line end excluded). `head` is `data`'s head as
+/// text when the caller already checked it is UTF-8 (the request's method and URI are
+/// then read from it), `None` otherwise.
+pub(crate) fn parse(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    head: Option<&str>,
+) -> Result<StartLine, ParseError> {
     let line = data.get(start..end).unwrap_or_default();
     if line
         .get(..4)
@@ -58,7 +68,16 @@ pub(crate) fn parse(data: &[u8], start: usize, end: usize) -> Result<StartLine, 
     {
         parse_status(line, start)
     } else {
-        parse_request(line, start)
+        parse_request(line, start, head)
+    }
+}
+
+/// `bytes`, which are `head[at..]` when there is a head, as text: sliced from the checked
+/// head, else checked here.
+fn text_at<'a>(head: Option<&'a str>, at: usize, bytes: &'a [u8]) -> Option<&'a str> {
+    match head.and_then(|h| h.get(at..at + bytes.len())) {
+        Some(text) => Some(text),
+        None => std::str::from_utf8(bytes).ok(),
     }
 }
 
@@ -91,7 +110,7 @@ fn parse_status(line: &[u8], start: usize) -> Result<StartLine, ParseError> {
     })
 }
 
-fn parse_request(line: &[u8], start: usize) -> Result<StartLine, ParseError> {
+fn parse_request(line: &[u8], start: usize, head: Option<&str>) -> Result<StartLine, ParseError> {
     let Some(sp1) = memchr(b' ', line) else {
         return fail(ParseErrorKind::BadStartLine, start + line.len());
     };
@@ -116,7 +135,7 @@ fn parse_request(line: &[u8], start: usize) -> Result<StartLine, ParseError> {
         return fail(ParseErrorKind::BadRequestLine, start + sp1 + 1);
     }
     let uri_at = start + sp1 + 1;
-    let Ok(uri_text) = std::str::from_utf8(uri) else {
+    let Some(uri_text) = text_at(head, uri_at, uri) else {
         return fail(ParseErrorKind::InvalidUtf8, uri_at);
     };
     let parsed = Uri::parse(uri_text)
@@ -127,7 +146,7 @@ fn parse_request(line: &[u8], start: usize) -> Result<StartLine, ParseError> {
             uri_at + uri_text.find('?').unwrap_or(0),
         );
     }
-    let method_text = std::str::from_utf8(method).unwrap_or("");
+    let method_text = text_at(head, start, method).unwrap_or("");
     Ok(StartLine::Request {
         method: Method::from_token(method_text),
         method_span: Span::new(start, start + sp1),
@@ -141,7 +160,10 @@ mod tests {
     use super::*;
 
     fn kind(line: &str) -> Result<StartLine, ParseErrorKind> {
-        parse(line.as_bytes(), 0, line.len()).map_err(|e| e.kind)
+        let via_head = parse(line.as_bytes(), 0, line.len(), Some(line)).map_err(|e| e.kind);
+        let checked_here = parse(line.as_bytes(), 0, line.len(), None).map_err(|e| e.kind);
+        assert_eq!(via_head, checked_here, "{line}");
+        checked_here
     }
 
     #[test]

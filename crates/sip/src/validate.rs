@@ -9,8 +9,6 @@
 
 use std::fmt;
 
-use smallvec::SmallVec;
-
 use crate::error::HeaderError;
 use crate::header_kind::HeaderKind;
 use crate::message::Message;
@@ -116,13 +114,17 @@ pub fn check_response(msg: &Message) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Every [`HeaderKind`] has a bit of a `u64` (for the repeated-header check).
+const _: () = assert!((HeaderKind::Other as u32) < u64::BITS);
+
 fn check_common(msg: &Message) -> Result<(), Invalid> {
-    let mut seen: SmallVec<[HeaderKind; 8]> = SmallVec::new();
+    let mut seen = 0u64;
     for h in msg.headers().iter().filter(|h| h.kind().is_single()) {
-        if seen.contains(&h.kind()) {
+        let bit = 1u64 << (h.kind() as u32);
+        if seen & bit != 0 {
             return Err(Invalid::bad(h.kind(), "Repeated Header"));
         }
-        seen.push(h.kind());
+        seen |= bit;
     }
     match msg.memo().common_verdict() {
         Some(verdict) => verdict.map_err(|e| {

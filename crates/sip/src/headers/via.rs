@@ -143,6 +143,9 @@ impl<'a> Via<'a> {
     /// The `rport` parameter (RFC 3581): `None` absent, `Some(None)` present
     /// without a (valid) port — the client asks us to fill it — `Some(Some(p))` filled.
     pub fn rport(&self) -> Option<Option<u16>> {
+        if !mentions_rport(self.params.as_str()) {
+            return None;
+        }
         self.params
             .get("rport")
             .map(|v| v.and_then(|p| p.parse().ok()))
@@ -157,6 +160,18 @@ impl<'a> Via<'a> {
     pub fn ttl(&self) -> Option<u8> {
         self.params.value("ttl").and_then(|t| t.parse().ok())
     }
+}
+
+/// False when `params` cannot hold an `rport` parameter because the word is nowhere in it
+/// (in any case). A stateless reply asks for `rport` on every request, most Vias have none,
+/// and looking for a `p` is cheaper than walking the parameters.
+fn mentions_rport(params: &str) -> bool {
+    let b = params.as_bytes();
+    memchr::memchr2_iter(b'p', b'P', b).any(|p| {
+        p.checked_sub(1)
+            .and_then(|r| b.get(r..p + 4))
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"rport"))
+    })
 }
 
 #[cfg(test)]
@@ -180,6 +195,30 @@ mod tests {
         let v = Via::parse("SIP/2.0/TCP h;rport=5060").unwrap();
         assert_eq!(v.rport(), Some(Some(5060)));
         assert_eq!(v.rport().flatten(), Some(5060));
+    }
+
+    #[test]
+    fn rport_lookup() {
+        for (params, rport) in [
+            ("", None),
+            (";branch=z9hG4bKp;received=1.2.3.4", None),
+            (";RPort", Some(None)),
+            (" ; rport = 7 ;branch=x", Some(Some(7))),
+            (";rport=x", Some(None)),
+            (";x-rport=1;rports", None),
+            (";x=\"a;rport\"", None),
+            (";branch=rport;rport", Some(None)),
+            (";p;pp;port=1", None),
+        ] {
+            let text = format!("SIP/2.0/UDP h{params}");
+            let v = Via::parse(&text).unwrap();
+            assert_eq!(v.rport(), rport, "{params}");
+            let walked = v
+                .params()
+                .get("rport")
+                .map(|p| p.and_then(|p| p.parse().ok()));
+            assert_eq!(v.rport(), walked, "{params}");
+        }
     }
 
     #[test]
