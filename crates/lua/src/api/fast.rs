@@ -19,8 +19,9 @@ use std::cell::Cell;
 use std::ffi::c_int;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::ptr;
 
-use mlua::{ffi, Function, Lua};
+use mlua::{ffi, Function, Lua, RegistryKey};
 
 /// One argument as a fast path sees it.
 pub enum Arg<'a> {
@@ -145,6 +146,54 @@ unsafe extern "C-unwind" fn trampoline<T: FastPath>(state: *mut ffi::lua_State) 
                 ffi::lua_call(state, 0, 0);
                 0
             }
+        }
+    }
+}
+
+/// The main thread of one Lua state, for `lua_exec`'s check that a global still holds the
+/// function it found last time: two raw table reads, where the same read through mlua costs a
+/// protected call and a reference made and dropped.
+pub struct MainThread {
+    state: *mut ffi::lua_State,
+    /// Keeps the state alive as long as the pointer is kept.
+    _lua: Lua,
+}
+
+impl MainThread {
+    /// The main thread of `lua`, a state no Lua code runs on yet (it is being built).
+    pub fn of(lua: &Lua) -> mlua::Result<MainThread> {
+        let mut state = ptr::null_mut();
+        // SAFETY: the closure only records the thread mlua runs it on, which is the main thread
+        // since no Lua code of this fresh state runs (no callback, no coroutine).
+        unsafe { lua.exec_raw::<()>((), |s| state = s)? };
+        Ok(MainThread {
+            state,
+            _lua: lua.clone(),
+        })
+    }
+
+    /// Whether the global whose name is the registry value `key`, read raw (no `__index`), is
+    /// `f`. False when the stack cannot grow (the caller then takes mlua's path, which reports
+    /// the memory error).
+    pub fn global_is(&self, key: &RegistryKey, f: &Function) -> bool {
+        // SAFETY: `state` is the main thread of a state `_lua` keeps alive. The reads push three
+        // values and pop them all, so the thread's stack is as it was, whatever runs on it (this
+        // may be called from a Lua callback of a nested `lua_exec`: the values go above that
+        // callback's frame, as its own would). `lua_checkstack` makes room first (it may only
+        // grow the stack, never raises an error); raw reads call no metamethod, allocate nothing
+        // and cannot raise an error; `lua_topointer` only reads. The registry value is a string
+        // (or nil once the key is gone), a valid table key either way.
+        unsafe {
+            let state = self.state;
+            if ffi::lua_checkstack(state, 3) == 0 {
+                return false;
+            }
+            ffi::lua_pushglobaltable(state);
+            ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, key.id() as _);
+            ffi::lua_rawget(state, -2);
+            let found = ffi::lua_topointer(state, -1);
+            ffi::lua_pop(state, 2);
+            found == f.to_pointer()
         }
     }
 }
