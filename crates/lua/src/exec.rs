@@ -94,6 +94,7 @@ fn run(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
     data.budget.refill(&st.lua);
     let result = {
         let _current = current::enter(ctx);
+        let _state = current::enter_state(data);
         match &param {
             Some(p) => f.call::<Value>((&st.msg, p.as_ref())),
             None => f.call::<Value>(&st.msg),

@@ -10,6 +10,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -68,6 +69,9 @@ pub struct StateData {
     pub peak_memory: Cell<usize>,
     /// The address of the `msg` object, for the fast paths' check of their first argument.
     pub msg_id: usize,
+    /// The state's main thread ([`MainThread::id`]), for the fast paths' check that they run
+    /// on this state.
+    pub main_thread: usize,
     /// Whether the memory cap could be installed (LuaJIT may refuse a custom allocator).
     pub capped: bool,
 }
@@ -109,7 +113,8 @@ struct Name {
     /// The same string in the registry, where the raw check of [`MainThread::global_is`]
     /// reads it.
     registered: RegistryKey,
-    found: Option<Rc<Function>>,
+    /// The function and its address (`Function::to_pointer`, taken once).
+    found: Option<(Rc<Function>, *const c_void)>,
 }
 
 /// What [`WorkerLua::target`] finds under a name.
@@ -159,6 +164,7 @@ impl WorkerLua {
             Some(cap) => lua.set_memory_limit(cap).is_ok(),
             None => false,
         };
+        let main = MainThread::of(&lua)?;
         let data = Rc::new(StateData {
             shared: shared.clone(),
             user_debug: Cell::new(settings.user_debug),
@@ -168,12 +174,13 @@ impl WorkerLua {
             pvs: RefCell::new(api::PvCache::default()),
             peak_memory: Cell::new(0),
             msg_id: api::userdata_id(&msg),
+            main_thread: main.id(),
             capped,
         });
         lua.set_app_data(data.clone());
         Ok(WorkerLua {
             globals: lua.globals(),
-            main: MainThread::of(&lua)?,
+            main,
             lua,
             data,
             msg,
@@ -194,7 +201,7 @@ impl WorkerLua {
             Value::Function(f) => {
                 let f = Rc::new(f);
                 if let Some(n) = self.names.borrow_mut().get_mut(name) {
-                    n.found = Some(f.clone());
+                    n.found = Some((f.clone(), f.to_pointer()));
                 }
                 Ok(Target::Function(f))
             }
@@ -206,8 +213,8 @@ impl WorkerLua {
     fn still_there(&self, name: &str) -> Option<Rc<Function>> {
         let names = self.names.borrow();
         let n = names.get(name)?;
-        let f = n.found.as_ref()?;
-        self.main.global_is(&n.registered, f).then(|| f.clone())
+        let (f, at) = n.found.as_ref()?;
+        self.main.global_is(&n.registered, *at).then(|| f.clone())
     }
 
     /// The global called `name`. The Lua string for each name is made once per state, so the
