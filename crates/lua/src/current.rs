@@ -12,15 +12,50 @@
 //!   `msg` kept in a global and used later, or API calls from the file's top-level code);
 //! - while Lua runs, `lua_exec` itself does not touch its `&mut Context`: the only live path to
 //!   it is the pointer, and callbacks run one at a time on this thread.
+//!
+//! The state's own data ([`StateData`]) is published the same way ([`enter_state`],
+//! [`state`]), as a counted reference: the fast paths are plain C functions that reach it
+//! there instead of through mlua's handle to the state, which costs more than the call itself.
 
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr;
+use std::rc::Rc;
 
 use siplua_core::context::Context;
 
+use crate::state::StateData;
+
 thread_local! {
     static CURRENT: Cell<*mut Context<'static>> = const { Cell::new(ptr::null_mut()) };
+    static STATE: Cell<Option<Rc<StateData>>> = const { Cell::new(None) };
+}
+
+/// Keeps `data` published until dropped (also on unwind), then restores the previous one.
+pub struct StateGuard {
+    previous: Option<Rc<StateData>>,
+}
+
+/// Makes `data` the state of the running `lua_exec` until the guard is dropped.
+pub fn enter_state(data: &Rc<StateData>) -> StateGuard {
+    StateGuard {
+        previous: STATE.replace(Some(data.clone())),
+    }
+}
+
+impl Drop for StateGuard {
+    fn drop(&mut self) {
+        STATE.set(self.previous.take());
+    }
+}
+
+/// The data of the state whose `lua_exec` runs on this thread (the innermost one), if any.
+pub fn state() -> Option<Rc<StateData>> {
+    STATE.with(|s| {
+        let data = s.take();
+        s.set(data.clone());
+        data
+    })
 }
 
 /// The exclusive borrow of the context published by [`enter`]; dropping it (also on unwind)

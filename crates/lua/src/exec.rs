@@ -8,6 +8,7 @@
 //! 400 "Bad Request-URI" before any Lua runs.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use mlua::{Lua, Value};
@@ -19,7 +20,7 @@ use siplua_sip::Uri;
 use crate::api::args::{float_to_int, type_name};
 use crate::api::emit;
 use crate::current;
-use crate::state::Shared;
+use crate::state::{Shared, Target};
 use crate::worker;
 
 /// The handler of `lua_exec`.
@@ -56,25 +57,23 @@ fn run(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
         }
         return -1;
     }
-    let Some((lua, data, msg, target)) = worker::with_state(shared, |st| {
-        let target = st.global(&func);
-        (st.lua.clone(), st.data.clone(), st.msg.clone(), target)
-    }) else {
+    let Some(st) = worker::with_state(shared, Rc::clone) else {
         return ERROR;
     };
-    let f = match target {
-        Ok(Value::Function(f)) => f,
-        Ok(Value::Nil) => {
+    let data = &st.data;
+    let f = match st.target(&func) {
+        Ok(Target::Function(f)) => f,
+        Ok(Target::Other(Value::Nil)) => {
             emit(
-                &data,
+                data,
                 level::ERR,
                 &format!("siplua Lua function {func} is nil"),
             );
             return ERROR;
         }
-        Ok(other) => {
+        Ok(Target::Other(other)) => {
             emit(
-                &data,
+                data,
                 level::ERR,
                 &format!(
                     "siplua error running function {func}: attempt to call a {} value",
@@ -85,29 +84,30 @@ fn run(shared: &Arc<Shared>, ctx: &mut Context, args: &Args) -> i32 {
         }
         Err(e) => {
             emit(
-                &data,
+                data,
                 level::ERR,
                 &format!("siplua error running function {func}: {e}"),
             );
             return ERROR;
         }
     };
-    data.budget.refill(&lua);
+    data.budget.refill(&st.lua);
     let result = {
         let _current = current::enter(ctx);
+        let _state = current::enter_state(data);
         match &param {
-            Some(p) => f.call::<Value>((msg, p.as_ref())),
-            None => f.call::<Value>(msg),
+            Some(p) => f.call::<Value>((&st.msg, p.as_ref())),
+            None => f.call::<Value>(&st.msg),
         }
     };
-    let used = lua.used_memory();
+    let used = st.lua.used_memory();
     data.note_memory(used);
     shared.stats.memory.set(used as i64);
     match result {
-        Ok(v) => route_result(&lua, v),
+        Ok(v) => route_result(&st.lua, v),
         Err(e) => {
             emit(
-                &data,
+                data,
                 level::ERR,
                 &format!("siplua error running function {func}: {e}"),
             );

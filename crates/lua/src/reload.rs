@@ -8,6 +8,7 @@
 
 use std::io;
 use std::path::Path;
+use std::rc::Rc;
 use std::time::SystemTime;
 
 use siplua_core::log::{self, level};
@@ -51,7 +52,7 @@ pub struct Reloader {
 impl Reloader {
     /// Reloads `state` when the file changed since it was loaded (and that version has not
     /// failed already). On failure the old state stays and one error is logged.
-    pub fn check(&mut self, shared: &Arc<Shared>, state: &mut WorkerLua) {
+    pub fn check(&mut self, shared: &Arc<Shared>, state: &mut Rc<WorkerLua>) {
         let path = &shared.settings.filename;
         let now = FileVersion::probe(path);
         if now == state.version || self.failed == Some(now) {
@@ -59,7 +60,7 @@ impl Reloader {
         }
         match WorkerLua::load(shared) {
             Ok(new) => {
-                *state = new;
+                *state = Rc::new(new);
                 self.failed = None;
                 shared.stats.reloads.inc();
                 log::emit(

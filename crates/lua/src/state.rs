@@ -10,12 +10,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use mlua::{AnyUserData, Lua, LuaOptions, LuaString, StdLib, Table, Value};
+use mlua::{AnyUserData, Function, Lua, LuaOptions, LuaString, RegistryKey, StdLib, Table, Value};
 
-use crate::api::{self, CallCache, MsgHandle};
+use crate::api::{self, CallCache, MainThread, MsgHandle};
 use crate::budget::Budget;
 use crate::params::Settings;
 use crate::reload::FileVersion;
@@ -68,6 +69,9 @@ pub struct StateData {
     pub peak_memory: Cell<usize>,
     /// The address of the `msg` object, for the fast paths' check of their first argument.
     pub msg_id: usize,
+    /// The state's main thread ([`MainThread::id`]), for the fast paths' check that they run
+    /// on this state.
+    pub main_thread: usize,
     /// Whether the memory cap could be installed (LuaJIT may refuse a custom allocator).
     pub capped: bool,
 }
@@ -99,7 +103,26 @@ pub struct WorkerLua {
     /// The version of the file it was loaded from.
     pub version: FileVersion,
     globals: Table,
-    names: HashMap<Box<str>, LuaString, foldhash::fast::RandomState>,
+    main: MainThread,
+    names: RefCell<HashMap<Box<str>, Name, foldhash::fast::RandomState>>,
+}
+
+/// A name `lua_exec` was called with: its Lua string and the function found under it last.
+struct Name {
+    key: LuaString,
+    /// The same string in the registry, where the raw check of [`MainThread::global_is`]
+    /// reads it.
+    registered: RegistryKey,
+    /// The function and its address (`Function::to_pointer`, taken once).
+    found: Option<(Rc<Function>, *const c_void)>,
+}
+
+/// What [`WorkerLua::target`] finds under a name.
+pub enum Target {
+    /// A function, to call.
+    Function(Rc<Function>),
+    /// Anything else (nil included), for the error message.
+    Other(Value),
 }
 
 /// Distinct function names whose Lua key is kept (names normally are a few constants).
@@ -141,6 +164,7 @@ impl WorkerLua {
             Some(cap) => lua.set_memory_limit(cap).is_ok(),
             None => false,
         };
+        let main = MainThread::of(&lua)?;
         let data = Rc::new(StateData {
             shared: shared.clone(),
             user_debug: Cell::new(settings.user_debug),
@@ -150,36 +174,77 @@ impl WorkerLua {
             pvs: RefCell::new(api::PvCache::default()),
             peak_memory: Cell::new(0),
             msg_id: api::userdata_id(&msg),
+            main_thread: main.id(),
             capped,
         });
         lua.set_app_data(data.clone());
         Ok(WorkerLua {
             globals: lua.globals(),
+            main,
             lua,
             data,
             msg,
             version,
-            names: HashMap::default(),
+            names: RefCell::default(),
         })
     }
 
-    /// The global called `name` (one flat name, as OpenSIPS: `"a.b"` is not a path). The
-    /// Lua string for each name is made once per state, so the lookup allocates nothing.
-    pub fn global(&mut self, name: &str) -> mlua::Result<Value> {
-        if let Some(key) = self.names.get(name) {
+    /// What `lua_exec` calls for `name`: the global of that name (one flat name, as OpenSIPS:
+    /// `"a.b"` is not a path). The function found last time is reused as long as a raw read
+    /// of the global still finds that very function, so a script that assigns the global
+    /// again gets its new value called; anything else is looked up again through mlua.
+    pub fn target(&self, name: &str) -> mlua::Result<Target> {
+        if let Some(f) = self.still_there(name) {
+            return Ok(Target::Function(f));
+        }
+        match self.global(name)? {
+            Value::Function(f) => {
+                let f = Rc::new(f);
+                if let Some(n) = self.names.borrow_mut().get_mut(name) {
+                    n.found = Some((f.clone(), f.to_pointer()));
+                }
+                Ok(Target::Function(f))
+            }
+            other => Ok(Target::Other(other)),
+        }
+    }
+
+    /// The function last found under `name`, if the global still holds it.
+    fn still_there(&self, name: &str) -> Option<Rc<Function>> {
+        let names = self.names.borrow();
+        let n = names.get(name)?;
+        let (f, at) = n.found.as_ref()?;
+        self.main.global_is(&n.registered, *at).then(|| f.clone())
+    }
+
+    /// The global called `name`. The Lua string for each name is made once per state, so the
+    /// lookup allocates nothing. No borrow of `names` is held while mlua runs (an `__index`
+    /// metamethod runs Lua code).
+    fn global(&self, name: &str) -> mlua::Result<Value> {
+        let known = self.names.borrow().get(name).map(|n| n.key.clone());
+        if let Some(key) = known {
             // A raw read first: the common case (a plain function in _G) skips the
             // protected call a metamethod-aware read costs; a miss still honours __index.
-            return match self.globals.raw_get(key)? {
-                Value::Nil => self.globals.get(key),
+            return match self.globals.raw_get(&key)? {
+                Value::Nil => self.globals.get(&key),
                 found => Ok(found),
             };
         }
-        if self.names.len() >= MAX_NAMES {
-            self.names.clear();
-        }
         let key = self.lua.create_string(name)?;
+        let registered = self.lua.create_registry_value(&key)?;
         let v = self.globals.get(&key);
-        self.names.insert(name.into(), key);
+        let mut names = self.names.borrow_mut();
+        if names.len() >= MAX_NAMES {
+            names.clear();
+        }
+        names.insert(
+            name.into(),
+            Name {
+                key,
+                registered,
+                found: None,
+            },
+        );
         v
     }
 }

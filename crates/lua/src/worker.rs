@@ -8,6 +8,7 @@
 //! belongs to, so a second configuration loaded in the same process (tests) gets its own.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ struct Slot {
     owner: usize,
     /// The `lua_reload` generation the state was built for.
     generation: u64,
-    state: Option<WorkerLua>,
+    state: Option<Rc<WorkerLua>>,
     reloader: Reloader,
 }
 
@@ -41,7 +42,7 @@ pub fn init(shared: &Arc<Shared>) -> Result<(), String> {
         *slot = Slot {
             owner: owner_id(shared),
             generation: shared.generation.load(Ordering::SeqCst),
-            state: Some(state),
+            state: Some(Rc::new(state)),
             reloader: Reloader::default(),
         }
     });
@@ -52,9 +53,9 @@ pub fn init(shared: &Arc<Shared>) -> Result<(), String> {
 /// when `lua_auto_reload` is on. `None` when no state can be built (the error is logged).
 ///
 /// `f` must not run Lua code: it runs while the slot is borrowed. It takes out what the
-/// call needs (cheap reference-counted handles) and the caller runs Lua afterwards, so a
+/// call needs (the state is reference-counted) and the caller runs Lua afterwards, so a
 /// nested `lua_exec` finds the slot free.
-pub fn with_state<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut WorkerLua) -> R) -> Option<R> {
+pub fn with_state<R>(shared: &Arc<Shared>, f: impl FnOnce(&Rc<WorkerLua>) -> R) -> Option<R> {
     SLOT.with_borrow_mut(|slot| {
         let id = owner_id(shared);
         if slot.owner != id || slot.state.is_none() {
@@ -64,7 +65,7 @@ pub fn with_state<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut WorkerLua) -> R) 
                     *slot = Slot {
                         owner: id,
                         generation: shared.generation.load(Ordering::SeqCst),
-                        state: Some(state),
+                        state: Some(Rc::new(state)),
                         reloader: Reloader::default(),
                     };
                 }
@@ -97,7 +98,7 @@ fn swap_if_reloaded(shared: &Arc<Shared>, slot: &mut Slot) {
     slot.generation = wanted;
     match WorkerLua::load(shared) {
         Ok(fresh) => {
-            slot.state = Some(fresh);
+            slot.state = Some(Rc::new(fresh));
             slot.reloader = Reloader::default();
         }
         Err(e) => log::emit(

@@ -1,7 +1,7 @@
 //! The lua module driven in process: what the end-to-end tests cannot reach through a socket
 //! (the watch list's published API, `moduleFunc` on variable and regex parameters, raw codes
 //! 0 and -2, a Request-URI that does not parse, API calls with no message, nested
-//! `lua_exec`).
+//! `lua_exec`, globals assigned again between calls).
 
 mod common;
 
@@ -171,6 +171,39 @@ end
     assert_eq!(var(&st, "rc"), "-1");
     assert_eq!(var(&st, "after"), "MESSAGE");
     assert_eq!(var(&st, "avp"), "from-outer");
+}
+
+#[test]
+fn a_global_assigned_again_is_the_one_called() {
+    // `lua_exec` keeps the function it found: a script that assigns the global anew (or drops
+    // it, or serves it through `__index`) must get the new value on the next call.
+    let lua = r#"
+function f(msg)
+  f = function(msg) return -1 end
+  return 1
+end
+function drop_self(msg)
+  drop_self = nil
+  return 1
+end
+function via_index(msg)
+  via_index = nil
+  setmetatable(_G, { __index = function(_, k)
+    if k == "via_index" then return function(msg) return -1 end end
+  end })
+  return 1
+end
+"#;
+    let e = Engine::new(lua, "", ROUTE);
+    let mut st = WorkerState::new(1, None);
+    assert_eq!(ret(&e, &mut st, "f"), "true");
+    assert_eq!(ret(&e, &mut st, "f"), "false");
+    assert_eq!(ret(&e, &mut st, "f"), "false");
+    assert_eq!(ret(&e, &mut st, "drop_self"), "true");
+    assert_eq!(ret(&e, &mut st, "drop_self"), "false");
+    assert_eq!(ret(&e, &mut st, "via_index"), "true");
+    assert_eq!(ret(&e, &mut st, "via_index"), "false");
+    assert_eq!(ret(&e, &mut st, "via_index"), "false");
 }
 
 #[test]

@@ -16,11 +16,12 @@
 
 use std::any::Any;
 use std::cell::Cell;
-use std::ffi::c_int;
+use std::ffi::{c_int, c_void};
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::ptr;
 
-use mlua::{ffi, Function, Lua};
+use mlua::{ffi, Function, Lua, RegistryKey};
 
 /// One argument as a fast path sees it.
 pub enum Arg<'a> {
@@ -78,8 +79,9 @@ impl StackArgs<'_> {
 /// A fast path: finishes the call with an integer result, or `None` to leave it to the mlua
 /// function.
 pub trait FastPath {
-    /// Runs the call on its arguments.
-    fn run(lua: &Lua, args: &StackArgs<'_>) -> Option<i64>;
+    /// Runs the call on its arguments; `thread` is the main thread it runs on, as
+    /// [`MainThread::id`] gives it (a fast path finds its state's data by that).
+    fn run(thread: usize, args: &StackArgs<'_>) -> Option<i64>;
 }
 
 thread_local! {
@@ -112,15 +114,12 @@ unsafe extern "C-unwind" fn trampoline<T: FastPath>(state: *mut ffi::lua_State) 
     let outcome = unsafe {
         if ffi::lua_pushthread(state) == 1 {
             ffi::lua_pop(state, 1);
-            // The state belongs to an mlua `Lua` (this closure was made by `create`) that
-            // outlives the call.
-            let lua = Lua::get_or_init_from_ptr(state);
             let args = StackArgs {
                 state,
                 len: ffi::lua_gettop(state),
                 _call: PhantomData,
             };
-            catch_unwind(AssertUnwindSafe(|| T::run(lua, &args)))
+            catch_unwind(AssertUnwindSafe(|| T::run(state as usize, &args)))
         } else {
             ffi::lua_pop(state, 1);
             Ok(None)
@@ -149,6 +148,60 @@ unsafe extern "C-unwind" fn trampoline<T: FastPath>(state: *mut ffi::lua_State) 
     }
 }
 
+/// The main thread of one Lua state, for `lua_exec`'s check that a global still holds the
+/// function it found last time: two raw table reads, where the same read through mlua costs a
+/// protected call and a reference made and dropped.
+pub struct MainThread {
+    state: *mut ffi::lua_State,
+    /// Keeps the state alive as long as the pointer is kept.
+    _lua: Lua,
+}
+
+impl MainThread {
+    /// The main thread of `lua`, a state no Lua code runs on yet (it is being built).
+    pub fn of(lua: &Lua) -> mlua::Result<MainThread> {
+        let mut state = ptr::null_mut();
+        // SAFETY: the closure only records the thread mlua runs it on, which is the main thread
+        // since no Lua code of this fresh state runs (no callback, no coroutine).
+        unsafe { lua.exec_raw::<()>((), |s| state = s)? };
+        Ok(MainThread {
+            state,
+            _lua: lua.clone(),
+        })
+    }
+
+    /// The thread's address, which identifies the state (what [`FastPath::run`] gets).
+    pub fn id(&self) -> usize {
+        self.state as usize
+    }
+
+    /// Whether the global whose name is the registry value `key`, read raw (no `__index`), is
+    /// the function at address `f` (`Function::to_pointer` of a function the caller keeps
+    /// alive, so no other value can have that address). False when the stack cannot grow
+    /// (the caller then takes mlua's path, which reports the memory error).
+    pub fn global_is(&self, key: &RegistryKey, f: *const c_void) -> bool {
+        // SAFETY: `state` is the main thread of a state `_lua` keeps alive. The reads push three
+        // values and pop them all, so the thread's stack is as it was, whatever runs on it (this
+        // may be called from a Lua callback of a nested `lua_exec`: the values go above that
+        // callback's frame, as its own would). `lua_checkstack` makes room first (it may only
+        // grow the stack, never raises an error); raw reads call no metamethod, allocate nothing
+        // and cannot raise an error; `lua_topointer` only reads. The registry value is a string
+        // (or nil once the key is gone), a valid table key either way.
+        unsafe {
+            let state = self.state;
+            if ffi::lua_checkstack(state, 3) == 0 {
+                return false;
+            }
+            ffi::lua_pushglobaltable(state);
+            ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, key.id() as _);
+            ffi::lua_rawget(state, -2);
+            let found = ffi::lua_topointer(state, -1);
+            ffi::lua_pop(state, 2);
+            found == f
+        }
+    }
+}
+
 /// The address `Arg::UserData` reports for `ud`.
 pub fn userdata_id(ud: &mlua::AnyUserData) -> usize {
     ud.to_pointer() as usize
@@ -163,7 +216,7 @@ mod tests {
     struct Probe;
 
     impl FastPath for Probe {
-        fn run(_: &Lua, args: &StackArgs<'_>) -> Option<i64> {
+        fn run(_: usize, args: &StackArgs<'_>) -> Option<i64> {
             match args.get(1) {
                 Arg::Str(b"fast") => Some(7),
                 Arg::Str(b"panic") => panic!("boom"),

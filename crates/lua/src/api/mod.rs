@@ -22,7 +22,7 @@ mod pv;
 mod reply;
 mod watch;
 
-pub use fast::userdata_id;
+pub use fast::{userdata_id, MainThread};
 pub use log::emit;
 pub use module_func::CallCache;
 pub use process::MemInfo;

@@ -147,11 +147,11 @@ pub fn module_func(lua: &Lua, a: ModuleFuncArgs) -> mlua::Result<i64> {
 pub struct ModuleFuncFast;
 
 impl FastPath for ModuleFuncFast {
-    fn run(lua: &Lua, args: &StackArgs<'_>) -> Option<i64> {
+    fn run(thread: usize, args: &StackArgs<'_>) -> Option<i64> {
         if !(2..=MAX_ARGS + 2).contains(&args.len()) {
             return None;
         }
-        let data = lua.app_data_ref::<Rc<StateData>>()?.clone();
+        let data = crate::current::state().filter(|d| d.main_thread == thread)?;
         if !matches!(args.get(1), Arg::UserData(id) if id == data.msg_id) {
             return None;
         }
