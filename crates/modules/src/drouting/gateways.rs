@@ -213,7 +213,7 @@ pub fn sort_alg(text: &str) -> char {
         .map_or('N', |c| c.to_ascii_uppercase())
 }
 
-/// Reads `dr_carriers`; each gateway id must be in `gws`.
+/// Reads `dr_carriers`; a gateway id not in `gws` is left out (logged).
 pub fn load_carriers(
     store: &dyn Store,
     table: &str,
@@ -228,10 +228,10 @@ pub fn load_carriers(
         let id = text(0).trim().to_owned();
         let mut list = Vec::new();
         for (gw, w) in split_list(&text(1)) {
-            let Some(i) = gws.iter().position(|g| g.id == gw) else {
-                return Err(format!("carrier {id}: unknown gateway {gw}"));
-            };
-            list.push((i, w));
+            match gws.iter().position(|g| g.id == gw) {
+                Some(i) => list.push((i, w)),
+                None => super::log_warn(&format!("carrier {id}: unknown gateway {gw} left out")),
+            }
         }
         let state = match persistent {
             true => State::from_column(text(3).trim().parse().unwrap_or(0)),

@@ -1,7 +1,7 @@
-//! The drouting management commands, with OpenSIPS' names: `dr_reload [partition]`,
-//! `dr_gw_status [partition] [gw_id] [status]` and
-//! `dr_carrier_status [partition] [carrier_id] [status]` (list, read one, or set one:
-//! status 0 disables, 1 enables).
+//! The drouting management commands, with OpenSIPS' names and its recipes without
+//! partitions: `dr_reload [partition_name]`, `dr_gw_status [gw_id [status]]` and
+//! `dr_carrier_status [carrier_id [status]]` (list, read one, or set one: status 0
+//! disables, 1 enables).
 
 use std::sync::Arc;
 
@@ -29,13 +29,8 @@ pub fn commands(shared: &Arc<Shared>) -> Vec<MiCommand> {
         MiCommand::new(
             "dr_gw_status",
             "lists the gateways' states, or reads or sets one gateway's",
-            vec![
-                MiParam::opt("partition_name"),
-                MiParam::opt("gw_id"),
-                MiParam::opt("status"),
-            ],
+            vec![MiParam::opt("gw_id"), MiParam::opt("status")],
             move |_, p| {
-                partition(p.str("partition_name")?.as_deref())?;
                 let t = b.tables();
                 let all = t
                     .gws
@@ -47,13 +42,8 @@ pub fn commands(shared: &Arc<Shared>) -> Vec<MiCommand> {
         MiCommand::new(
             "dr_carrier_status",
             "lists the carriers' states, or reads or sets one carrier's",
-            vec![
-                MiParam::opt("partition_name"),
-                MiParam::opt("carrier_id"),
-                MiParam::opt("status"),
-            ],
+            vec![MiParam::opt("carrier_id"), MiParam::opt("status")],
             move |_, p| {
-                partition(p.str("partition_name")?.as_deref())?;
                 let t = c.tables();
                 let all = t.carriers.iter().map(|c| (c.id.as_str(), "", &c.state));
                 status(p, "carrier_id", "Carriers", all)

@@ -76,7 +76,7 @@ pub fn functions(shared: &Arc<Shared>) -> Vec<FunctionDecl> {
     let mut out = vec![FunctionDecl::new(
         "do_routing",
         vec![
-            ParamSpec::opt("groupID", ParamKind::Int),
+            ParamSpec::opt("groupID", ParamKind::Str),
             ParamSpec::opt("flags", ParamKind::Str),
             ParamSpec::opt("gw_whitelist", ParamKind::Str),
             var("rule_attrs_pvar"),
@@ -296,9 +296,10 @@ fn do_routing(shared: &Shared, ctx: &mut Context, args: &Args) -> i32 {
         Ok(f) => f,
         Err(e) => return log_err(&e),
     };
-    let group = match args.has(0) {
-        true => args.int(ctx, 0),
-        false => caller_group(shared, ctx),
+    // No group (or an empty one): the caller's, from the groups table.
+    let group = match args.str(ctx, 0).filter(|g| !g.trim().is_empty()) {
+        Some(g) => g.trim().parse().ok(),
+        None => caller_group(shared, ctx),
     };
     let Some(group) = group else {
         return log_err("do_routing: no routing group for this caller");
@@ -322,7 +323,8 @@ fn do_routing(shared: &Shared, ctx: &mut Context, args: &Args) -> i32 {
         set_var(ctx, args, 3, first.attrs.clone());
         return 1;
     }
-    let only: Option<Vec<usize>> = args.str(ctx, 2).map(|w| {
+    // An empty whitelist is no whitelist.
+    let only: Option<Vec<usize>> = args.str(ctx, 2).filter(|w| !w.trim().is_empty()).map(|w| {
         split_list(&w)
             .into_iter()
             .filter_map(|(id, _)| t.gw(&id))

@@ -35,30 +35,23 @@ pub struct Rule {
     pub attrs: String,
 }
 
-/// Resolves a gwlist against the loaded gateways and carriers.
-pub fn entries(
-    list: &str,
-    gws: &[Gateway],
-    carriers: &[Carrier],
-) -> Result<Vec<(Entry, u32)>, String> {
-    gateways::split_list(list)
-        .into_iter()
-        .map(|(id, w)| {
-            let e = match id.strip_prefix('#') {
-                Some(c) => carriers
-                    .iter()
-                    .position(|x| x.id == c)
-                    .map(Entry::Carrier)
-                    .ok_or_else(|| format!("unknown carrier {c}"))?,
-                None => gws
-                    .iter()
-                    .position(|g| g.id == id)
-                    .map(Entry::Gw)
-                    .ok_or_else(|| format!("unknown gateway {id}"))?,
-            };
-            Ok((e, w))
-        })
-        .collect()
+/// Resolves a gwlist against the loaded gateways and carriers; unknown ids are left out
+/// (logged with `rule`).
+pub fn entries(rule: i64, list: &str, gws: &[Gateway], carriers: &[Carrier]) -> Vec<(Entry, u32)> {
+    let mut out = Vec::new();
+    for (id, w) in gateways::split_list(list) {
+        let e = match id.strip_prefix('#') {
+            Some(c) => carriers.iter().position(|x| x.id == c).map(Entry::Carrier),
+            None => gws.iter().position(|g| g.id == id).map(Entry::Gw),
+        };
+        match e {
+            Some(e) => out.push((e, w)),
+            None => super::log_warn(&format!(
+                "rule {rule}: unknown gateway or carrier {id} left out"
+            )),
+        }
+    }
+    out
 }
 
 /// Reads `dr_rules`.
@@ -83,7 +76,7 @@ pub fn load(
                     .map_err(|_| format!("rule {id}: bad groupid {g:?}"))?,
             );
         }
-        let entries = entries(&text(5), gws, carriers).map_err(|e| format!("rule {id}: {e}"))?;
+        let entries = entries(id, &text(5), gws, carriers);
         out.push(Rule {
             id,
             groups,
