@@ -1,7 +1,6 @@
 //! The OpenSIPS-style configurations of `tests/configs/` (menuconfig scenarios with their
-//! usual options, see docs/compatibility.md): each is checked with `siplua -c`; those that
-//! need a module siplua lacks must fail only on the documented gaps. The NAT + dialog
-//! residential script also runs: a NATed phone registers and is called through it.
+//! usual options, see docs/compatibility.md): each must load with `siplua -c`. The NAT +
+//! dialog residential script also runs: a NATed phone registers and is called through it.
 
 mod common;
 
