@@ -4,10 +4,12 @@
 //! forwarded R-URI, failing over with `use_next_gw` in a failure_route after a 503 until
 //! the list ends; a carrier's list; a disabled gateway skipped; `is_from_gw` and
 //! `goes_to_gw`; the group from `dr_groups` with the `F` fallback; and the MI commands
-//! `dr_gw_status` (list, read, set) and `dr_reload` over mi_http.
+//! `dr_gw_status` (list, read, set) and `dr_reload` over mi_http; and the tables on
+//! MariaDB with OpenSIPS 3.x's column types.
 
 mod common;
 mod mi_support;
+mod storage_support;
 
 use std::net::UdpSocket;
 use std::path::Path;
@@ -357,4 +359,55 @@ fn unknown_flag_and_partitions_are_load_errors() {
         !out.status.success() && err.contains("partitions are not supported"),
         "{err}"
     );
+}
+
+/// The tables on MariaDB, with OpenSIPS 3.x's column types: the rule, the gateway's strip
+/// and prefix and a carrier are read from there.
+#[test]
+fn tables_on_mariadb() {
+    let (own, db) = storage_support::OwnDb::with_schema("dr");
+    for sql in [
+        "CREATE TABLE dr_gateways (id INT AUTO_INCREMENT PRIMARY KEY, gwid CHAR(64) NOT NULL, \
+         type INT NOT NULL DEFAULT 0, address CHAR(128) NOT NULL, strip INT NOT NULL DEFAULT 0, \
+         pri_prefix CHAR(16) DEFAULT NULL, attrs CHAR(255) DEFAULT NULL, \
+         probe_mode INT NOT NULL DEFAULT 0, state INT NOT NULL DEFAULT 0, \
+         socket CHAR(128) DEFAULT NULL, description CHAR(128) DEFAULT NULL)",
+        "CREATE TABLE dr_rules (ruleid INT AUTO_INCREMENT PRIMARY KEY, groupid CHAR(255) NOT NULL, \
+         prefix CHAR(64) NOT NULL, timerec CHAR(255) DEFAULT NULL, priority INT NOT NULL DEFAULT 0, \
+         routeid CHAR(255) DEFAULT NULL, gwlist CHAR(255) NOT NULL, sort_alg CHAR(1) NOT NULL DEFAULT 'N', \
+         sort_profile INT DEFAULT NULL, attrs CHAR(255) DEFAULT NULL, description CHAR(128) DEFAULT NULL)",
+        "CREATE TABLE dr_carriers (id INT AUTO_INCREMENT PRIMARY KEY, carrierid CHAR(64) NOT NULL, \
+         gwlist CHAR(255) NOT NULL, flags INT NOT NULL DEFAULT 0, sort_alg CHAR(1) NOT NULL DEFAULT 'N', \
+         state INT NOT NULL DEFAULT 0, attrs CHAR(255) DEFAULT NULL, description CHAR(128) DEFAULT NULL)",
+        "INSERT INTO dr_gateways (gwid, type, address, strip, pri_prefix, state) VALUES \
+         ('gw1', 1, '127.0.0.1:21001', 1, '9', 1), ('gw2', 1, 'sip:127.0.0.1:21002', 1, '9', 0)",
+        "INSERT INTO dr_carriers (carrierid, gwlist) VALUES ('c1', 'gw1,gw2')",
+        "INSERT INTO dr_rules (groupid, prefix, gwlist, attrs) VALUES ('1,3', '0', '#c1', 'national')",
+    ] {
+        db.exec(sql, &[]).unwrap();
+    }
+    let globals = format!(
+        "loadmodule \"db_mysql.so\"\nloadmodule \"drouting.so\"\n\
+         modparam(\"drouting\", \"db_url\", \"{}\")\n",
+        own.url
+    );
+    let routes = r#"route {
+        if (do_routing(3, "", "", $var(rattrs))) {
+            append_to_reply("X-Ru: $ru\r\nX-Rule: $var(rattrs)\r\n");
+        }
+        sl_send_reply(200, "Routed");
+    }"#;
+    let s = Server::start(&cfg(&globals, routes));
+    let c = UdpClient::new();
+    let r = c.ask(
+        &s,
+        &request("MESSAGE", "sip:0301234@example.com", c.port(), ""),
+    );
+    // gw1 is inactive: the carrier's second gateway, the leading 0 replaced by 9.
+    assert_eq!(
+        header(&r, "X-Ru"),
+        Some("sip:9301234@127.0.0.1:21002"),
+        "{r}"
+    );
+    assert_eq!(header(&r, "X-Rule"), Some("national"), "{r}");
 }
