@@ -12,6 +12,7 @@ pub mod db_text;
 pub mod dialog;
 pub mod dispatcher;
 pub mod domain;
+pub mod drouting;
 pub mod httpd;
 pub mod maxfwd;
 pub mod mi_fifo;
@@ -66,6 +67,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     }),
     ("avpops", || Box::new(avpops::AvpOps)),
     ("dispatcher", || Box::new(dispatcher::Dispatcher::default())),
+    ("drouting", || Box::new(drouting::Drouting::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("cachedb_local", || {
         Box::new(cachedb_local::CachedbLocal::default())

@@ -14,7 +14,7 @@ mod query;
 mod select;
 mod sets;
 mod shared;
-mod socket;
+pub(crate) mod socket;
 
 use std::sync::Arc;
 
