@@ -217,12 +217,12 @@ fn calls_fail_over_and_mi_shows_and_sets_states() {
     // 1. The first destination answers 503: marked inactive, the call goes to the second.
     let invite = request("INVITE", "sip:bob@example.com", caller.port(), "");
     caller.send(s, invite.as_bytes());
-    let got = recv(&first).expect("INVITE at the first destination");
+    let got = recv_datagram(&first).expect("INVITE at the first destination");
     assert!(got.starts_with("INVITE sip:bob@example.com "), "{got}");
     first
         .send_to(reply_to(&got, 503, "Unavailable").as_bytes(), s.addr())
         .unwrap();
-    let got2 = recv_request(&second).expect("INVITE failed over to the second destination");
+    let got2 = recv_invite(&second).expect("INVITE failed over to the second destination");
     assert!(got2.starts_with("INVITE sip:bob@example.com "), "{got2}");
     second
         .send_to(reply_to(&got2, 486, "Busy Here").as_bytes(), s.addr())
@@ -261,7 +261,7 @@ fn calls_fail_over_and_mi_shows_and_sets_states() {
     // 2. The inactive destination is skipped: the next call goes straight to the second.
     let invite = request("INVITE", "sip:bob@example.com", caller.port(), "");
     caller.send(s, invite.as_bytes());
-    let got = recv_request(&second).expect("INVITE at the second destination");
+    let got = recv_invite(&second).expect("INVITE at the second destination");
     second
         .send_to(reply_to(&got, 480, "Later").as_bytes(), s.addr())
         .unwrap();
@@ -270,7 +270,7 @@ fn calls_fail_over_and_mi_shows_and_sets_states() {
         .set_read_timeout(Some(Duration::from_millis(300)))
         .unwrap();
     // Only the ACK of its 503 arrives there.
-    while let Some(m) = recv(&first) {
+    while let Some(m) = recv_datagram(&first) {
         assert!(m.starts_with("ACK "), "the inactive destination got: {m}");
     }
 
@@ -296,10 +296,10 @@ fn calls_fail_over_and_mi_shows_and_sets_states() {
     let invite = request("INVITE", "sip:bob@example.com", caller.port(), "");
     caller.send(s, invite.as_bytes());
     assert!(
-        recv_request(&first).is_some(),
+        recv_invite(&first).is_some(),
         "the reactivated destination is first again"
     );
-    let got = recv_request(&second).expect("INVITE after the timeout");
+    let got = recv_invite(&second).expect("INVITE after the timeout");
     second
         .send_to(reply_to(&got, 486, "Busy Here").as_bytes(), s.addr())
         .unwrap();
@@ -395,7 +395,7 @@ fn probing_turns_states_by_the_answers() {
         globals(&dir)
     );
     let mi = MiServer::start(&globals, ROUTES);
-    let ping = recv(&answering).expect("a ping at the probing destination");
+    let ping = recv_datagram(&answering).expect("a ping at the probing destination");
     assert!(
         ping.starts_with(&format!("OPTIONS sip:127.0.0.1:{p_answering} SIP/2.0")),
         "{ping}"
@@ -414,7 +414,7 @@ fn probing_turns_states_by_the_answers() {
         )
         .unwrap();
     assert!(
-        recv(&silent).unwrap().starts_with("OPTIONS "),
+        recv_datagram(&silent).unwrap().starts_with("OPTIONS "),
         "the active one is probed too"
     );
 
@@ -484,50 +484,4 @@ fn mi_result(mi: &MiServer, body: &str) -> Value {
     v.get("result")
         .cloned()
         .unwrap_or_else(|| panic!("no result: {v}"))
-}
-
-fn recv(sock: &UdpSocket) -> Option<String> {
-    let mut buf = vec![0u8; 65536];
-    let (n, _) = sock.recv_from(&mut buf).ok()?;
-    Some(String::from_utf8_lossy(&buf[..n]).into_owned())
-}
-
-/// The next INVITE (ACKs of earlier branches and retransmissions are skipped).
-fn recv_request(sock: &UdpSocket) -> Option<String> {
-    loop {
-        let m = recv(sock)?;
-        if m.starts_with("INVITE ") {
-            return Some(m);
-        }
-    }
-}
-
-/// The first final reply at the caller (100 Trying skipped).
-fn recv_final(c: &UdpClient) -> Option<String> {
-    loop {
-        let m = c.recv()?;
-        if status(&m) >= 200 {
-            return Some(m);
-        }
-    }
-}
-
-/// A reply to `req` with its Vias, From, To (tagged), Call-ID and CSeq.
-fn reply_to(req: &str, code: u16, reason: &str) -> String {
-    let mut out = format!("SIP/2.0 {code} {reason}\r\n");
-    for line in req.split("\r\n").skip(1) {
-        let name = line
-            .split(':')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        match name.as_str() {
-            "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
-            "to" => out.push_str(&format!("{line};tag=ds{code}\r\n")),
-            _ => {}
-        }
-    }
-    out.push_str("Content-Length: 0\r\n\r\n");
-    out
 }

@@ -117,47 +117,6 @@ fn bind() -> (UdpSocket, u16) {
     (s, p)
 }
 
-fn recv(sock: &UdpSocket) -> Option<String> {
-    let mut buf = vec![0u8; 65536];
-    let (n, _) = sock.recv_from(&mut buf).ok()?;
-    Some(String::from_utf8_lossy(&buf[..n]).into_owned())
-}
-
-/// The next INVITE (ACKs of earlier branches and retransmissions are skipped).
-fn recv_invite(sock: &UdpSocket) -> Option<String> {
-    loop {
-        let m = recv(sock)?;
-        if m.starts_with("INVITE ") {
-            return Some(m);
-        }
-    }
-}
-
-/// The first final reply at the caller (100 Trying skipped).
-fn recv_final(c: &UdpClient) -> Option<String> {
-    loop {
-        let m = c.recv()?;
-        if status(&m) >= 200 {
-            return Some(m);
-        }
-    }
-}
-
-/// A reply to `req` with its Vias, From, To (tagged), Call-ID and CSeq.
-fn reply_to(req: &str, code: u16, reason: &str) -> String {
-    let mut out = format!("SIP/2.0 {code} {reason}\r\n");
-    for line in req.split("\r\n").skip(1) {
-        let name = line.split(':').next().unwrap_or("").trim();
-        match name.to_ascii_lowercase().as_str() {
-            "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
-            "to" => out.push_str(&format!("{line};tag=gw{code}\r\n")),
-            _ => {}
-        }
-    }
-    out.push_str("Content-Length: 0\r\n\r\n");
-    out
-}
-
 /// The gateway `sock` gets the INVITE with R-URI `ruri` and answers `code`.
 fn gateway_answers(s: &Server, sock: &UdpSocket, ruri: &str, code: u16) {
     let got = recv_invite(sock).unwrap_or_else(|| panic!("no INVITE {ruri}"));
@@ -262,7 +221,7 @@ fn routes_by_prefix_fails_over_and_mi_changes_states() {
     // The disabled gateway got nothing.
     d.set_read_timeout(Some(Duration::from_millis(300)))
         .unwrap();
-    assert_eq!(recv(&d), None, "the disabled gateway was used");
+    assert_eq!(recv_datagram(&d), None, "the disabled gateway was used");
 
     // 5. MI: the list shows gateway 4 inactive; enabled, it is the first of 4930 again.
     let list = mi_result(&mi, r#"{"jsonrpc":"2.0","method":"dr_gw_status","id":1}"#);
@@ -321,7 +280,7 @@ fn is_from_gw_and_goes_to_gw() {
     // From gateway 1's own socket: a gateway, of type 1, not 2.
     let req = request("OPTIONS", "sip:x@example.com", pa, "");
     a.send_to(req.as_bytes(), s.addr()).unwrap();
-    let r = recv(&a).expect("reply at the gateway");
+    let r = recv_datagram(&a).expect("reply at the gateway");
     assert_eq!(header(&r, "X-From-Gw"), Some("gw=1"), "{r}");
     assert_eq!(header(&r, "X-From-Type-2"), None, "{r}");
     assert_eq!(header(&r, "X-Goes"), None, "{r}");

@@ -577,3 +577,46 @@ pub fn sipp_register_users(server: &Server, users: &Path, transport: &str, count
         server.log_text()
     );
 }
+
+/// One datagram received on `sock` (a next hop played by the test), as text.
+pub fn recv_datagram(sock: &UdpSocket) -> Option<String> {
+    let mut buf = vec![0u8; 65536];
+    let (n, _) = sock.recv_from(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+/// The next INVITE a next hop receives (ACKs of earlier branches and retransmissions are
+/// skipped).
+pub fn recv_invite(sock: &UdpSocket) -> Option<String> {
+    loop {
+        let m = recv_datagram(sock)?;
+        if m.starts_with("INVITE ") {
+            return Some(m);
+        }
+    }
+}
+
+/// The first final reply at the caller (provisional replies skipped).
+pub fn recv_final(c: &UdpClient) -> Option<String> {
+    loop {
+        let m = c.recv()?;
+        if status(&m) >= 200 {
+            return Some(m);
+        }
+    }
+}
+
+/// A next hop's reply to `req`: its Vias, From, To (tagged `t<code>`), Call-ID and CSeq.
+pub fn reply_to(req: &str, code: u16, reason: &str) -> String {
+    let mut out = format!("SIP/2.0 {code} {reason}\r\n");
+    for line in req.split("\r\n").skip(1) {
+        let name = line.split(':').next().unwrap_or("").trim();
+        match name.to_ascii_lowercase().as_str() {
+            "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
+            "to" => out.push_str(&format!("{line};tag=t{code}\r\n")),
+            _ => {}
+        }
+    }
+    out.push_str("Content-Length: 0\r\n\r\n");
+    out
+}
