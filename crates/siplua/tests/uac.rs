@@ -303,3 +303,51 @@ fn every_opensips_parameter_loads_and_bad_values_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SHA-1"));
 }
+
+#[test]
+fn replace_in_branch_and_failure_routes() {
+    let trunk = Trunk::new();
+    let routes = r#"route {
+            t_on_branch("per_branch");
+            t_on_failure("retry");
+            t_relay("udp:127.0.0.1:TRUNK");
+        }
+        branch_route[per_branch] {
+            uac_replace_from("sip:branch@trunk.example");
+        }
+        failure_route[retry] {
+            uac_replace_to("Retry", "");
+            t_relay("udp:127.0.0.1:TRUNK");
+        }"#
+    .replace("TRUNK", &trunk.port().to_string());
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"\nloadmodule \"uac.so\"\n",
+        &routes,
+    ));
+    let client = UdpClient::new();
+    let req = request("MESSAGE", "sip:bob@example.com", client.port(), "");
+    client.send(&server, req.as_bytes());
+    let (first, from) = trunk.recv(&server);
+    assert!(
+        header(&first, "From")
+            .unwrap()
+            .starts_with("<sip:branch@trunk.example>;tag="),
+        "{first}"
+    );
+    assert_eq!(header(&first, "To").unwrap(), "<sip:bob@example.com>");
+    trunk.answer(&first, from, 503, "Unavailable", "");
+    let (second, from) = trunk.recv(&server);
+    assert_eq!(
+        header(&second, "To").unwrap(),
+        "Retry <sip:bob@example.com>",
+        "{second}"
+    );
+    trunk.answer(&second, from, 200, "OK", "");
+    let reply = final_reply(&client, &server);
+    assert_eq!(status(&reply), 200);
+    assert_eq!(
+        header(&reply, "To").unwrap(),
+        "<sip:bob@example.com>;tag=trunk"
+    );
+    server.stop();
+}
