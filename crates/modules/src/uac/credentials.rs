@@ -2,8 +2,6 @@
 //! (`user:realm:password`, or `user:realm:0x<md5 ha1>`) and the credentials the script puts
 //! in the `auth_*_avp` AVPs, which are looked at first (as OpenSIPS does).
 
-use std::sync::Arc;
-
 use siplua_core::context::Context;
 use siplua_core::pv::{CompiledPv, NoModulePvs};
 
@@ -132,9 +130,6 @@ impl CredentialStore {
         self.list.iter().find(|c| c.realm == realm).cloned()
     }
 }
-
-/// Shared handle to the store.
-pub type Store = Arc<CredentialStore>;
 
 #[cfg(test)]
 mod tests {
