@@ -4,24 +4,28 @@
 //! (`credential` parameters, `auth_*_avp` AVPs) `uac_auth()` uses.
 //!
 //! Replies relayed upstream get the request's original From, To and CSeq back from tm, so
-//! every `restore_mode` restores the replies of the transaction; see docs/uac.md for what is
-//! not done (restoring sequential requests).
+//! every `restore_mode` restores the replies of the transaction; sequential requests are
+//! restored from a Record-Route parameter (`restore`), see docs/uac.md.
 
 pub mod auth;
 pub mod credentials;
 pub mod digest;
 pub mod replace;
+pub mod restore;
 
 use std::sync::Arc;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{
+    InitEnv, MessageHooks, ModParamKind, ModParamSpec, ModParamValue, Module,
+};
 use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_sip::HeaderKind;
 
 use credentials::{AvpSpecs, Credential, CredentialStore};
 use replace::Which;
+use restore::{Mode, Settings};
 
 const fn p(name: &'static str, kind: ModParamKind) -> ModParamSpec {
     ModParamSpec { name, kind }
@@ -50,6 +54,7 @@ fn log_err(text: &str) {
 #[derive(Default)]
 pub struct Uac {
     credentials: Option<Arc<CredentialStore>>,
+    settings: Arc<Settings>,
 }
 
 impl Module for Uac {
@@ -62,21 +67,47 @@ impl Module for Uac {
     }
 
     fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
+        let s = Arc::make_mut(&mut self.settings);
+        let text = value.as_str();
         match name {
-            "restore_mode" => match value.as_str().to_ascii_lowercase().as_str() {
-                "none" | "manual" | "auto" => Ok(()),
-                other => Err(format!("unsupported value {other:?} for restore_mode")),
-            },
-            "restore_passwd" | "rr_from_store_param" | "rr_to_store_param" | "force_dialog" => {
-                Ok(())
+            "restore_mode" => {
+                s.mode = Mode::parse(&text)
+                    .ok_or_else(|| format!("unsupported value {text:?} for restore_mode"))?
             }
-            _ => Err(format!("module uac has no parameter {name}")),
+            "restore_passwd" => s.passwd = text,
+            "rr_from_store_param" | "rr_to_store_param" if text.trim().is_empty() => {
+                return Err(format!("{name} cannot be empty"))
+            }
+            "rr_from_store_param" => s.from_param = text.trim().to_owned(),
+            "rr_to_store_param" => s.to_param = text.trim().to_owned(),
+            "force_dialog" => {}
+            _ => return Err(format!("module uac has no parameter {name}")),
         }
+        Ok(())
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
         self.credentials = env.apis.get::<CredentialStore>();
         Ok(())
+    }
+
+    fn message_hooks(&self) -> MessageHooks {
+        MessageHooks {
+            message: self.settings.mode == Mode::Auto,
+            ..MessageHooks::default()
+        }
+    }
+
+    /// `restore_mode` auto: sequential requests get their replaced From/To swapped back.
+    fn on_message(&self, ctx: &mut Context) {
+        let sequential = ctx
+            .msg
+            .as_ref()
+            .is_some_and(|m| m.method().is_some() && m.to().ok().and_then(|t| t.tag()).is_some());
+        if sequential {
+            self.settings.restore(ctx, Which::From);
+            self.settings.restore(ctx, Which::To);
+        }
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {
@@ -86,18 +117,31 @@ impl Module for Uac {
             ParamSpec::opt("uri", ParamKind::Str),
         ];
         let creds = self.credentials.clone();
+        let (s1, s2, s3, s4) = (
+            self.settings.clone(),
+            self.settings.clone(),
+            self.settings.clone(),
+            self.settings.clone(),
+        );
         vec![
             FunctionDecl::new(
                 "uac_replace_from",
                 replace_params.clone(),
                 routes,
-                |ctx, args| replace_call(ctx, args, Which::From),
+                move |ctx, args| replace_call(ctx, args, Which::From, &s1),
             ),
-            FunctionDecl::new("uac_replace_to", replace_params, routes, |ctx, args| {
-                replace_call(ctx, args, Which::To)
+            FunctionDecl::new(
+                "uac_replace_to",
+                replace_params,
+                routes,
+                move |ctx, args| replace_call(ctx, args, Which::To, &s2),
+            ),
+            FunctionDecl::new("uac_restore_from", vec![], routes, move |ctx, _| {
+                s3.restore(ctx, Which::From)
             }),
-            FunctionDecl::new("uac_restore_from", vec![], routes, |_, _| -1),
-            FunctionDecl::new("uac_restore_to", vec![], routes, |_, _| -1),
+            FunctionDecl::new("uac_restore_to", vec![], routes, move |ctx, _| {
+                s4.restore(ctx, Which::To)
+            }),
             FunctionDecl::new(
                 "uac_auth",
                 vec![ParamSpec::opt("algorithms", ParamKind::StaticStr)],
@@ -130,7 +174,7 @@ fn algorithms_fixup(args: &mut [PreparedArg]) -> Result<(), String> {
 
 /// `uac_replace_from(uri)`, `uac_replace_from(display, uri)` (and `_to`): one argument is the
 /// URI (the pre-3.0 form), two are display name and URI (an omitted display keeps it).
-fn replace_call(ctx: &mut Context, args: &Args, which: Which) -> i32 {
+fn replace_call(ctx: &mut Context, args: &Args, which: Which, settings: &Settings) -> i32 {
     let (display, uri) = if args.has(1) {
         (args.str(ctx, 0).map(|d| d.into_owned()), args.str(ctx, 1))
     } else {
@@ -158,7 +202,18 @@ fn replace_call(ctx: &mut Context, args: &Args, which: Which) -> i32 {
         }
     };
     match ctx.edits.replace_value(&msg, index, &value) {
-        Ok(()) => 1,
+        Ok(()) => {
+            if let Ok(old) = siplua_sip::headers::NameAddr::parse(msg.value_of(h)) {
+                let original = old.uri().as_str();
+                let new = if uri.is_empty() {
+                    original
+                } else {
+                    uri.as_str()
+                };
+                settings.store(ctx, which, original, new);
+            }
+            1
+        }
         Err(e) => {
             log_err(&format!("cannot replace: {e}"));
             -1
