@@ -351,3 +351,132 @@ fn replace_in_branch_and_failure_routes() {
     );
     server.stop();
 }
+
+/// `restore_mode` auto (OpenSIPS' default): the replaced From travels in our Record-Route,
+/// and the in-dialog BYE gets it again downstream and the original back upstream.
+#[test]
+fn auto_mode_restores_sequential_requests_in_both_directions() {
+    let trunk = Trunk::new();
+    let routes = r#"route {
+            if (has_totag()) {
+                if (loose_route()) { t_relay(); exit; }
+                sl_send_reply(404, "Not here");
+                exit;
+            }
+            record_route();
+            uac_replace_from("sip:+15551234@trunk.example");
+            t_relay("udp:127.0.0.1:TRUNK");
+        }"#
+    .replace("TRUNK", &trunk.port().to_string());
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"\nloadmodule \"rr.so\"\nloadmodule \"uac.so\"\n\
+         modparam(\"uac\", \"restore_passwd\", \"s3cret\")\n",
+        &routes,
+    ));
+    let client = UdpClient::new();
+    let invite = request("INVITE", "sip:bob@example.com", client.port(), "");
+    client.send(&server, invite.as_bytes());
+    let (fwd, from) = trunk.recv(&server);
+    let rr = header(&fwd, "Record-Route").expect("record-routed");
+    assert!(rr.contains(";vsf="), "{rr}");
+    assert!(!rr.contains("alice"), "scrambled with restore_passwd: {rr}");
+    trunk.answer(&fwd, from, 200, "OK", "");
+    assert_eq!(status(&final_reply(&client, &server)), 200);
+
+    // Caller -> trunk: the BYE leaves with the replaced From.
+    let caller_from = header(&invite, "From").unwrap();
+    let tag = caller_from.split(";tag=").nth(1).unwrap();
+    let bye = format!(
+        "BYE sip:bob@127.0.0.1:{tp} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{cp};branch=z9hG4bK-bye1;rport\r\n\
+         Route: {rr}\r\nFrom: {caller_from}\r\nTo: <sip:bob@example.com>;tag=trunk\r\n\
+         Call-ID: {cid}\r\nCSeq: 900 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+        tp = trunk.port(),
+        cp = client.port(),
+        cid = header(&invite, "Call-ID").unwrap(),
+    );
+    client.send(&server, bye.as_bytes());
+    let (fwd_bye, from) = trunk.recv(&server);
+    assert_eq!(
+        header(&fwd_bye, "From").unwrap(),
+        format!("<sip:+15551234@trunk.example>;tag={tag}"),
+        "{fwd_bye}"
+    );
+    trunk.answer(&fwd_bye, from, 200, "OK", "");
+    let reply = final_reply(&client, &server);
+    assert_eq!(header(&reply, "From"), Some(caller_from), "{reply}");
+
+    // Trunk -> caller: the trunk's To (the replaced URI) becomes the caller's own again.
+    let up = format!(
+        "BYE sip:alice@127.0.0.1:{cp} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{tp};branch=z9hG4bK-bye2\r\n\
+         Route: {rr}\r\nFrom: <sip:bob@example.com>;tag=trunk\r\n\
+         To: <sip:+15551234@trunk.example>;tag={tag}\r\n\
+         Call-ID: {cid}\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+        tp = trunk.port(),
+        cp = client.port(),
+        cid = header(&invite, "Call-ID").unwrap(),
+    );
+    trunk.sock.send_to(up.as_bytes(), server.addr()).unwrap();
+    let got = client
+        .recv()
+        .unwrap_or_else(|| panic!("no BYE upstream; log:\n{}", server.log_text()));
+    assert!(got.starts_with("BYE "), "{got}");
+    assert_eq!(
+        header(&got, "To").unwrap(),
+        format!("<sip:alice@example.com>;tag={tag}"),
+        "{got}"
+    );
+    server.stop();
+}
+
+/// `restore_mode` manual: nothing happens until the script calls `uac_restore_from()`.
+#[test]
+fn manual_mode_restores_only_when_asked() {
+    let trunk = Trunk::new();
+    let routes = r#"route {
+            if (has_totag()) {
+                loose_route();
+                if ($rU == "restore") { uac_restore_from(); }
+                t_relay();
+                exit;
+            }
+            record_route();
+            uac_replace_from("sip:+15551234@trunk.example");
+            t_relay("udp:127.0.0.1:TRUNK");
+        }"#
+    .replace("TRUNK", &trunk.port().to_string());
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"\nloadmodule \"rr.so\"\nloadmodule \"uac.so\"\n\
+         modparam(\"uac\", \"restore_mode\", \"manual\")\n",
+        &routes,
+    ));
+    let client = UdpClient::new();
+    let invite = request("INVITE", "sip:bob@example.com", client.port(), "");
+    client.send(&server, invite.as_bytes());
+    let (fwd, from) = trunk.recv(&server);
+    let rr = header(&fwd, "Record-Route").unwrap().to_owned();
+    trunk.answer(&fwd, from, 200, "OK", "");
+    assert_eq!(status(&final_reply(&client, &server)), 200);
+    let caller_from = header(&invite, "From").unwrap();
+    for (user, expected) in [
+        ("keep", "<sip:alice@example.com>"),
+        ("restore", "<sip:+15551234@trunk.example>"),
+    ] {
+        let bye = format!(
+            "BYE sip:{user}@127.0.0.1:{tp} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{cp};branch=z9hG4bK-{user};rport\r\n\
+             Route: {rr}\r\nFrom: {caller_from}\r\nTo: <sip:bob@example.com>;tag=trunk\r\n\
+             Call-ID: {cid}\r\nCSeq: 900 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+            tp = trunk.port(),
+            cp = client.port(),
+            cid = header(&invite, "Call-ID").unwrap(),
+        );
+        client.send(&server, bye.as_bytes());
+        let (fwd_bye, from) = trunk.recv(&server);
+        assert!(
+            header(&fwd_bye, "From").unwrap().starts_with(expected),
+            "{user}: {fwd_bye}"
+        );
+        trunk.answer(&fwd_bye, from, 200, "OK", "");
+        assert_eq!(status(&final_reply(&client, &server)), 200);
+    }
+    server.stop();
+}
