@@ -30,6 +30,7 @@ pub mod sipmsgops;
 pub mod sl;
 pub mod tls_mgm;
 pub mod tm;
+pub mod uac;
 pub mod usrloc;
 
 use siplua_core::load::Catalogue;
@@ -75,6 +76,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("cachedb_memcached", || {
         Box::new(cachedb_memcached::CachedbMemcached::default())
     }),
+    ("uac_auth", || Box::new(uac::UacAuth::default())),
+    ("uac", || Box::new(uac::Uac::default())),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
     }),

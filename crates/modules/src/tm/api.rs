@@ -1,9 +1,11 @@
 //! What tm offers other modules: `signaling`'s `send_reply` replies through the transaction
-//! when the request has one.
+//! when the request has one; `uac`'s `uac_auth` reads the challenge a branch received.
 
 use std::sync::Arc;
 
 use siplua_core::context::Context;
+
+use siplua_sip::Message;
 
 use super::shared::{current_tx, msg_state, FinalCallback, TmShared};
 
@@ -35,5 +37,21 @@ impl TmApi {
     /// Replies through the transaction (`t_reply`).
     pub fn reply(&self, ctx: &mut Context, code: i64, reason: &str) -> i32 {
         super::functions::t_reply(&self.shared, ctx, code, reason)
+    }
+
+    /// In a failure route: the final reply received on the branch whose status the route
+    /// runs for (the last such branch), with the Request-URI that branch was sent to. `None`
+    /// when that status was generated here (a timeout) or outside a failure route.
+    pub fn failed_reply(&self, ctx: &Context) -> Option<(Message, String)> {
+        let code = ctx.replied?;
+        let tx = current_tx(ctx)?;
+        let state = tx.state.lock();
+        let b = state
+            .branches
+            .iter()
+            .rev()
+            .find(|b| b.status == code && !b.local && b.final_reply.is_some())?;
+        let uri = b.sent_message()?.ruri_str()?.to_owned();
+        Some((b.final_reply.clone()?, uri))
     }
 }

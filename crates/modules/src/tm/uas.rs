@@ -73,12 +73,52 @@ pub fn relay(
     edits
         .remove_top_via(reply)
         .map_err(|e| format!("cannot remove our Via: {e}"))?;
+    restore_request_fields(&tx.request, reply, &mut edits);
     let bytes = edits.apply(reply);
     send_upstream(transports, tx, &bytes)?;
     shared.stats.relayed_replies.inc();
     let mut state = tx.state.lock();
     record(shared, tx, &mut state, code, Arc::new(bytes));
     Ok(())
+}
+
+/// A branch may have been sent with another From, To or CSeq number than the request
+/// received (`uac_replace_from`/`uac_replace_to`, `uac_auth`'s CSeq increment): the reply
+/// going upstream gets the request's values back (the To keeps the reply's tag).
+fn restore_request_fields(request: &Message, reply: &Message, edits: &mut Edits) {
+    use siplua_sip::HeaderKind;
+    let put = |edits: &mut Edits, kind: HeaderKind, value: &str| {
+        if let Some((i, _)) = reply.find(kind) {
+            let _ = edits.replace_value(reply, i, value);
+        }
+    };
+    if let (Some(ours), Some(theirs)) = (request.get(HeaderKind::From), reply.get(HeaderKind::From))
+    {
+        if ours != theirs {
+            put(edits, HeaderKind::From, ours);
+        }
+    }
+    if let (Ok(ours), Ok(theirs)) = (request.to(), reply.to()) {
+        if ours.uri().as_str() != theirs.uri().as_str()
+            || ours.display_raw() != theirs.display_raw()
+        {
+            let mut to = request.get(HeaderKind::To).unwrap_or("").to_owned();
+            if let (None, Some(tag)) = (ours.tag(), theirs.tag()) {
+                to.push_str(";tag=");
+                to.push_str(tag);
+            }
+            put(edits, HeaderKind::To, &to);
+        }
+    }
+    if let (Ok(ours), Ok(theirs)) = (request.cseq(), reply.cseq()) {
+        if ours.number != theirs.number {
+            put(
+                edits,
+                HeaderKind::CSeq,
+                &format!("{} {}", ours.number, theirs.method),
+            );
+        }
+    }
 }
 
 /// Remembers the last reply (to answer retransmissions); a final one also counts in the
