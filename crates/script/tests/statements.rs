@@ -185,6 +185,20 @@ fn calls_with_and_without_parens() {
 }
 
 #[test]
+fn omitted_arguments_are_null() {
+    let b = body(r#"do_routing(, "F"); ds_select_dst(1, 0, , "p"); f(1, );"#);
+    let args = |i: usize| match &b[i].kind {
+        StmtKind::Call(c) => c.args.iter().map(|a| a.kind.clone()).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(args(0)[0], ExprKind::Null);
+    assert_eq!(args(0).len(), 2);
+    assert_eq!(args(1)[2], ExprKind::Null);
+    assert_eq!(args(1).len(), 4);
+    assert_eq!(args(2), [ExprKind::Int(1), ExprKind::Null]);
+}
+
+#[test]
 fn tolerated_semicolons_and_bare_blocks() {
     let b = body("; if (1) { exit; }; ;; { drop; xlog(\"x\"); } exit;");
     let kinds: Vec<&StmtKind> = b.iter().map(|s| &s.kind).collect();

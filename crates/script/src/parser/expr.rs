@@ -164,7 +164,7 @@ impl Parser {
             args.push(self.bare_socket_arg()?);
         } else if !self.at(&TokenKind::RParen) {
             loop {
-                args.push(self.expr()?);
+                args.push(self.argument()?);
                 if !self.eat(&TokenKind::Comma) {
                     break;
                 }
@@ -176,6 +176,19 @@ impl Parser {
             args,
             span: name_span.to(close),
         })
+    }
+
+    /// One argument of a call; an omitted one (`f(, "x")`, `f(1, , 2)`, `f(1, )`) is `NULL`,
+    /// which functions read as not given, as OpenSIPS' grammar allows.
+    fn argument(&mut self) -> PResult<Expr> {
+        if self.at(&TokenKind::Comma) || self.at(&TokenKind::RParen) {
+            let span = self.peek().span;
+            return Ok(Expr {
+                kind: ExprKind::Null,
+                span,
+            });
+        }
+        self.expr()
     }
 
     /// Whether the argument ahead is written as a bare socket (`udp:10.0.0.1:5060`), not as a
