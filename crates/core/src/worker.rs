@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use siplua_sip::edit::Edits;
 use siplua_sip::partial::PartialMessage;
 use siplua_sip::validate;
 use siplua_sip::Message;
@@ -21,6 +22,9 @@ use crate::route_type::RouteType;
 use crate::timer::{TimerCtx, TimerService};
 use crate::value::Value;
 
+/// The largest edit list (bytes of new text) a worker keeps between messages.
+const MAX_SPARE_EDITS: usize = 16 * 1024;
+
 /// What belongs to one worker thread and outlives a message: its `$var`s, its identity, its
 /// handle on the transports.
 pub struct WorkerState {
@@ -33,6 +37,9 @@ pub struct WorkerState {
     /// The buffer stateless replies are built in, kept between messages so that a reply
     /// allocates nothing.
     pub(crate) reply_buf: Vec<u8>,
+    /// An empty edit list whose allocations the next context reuses ([`Context`] takes it
+    /// and gives it back).
+    pub(crate) spare_edits: Edits,
 }
 
 impl WorkerState {
@@ -43,6 +50,15 @@ impl WorkerState {
             vars: HashMap::new(),
             transports,
             reply_buf: Vec::new(),
+            spare_edits: Edits::default(),
+        }
+    }
+
+    /// Keeps `edits`' allocations for the next context, unless a message made them large.
+    pub(crate) fn recycle_edits(&mut self, mut edits: Edits) {
+        if edits.capacity() <= MAX_SPARE_EDITS {
+            edits.clear();
+            self.spare_edits = edits;
         }
     }
 }
