@@ -122,9 +122,15 @@ mod tests {
         let udp = Proto::Udp;
         assert_eq!(dest("SIP/2.0/UDP h:5070;branch=z9hG4bK1", udp, false), 5070);
         assert_eq!(dest("SIP/2.0/UDP h;branch=z9hG4bK1", udp, false), 5060);
-        assert_eq!(dest("SIP/2.0/UDP h:5070;rport;branch=z9hG4bK1", udp, false), 6000);
+        assert_eq!(
+            dest("SIP/2.0/UDP h:5070;rport;branch=z9hG4bK1", udp, false),
+            6000
+        );
         assert_eq!(dest("SIP/2.0/UDP h:5070;branch=z9hG4bK1", udp, true), 6000);
         assert_eq!(dest("SIP/2.0/UDP h:6000;branch=z9hG4bK1", udp, false), 6000);
-        assert_eq!(dest("SIP/2.0/TCP h:5070;branch=z9hG4bK1", Proto::Tcp, false), 6000);
+        assert_eq!(
+            dest("SIP/2.0/TCP h:5070;branch=z9hG4bK1", Proto::Tcp, false),
+            6000
+        );
     }
 }

@@ -390,7 +390,12 @@ impl<'a> ReplyBuilder<'a> {
             out.extend_from_slice(b"\r\n");
         }
         let f = self.firsts();
-        for (h, is_to) in [(f.from, false), (f.to, true), (f.call_id, false), (f.cseq, false)] {
+        for (h, is_to) in [
+            (f.from, false),
+            (f.to, true),
+            (f.call_id, false),
+            (f.cseq, false),
+        ] {
             let Some(h) = h else { continue };
             line(out, h);
             if is_to {
@@ -506,7 +511,11 @@ Content-Length: 0\r\n\r\n"
         assert_eq!(tag, format!("{h:016x}"));
         let built = ReplyBuilder::new(&req, 404, "").build().unwrap();
         let built = Message::parse_slice(&built).unwrap();
-        assert_eq!(built.to().unwrap().tag(), Some(&*tag), "the reply carries that tag");
+        assert_eq!(
+            built.to().unwrap().tag(),
+            Some(&*tag),
+            "the reply carries that tag"
+        );
     }
 
     #[test]
