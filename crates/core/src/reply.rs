@@ -14,19 +14,21 @@ use siplua_transport::{Destination, Proto, Received, Transports};
 
 use crate::context::{Context, Origin};
 use crate::engine::Core;
+use crate::worker::WorkerState;
 
 /// Sends a stateless reply to the request in `ctx`, recording the code in `ctx.replied`.
 pub fn send_reply(ctx: &mut Context, code: u16, reason: &str) -> Result<(), String> {
-    let msg = ctx.msg.as_ref().ok_or("no request to reply to")?;
+    let msg = ctx.msg.ok_or("no request to reply to")?;
     if !msg.is_request() {
         return Err("the message is a reply; only requests can be answered".into());
     }
     let origin = ctx.origin.ok_or("the request has no origin to reply to")?;
-    let transports = ctx
-        .worker
-        .transports
-        .as_ref()
-        .ok_or("transports are not running")?;
+    let WorkerState {
+        transports,
+        reply_buf: out,
+        ..
+    } = &mut *ctx.worker;
+    let transports = transports.as_ref().ok_or("transports are not running")?;
     let mut builder = ReplyBuilder::new(msg, code, reason);
     if let Some(server) = ctx.core.config.server_header.as_deref() {
         builder = builder.server(server);
@@ -34,12 +36,13 @@ pub fn send_reply(ctx: &mut Context, code: u16, reason: &str) -> Result<(), Stri
     if !ctx.reply_headers.is_empty() {
         builder = builder.extra_headers(&ctx.reply_headers);
     }
-    let bytes = builder
-        .build()
+    out.clear();
+    builder
+        .build_into(out)
         .map_err(|e| format!("cannot build {code} reply: {e}"))?;
     let dst = reply_destination(msg, &origin, ctx.force_rport);
     transports
-        .send(&dst, &bytes)
+        .send(&dst, out)
         .map_err(|e| format!("cannot send {code} reply to {}: {e}", dst.addr))?;
     ctx.replied = Some(code);
     Ok(())
@@ -50,9 +53,11 @@ pub fn reply_destination(msg: &Message, origin: &Origin, force_rport: bool) -> D
     let mut addr = origin.src;
     if origin.proto == Proto::Udp {
         if let Ok(via) = msg.top_via() {
-            let wants_rport = force_rport || via.rport().is_some();
-            if !wants_rport {
-                addr.set_port(via.port().unwrap_or(5060));
+            let sent_by = via.port().unwrap_or(5060);
+            // When the Via names the source port, `rport` changes nothing: not looking for it
+            // saves a walk over the Via's parameters on most replies.
+            if sent_by != addr.port() && !(force_rport || via.rport().is_some()) {
+                addr.set_port(sent_by);
             }
         }
     }
@@ -85,4 +90,47 @@ pub fn send_partial_400(
     transports
         .send(&dst, &bytes)
         .map_err(|e| format!("cannot send 400 to {}: {e}", dst.addr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use siplua_transport::SocketId;
+
+    fn origin(proto: Proto, src: &str) -> Origin {
+        Origin {
+            src: src.parse().unwrap(),
+            socket: SocketId(0),
+            proto,
+            conn: None,
+        }
+    }
+
+    fn dest(via: &str, proto: Proto, force_rport: bool) -> u16 {
+        let raw = format!(
+            "OPTIONS sip:a@b SIP/2.0\r\nVia: {via}\r\nFrom: <sip:c@d>;tag=1\r\n\
+             To: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n"
+        );
+        let mut msg = Message::parse_slice(raw.as_bytes()).unwrap();
+        msg.remember_views();
+        let o = origin(proto, "192.0.2.1:6000");
+        reply_destination(&msg, &o, force_rport).addr.port()
+    }
+
+    #[test]
+    fn udp_reply_port() {
+        let udp = Proto::Udp;
+        assert_eq!(dest("SIP/2.0/UDP h:5070;branch=z9hG4bK1", udp, false), 5070);
+        assert_eq!(dest("SIP/2.0/UDP h;branch=z9hG4bK1", udp, false), 5060);
+        assert_eq!(
+            dest("SIP/2.0/UDP h:5070;rport;branch=z9hG4bK1", udp, false),
+            6000
+        );
+        assert_eq!(dest("SIP/2.0/UDP h:5070;branch=z9hG4bK1", udp, true), 6000);
+        assert_eq!(dest("SIP/2.0/UDP h:6000;branch=z9hG4bK1", udp, false), 6000);
+        assert_eq!(
+            dest("SIP/2.0/TCP h:5070;branch=z9hG4bK1", Proto::Tcp, false),
+            6000
+        );
+    }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use siplua_sip::edit::Edits;
 use siplua_sip::partial::PartialMessage;
 use siplua_sip::validate;
 use siplua_sip::Message;
@@ -21,6 +22,9 @@ use crate::route_type::RouteType;
 use crate::timer::{TimerCtx, TimerService};
 use crate::value::Value;
 
+/// The largest edit list (bytes of new text) a worker keeps between messages.
+const MAX_SPARE_EDITS: usize = 16 * 1024;
+
 /// What belongs to one worker thread and outlives a message: its `$var`s, its identity, its
 /// handle on the transports.
 pub struct WorkerState {
@@ -30,6 +34,12 @@ pub struct WorkerState {
     pub vars: HashMap<String, Value>,
     /// Where to send; absent only before the transports are up (start-up route).
     pub transports: Option<Arc<Transports>>,
+    /// The buffer stateless replies are built in, kept between messages so that a reply
+    /// allocates nothing.
+    pub(crate) reply_buf: Vec<u8>,
+    /// An empty edit list whose allocations the next context reuses ([`Context`] takes it
+    /// and gives it back).
+    pub(crate) spare_edits: Edits,
 }
 
 impl WorkerState {
@@ -39,6 +49,16 @@ impl WorkerState {
             id,
             vars: HashMap::new(),
             transports,
+            reply_buf: Vec::new(),
+            spare_edits: Edits::default(),
+        }
+    }
+
+    /// Keeps `edits`' allocations for the next context, unless a message made them large.
+    pub(crate) fn recycle_edits(&mut self, mut edits: Edits) {
+        if edits.capacity() <= MAX_SPARE_EDITS {
+            edits.clear();
+            self.spare_edits = edits;
         }
     }
 }
@@ -107,7 +127,7 @@ impl Handler for Worker {
             &core,
             &mut self.state,
             RouteType::Request,
-            Some(msg),
+            Some(&msg),
             Some(origin),
         );
         ctx.reply_headers = format!("Retry-After: {}\r\n", core.config.overload_retry_after);
@@ -125,9 +145,12 @@ impl Worker {
     }
 
     /// The normal path, once the modules admitted the message.
+    ///
+    /// The message is used where the parse put it (the context borrows it): it is large, and
+    /// moving it into a binding and then into the context cost three copies per message.
     fn handle_admitted(&mut self, rcv: Received, origin: Origin) {
-        match Message::parse(rcv.data.clone()) {
-            Ok(mut msg) => {
+        match &mut Message::parse(rcv.data.clone()) {
+            Ok(msg) => {
                 // Validation, replies, tm and rr all read these: parse them once.
                 msg.remember_views();
                 if msg.is_request() {
@@ -140,11 +163,11 @@ impl Worker {
         }
     }
 
-    fn request(&mut self, msg: Message, origin: Origin) {
+    fn request(&mut self, msg: &Message, origin: Origin) {
         let core = self.core.clone();
         core.core_stats.rcv_requests.inc();
         let program = core.program();
-        let invalid = validate::check_request(&msg).err();
+        let invalid = validate::check_request(msg).err();
         let mut ctx = Context::new(
             &core,
             &mut self.state,
@@ -189,10 +212,10 @@ impl Worker {
         }
     }
 
-    fn reply(&mut self, msg: Message, origin: Origin) {
+    fn reply(&mut self, msg: &Message, origin: Origin) {
         let core = self.core.clone();
         core.core_stats.rcv_replies.inc();
-        if validate::check_response(&msg).is_err() {
+        if validate::check_response(msg).is_err() {
             core.core_stats.err_replies.inc();
             debug!("dropping malformed reply from {}", origin.src);
             return;
@@ -229,7 +252,7 @@ impl Worker {
 
     /// A message that does not parse: a request with a usable start line and enough headers
     /// gets a 400 naming the problem; anything else is dropped (RFC 3261 §16.3, RFC 4475).
-    fn unparsable(&mut self, rcv: &Received, origin: Origin, e: siplua_sip::ParseError) {
+    fn unparsable(&mut self, rcv: &Received, origin: Origin, e: &siplua_sip::ParseError) {
         let core = self.core.clone();
         core.core_stats.bad_msg_hdr.inc();
         debug!("unparsable message from {}: {e}", origin.src);

@@ -114,7 +114,7 @@ fn bench(c: &mut Criterion) {
             &engine.core,
             &mut state,
             RouteType::Request,
-            Some(msg.clone()),
+            Some(&msg),
             Some(origin),
         );
         group.bench_function(name, |b| {
@@ -132,7 +132,7 @@ fn bench(c: &mut Criterion) {
         &default.core,
         &mut state,
         RouteType::Request,
-        Some(msg.clone()),
+        Some(&msg),
         Some(origin),
     );
     group.bench_function("cfg sl_send_reply (baseline)", |b| {

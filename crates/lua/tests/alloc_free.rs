@@ -53,7 +53,7 @@ function module_func(msg) return moduleFunc(msg, "probe_code", "3") end
         let decl = e.core.functions.get("lua_exec").unwrap();
         let mut state = WorkerState::new(1, None);
         let msg = siplua_sip::Message::parse(Bytes::from(common::message(""))).unwrap();
-        let mut ctx = Context::new(&e.core, &mut state, RouteType::Request, Some(msg), None);
+        let mut ctx = Context::new(&e.core, &mut state, RouteType::Request, Some(&msg), None);
         for (args, want) in [
             (Args(vec![PreparedArg::Str("empty".into())]), 1),
             (

@@ -112,7 +112,7 @@ function f(msg) ran = ran + 1 scriptVarSet("ran", ran) return 1 end
         &e.core,
         &mut st,
         siplua_core::route_type::RouteType::Request,
-        Some(msg),
+        Some(&msg),
         None,
     );
     ctx.new_ruri = Some("not a uri".into());

@@ -120,6 +120,12 @@ impl Edits {
         self.ops.is_empty()
     }
 
+    /// Bytes allocated for the list (its new text and its operations), so that a caller
+    /// keeping it for the next message can tell when one message made it large.
+    pub fn capacity(&self) -> usize {
+        self.arena.capacity() + self.ops.capacity() * std::mem::size_of::<Op>()
+    }
+
     /// Forgets all edits, keeping the allocations for the next message.
     pub fn clear(&mut self) {
         self.ops.clear();

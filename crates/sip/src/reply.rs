@@ -149,6 +149,31 @@ fn to_has_tag(value: &[u8]) -> bool {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Appends `h` as 16 lower-case hex digits (a generated To-tag).
+fn push_hex(out: &mut Vec<u8>, h: u64) {
+    for b in h.to_be_bytes() {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 0xf)]);
+    }
+}
+
+/// The headers a reply copies (and hashes into its To-tag), each the first of its kind.
+#[derive(Default)]
+struct Firsts<'a> {
+    via: Option<&'a Header>,
+    from: Option<&'a Header>,
+    to: Option<&'a Header>,
+    call_id: Option<&'a Header>,
+    cseq: Option<&'a Header>,
+}
+
+/// The To-tag a reply adds: the caller's, or one hashed from the request (written as hex
+/// straight into the reply, without a string of its own).
+enum AddedTag<'a> {
+    Given(&'a str),
+    Hashed(u64),
+}
+
 /// Appends `n` in decimal (what `format!("{n}")` writes, without the formatting machinery:
 /// replies are built on the hot path).
 fn push_decimal(out: &mut Vec<u8>, n: usize) {
@@ -243,8 +268,23 @@ impl<'a> ReplyBuilder<'a> {
         self
     }
 
-    fn first(&self, kind: HeaderKind) -> Option<&'a Header> {
-        self.headers.iter().find(|h| h.kind() == kind)
+    /// The first Via, From, To, Call-ID and CSeq, found in one pass over the headers.
+    fn firsts(&self) -> Firsts<'a> {
+        let mut f = Firsts::default();
+        for h in self.headers {
+            let slot = match h.kind() {
+                HeaderKind::Via => &mut f.via,
+                HeaderKind::From => &mut f.from,
+                HeaderKind::To => &mut f.to,
+                HeaderKind::CallId => &mut f.call_id,
+                HeaderKind::CSeq => &mut f.cseq,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(h);
+            }
+        }
+        f
     }
 
     fn value(&self, h: &Header) -> &'a [u8] {
@@ -255,32 +295,30 @@ impl<'a> ReplyBuilder<'a> {
     /// already has one; the caller's tag or a generated one otherwise.
     /// (Stateless servers compare it with the tag of the ACK they receive.)
     pub fn added_to_tag(&self) -> Option<Cow<'a, str>> {
-        if self.code <= 100
-            || self
-                .first(HeaderKind::To)
-                .is_some_and(|h| to_has_tag(self.value(h)))
-        {
+        Some(match self.tag_to_add(&self.firsts())? {
+            AddedTag::Given(tag) => Cow::Borrowed(tag),
+            AddedTag::Hashed(h) => {
+                let mut hex = Vec::with_capacity(16);
+                push_hex(&mut hex, h);
+                Cow::Owned(hex.into_iter().map(char::from).collect())
+            }
+        })
+    }
+
+    fn tag_to_add(&self, f: &Firsts<'a>) -> Option<AddedTag<'a>> {
+        if self.code <= 100 || f.to.is_some_and(|h| to_has_tag(self.value(h))) {
             return None;
         }
         if let Some(tag) = self.to_tag {
-            return Some(Cow::Borrowed(tag));
+            return Some(AddedTag::Given(tag));
         }
-        let part = |k| self.first(k).map_or(&[][..], |h| self.value(h));
-        let h = tag_hash(&[
-            part(HeaderKind::CallId),
-            part(HeaderKind::From),
-            part(HeaderKind::Via),
-            part(HeaderKind::CSeq),
-        ]);
-        let hex = h
-            .to_be_bytes()
-            .iter()
-            .fold(String::with_capacity(16), |mut s, b| {
-                s.push(char::from(HEX[usize::from(b >> 4)]));
-                s.push(char::from(HEX[usize::from(b & 0xf)]));
-                s
-            });
-        Some(Cow::Owned(hex))
+        let part = |h: Option<&Header>| h.map_or(&[][..], |h| self.value(h));
+        Some(AddedTag::Hashed(tag_hash(&[
+            part(f.call_id),
+            part(f.from),
+            part(f.via),
+            part(f.cseq),
+        ])))
     }
 
     fn check(&self) -> Result<(), ReplyError> {
@@ -351,22 +389,29 @@ impl<'a> ReplyBuilder<'a> {
             line(out, h);
             out.extend_from_slice(b"\r\n");
         }
-        for kind in [
-            HeaderKind::From,
-            HeaderKind::To,
-            HeaderKind::CallId,
-            HeaderKind::CSeq,
+        let f = self.firsts();
+        for (h, is_to) in [
+            (f.from, false),
+            (f.to, true),
+            (f.call_id, false),
+            (f.cseq, false),
         ] {
-            if let Some(h) = self.first(kind) {
-                line(out, h);
-                if kind == HeaderKind::To {
-                    if let Some(tag) = self.added_to_tag() {
+            let Some(h) = h else { continue };
+            line(out, h);
+            if is_to {
+                match self.tag_to_add(&f) {
+                    Some(AddedTag::Given(tag)) => {
                         out.extend_from_slice(b";tag=");
                         out.extend_from_slice(tag.as_bytes());
                     }
+                    Some(AddedTag::Hashed(h)) => {
+                        out.extend_from_slice(b";tag=");
+                        push_hex(out, h);
+                    }
+                    None => {}
                 }
-                out.extend_from_slice(b"\r\n");
             }
+            out.extend_from_slice(b"\r\n");
         }
         for l in self.extra_lines() {
             out.extend_from_slice(l.as_bytes());
@@ -464,6 +509,13 @@ Content-Length: 0\r\n\r\n"
             part(HeaderKind::CSeq),
         ]);
         assert_eq!(tag, format!("{h:016x}"));
+        let built = ReplyBuilder::new(&req, 404, "").build().unwrap();
+        let built = Message::parse_slice(&built).unwrap();
+        assert_eq!(
+            built.to().unwrap().tag(),
+            Some(&*tag),
+            "the reply carries that tag"
+        );
     }
 
     #[test]

@@ -87,18 +87,18 @@ impl Vm<'_> {
                 cond,
                 then,
                 otherwise,
-            } => match self.eval(cond, ctx) {
-                Ok(v) if truthy(&v) => self.block(then, ctx),
-                Ok(_) => self.block(otherwise, ctx),
+            } => match self.test(cond, ctx) {
+                Ok(true) => self.block(then, ctx),
+                Ok(false) => self.block(otherwise, ctx),
                 Err(s) => Flow::Stop(s),
             },
             Ins::While { cond, body, span } => {
                 let limit = ctx.core.config.max_while_loops.max(1);
                 let mut n = 0;
                 loop {
-                    match self.eval(cond, ctx) {
-                        Ok(v) if truthy(&v) => {}
-                        Ok(_) => return Flow::Next,
+                    match self.test(cond, ctx) {
+                        Ok(true) => {}
+                        Ok(false) => return Flow::Next,
                         Err(s) => return Flow::Stop(s),
                     }
                     n += 1;
@@ -226,13 +226,25 @@ impl Vm<'_> {
         Ok(code)
     }
 
+    /// The truth of a condition. Calls, `!` and `&&`/`||` (what most conditions are) are
+    /// tested without building a `Value` for each step.
+    fn test(&mut self, e: &Expr, ctx: &mut Context) -> Result<bool, Stop> {
+        Ok(match e {
+            Expr::Call(c) => self.call(c, ctx)? > 0,
+            Expr::Not(inner) => !self.test(inner, ctx)?,
+            Expr::Binary(BinOp::And, l, r) => self.test(l, ctx)? && self.test(r, ctx)?,
+            Expr::Binary(BinOp::Or, l, r) => self.test(l, ctx)? || self.test(r, ctx)?,
+            _ => truthy(&self.eval(e, ctx)?),
+        })
+    }
+
     fn eval(&mut self, e: &Expr, ctx: &mut Context) -> Result<Value, Stop> {
         Ok(match e {
             Expr::Const(v) => v.clone(),
             Expr::Format(f) => Value::Str(f.expand(ctx)),
             Expr::Pv(pv) => pv.get(ctx),
             Expr::Call(c) => Value::Int(self.call(c, ctx)? as i64),
-            Expr::Not(inner) => Value::Int(!truthy(&self.eval(inner, ctx)?) as i64),
+            Expr::Not(_) => Value::Int(self.test(e, ctx)? as i64),
             Expr::Neg(inner) => Value::Int(self.eval(inner, ctx)?.as_int().wrapping_neg()),
             Expr::BitNot(inner) => Value::Int(!self.eval(inner, ctx)?.as_int()),
             Expr::Match {
@@ -244,14 +256,7 @@ impl Vm<'_> {
                 Value::Int((re.is_match(&s.as_str()) != *negate) as i64)
             }
             Expr::Binary(op, l, r) => match op {
-                BinOp::And => {
-                    let v = truthy(&self.eval(l, ctx)?) && truthy(&self.eval(r, ctx)?);
-                    Value::Int(v as i64)
-                }
-                BinOp::Or => {
-                    let v = truthy(&self.eval(l, ctx)?) || truthy(&self.eval(r, ctx)?);
-                    Value::Int(v as i64)
-                }
+                BinOp::And | BinOp::Or => Value::Int(self.test(e, ctx)? as i64),
                 _ => {
                     let a = self.eval(l, ctx)?;
                     let b = self.eval(r, ctx)?;

@@ -18,7 +18,7 @@ fn string(lua: &Lua, s: &str) -> mlua::Result<Value> {
 }
 
 fn message<'c>(ctx: &'c Context) -> Option<&'c Message> {
-    ctx.msg.as_ref()
+    ctx.msg
 }
 
 /// `getType(msg)`: `"SIP_REQUEST"` or `"SIP_REPLY"`.

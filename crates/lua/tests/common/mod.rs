@@ -155,7 +155,7 @@ modparam("lua", "luafilename", "{}/test.lua")
     ) -> R {
         let msg = Message::parse(Bytes::from(msg.to_owned())).expect("test message parses");
         let program = self.core.program();
-        let mut ctx = Context::new(&self.core, state, RouteType::Request, Some(msg), None);
+        let mut ctx = Context::new(&self.core, state, RouteType::Request, Some(&msg), None);
         let route = program.main.expect("a main route");
         interp::run(&program, route, &mut ctx);
         inspect(&mut ctx)

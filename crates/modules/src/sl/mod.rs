@@ -104,7 +104,8 @@ impl Module for Sl {
                 REPLY_ROUTES,
                 move |ctx: &mut Context, args: &Args| {
                     let code = args.int(ctx, 0).unwrap_or(500);
-                    let reason = args.str(ctx, 1).unwrap_or_default().into_owned();
+                    // Borrowed from the prepared argument when it is a constant: no copy.
+                    let reason = args.str(ctx, 1).unwrap_or_default();
                     reply(ctx, code, &reason, counters.as_deref())
                 },
             ),

@@ -104,7 +104,7 @@ fn run_failure_route(
         core,
         worker,
         RouteType::Failure,
-        Some(tx.request.clone()),
+        Some(&tx.request),
         Some(tx.origin),
     );
     ctx.avps = avps;

@@ -36,7 +36,7 @@ pub fn lookup_or_create(shared: &Arc<TmShared>, ctx: &mut Context) -> Option<Loo
     if let Some(tx) = super::shared::current_tx(ctx) {
         return Some(Lookup::Current(tx));
     }
-    let msg = ctx.msg.as_ref()?;
+    let msg = ctx.msg?;
     let origin = ctx.origin?;
     let key = server_key(msg, None)?;
     if let Some(tx) = shared.table.find(&key) {
@@ -246,7 +246,7 @@ fn run_branch_route(
         ctx.core,
         ctx.worker,
         RouteType::Branch,
-        Some(tx.request.clone()),
+        Some(&tx.request),
         Some(tx.origin),
     );
     bctx.new_ruri = Some(spec.uri.clone());

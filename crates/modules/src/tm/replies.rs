@@ -29,7 +29,7 @@ enum Next {
 
 /// tm's reply hook: consumes the replies of its transactions.
 pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
-    let Some(reply) = ctx.msg.as_ref() else {
+    let Some(reply) = ctx.msg else {
         return ReplyVerdict::Continue;
     };
     let Some(code) = reply.status_code() else {
