@@ -195,7 +195,6 @@ fn choice(shared: &Shared, ctx: &Context, alg: Alg, flags: Flags) -> Option<Choi
         Alg::AuthUser => {
             let user = ctx
                 .msg
-                .as_ref()
                 .and_then(crate::auth::credentials::first_any)
                 .map(|c| c.username);
             match user {

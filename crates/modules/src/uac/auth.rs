@@ -65,7 +65,7 @@ pub fn uac_auth(ctx: &mut Context, store: &CredentialStore, allowed: &[Algorithm
         );
         return -1;
     };
-    let Some(msg) = ctx.msg.clone() else {
+    let Some(msg) = ctx.msg else {
         return -1;
     };
     let mut raw = [0u8; 8];
@@ -102,8 +102,8 @@ pub fn uac_auth(ctx: &mut Context, store: &CredentialStore, allowed: &[Algorithm
     let next = format!("{} {}", cseq.number.wrapping_add(1), cseq.method);
     let added = ctx
         .edits
-        .add_header(&msg, answer_name, &value, Position::End)
-        .and_then(|()| ctx.edits.replace_value(&msg, cseq_index, &next));
+        .add_header(msg, answer_name, &value, Position::End)
+        .and_then(|()| ctx.edits.replace_value(msg, cseq_index, &next));
     if let Err(e) = added {
         log(siplua_core::log::level::ERR, &format!("uac_auth(): {e}"));
         return -1;

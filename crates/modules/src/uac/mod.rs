@@ -187,7 +187,7 @@ fn replace_call(ctx: &mut Context, args: &Args, which: Which, settings: &Setting
         Which::From => HeaderKind::From,
         Which::To => HeaderKind::To,
     };
-    let Some(msg) = ctx.msg.clone() else {
+    let Some(msg) = ctx.msg else {
         return -1;
     };
     let Some((index, h)) = msg.find(kind) else {
@@ -201,7 +201,7 @@ fn replace_call(ctx: &mut Context, args: &Args, which: Which, settings: &Setting
             return -1;
         }
     };
-    match ctx.edits.replace_value(&msg, index, &value) {
+    match ctx.edits.replace_value(msg, index, &value) {
         Ok(()) => {
             if let Ok(old) = siplua_sip::headers::NameAddr::parse(msg.value_of(h)) {
                 let original = old.uri().as_str();

@@ -123,10 +123,10 @@ impl Settings {
     /// Restores the header `which` replaced on a sequential request whose top Route carries
     /// the stored pair: 1 when a header was rewritten, -1 otherwise.
     pub fn restore(&self, ctx: &mut Context, which: Which) -> i32 {
-        let Some(msg) = ctx.msg.clone() else {
+        let Some(msg) = ctx.msg else {
             return -1;
         };
-        let Some((original, new)) = stored(&msg, self.param(which)).and_then(|v| self.decode(&v))
+        let Some((original, new)) = stored(msg, self.param(which)).and_then(|v| self.decode(&v))
         else {
             return -1;
         };
@@ -152,7 +152,7 @@ impl Settings {
         let Some(old) = msg.header(index).map(|h| msg.value_of(h).to_owned()) else {
             return -1;
         };
-        match new_value(&old, None, &uri).map(|v| ctx.edits.replace_value(&msg, index, &v)) {
+        match new_value(&old, None, &uri).map(|v| ctx.edits.replace_value(msg, index, &v)) {
             Ok(Ok(())) => 1,
             _ => -1,
         }
