@@ -304,6 +304,20 @@ fn write_back_writes_only_at_the_flush() {
     assert_eq!(db.count("SELECT COUNT(*) FROM location"), 2);
 }
 
+/// The rows of `missed_calls` as (method, callid, sip_code, sip_reason); NULL reads as "NULL".
+fn missed_calls(db: &TestDb) -> Vec<[String; 4]> {
+    let rows = db
+        .db
+        .query(
+            "SELECT method, callid, sip_code, sip_reason FROM missed_calls ORDER BY id",
+            &[],
+        )
+        .unwrap();
+    rows.iter()
+        .map(|r| [0, 1, 2, 3].map(|i| r.get_str(i).unwrap_or_else(|| "NULL".into())))
+        .collect()
+}
+
 /// A configuration with acc writing to the database at `url`, and `routes`.
 fn acc_cfg(url: &str, routes: &str) -> String {
     cfg(
@@ -380,18 +394,10 @@ fn acc_writes_rows_to_acc_and_missed_calls() {
     assert_eq!(rows[1].get_str(0).as_deref(), Some("MESSAGE"));
     assert_eq!(rows[1].get_str(3).as_deref(), Some("503"));
     assert_eq!(rows[1].get_str(2), Some(long_id[..64].to_owned()));
-    let missed = db
-        .db
-        .query(
-            "SELECT method, callid, sip_code, sip_reason FROM missed_calls",
-            &[],
-        )
-        .unwrap();
-    assert_eq!(missed.len(), 1);
-    assert_eq!(missed[0].get_str(0).as_deref(), Some("INVITE"));
-    assert_eq!(missed[0].get_str(1), Some(callid(&busy)));
-    assert_eq!(missed[0].get_str(2).as_deref(), Some("486"));
-    assert_eq!(missed[0].get_str(3).as_deref(), Some("Busy Here"));
+    assert_eq!(
+        missed_calls(&db),
+        [["INVITE", &callid(&busy), "486", "Busy Here"].map(String::from)]
+    );
     assert!(server.log_text().contains("ACC: transaction failed"));
 }
 
@@ -426,18 +432,10 @@ fn acc_request_functions_report_at_once() {
             && logged.contains(&format!("call_id={call_id};code=404;reason=Not Found")),
         "{logged}"
     );
-    let missed = db
-        .db
-        .query(
-            "SELECT method, callid, sip_code, sip_reason FROM missed_calls",
-            &[],
-        )
-        .unwrap();
-    assert_eq!(missed.len(), 1);
-    assert_eq!(missed[0].get_str(0).as_deref(), Some("INVITE"));
-    assert_eq!(missed[0].get_str(1).as_deref(), Some(call_id));
-    assert_eq!(missed[0].get_str(2).as_deref(), Some("404"));
-    assert_eq!(missed[0].get_str(3).as_deref(), Some("Not Found"));
+    assert_eq!(
+        missed_calls(&db),
+        [["INVITE", call_id, "404", "Not Found"].map(String::from)]
+    );
     let acc = db
         .db
         .query("SELECT method, sip_code, sip_reason FROM acc", &[])
