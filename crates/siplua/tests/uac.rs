@@ -6,36 +6,30 @@
 
 mod common;
 
-use std::net::{SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::net::SocketAddr;
 
 use common::*;
 use siplua_modules::auth::digest::{self, Algorithm, Qop, ResponseInput};
 
 /// The trunk: receives what siplua sends and answers.
-struct Trunk {
-    sock: UdpSocket,
+struct Trunk(NextHop);
+
+impl std::ops::Deref for Trunk {
+    type Target = NextHop;
+    fn deref(&self) -> &NextHop {
+        &self.0
+    }
 }
 
 impl Trunk {
     fn new() -> Trunk {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-        Trunk { sock }
-    }
-
-    fn port(&self) -> u16 {
-        self.sock.local_addr().unwrap().port()
+        Trunk(NextHop::new())
     }
 
     /// The next request other than an ACK (the ACKs of our negative replies are skipped).
     fn recv(&self, server: &Server) -> (String, SocketAddr) {
-        let mut buf = vec![0u8; 65536];
         loop {
-            let (n, from) = self.sock.recv_from(&mut buf).unwrap_or_else(|_| {
-                panic!("nothing reached the trunk; log:\n{}", server.log_text())
-            });
-            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let (text, from) = self.0.recv(server);
             if !text.starts_with("ACK ") {
                 return (text, from);
             }
