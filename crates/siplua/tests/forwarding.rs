@@ -6,37 +6,7 @@
 
 mod common;
 
-use std::net::{SocketAddr, UdpSocket};
-use std::time::Duration;
-
 use common::*;
-
-/// A next-hop UDP socket.
-struct Hop {
-    sock: UdpSocket,
-}
-
-impl Hop {
-    fn new() -> Hop {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-        Hop { sock }
-    }
-
-    fn port(&self) -> u16 {
-        self.sock.local_addr().unwrap().port()
-    }
-
-    /// The next forwarded request and where it came from.
-    fn recv(&self, server: &Server) -> (String, SocketAddr) {
-        let mut buf = vec![0u8; 65536];
-        let (n, from) = self
-            .sock
-            .recv_from(&mut buf)
-            .unwrap_or_else(|_| panic!("nothing forwarded; server log:\n{}", server.log_text()));
-        (String::from_utf8_lossy(&buf[..n]).into_owned(), from)
-    }
-}
 
 /// A 200 OK built by the next hop from the forwarded request (all its Vias copied).
 fn ok_for(req: &str) -> String {
@@ -95,7 +65,7 @@ fn forwarding_cfg(hop: u16) -> String {
 
 #[test]
 fn forward_adds_via_applies_edits_and_routes_the_reply_back() {
-    let hop = Hop::new();
+    let hop = NextHop::new();
     let server = Server::start(&forwarding_cfg(hop.port()));
     let client = UdpClient::new();
     let req = format!(
@@ -183,7 +153,7 @@ fn forward_adds_via_applies_edits_and_routes_the_reply_back() {
 
 #[test]
 fn retransmission_gets_the_same_branch() {
-    let hop = Hop::new();
+    let hop = NextHop::new();
     let server = Server::start(&forwarding_cfg(hop.port()));
     let client = UdpClient::new();
     let req = request("OPTIONS", "sip:bob@127.0.0.1", client.port(), "");
@@ -204,7 +174,7 @@ fn retransmission_gets_the_same_branch() {
 
 #[test]
 fn forward_to_du_and_to_the_request_uri() {
-    let hop = Hop::new();
+    let hop = NextHop::new();
     let server = Server::start(&forwarding_cfg(hop.port()));
     let client = UdpClient::new();
     client.send(
@@ -239,7 +209,7 @@ fn forward_to_du_and_to_the_request_uri() {
 
 #[test]
 fn max_forwards_zero_gets_483_and_missing_is_added() {
-    let hop = Hop::new();
+    let hop = NextHop::new();
     let server = Server::start(&forwarding_cfg(hop.port()));
     let client = UdpClient::new();
     let req = request("OPTIONS", "sip:bob@127.0.0.1", client.port(), "")
@@ -260,7 +230,7 @@ fn max_forwards_zero_gets_483_and_missing_is_added() {
 
 #[test]
 fn reply_not_for_us_is_dropped() {
-    let hop = Hop::new();
+    let hop = NextHop::new();
     let server = Server::start(&forwarding_cfg(hop.port()));
     let client = UdpClient::new();
     // A reply whose top Via is not siplua's: nowhere to send it.
@@ -280,7 +250,7 @@ fn reply_not_for_us_is_dropped() {
 
 #[test]
 fn force_send_socket_picks_the_socket_forwarded_requests_leave_from() {
-    let hop = Hop::new();
+    let hop = NextHop::new();
     let second = free_port();
     let routes = r#"route {
             if ($rU == "bare") {
@@ -323,7 +293,7 @@ fn force_send_socket_picks_the_socket_forwarded_requests_leave_from() {
 
 #[test]
 fn advertised_address_and_port_go_into_via_and_record_route() {
-    let hop = Hop::new();
+    let hop = NextHop::new();
     let routes = r#"route {
             if ($rU == "adv") {
                 set_advertised_address("adv.example.com");

@@ -6,36 +6,30 @@
 
 mod common;
 
-use std::net::{SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::net::SocketAddr;
 
 use common::*;
 use siplua_modules::auth::digest::{self, Algorithm, Qop, ResponseInput};
 
 /// The trunk: receives what siplua sends and answers.
-struct Trunk {
-    sock: UdpSocket,
+struct Trunk(NextHop);
+
+impl std::ops::Deref for Trunk {
+    type Target = NextHop;
+    fn deref(&self) -> &NextHop {
+        &self.0
+    }
 }
 
 impl Trunk {
     fn new() -> Trunk {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-        Trunk { sock }
-    }
-
-    fn port(&self) -> u16 {
-        self.sock.local_addr().unwrap().port()
+        Trunk(NextHop::new())
     }
 
     /// The next request other than an ACK (the ACKs of our negative replies are skipped).
     fn recv(&self, server: &Server) -> (String, SocketAddr) {
-        let mut buf = vec![0u8; 65536];
         loop {
-            let (n, from) = self.sock.recv_from(&mut buf).unwrap_or_else(|_| {
-                panic!("nothing reached the trunk; log:\n{}", server.log_text())
-            });
-            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let (text, from) = self.0.recv(server);
             if !text.starts_with("ACK ") {
                 return (text, from);
             }
@@ -357,43 +351,20 @@ fn replace_in_branch_and_failure_routes() {
 #[test]
 fn auto_mode_restores_sequential_requests_in_both_directions() {
     let trunk = Trunk::new();
-    let routes = r#"route {
-            if (has_totag()) {
-                if (loose_route()) { t_relay(); exit; }
+    let (server, client, invite, rr) = replaced_from_call(
+        &trunk,
+        r#"if (loose_route()) { t_relay(); exit; }
                 sl_send_reply(404, "Not here");
-                exit;
-            }
-            record_route();
-            uac_replace_from("sip:+15551234@trunk.example");
-            t_relay("udp:127.0.0.1:TRUNK");
-        }"#
-    .replace("TRUNK", &trunk.port().to_string());
-    let server = Server::start(&cfg(
-        "loadmodule \"tm.so\"\nloadmodule \"rr.so\"\nloadmodule \"uac.so\"\n\
-         modparam(\"uac\", \"restore_passwd\", \"s3cret\")\n",
-        &routes,
-    ));
-    let client = UdpClient::new();
-    let invite = request("INVITE", "sip:bob@example.com", client.port(), "");
-    client.send(&server, invite.as_bytes());
-    let (fwd, from) = trunk.recv(&server);
-    let rr = header(&fwd, "Record-Route").expect("record-routed");
+                exit;"#,
+        "modparam(\"uac\", \"restore_passwd\", \"s3cret\")\n",
+    );
     assert!(rr.contains(";vsf="), "{rr}");
     assert!(!rr.contains("alice"), "scrambled with restore_passwd: {rr}");
-    trunk.answer(&fwd, from, 200, "OK", "");
-    assert_eq!(status(&final_reply(&client, &server)), 200);
 
     // Caller -> trunk: the BYE leaves with the replaced From.
     let caller_from = header(&invite, "From").unwrap();
     let tag = caller_from.split(";tag=").nth(1).unwrap();
-    let bye = format!(
-        "BYE sip:bob@127.0.0.1:{tp} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{cp};branch=z9hG4bK-bye1;rport\r\n\
-         Route: {rr}\r\nFrom: {caller_from}\r\nTo: <sip:bob@example.com>;tag=trunk\r\n\
-         Call-ID: {cid}\r\nCSeq: 900 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-        tp = trunk.port(),
-        cp = client.port(),
-        cid = header(&invite, "Call-ID").unwrap(),
-    );
+    let bye = bye_to_trunk("bob", "bye1", &trunk, &client, &invite, &rr);
     client.send(&server, bye.as_bytes());
     let (fwd_bye, from) = trunk.recv(&server);
     assert_eq!(
@@ -432,43 +403,19 @@ fn auto_mode_restores_sequential_requests_in_both_directions() {
 #[test]
 fn manual_mode_restores_only_when_asked() {
     let trunk = Trunk::new();
-    let routes = r#"route {
-            if (has_totag()) {
-                loose_route();
+    let (server, client, invite, rr) = replaced_from_call(
+        &trunk,
+        r#"loose_route();
                 if ($rU == "restore") { uac_restore_from(); }
                 t_relay();
-                exit;
-            }
-            record_route();
-            uac_replace_from("sip:+15551234@trunk.example");
-            t_relay("udp:127.0.0.1:TRUNK");
-        }"#
-    .replace("TRUNK", &trunk.port().to_string());
-    let server = Server::start(&cfg(
-        "loadmodule \"tm.so\"\nloadmodule \"rr.so\"\nloadmodule \"uac.so\"\n\
-         modparam(\"uac\", \"restore_mode\", \"manual\")\n",
-        &routes,
-    ));
-    let client = UdpClient::new();
-    let invite = request("INVITE", "sip:bob@example.com", client.port(), "");
-    client.send(&server, invite.as_bytes());
-    let (fwd, from) = trunk.recv(&server);
-    let rr = header(&fwd, "Record-Route").unwrap().to_owned();
-    trunk.answer(&fwd, from, 200, "OK", "");
-    assert_eq!(status(&final_reply(&client, &server)), 200);
-    let caller_from = header(&invite, "From").unwrap();
+                exit;"#,
+        "modparam(\"uac\", \"restore_mode\", \"manual\")\n",
+    );
     for (user, expected) in [
         ("keep", "<sip:alice@example.com>"),
         ("restore", "<sip:+15551234@trunk.example>"),
     ] {
-        let bye = format!(
-            "BYE sip:{user}@127.0.0.1:{tp} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{cp};branch=z9hG4bK-{user};rport\r\n\
-             Route: {rr}\r\nFrom: {caller_from}\r\nTo: <sip:bob@example.com>;tag=trunk\r\n\
-             Call-ID: {cid}\r\nCSeq: 900 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-            tp = trunk.port(),
-            cp = client.port(),
-            cid = header(&invite, "Call-ID").unwrap(),
-        );
+        let bye = bye_to_trunk(user, user, &trunk, &client, &invite, &rr);
         client.send(&server, bye.as_bytes());
         let (fwd_bye, from) = trunk.recv(&server);
         assert!(
@@ -479,4 +426,60 @@ fn manual_mode_restores_only_when_asked() {
         assert_eq!(status(&final_reply(&client, &server)), 200);
     }
     server.stop();
+}
+
+/// A call whose INVITE the server record-routes and relays to the trunk with the From
+/// replaced (`in_dialog` is the script for requests with a to-tag, `modparams` the uac
+/// parameters); the trunk answers 200 and the client gets it. Returns the server, the
+/// client, the INVITE sent and the Record-Route the trunk saw.
+fn replaced_from_call(
+    trunk: &Trunk,
+    in_dialog: &str,
+    modparams: &str,
+) -> (Server, UdpClient, String, String) {
+    let routes = format!(
+        r#"route {{
+            if (has_totag()) {{
+                {in_dialog}
+            }}
+            record_route();
+            uac_replace_from("sip:+15551234@trunk.example");
+            t_relay("udp:127.0.0.1:{trunk}");
+        }}"#,
+        trunk = trunk.port()
+    );
+    let server = Server::start(&cfg(
+        &format!("loadmodule \"tm.so\"\nloadmodule \"rr.so\"\nloadmodule \"uac.so\"\n{modparams}"),
+        &routes,
+    ));
+    let client = UdpClient::new();
+    let invite = request("INVITE", "sip:bob@example.com", client.port(), "");
+    client.send(&server, invite.as_bytes());
+    let (fwd, from) = trunk.recv(&server);
+    let rr = header(&fwd, "Record-Route")
+        .expect("record-routed")
+        .to_owned();
+    trunk.answer(&fwd, from, 200, "OK", "");
+    assert_eq!(status(&final_reply(&client, &server)), 200);
+    (server, client, invite, rr)
+}
+
+/// The caller's in-dialog BYE of `invite`'s call, routed by `rr` towards the trunk.
+fn bye_to_trunk(
+    user: &str,
+    branch: &str,
+    trunk: &Trunk,
+    client: &UdpClient,
+    invite: &str,
+    rr: &str,
+) -> String {
+    format!(
+        "BYE sip:{user}@127.0.0.1:{tp} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{cp};branch=z9hG4bK-{branch};rport\r\n\
+         Route: {rr}\r\nFrom: {from}\r\nTo: <sip:bob@example.com>;tag=trunk\r\n\
+         Call-ID: {cid}\r\nCSeq: 900 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+        tp = trunk.port(),
+        cp = client.port(),
+        from = header(invite, "From").unwrap(),
+        cid = header(invite, "Call-ID").unwrap(),
+    )
 }

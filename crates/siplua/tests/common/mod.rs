@@ -578,6 +578,35 @@ pub fn sipp_register_users(server: &Server, users: &Path, transport: &str, count
     );
 }
 
+/// A next hop played by the test: a UDP socket on 127.0.0.1 with a 3 s read timeout.
+pub struct NextHop {
+    pub sock: UdpSocket,
+}
+
+impl NextHop {
+    pub fn new() -> NextHop {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        NextHop { sock }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.sock.local_addr().unwrap().port()
+    }
+
+    /// The next datagram and where it came from; panics with the server's log when none came.
+    pub fn recv(&self, server: &Server) -> (String, SocketAddr) {
+        let mut buf = vec![0u8; 65536];
+        let (n, from) = self.sock.recv_from(&mut buf).unwrap_or_else(|_| {
+            panic!(
+                "nothing reached the next hop; server log:\n{}",
+                server.log_text()
+            )
+        });
+        (String::from_utf8_lossy(&buf[..n]).into_owned(), from)
+    }
+}
+
 /// One datagram received on `sock` (a next hop played by the test), as text.
 pub fn recv_datagram(sock: &UdpSocket) -> Option<String> {
     let mut buf = vec![0u8; 65536];
