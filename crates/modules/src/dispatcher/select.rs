@@ -49,9 +49,20 @@ impl Flags {
         }
         Ok(f)
     }
+
+    /// Argument `i`: parsed at load time when constant (see `check_constants`), else per call.
+    fn from_arg(ctx: &Context, args: &Args, i: usize) -> Result<Flags, String> {
+        if let PreparedArg::Custom(c) = args.get(i) {
+            if let Some(f) = c.downcast_ref::<Flags>() {
+                return Ok(*f);
+            }
+        }
+        Flags::parse(&args.str(ctx, i).unwrap_or_default())
+    }
 }
 
-/// Rejects a constant bad algorithm or flag string when the script is loaded.
+/// Rejects a constant bad algorithm or flag string when the script is loaded, and keeps a
+/// constant flag string parsed.
 fn check_constants(args: &mut [PreparedArg]) -> Result<(), String> {
     if let Some(PreparedArg::Int(n)) = args.get(1) {
         Alg::from_number(*n)?;
@@ -64,7 +75,7 @@ fn check_constants(args: &mut [PreparedArg]) -> Result<(), String> {
         Alg::from_number(n)?;
     }
     if let Some(PreparedArg::Str(s)) = args.get(2) {
-        Flags::parse(s)?;
+        args[2] = PreparedArg::Custom(Arc::new(Flags::parse(s)?));
     }
     Ok(())
 }
@@ -153,7 +164,7 @@ fn select(shared: &Shared, ctx: &mut Context, args: &Args, target: Target) -> i3
         Some(Err(e)) => return log_err(&e),
         None => return log_err("ds_select: the algorithm is not an integer"),
     };
-    let flags = match Flags::parse(&args.str(ctx, 2).unwrap_or_default()) {
+    let flags = match Flags::from_arg(ctx, args, 2) {
         Ok(f) => f,
         Err(e) => return log_err(&e),
     };

@@ -57,6 +57,16 @@ impl Flags {
         }
         Ok(f)
     }
+
+    /// Argument `i`: parsed at load time when constant (see `functions`), else per call.
+    fn from_arg(ctx: &Context, args: &Args, i: usize) -> Result<Flags, String> {
+        if let PreparedArg::Custom(c) = args.get(i) {
+            if let Some(f) = c.downcast_ref::<Flags>() {
+                return Ok(*f);
+            }
+        }
+        Flags::parse(&args.str(ctx, i).unwrap_or_default())
+    }
 }
 
 /// One gateway to try: its R-URI and where it came from.
@@ -87,9 +97,11 @@ pub fn functions(shared: &Arc<Shared>) -> Vec<FunctionDecl> {
         routes,
         move |ctx: &mut Context, args: &Args| do_routing(&s, ctx, args),
     )
-    .with_fixup(|args| match args.get(1) {
-        Some(PreparedArg::Str(f)) => Flags::parse(f).map(|_| ()),
-        _ => Ok(()),
+    .with_fixup(|args| {
+        if let Some(PreparedArg::Str(f)) = args.get(1) {
+            args[1] = PreparedArg::Custom(Arc::new(Flags::parse(f)?));
+        }
+        Ok(())
     })];
     for name in ["use_next_gw", "next_routing"] {
         let s = shared.clone();
@@ -292,7 +304,7 @@ fn do_routing(shared: &Shared, ctx: &mut Context, args: &Args) -> i32 {
     if !partition_ok(ctx, args, 6) {
         return -1;
     }
-    let flags = match Flags::parse(&args.str(ctx, 1).unwrap_or_default()) {
+    let flags = match Flags::from_arg(ctx, args, 1) {
         Ok(f) => f,
         Err(e) => return log_err(&e),
     };
