@@ -18,6 +18,7 @@ pub mod maxfwd;
 pub mod mi_fifo;
 pub mod mi_http;
 pub mod nathelper;
+mod partition;
 pub mod permissions;
 pub mod pike;
 pub mod prometheus;

@@ -50,14 +50,7 @@ fn log_warn(e: &str) {
 /// True when the optional partition argument at `i` is absent or names the default
 /// partition (the only one); logged otherwise.
 fn partition_ok(ctx: &Context, args: &Args, i: usize) -> bool {
-    match args.str(ctx, i) {
-        None => true,
-        Some(p) if p.is_empty() || p == "default" => true,
-        Some(p) => {
-            log_err(&format!("unknown partition {p:?}: only \"default\" exists"));
-            false
-        }
-    }
+    crate::partition::default_only("drouting", ctx, args, i)
 }
 
 /// Stores `text` into the variable argument `i` when the script gave one.
