@@ -6,7 +6,6 @@
 //! To, Call-ID and CSeq are copied; a To-tag is added when the request has
 //! none and the code is above 100. Header lines end with CRLF.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use crate::chars::{is_lws, is_token, is_token_str};
@@ -294,13 +293,16 @@ impl<'a> ReplyBuilder<'a> {
     /// The To-tag this reply adds: `None` for 100 or when the request
     /// already has one; the caller's tag or a generated one otherwise.
     /// (Stateless servers compare it with the tag of the ACK they receive.)
-    pub fn added_to_tag(&self) -> Option<Cow<'a, str>> {
+    /// Only the tests ask: [`ReplyBuilder::build_into`] writes the tag straight into the reply.
+    #[cfg(test)]
+    fn added_to_tag(&self) -> Option<std::borrow::Cow<'a, str>> {
+        use std::borrow::Cow;
         Some(match self.tag_to_add(&self.firsts())? {
             AddedTag::Given(tag) => Cow::Borrowed(tag),
             AddedTag::Hashed(h) => {
                 let mut hex = Vec::with_capacity(16);
                 push_hex(&mut hex, h);
-                Cow::Owned(hex.into_iter().map(char::from).collect())
+                Cow::Owned(String::from_utf8_lossy(&hex).into_owned())
             }
         })
     }

@@ -94,10 +94,7 @@ fn header_at(
     let (kind, name_len) = match HeaderKind::known_at(data, pos) {
         Some(known) => known,
         None => {
-            let len = line
-                .iter()
-                .position(|&b| !crate::chars::is_token(b))
-                .unwrap_or(line.len());
+            let len = crate::chars::skip_class(line, 0, crate::chars::TOKEN);
             (
                 HeaderKind::from_name(line.get(..len).unwrap_or_default()),
                 len,
@@ -126,10 +123,7 @@ fn header_at(
         line_next = next2;
     }
     let value = data.get(colon + 1..content_end).unwrap_or_default();
-    let lead = value
-        .iter()
-        .position(|&b| !crate::chars::is_lws(b))
-        .unwrap_or(value.len());
+    let lead = crate::chars::skip_class(value, 0, crate::chars::LWS);
     let trimmed = value
         .iter()
         .rposition(|&b| !crate::chars::is_lws(b))
