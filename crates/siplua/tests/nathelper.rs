@@ -8,6 +8,15 @@ mod common;
 use common::*;
 
 const ROUTES: &str = r#"route {
+    if (is_present_hf("X-Test-Names")) {
+        if (nat_uac_test("$hdr(X-Test-Names)")) {
+            append_to_reply("X-Nat: yes\r\n");
+        } else {
+            append_to_reply("X-Nat: no\r\n");
+        }
+        sl_send_reply(200, "Tested");
+        exit;
+    }
     if (is_present_hf("X-Test")) {
         $var(t) = $(hdr(X-Test){s.int});
         if (nat_uac_test($var(t))) {
@@ -103,6 +112,70 @@ fn nat_uac_test_flags() {
     // 23 = 1|2|4|16, the residential template's test.
     assert_eq!(nat(23, private), "yes");
     assert_eq!(nat(22, private), "no");
+}
+
+/// OpenSIPS 3.x names its flags (`nat_uac_test("private-contact,diff-ip-src-via")`); here
+/// they come from a header, so they are read per call.
+#[test]
+fn nat_uac_test_flag_names() {
+    let s = server();
+    let nat = |names: &str, contact: &str| {
+        let c = UdpClient::new();
+        let req = with_contact(
+            &request(
+                "OPTIONS",
+                "sip:bob@example.com",
+                c.port(),
+                &format!("X-Test-Names: {names}\r\n"),
+            ),
+            contact,
+        );
+        let reply = c.request(&s, &req).expect("reply");
+        assert_eq!(status(&reply), 200, "{reply}");
+        header(&reply, "X-Nat").unwrap_or("").to_owned()
+    };
+    let private = "<sip:alice@192.168.1.10:5062>";
+    let public = "<sip:alice@127.0.0.1:5062>";
+    let template = "diff-port-src-via,private-via,diff-ip-src-via,private-contact";
+    assert_eq!(nat(template, private), "yes");
+    assert_eq!(nat(template, public), "no");
+    assert_eq!(nat("diff-port-src-contact", public), "yes");
+    assert_eq!(nat("diff-ip-src-contact", public), "no");
+    // RFC 6333 addresses count as private only with carrier-grade-nat.
+    let ds_lite = "<sip:alice@192.0.0.2:5062>";
+    assert_eq!(nat("private-contact", ds_lite), "no");
+    assert_eq!(nat("private-contact, carrier-grade-nat", ds_lite), "yes");
+    // An unknown name read per call: the test fails (and says why in the log).
+    assert_eq!(nat("private-contact,bogus", private), "no");
+    assert!(s.wait_log("unknown flag 'bogus'"), "{}", s.log_text());
+}
+
+/// A constant list of names is read at load time: the template's call loads, a typo does not.
+#[test]
+fn constant_flag_names_are_checked_at_load_time() {
+    let route = |flags: &str| {
+        cfg(
+            "loadmodule \"nathelper.so\"\n",
+            &format!("route {{\n    if (nat_uac_test(\"{flags}\")) {{ exit; }}\n}}"),
+        )
+        .replace("{PORT}", "5999")
+    };
+    let (out, _) = check_config(
+        "names.cfg",
+        &route("diff-port-src-via,private-via,diff-ip-src-via,private-contact"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (out, path) = check_config("typo.cfg", &route("private-contcat"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("{}:", path.display())) && err.contains("private-contcat"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ mod sdp;
 mod test;
 
 use siplua_core::context::Context;
-use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 
@@ -112,17 +112,37 @@ impl Module for NatHelper {
         vec![
             FunctionDecl::new(
                 "nat_uac_test",
-                vec![ParamSpec::req("flags", ParamKind::Int)],
+                vec![ParamSpec::req("flags", ParamKind::Str)],
                 all,
                 |ctx: &mut Context, args: &Args| {
-                    let flags = args.int(ctx, 0).unwrap_or(0);
+                    let flags = match args.get(0) {
+                        PreparedArg::Int(n) => *n,
+                        _ => match test::parse_flags(&args.str(ctx, 0).unwrap_or_default()) {
+                            Ok(f) => f,
+                            Err(e) => {
+                                siplua_core::log::emit(
+                                    siplua_core::log::level::ERR,
+                                    "nathelper",
+                                    &e,
+                                );
+                                return -1;
+                            }
+                        },
+                    };
                     if test::nat_uac_test(ctx, flags) {
                         1
                     } else {
                         -1
                     }
                 },
-            ),
+            )
+            // A constant list of names is read once, at load time (and a bad one refused).
+            .with_fixup(|args| {
+                if let Some(PreparedArg::Str(s)) = args.first() {
+                    args[0] = PreparedArg::Int(test::parse_flags(s)?);
+                }
+                Ok(())
+            }),
             FunctionDecl::new(
                 "fix_nated_contact",
                 vec![ParamSpec::opt("uri_params", ParamKind::Str)],
