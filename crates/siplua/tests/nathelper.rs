@@ -276,3 +276,60 @@ fn add_rcv_param_marks_the_contact() {
         "{got}"
     );
 }
+
+/// OpenSIPS 3.x flag names for `fix_nated_sdp`, the `nortpproxy_str` marker (added once),
+/// extra `sdp_fields`, and a null (on-hold) address kept without `rewrite-null-ips`.
+#[test]
+fn fix_nated_sdp_flag_names_marker_and_fields() {
+    let s = Server::start(&cfg(
+        "loadmodule \"nathelper.so\"\n\
+         modparam(\"nathelper\", \"nortpproxy_str\", \"a=sdpmangled:yes\")\n",
+        r#"route {
+    fix_nated_sdp("rewrite-media-ip,add-no-rtpproxy", "", "\r\na=x-test:1");
+    forward();
+}"#,
+    ));
+    let peer = UdpClient::new();
+    let caller = UdpClient::new();
+    let invite = |sdp: &str| {
+        request(
+            "INVITE",
+            &format!("sip:bob@127.0.0.1:{}", peer.port()),
+            caller.port(),
+            "Content-Type: application/sdp\r\n",
+        )
+        .replace(
+            "Content-Length: 0\r\n\r\n",
+            &format!("Content-Length: {}\r\n\r\n{sdp}", sdp.len()),
+        )
+    };
+    let sdp = "v=0\r\no=- 1 1 IN IP4 192.168.1.10\r\ns=-\r\nc=IN IP4 192.168.1.10\r\nt=0 0\r\n\
+               m=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVP 96\r\nc=IN IP4 0.0.0.0\r\n";
+    caller.send(&s, invite(sdp).as_bytes());
+    let got = peer
+        .recv()
+        .unwrap_or_else(|| panic!("nothing forwarded; log:\n{}", s.log_text()));
+    let body = got.split("\r\n\r\n").nth(1).unwrap_or("");
+    assert!(body.contains("s=-\r\nc=IN IP4 127.0.0.1\r\n"), "{body}");
+    assert!(body.contains("o=- 1 1 IN IP4 192.168.1.10\r\n"), "{body}");
+    assert!(
+        body.contains("c=IN IP4 0.0.0.0\r\n"),
+        "null address kept: {body}"
+    );
+    assert!(
+        body.ends_with("\r\na=sdpmangled:yes\r\na=x-test:1\r\n"),
+        "{body}"
+    );
+    let len: usize = header(&got, "Content-Length").unwrap().parse().unwrap();
+    assert_eq!(len, body.len());
+
+    // Already marked: the marker is not added twice.
+    let marked = format!("{sdp}a=sdpmangled:yes\r\n");
+    caller.send(
+        &s,
+        invite(&marked).replace("z9hG4bK", "z9hG4bKb").as_bytes(),
+    );
+    let got = peer.recv().expect("second INVITE forwarded");
+    let body = got.split("\r\n\r\n").nth(1).unwrap_or("");
+    assert_eq!(body.matches("a=sdpmangled:yes").count(), 1, "{body}");
+}

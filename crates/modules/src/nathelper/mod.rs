@@ -9,11 +9,12 @@
 //! long as the device refreshes its registration.
 
 mod contact;
+mod flags;
 mod sdp;
 mod test;
 
 use siplua_core::context::Context;
-use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
+use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 
@@ -59,6 +60,8 @@ pub struct NatHelper {
     /// The AVP name (from `$avp(name)`) `fix_nated_register` fills.
     received_avp: Option<String>,
     natping_interval: i64,
+    /// The SDP line `fix_nated_sdp`'s add-no-rtpproxy flag adds (`nortpproxy_str`).
+    nortpproxy: Option<String>,
 }
 
 impl Module for NatHelper {
@@ -83,6 +86,7 @@ impl Module for NatHelper {
                 self.received_avp = Some(inner.to_owned());
             }
             "natping_interval" => self.natping_interval = value.as_int(),
+            "nortpproxy_str" => self.nortpproxy = Some(value.as_str().trim_end().to_owned()),
             _ if PARAMS.iter().any(|p| p.name == name) => {}
             _ => return Err(format!("module nathelper has no parameter {name}")),
         }
@@ -109,40 +113,21 @@ impl Module for NatHelper {
             RouteType::Branch,
         ]);
         let received_avp = self.received_avp.clone();
+        let nortpproxy = self
+            .nortpproxy
+            .clone()
+            .unwrap_or_else(|| sdp::DEFAULT_NORTPPROXY.to_owned());
         vec![
             FunctionDecl::new(
                 "nat_uac_test",
                 vec![ParamSpec::req("flags", ParamKind::Str)],
                 all,
-                |ctx: &mut Context, args: &Args| {
-                    let flags = match args.get(0) {
-                        PreparedArg::Int(n) => *n,
-                        _ => match test::parse_flags(&args.str(ctx, 0).unwrap_or_default()) {
-                            Ok(f) => f,
-                            Err(e) => {
-                                siplua_core::log::emit(
-                                    siplua_core::log::level::ERR,
-                                    "nathelper",
-                                    &e,
-                                );
-                                return -1;
-                            }
-                        },
-                    };
-                    if test::nat_uac_test(ctx, flags) {
-                        1
-                    } else {
-                        -1
-                    }
+                |ctx: &mut Context, args: &Args| match test::FLAGS.arg(ctx, args, 0) {
+                    Some(flags) if test::nat_uac_test(ctx, flags) => 1,
+                    _ => -1,
                 },
             )
-            // A constant list of names is read once, at load time (and a bad one refused).
-            .with_fixup(|args| {
-                if let Some(PreparedArg::Str(s)) = args.first() {
-                    args[0] = PreparedArg::Int(test::parse_flags(s)?);
-                }
-                Ok(())
-            }),
+            .with_fixup(|args| test::FLAGS.fixup(args, 0)),
             FunctionDecl::new(
                 "fix_nated_contact",
                 vec![ParamSpec::opt("uri_params", ParamKind::Str)],
@@ -172,16 +157,25 @@ impl Module for NatHelper {
             FunctionDecl::new(
                 "fix_nated_sdp",
                 vec![
-                    ParamSpec::req("flags", ParamKind::Int),
+                    ParamSpec::req("flags", ParamKind::Str),
                     ParamSpec::opt("ip_address", ParamKind::Str),
+                    ParamSpec::opt("sdp_fields", ParamKind::Str),
                 ],
                 all,
-                |ctx: &mut Context, args: &Args| {
-                    let flags = args.int(ctx, 0).unwrap_or(0);
+                move |ctx: &mut Context, args: &Args| {
+                    let Some(flags) = sdp::FLAGS.arg(ctx, args, 0) else {
+                        return -1;
+                    };
                     let ip = args.str(ctx, 1).map(|p| p.into_owned());
-                    sdp::fix_nated_sdp(ctx, flags, ip.as_deref())
+                    let fields = args.str(ctx, 2).map(|p| p.into_owned());
+                    let extra = sdp::Extra {
+                        nortpproxy: &nortpproxy,
+                        fields: fields.as_deref().unwrap_or(""),
+                    };
+                    sdp::fix_nated_sdp(ctx, flags, ip.as_deref(), &extra)
                 },
-            ),
+            )
+            .with_fixup(|args| sdp::FLAGS.fixup(args, 0)),
         ]
     }
 }
