@@ -167,6 +167,65 @@ fn proto_and_ports_over_tcp() {
     assert_eq!(header(&reply, "X-Ri"), Some("127.0.0.1"), "{reply}");
 }
 
+/// `$socket_in(field)` (the current OpenSIPS templates test `$socket_in(proto) == "tcp"`)
+/// and `$socket_out` (the forced send socket), over UDP and TCP.
+#[test]
+fn socket_in_and_socket_out() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+            if ($socket_in(proto) == "tcp") {
+                force_send_socket("udp:127.0.0.1:{PORT}");
+            }
+            append_to_reply("X-In: $socket_in\r\nX-Proto: $socket_in(proto)\r\nX-Port: $socket_in(port)\r\nX-Ip: $socket_in(ip)\r\nX-Af: $socket_in(af)\r\nX-Out: $socket_out(proto)\r\n");
+            sl_send_reply(200, "OK");
+        }"#,
+    ));
+    let port = server.port.to_string();
+    let c = UdpClient::new();
+    let reply = c
+        .request(
+            &server,
+            &request("OPTIONS", "sip:s@127.0.0.1", c.port(), ""),
+        )
+        .expect("UDP reply");
+    assert_eq!(
+        header(&reply, "X-In"),
+        Some(format!("udp:127.0.0.1:{port}").as_str()),
+        "{reply}"
+    );
+    assert_eq!(header(&reply, "X-Proto"), Some("udp"), "{reply}");
+    assert_eq!(header(&reply, "X-Port"), Some(port.as_str()), "{reply}");
+    assert_eq!(header(&reply, "X-Ip"), Some("127.0.0.1"), "{reply}");
+    assert_eq!(header(&reply, "X-Af"), Some("INET"), "{reply}");
+    assert_eq!(
+        header(&reply, "X-Out"),
+        Some("<null>"),
+        "nothing forced: {reply}"
+    );
+
+    let req = request("OPTIONS", "sip:s@127.0.0.1", 1, "").replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    let reply = tcp_request(&server, req.as_bytes()).expect("TCP reply");
+    assert_eq!(
+        header(&reply, "X-In"),
+        Some(format!("tcp:127.0.0.1:{port}").as_str()),
+        "{reply}"
+    );
+    assert_eq!(header(&reply, "X-Proto"), Some("tcp"), "{reply}");
+    assert_eq!(header(&reply, "X-Out"), Some("udp"), "forced: {reply}");
+
+    let (out, path) = check_config(
+        "socket_field.cfg",
+        &cfg("", "route { xlog(\"$socket_in(prot)\"); }").replace("{PORT}", "5999"),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("{}:", path.display())) && err.contains("'prot'"),
+        "{err}"
+    );
+}
+
 #[test]
 fn script_variables_avps_and_flags_read_and_write() {
     let server = Server::start(&cfg(

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use siplua_script::AssignOp;
 
 use super::message;
+use super::socket;
 use super::{CompiledPv, Inner, PvDecl, PvLookup, Resolved};
 use crate::context::Context;
 use crate::value::Value;
@@ -53,6 +54,8 @@ pub enum PvKind {
     Branch,
     /// `$err.class`, `$err.level`, `$err.info`, `$err.rcode`, `$err.rreason` in error_route.
     Err(&'static str),
+    /// `$socket_in(field)`, `$socket_out(field)`.
+    Socket(socket::Which),
     /// A module's variable.
     Module(Arc<PvDecl>),
 }
@@ -63,6 +66,7 @@ impl std::fmt::Debug for PvKind {
             PvKind::Msg(m) => write!(f, "Msg({m:?})"),
             PvKind::Module(d) => write!(f, "Module({})", d.name),
             PvKind::Err(e) => write!(f, "Err({e})"),
+            PvKind::Socket(w) => write!(f, "Socket({w:?})"),
             other => f.write_str(match other {
                 PvKind::Hdr => "Hdr",
                 PvKind::HdrCount => "HdrCount",
@@ -108,6 +112,14 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
         "var" => return needs_inner(PvKind::Var),
         "param" => return needs_inner(PvKind::Param),
         "time" => return needs_inner(PvKind::Time),
+        "socket_in" | "socket_out" => {
+            socket::check_field(inner)?;
+            PvKind::Socket(if name == "socket_in" {
+                socket::Which::In
+            } else {
+                socket::Which::Out
+            })
+        }
         "du" => PvKind::DstUri,
         "retcode" | "rc" => PvKind::RetCode,
         "pid" => PvKind::Pid,
@@ -204,6 +216,7 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
             }
         }
         PvKind::Pid => Value::Int(std::process::id() as i64),
+        PvKind::Socket(which) => socket::get(ctx, *which, pv.inner_text(ctx).as_deref()),
         PvKind::Ts => Value::Int(chrono::Utc::now().timestamp()),
         PvKind::Tf => Value::Str(
             chrono::Local::now()

@@ -8,6 +8,7 @@
 mod builtin;
 pub use builtin::ErrorInfo;
 mod message;
+mod socket;
 
 use std::sync::Arc;
 
