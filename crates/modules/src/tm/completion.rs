@@ -58,7 +58,7 @@ pub fn check(shared: &Arc<TmShared>, core: &Core, worker: &mut WorkerState, tx: 
     };
     let code = upstream_code(best.code);
     let sent = match (&best.reply, code == best.code) {
-        (Some(reply), true) => uas::relay(shared, &transports, tx, reply, code),
+        (Some(reply), true) => uas::relay(shared, &transports, tx, reply, code, Default::default()),
         _ => uas::reply_local(shared, core, &transports, tx, code, reason(code), ""),
     };
     if let Err(e) = sent {

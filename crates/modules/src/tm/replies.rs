@@ -116,17 +116,21 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
     let Some(reply) = ctx.msg.as_ref() else {
         return ReplyVerdict::Consumed;
     };
+    // What the onreply route changed goes upstream with the reply. A negative reply was
+    // stored before the route ran and is relayed (or not) after the failure route: there
+    // its changes are not kept.
+    let edits = std::mem::take(&mut ctx.edits);
     match next {
         Next::Provisional => {
             let upstream_final = tx.state.lock().uas.is_final();
             if code > 100 && !upstream_final {
-                if let Err(e) = uas::relay(shared, &transports, &tx, reply, code) {
+                if let Err(e) = uas::relay(shared, &transports, &tx, reply, code, edits) {
                     log_err(&e);
                 }
             }
         }
         Next::Success => {
-            if let Err(e) = uas::relay(shared, &transports, &tx, reply, code) {
+            if let Err(e) = uas::relay(shared, &transports, &tx, reply, code, edits) {
                 log_err(&e);
             }
             if tx.is_invite {

@@ -61,15 +61,17 @@ pub fn reply_local(
     Ok(())
 }
 
-/// Relays a reply received on a branch upstream (our Via removed) and records it.
+/// Relays a reply received on a branch upstream (our Via removed) and records it, with
+/// `edits` — what its onreply route changed (`fix_nated_contact`, `rtpproxy_answer`) —
+/// applied.
 pub fn relay(
     shared: &Arc<TmShared>,
     transports: &Transports,
     tx: &TxRef,
     reply: &Message,
     code: u16,
+    mut edits: Edits,
 ) -> Result<(), String> {
-    let mut edits = Edits::default();
     edits
         .remove_top_via(reply)
         .map_err(|e| format!("cannot remove our Via: {e}"))?;
