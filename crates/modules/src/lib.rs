@@ -26,6 +26,7 @@ pub mod proto;
 pub mod ratelimit;
 pub mod registrar;
 pub mod rr;
+pub mod rtpproxy;
 pub mod signaling;
 pub mod sipmsgops;
 pub mod sl;
@@ -61,6 +62,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("pike", || Box::new(pike::Pike::default())),
     ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),
+    ("rtpproxy", || Box::new(rtpproxy::RtpProxy::default())),
     ("dialog", || Box::new(dialog::DialogModule::default())),
     ("domain", || Box::new(domain::Domain::default())),
     ("alias_db", || Box::new(alias_db::AliasDb::default())),

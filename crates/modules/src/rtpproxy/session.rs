@@ -1,0 +1,274 @@
+//! Engaging the proxy for one call: the `U`/`L` commands of an offer or answer, one per
+//! media stream, and the `D` of `rtpproxy_unforce`.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use siplua_core::context::Context;
+use siplua_core::pv::CompiledPv;
+use siplua_core::value::Value;
+use siplua_script::AssignOp;
+
+use super::control::{self, Timing};
+use super::flags::Flags;
+use super::proxies::{Proxy, ProxySet};
+use super::sdp;
+
+/// The module's shared state: the proxies and how to talk to them.
+pub struct Shared {
+    /// Every set from `rtpproxy_sock`.
+    pub sets: Vec<ProxySet>,
+    /// Timeout and attempts per command.
+    pub timing: Timing,
+    /// How long a proxy that did not answer is skipped (`rtpproxy_disable_tout`).
+    pub disable_for: Duration,
+    /// The SDP line marking a body already moved to a proxy (`nortpproxy_str`).
+    pub marker: String,
+    /// The set used when the script names none (`default_set`).
+    pub default_set: i64,
+}
+
+/// Which half of the exchange the message carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// `rtpproxy_offer`: create (or update) the session.
+    Offer,
+    /// `rtpproxy_answer`: complete it.
+    Answer,
+}
+
+/// Where the script wants the chosen proxy and the media address written.
+pub struct Outputs<'a> {
+    /// `sock_var`: the proxy's control socket (`udp:127.0.0.1:12221`).
+    pub sock: Option<&'a CompiledPv>,
+    /// `ret_var`: `IP:port` the proxy gave the first stream.
+    pub ret: Option<&'a CompiledPv>,
+}
+
+fn error(text: &str) -> i32 {
+    siplua_core::log::emit(siplua_core::log::level::ERR, "rtpproxy", text);
+    -1
+}
+
+/// Call-ID, the tag of the side that sent this message, and the other side's tag.
+fn dialog_ids(ctx: &Context) -> Option<(String, String, String)> {
+    let msg = ctx.msg.as_ref()?;
+    let call_id = msg.call_id().ok()?.to_owned();
+    let from = msg.from().ok()?.tag().unwrap_or("").to_owned();
+    let to = msg.to().ok()?.tag().unwrap_or("").to_owned();
+    Some(if msg.is_request() {
+        (call_id, from, to)
+    } else {
+        (call_id, to, from)
+    })
+}
+
+impl Shared {
+    /// The proxy for this call in `set_id` (or the default set); logs why when there is none.
+    fn proxy_for(&self, set_id: Option<i64>, call_id: &str) -> Option<&Proxy> {
+        let id = set_id.unwrap_or(self.default_set);
+        let Some(set) = self.sets.iter().find(|s| s.id == id) else {
+            error(&format!("no RTP proxy set {id} (see rtpproxy_sock)"));
+            return None;
+        };
+        let proxy = set.pick(call_id);
+        if proxy.is_none() {
+            error(&format!(
+                "no RTP proxy of set {id} is available (all disabled after not answering)"
+            ));
+        }
+        proxy
+    }
+
+    /// Sends one command; a proxy that does not answer is disabled for a while.
+    fn command(&self, proxy: &Proxy, command: &str) -> Result<String, ()> {
+        match control::exchange(proxy.addr, command, self.timing) {
+            Ok(answer) if answer.starts_with('E') => {
+                error(&format!(
+                    "RTP proxy {} refused '{command}': {answer}",
+                    proxy.url
+                ));
+                Err(())
+            }
+            Ok(answer) => Ok(answer),
+            Err(e) => {
+                proxy.disable_for(self.disable_for);
+                error(&format!(
+                    "RTP proxy {} disabled for {} s: {e}",
+                    proxy.url,
+                    self.disable_for.as_secs()
+                ));
+                Err(())
+            }
+        }
+    }
+
+    /// `rtpproxy_offer` / `rtpproxy_answer`: 1 when every stream goes through the proxy.
+    pub fn engage(
+        &self,
+        ctx: &mut Context,
+        side: Side,
+        flags: &Flags,
+        new_ip: Option<&str>,
+        set_id: Option<i64>,
+        outputs: &Outputs,
+    ) -> i32 {
+        let Some(msg) = ctx.msg.as_ref() else {
+            return -1;
+        };
+        let Ok(body) = std::str::from_utf8(msg.body()) else {
+            return -1;
+        };
+        if !sdp::is_sdp(body) {
+            return error("no SDP body to send through the RTP proxy");
+        }
+        if sdp::has_marker(body, &self.marker) && !flags.force {
+            siplua_core::log::emit(
+                siplua_core::log::level::DBG,
+                "rtpproxy",
+                "the SDP already goes through an RTP proxy (nortpproxy_str found)",
+            );
+            return -1;
+        }
+        let Some((call_id, own_tag, other_tag)) = dialog_ids(ctx) else {
+            return error("no Call-ID or From tag");
+        };
+        let Some(proxy) = self.proxy_for(set_id, &call_id) else {
+            return -1;
+        };
+        let Some(source) = ctx.origin.as_ref().map(|o| o.src.ip()) else {
+            return -1;
+        };
+        let letter = if side == Side::Offer && !flags.lookup {
+            'U'
+        } else {
+            'L'
+        };
+        let mut ports = Vec::new();
+        let mut media_ip: Option<String> = None;
+        for stream in sdp::streams(body).into_iter().filter(|s| s.port != 0) {
+            let address = match (&stream.address, flags.trust_address) {
+                (Some(a), true) => a.clone(),
+                _ => source.to_string(),
+            };
+            let six = if address.parse::<IpAddr>().is_ok_and(|a| a.is_ipv6()) {
+                "6"
+            } else {
+                ""
+            };
+            let n = stream.number;
+            // U names the sender's side first; L names the offerer first, then the sender.
+            let tags = match (letter, other_tag.is_empty()) {
+                (_, true) => format!("{own_tag};{n}"),
+                ('U', false) => format!("{own_tag};{n} {other_tag};{n}"),
+                _ => format!("{other_tag};{n} {own_tag};{n}"),
+            };
+            let command = format!(
+                "{letter}{}{six} {call_id} {address} {} {tags}",
+                flags.modifiers, stream.port
+            );
+            let Ok(answer) = self.command(proxy, &command) else {
+                return -1;
+            };
+            let mut fields = answer.split_whitespace();
+            let Some(port) = fields.next().and_then(|p| p.parse::<u16>().ok()) else {
+                return error(&format!("RTP proxy {} answered '{answer}'", proxy.url));
+            };
+            if port == 0 {
+                return error(&format!(
+                    "RTP proxy {} has no session for '{command}'",
+                    proxy.url
+                ));
+            }
+            let ip = fields
+                .next()
+                .map_or_else(|| proxy.addr.ip().to_string(), str::to_owned);
+            media_ip.get_or_insert(ip);
+            ports.push((n, port));
+        }
+        let Some(proxy_ip) = media_ip else {
+            return error("no active media stream in the SDP");
+        };
+        let sdp_ip = new_ip
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&proxy_ip)
+            .to_owned();
+        if !flags.keep_sdp {
+            let new_body = sdp::rewrite(body, &ports, &sdp_ip, flags, &self.marker);
+            if ctx
+                .edits
+                .replace_body(msg, new_body.as_bytes(), None)
+                .is_err()
+            {
+                return error("cannot replace the SDP body (already changed by another function?)");
+            }
+        }
+        if let Some(pv) = outputs.sock {
+            let _ = pv.set(ctx, AssignOp::Set, Value::Str(proxy.url.clone()));
+        }
+        if let Some(pv) = outputs.ret {
+            let _ = pv.set(
+                ctx,
+                AssignOp::Set,
+                Value::Str(format!("{sdp_ip}:{}", ports[0].1)),
+            );
+        }
+        1
+    }
+
+    /// `rtpproxy_unforce`: the call's session is torn down (1), or the proxy failed (-1).
+    pub fn unforce(
+        &self,
+        ctx: &mut Context,
+        set_id: Option<i64>,
+        sock: Option<&CompiledPv>,
+    ) -> i32 {
+        let Some((call_id, own_tag, other_tag)) = dialog_ids(ctx) else {
+            return error("no Call-ID or From tag");
+        };
+        let Some(proxy) = self.proxy_for(set_id, &call_id) else {
+            return -1;
+        };
+        let mut command = format!("D {call_id} {own_tag}");
+        if !other_tag.is_empty() {
+            command.push(' ');
+            command.push_str(&other_tag);
+        }
+        if self.command(proxy, &command).is_err() {
+            return -1;
+        }
+        if let Some(pv) = sock {
+            let _ = pv.set(ctx, AssignOp::Set, Value::Str(proxy.url.clone()));
+        }
+        1
+    }
+
+    /// Asks every proxy for its protocol version once; the silent ones start disabled.
+    pub fn ping_all(&self) {
+        let once = Timing {
+            attempts: 1,
+            ..self.timing
+        };
+        for proxy in self.sets.iter().flat_map(|s| &s.proxies) {
+            match control::exchange(proxy.addr, "V", once) {
+                Ok(version) => siplua_core::log::emit(
+                    siplua_core::log::level::INFO,
+                    "rtpproxy",
+                    &format!("RTP proxy {} answers (protocol {version})", proxy.url),
+                ),
+                Err(e) => {
+                    proxy.disable_for(self.disable_for);
+                    siplua_core::log::emit(
+                        siplua_core::log::level::WARN,
+                        "rtpproxy",
+                        &format!(
+                            "RTP proxy {} does not answer ({e}); disabled for {} s",
+                            proxy.url,
+                            self.disable_for.as_secs()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! rtpproxy end to end, against a real rtpengine (Debian's `rtpengine-daemon`, which speaks
+//! the rtpproxy control protocol on its `--listen-udp` socket): a call's SDP is moved to
+//! the proxy in the INVITE and the 200, RTP then flows between the two user agents through
+//! it, and `rtpproxy_unforce` tears the session down. A proxy that does not answer is
+//! skipped without holding calls up, and bad arguments fail the load.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// An rtpengine run by the test on a free control port, killed when dropped.
+struct RtpEngine {
+    child: Child,
+    port: u16,
+}
+
+impl RtpEngine {
+    fn start() -> RtpEngine {
+        let port = free_port();
+        let rtp_min = free_port();
+        let child = Command::new("rtpengine")
+            .args([
+                "--foreground",
+                "--log-stderr",
+                "--config-file=none",
+                "--table=-1",
+                "--interface=127.0.0.1",
+                &format!("--listen-udp=127.0.0.1:{port}"),
+                &format!("--port-min={rtp_min}"),
+                &format!("--port-max={}", rtp_min + 40),
+                "--log-level=5",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run rtpengine (apt-get install rtpengine-daemon)");
+        let engine = RtpEngine { child, port };
+        // Ready when it answers a version query.
+        let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
+        probe
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut buf = [0u8; 256];
+        while Instant::now() < deadline {
+            let _ = probe.send_to(b"ready V", ("127.0.0.1", port));
+            if probe.recv(&mut buf).is_ok() {
+                return engine;
+            }
+        }
+        panic!("rtpengine did not start on port {port}");
+    }
+}
+
+impl Drop for RtpEngine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const ROUTES: &str = r#"route {
+    if (has_totag()) {
+        if (loose_route()) {
+            if (is_method("BYE")) {
+                rtpproxy_unforce();
+                xlog("unforce returned $rc\n");
+            }
+            t_relay();
+        }
+        exit;
+    }
+    if (is_method("INVITE") && has_body("application/sdp")) {
+        if (rtpproxy_offer("ro", , , $var(sock), $var(ret))) {
+            append_hf("X-Rtp: $var(sock) $var(ret)\r\n");
+        } else {
+            append_hf("X-Rtp: failed\r\n");
+        }
+        t_on_reply("answer");
+    }
+    record_route();
+    t_relay();
+}
+
+onreply_route[answer] {
+    xlog("reply $rs\n");
+    if (has_body("application/sdp")) {
+        rtpproxy_answer("ro");
+        xlog("answer returned $rc\n");
+    }
+}"#;
+
+fn server(proxy_port: u16, extra: &str) -> Server {
+    Server::start(&cfg(
+        &format!(
+            "loadmodule \"tm.so\"\nloadmodule \"rr.so\"\nloadmodule \"rtpproxy.so\"\n\
+             modparam(\"rtpproxy\", \"rtpproxy_sock\", \"udp:127.0.0.1:{proxy_port}\")\n{extra}"
+        ),
+        ROUTES,
+    ))
+}
+
+fn sdp(ip: &str, port: u16) -> String {
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\n"
+    )
+}
+
+fn with_sdp(msg: &str, body: &str) -> String {
+    msg.replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!(
+            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn body(msg: &str) -> &str {
+    msg.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
+
+/// The port of the (first) `m=` line.
+fn media_port(msg: &str) -> u16 {
+    body(msg)
+        .lines()
+        .find_map(|l| l.strip_prefix("m=audio "))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no m=audio line in:\n{msg}"))
+}
+
+/// An RTP packet (version 2, PCMU) with `seq`.
+fn rtp(seq: u16) -> Vec<u8> {
+    let mut p = vec![0x80, 0x00];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+    p.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+    p.extend(std::iter::repeat_n(0xff, 160));
+    p
+}
+
+/// Sends RTP from `from` to `to` until `at` receives one (the proxy may need a packet to
+/// learn a side); true when one arrived.
+fn media_arrives(from: &UdpSocket, to: (&str, u16), at: &UdpSocket) -> bool {
+    at.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut buf = [0u8; 2048];
+    for seq in 0..15 {
+        from.send_to(&rtp(seq), to).unwrap();
+        if let Ok(n) = at.recv(&mut buf) {
+            return n == 172 && buf[0] == 0x80;
+        }
+    }
+    false
+}
+
+#[test]
+fn a_call_s_media_flows_through_rtpengine() {
+    let engine = RtpEngine::start();
+    let s = server(engine.port, "");
+    let caller = UdpClient::new();
+    let callee = NextHop::new();
+    let caller_rtp = UdpSocket::bind("127.0.0.2:0").unwrap();
+    let callee_rtp = UdpSocket::bind("127.0.0.3:0").unwrap();
+    let caller_rtp_port = caller_rtp.local_addr().unwrap().port();
+    let callee_rtp_port = callee_rtp.local_addr().unwrap().port();
+
+    let invite = with_sdp(
+        &request(
+            "INVITE",
+            &format!("sip:bob@127.0.0.1:{}", callee.port()),
+            caller.port(),
+            "",
+        ),
+        &sdp("127.0.0.2", caller_rtp_port),
+    );
+    caller.send(&s, invite.as_bytes());
+    let got =
+        recv_invite(&callee.sock).unwrap_or_else(|| panic!("no INVITE; log:\n{}", s.log_text()));
+    let offer_port = media_port(&got);
+    let b = body(&got);
+    assert!(b.contains("c=IN IP4 127.0.0.1\r\n"), "{got}");
+    assert!(b.contains("o=- 1 1 IN IP4 127.0.0.1\r\n"), "flag o: {got}");
+    assert!(b.ends_with("a=nortpproxy:yes\r\n"), "{got}");
+    assert_ne!(offer_port, caller_rtp_port);
+    assert_eq!(
+        header(&got, "X-Rtp"),
+        Some(format!("udp:127.0.0.1:{} 127.0.0.1:{offer_port}", engine.port).as_str()),
+        "{got}"
+    );
+    let len: usize = header(&got, "Content-Length").unwrap().parse().unwrap();
+    assert_eq!(len, b.len());
+
+    // The callee answers from 127.0.0.3; the caller sees the proxy's address instead.
+    // A user agent's 200 copies the INVITE's Record-Route.
+    let rr = header(&got, "Record-Route")
+        .expect("Record-Route")
+        .to_owned();
+    let ok = with_sdp(
+        &reply_to(&got, 200, "OK"),
+        &sdp("127.0.0.3", callee_rtp_port),
+    )
+    .replace(
+        "Content-Type",
+        &format!("Record-Route: {rr}\r\nContact: <sip:bob@127.0.0.1>\r\nContent-Type"),
+    );
+    callee.sock.send_to(ok.as_bytes(), s.addr()).unwrap();
+    let answer = recv_final(&caller).unwrap_or_else(|| panic!("no 200; log:\n{}", s.log_text()));
+    assert_eq!(status(&answer), 200, "{answer}");
+    let answer_port = media_port(&answer);
+    assert!(
+        body(&answer).contains("c=IN IP4 127.0.0.1\r\n"),
+        "{answer}\n{}",
+        s.log_text()
+    );
+    assert!(
+        ![callee_rtp_port, offer_port].contains(&answer_port),
+        "{answer}"
+    );
+
+    // RTP both ways, each user agent sending to the address the other's SDP gave it.
+    assert!(
+        media_arrives(&callee_rtp, ("127.0.0.1", offer_port), &caller_rtp),
+        "callee → caller media did not go through the proxy"
+    );
+    assert!(
+        media_arrives(&caller_rtp, ("127.0.0.1", answer_port), &callee_rtp),
+        "caller → callee media did not go through the proxy"
+    );
+
+    // The caller hangs up through our Record-Route: the session is torn down.
+    let rr = header(&answer, "Record-Route")
+        .expect("Record-Route")
+        .to_owned();
+    let to = header(&answer, "To").unwrap().to_owned();
+    let bye = request(
+        "BYE",
+        &format!("sip:bob@127.0.0.1:{}", callee.port()),
+        caller.port(),
+        &format!("Route: {rr}\r\n"),
+    )
+    .replace("To: <sip:bob@example.com>\r\n", &format!("To: {to}\r\n"));
+    let call_id = header(&invite, "Call-ID").unwrap();
+    caller.send(
+        &s,
+        bye.replace(header(&bye, "Call-ID").unwrap(), call_id)
+            .as_bytes(),
+    );
+    assert!(s.wait_log("unforce returned 1"), "{}", s.log_text());
+}
+
+#[test]
+fn a_silent_proxy_is_skipped_and_the_call_goes_on() {
+    let silent = free_port();
+    let s = server(
+        silent,
+        "modparam(\"rtpproxy\", \"rtpproxy_timeout\", \"0.2\")\n\
+         modparam(\"rtpproxy\", \"rtpproxy_retr\", 2)\n",
+    );
+    assert!(s.wait_log("does not answer"), "{}", s.log_text());
+    let caller = UdpClient::new();
+    let callee = NextHop::new();
+    let offer = sdp("127.0.0.2", 4000);
+    let invite = with_sdp(
+        &request(
+            "INVITE",
+            &format!("sip:bob@127.0.0.1:{}", callee.port()),
+            caller.port(),
+            "",
+        ),
+        &offer,
+    );
+    caller.send(&s, invite.as_bytes());
+    let got =
+        recv_invite(&callee.sock).unwrap_or_else(|| panic!("no INVITE; log:\n{}", s.log_text()));
+    assert_eq!(header(&got, "X-Rtp"), Some("failed"), "{got}");
+    assert_eq!(body(&got), offer, "the SDP is left alone");
+    assert!(
+        s.wait_log("no RTP proxy of set 0 is available"),
+        "{}",
+        s.log_text()
+    );
+}
+
+#[test]
+fn bad_flags_and_sockets_fail_the_load() {
+    let text = |module: &str, route: &str| {
+        cfg(
+            &format!("loadmodule \"tm.so\"\nloadmodule \"rtpproxy.so\"\n{module}"),
+            route,
+        )
+        .replace("{PORT}", "5999")
+    };
+    let (out, path) = check_config(
+        "rtp_flags.cfg",
+        &text(
+            "modparam(\"rtpproxy\", \"rtpproxy_sock\", \"udp:127.0.0.1:22222\")\n",
+            "route { rtpproxy_offer(\"rq\"); }",
+        ),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("{}:", path.display())) && err.contains("'q'"),
+        "{err}"
+    );
+
+    let (out, _) = check_config(
+        "rtp_unix.cfg",
+        &text(
+            "modparam(\"rtpproxy\", \"rtpproxy_sock\", \"unix:/var/run/rtpproxy.sock\")\n",
+            "route { exit; }",
+        ),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("only udp:"), "{err}");
+
+    // The template's calls load.
+    let (out, _) = check_config(
+        "rtp_ok.cfg",
+        &text(
+            "modparam(\"rtpproxy\", \"rtpproxy_sock\", \"udp:localhost:12221\")\n",
+            "route { rtpproxy_offer(\"ro\"); rtpproxy_answer(\"ro\"); rtpproxy_unforce(); }",
+        ),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `tests/configs/residential_nat_rtpproxy.cfg` — the residential script in the current
+/// OpenSIPS 3.x template syntax with NAT handling and rtpproxy — on a free port with the
+/// test's rtpengine: a NATed caller reaches a NATed phone and both SDPs name the proxy.
+#[test]
+fn the_residential_nat_template_moves_a_nated_call_s_media_to_the_proxy() {
+    let engine = RtpEngine::start();
+    let text = std::fs::read_to_string(root().join("tests/configs/residential_nat_rtpproxy.cfg"))
+        .unwrap()
+        .replace("socket=udp:127.0.0.1:5060", "socket=udp:127.0.0.1:{PORT}")
+        .replace("/tmp/siplua_compat_fifo", "{DIR}/fifo")
+        .replace("udp_workers=4", "udp_workers=1")
+        .replace(
+            "udp:localhost:12221",
+            &format!("udp:127.0.0.1:{}", engine.port),
+        );
+    let server = Server::start(&text);
+    let phone = UdpClient::new();
+    let register = request(
+        "REGISTER",
+        &format!("sip:127.0.0.1:{}", server.port),
+        phone.port(),
+        "Contact: <sip:bob@192.168.1.20:5060>;expires=300\r\n",
+    )
+    .replace("sip:alice@example.com", "sip:bob@127.0.0.1")
+    .replace("sip:bob@example.com", "sip:bob@127.0.0.1");
+    let reply = phone
+        .request(&server, &register)
+        .expect("REGISTER answered");
+    assert_eq!(status(&reply), 200, "{reply}\n{}", server.log_text());
+
+    let caller = UdpClient::new();
+    let offer = sdp("192.168.1.10", 4000);
+    let invite = with_sdp(
+        &request(
+            "INVITE",
+            &format!("sip:bob@127.0.0.1:{}", server.port),
+            caller.port(),
+            "Contact: <sip:alice@192.168.1.10:5062>\r\n",
+        ),
+        &offer,
+    );
+    caller.send(&server, invite.as_bytes());
+    let got = loop {
+        let m = phone
+            .recv()
+            .unwrap_or_else(|| panic!("INVITE not relayed; log:\n{}", server.log_text()));
+        if m.starts_with("INVITE ") {
+            break m;
+        }
+    };
+    let b = body(&got);
+    assert!(
+        b.contains("c=IN IP4 127.0.0.1\r\n") && b.contains("a=nortpproxy:yes"),
+        "{got}"
+    );
+    assert_ne!(media_port(&got), 4000, "{got}");
+
+    let rr = header(&got, "Record-Route")
+        .expect("record-routed")
+        .to_owned();
+    let ok = with_sdp(&reply_to(&got, 200, "OK"), &sdp("192.168.1.20", 5004)).replace(
+        "Content-Type",
+        &format!("Record-Route: {rr}\r\nContact: <sip:bob@192.168.1.20:5060>\r\nContent-Type"),
+    );
+    phone.send(&server, ok.as_bytes());
+    let answer =
+        recv_final(&caller).unwrap_or_else(|| panic!("no 200; log:\n{}", server.log_text()));
+    assert_eq!(status(&answer), 200, "{answer}");
+    assert!(body(&answer).contains("c=IN IP4 127.0.0.1\r\n"), "{answer}");
+    assert_ne!(media_port(&answer), 5004, "{answer}");
+}
