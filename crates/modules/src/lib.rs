@@ -15,6 +15,7 @@ pub mod domain;
 pub mod drouting;
 pub mod httpd;
 pub mod maxfwd;
+pub(crate) mod media_proxy;
 pub mod mi_fifo;
 pub mod mi_http;
 pub mod nathelper;

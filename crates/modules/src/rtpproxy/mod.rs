@@ -7,9 +7,7 @@
 //! argument, streaming, recording and statistics, proxies from a database, timeout
 //! notifications, bridge-mode interface selection beyond passing `i`/`e` on.
 
-mod control;
 mod flags;
-mod proxies;
 mod sdp;
 mod session;
 
@@ -24,9 +22,9 @@ use siplua_core::mi::{MiCommand, MiError, MiParam};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 
-use control::Timing;
+use crate::media_proxy::control::Timing;
+use crate::media_proxy::proxies::{self, ProxySet};
 use flags::Flags;
-use proxies::ProxySet;
 use session::{Outputs, Shared, Side};
 
 const fn int(name: &'static str) -> ModParamSpec {
@@ -101,7 +99,7 @@ impl Module for RtpProxy {
 
     fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
         match name {
-            "rtpproxy_sock" => proxies::add_sockets(&mut self.sets, &value.as_str())?,
+            "rtpproxy_sock" => proxies::add_sockets(&mut self.sets, name, &value.as_str())?,
             "rtpproxy_timeout" => {
                 let text = value.as_str();
                 let secs: f64 = text

@@ -9,10 +9,10 @@ use siplua_core::pv::CompiledPv;
 use siplua_core::value::Value;
 use siplua_script::AssignOp;
 
-use super::control::{self, Timing};
 use super::flags::Flags;
-use super::proxies::{Proxy, ProxySet};
 use super::sdp;
+use crate::media_proxy::control::{self, Timing};
+use crate::media_proxy::proxies::{Proxy, ProxySet};
 
 /// The module's shared state: the proxies and how to talk to them.
 pub struct Shared {
@@ -82,7 +82,9 @@ impl Shared {
 
     /// Sends one command; a proxy that does not answer is disabled for a while.
     fn command(&self, proxy: &Proxy, command: &str) -> Result<String, ()> {
-        match control::exchange(proxy.addr, command, self.timing) {
+        let answer = control::exchange(proxy.addr, command.as_bytes(), self.timing)
+            .map(|a| String::from_utf8_lossy(&a).trim_end().to_owned());
+        match answer {
             Ok(answer) if answer.starts_with('E') => {
                 error(&format!(
                     "RTP proxy {} refused '{command}': {answer}",
@@ -250,11 +252,15 @@ impl Shared {
             ..self.timing
         };
         for proxy in self.sets.iter().flat_map(|s| &s.proxies) {
-            match control::exchange(proxy.addr, "V", once) {
+            match control::exchange(proxy.addr, b"V", once) {
                 Ok(version) => siplua_core::log::emit(
                     siplua_core::log::level::INFO,
                     "rtpproxy",
-                    &format!("RTP proxy {} answers (protocol {version})", proxy.url),
+                    &format!(
+                        "RTP proxy {} answers (protocol {})",
+                        proxy.url,
+                        String::from_utf8_lossy(&version).trim_end()
+                    ),
                 ),
                 Err(e) => {
                     proxy.disable_for(self.disable_for);

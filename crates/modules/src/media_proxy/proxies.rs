@@ -1,4 +1,4 @@
-//! The RTP proxies the module talks to: `rtpproxy_sock` read into sets, the choice of a
+//! The RTP proxies a module talks to: its `*_sock` parameter read into sets, the choice of a
 //! proxy for a call, and which proxies are disabled for not answering.
 
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 /// One RTP proxy's control socket.
 #[derive(Debug)]
 pub struct Proxy {
-    /// As written in `rtpproxy_sock` (without the weight): `udp:127.0.0.1:12221`.
+    /// As written in the parameter (without the weight): `udp:127.0.0.1:12221`.
     pub url: String,
     /// Where commands go.
     pub addr: SocketAddr,
     /// Relative share of new calls.
     pub weight: u32,
-    /// Until when it is skipped after failing to answer (`rtpproxy_disable_tout`).
+    /// Until when it is skipped after failing to answer (`*_disable_tout`).
     disabled_until: Mutex<Option<Instant>>,
 }
 
@@ -52,7 +52,7 @@ impl Proxy {
     }
 }
 
-/// The proxies of one set (`rtpproxy_sock` with `N == ...`, or set 0).
+/// The proxies of one set (`N == ...` in the parameter, or set 0).
 #[derive(Debug)]
 pub struct ProxySet {
     /// The set's number, as the script's `set_id` argument names it.
@@ -89,13 +89,13 @@ fn fnv1a(data: &[u8]) -> u64 {
     })
 }
 
-/// Reads one `rtpproxy_sock` value into `sets`: `[N ==] url[=weight] url[=weight]...`.
-pub fn add_sockets(sets: &mut Vec<ProxySet>, value: &str) -> Result<(), String> {
+/// Reads one value of the parameter `param` into `sets`: `[N ==] url[=weight] url[=weight]...`.
+pub fn add_sockets(sets: &mut Vec<ProxySet>, param: &str, value: &str) -> Result<(), String> {
     let (id, list) = match value.split_once("==") {
         Some((n, rest)) => (
             n.trim()
                 .parse::<i64>()
-                .map_err(|_| format!("rtpproxy_sock: bad set number '{}'", n.trim()))?,
+                .map_err(|_| format!("{param}: bad set number '{}'", n.trim()))?,
             rest,
         ),
         None => (0, value),
@@ -106,19 +106,19 @@ pub fn add_sockets(sets: &mut Vec<ProxySet>, value: &str) -> Result<(), String> 
             Some((u, w)) => (
                 u,
                 w.parse::<u32>()
-                    .map_err(|_| format!("rtpproxy_sock: bad weight in '{item}'"))?,
+                    .map_err(|_| format!("{param}: bad weight in '{item}'"))?,
             ),
             None => (item, 1),
         };
         proxies.push(Proxy {
             url: url.to_owned(),
-            addr: resolve(url)?,
+            addr: resolve(param, url)?,
             weight,
             disabled_until: Mutex::new(None),
         });
     }
     if proxies.is_empty() {
-        return Err(format!("rtpproxy_sock: no socket in '{value}'"));
+        return Err(format!("{param}: no socket in '{value}'"));
     }
     match sets.iter_mut().find(|s| s.id == id) {
         Some(set) => set.proxies.extend(proxies),
@@ -128,27 +128,27 @@ pub fn add_sockets(sets: &mut Vec<ProxySet>, value: &str) -> Result<(), String> 
 }
 
 /// The address of `udp:host:port` / `udp6:host:port` (a bare `host:port` is UDP too).
-fn resolve(url: &str) -> Result<SocketAddr, String> {
+fn resolve(param: &str, url: &str) -> Result<SocketAddr, String> {
     let (scheme, rest) = match url.split_once(':') {
         Some((s @ ("udp" | "udp6" | "unix" | "tcp" | "tcp6"), r)) => (s, r),
         _ => ("udp", url),
     };
     if !scheme.starts_with("udp") {
         return Err(format!(
-            "rtpproxy_sock '{url}': only udp: control sockets are supported"
+            "{param} '{url}': only udp: control sockets are supported"
         ));
     }
     let rest = rest.trim_start_matches("//");
     let mut addrs: Vec<SocketAddr> = rest
         .to_socket_addrs()
-        .map_err(|e| format!("rtpproxy_sock '{url}': {e}"))?
+        .map_err(|e| format!("{param} '{url}': {e}"))?
         .collect();
     // `localhost` may name ::1 first; an rtpproxy usually listens on IPv4.
     addrs.sort_by_key(|a| a.is_ipv6() != (scheme == "udp6"));
     addrs
         .into_iter()
         .next()
-        .ok_or_else(|| format!("rtpproxy_sock '{url}': no address"))
+        .ok_or_else(|| format!("{param} '{url}': no address"))
 }
 
 #[cfg(test)]
@@ -158,8 +158,13 @@ mod tests {
     #[test]
     fn sets_weights_and_picking() {
         let mut sets = Vec::new();
-        add_sockets(&mut sets, "udp:localhost:12221").unwrap();
-        add_sockets(&mut sets, "1 == udp:127.0.0.1:7000=2 udp:127.0.0.2:7000=0").unwrap();
+        add_sockets(&mut sets, "p", "udp:localhost:12221").unwrap();
+        add_sockets(
+            &mut sets,
+            "p",
+            "1 == udp:127.0.0.1:7000=2 udp:127.0.0.2:7000=0",
+        )
+        .unwrap();
         assert_eq!(sets.len(), 2);
         assert_eq!(sets[0].id, 0);
         assert_eq!(sets[0].proxies[0].addr, "127.0.0.1:12221".parse().unwrap());
@@ -173,7 +178,7 @@ mod tests {
         assert!(set1.pick("a").is_none());
         set1.proxies[0].enable();
         assert!(set1.pick("a").is_some());
-        assert!(add_sockets(&mut sets, "unix:/var/run/rtpproxy.sock").is_err());
-        assert!(add_sockets(&mut sets, "x == udp:127.0.0.1:1").is_err());
+        assert!(add_sockets(&mut sets, "p", "unix:/var/run/rtpproxy.sock").is_err());
+        assert!(add_sockets(&mut sets, "p", "x == udp:127.0.0.1:1").is_err());
     }
 }

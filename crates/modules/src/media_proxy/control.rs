@@ -1,6 +1,6 @@
-//! The rtpproxy control protocol over UDP: `COOKIE COMMAND` out, `COOKIE ANSWER` back,
-//! resent after `rtpproxy_timeout` up to `rtpproxy_retr` times. rtpengine speaks it too
-//! (its `--listen-udp` socket).
+//! The control exchange over UDP both protocols use: `COOKIE PAYLOAD` out, `COOKIE ANSWER`
+//! back, resent after a timeout (`rtpproxy_timeout`, `rtpengine_tout`) a number of times
+//! (`*_retr`). The payload is rtpproxy's text command or rtpengine's bencoded dictionary.
 
 use std::cell::RefCell;
 use std::io;
@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 /// How long to wait for an answer and how often to resend.
 #[derive(Clone, Copy, Debug)]
 pub struct Timing {
-    /// Wait per attempt (`rtpproxy_timeout`).
+    /// Wait per attempt.
     pub timeout: Duration,
-    /// Attempts before the proxy is declared dead (`rtpproxy_retr`, at least 1).
+    /// Attempts before the proxy is declared dead (at least 1).
     pub attempts: u32,
 }
 
@@ -25,15 +25,18 @@ thread_local! {
     static SOCKETS: RefCell<[Option<UdpSocket>; 2]> = const { RefCell::new([None, None]) };
 }
 
-/// Sends `command` to `to` and returns the answer without its cookie; `Err` when no answer
+/// Sends `payload` to `to` and returns the answer without its cookie; `Err` when no answer
 /// came within the attempts.
-pub fn exchange(to: SocketAddr, command: &str, timing: Timing) -> io::Result<String> {
+pub fn exchange(to: SocketAddr, payload: &[u8], timing: Timing) -> io::Result<Vec<u8>> {
     let cookie = format!(
         "{}_{}",
         std::process::id(),
         NEXT_COOKIE.fetch_add(1, Ordering::Relaxed)
     );
-    let packet = format!("{cookie} {command}");
+    let mut packet = Vec::with_capacity(cookie.len() + 1 + payload.len());
+    packet.extend_from_slice(cookie.as_bytes());
+    packet.push(b' ');
+    packet.extend_from_slice(payload);
     SOCKETS.with(|cell| {
         let mut sockets = cell.borrow_mut();
         let slot = &mut sockets[usize::from(to.is_ipv6())];
@@ -45,9 +48,9 @@ pub fn exchange(to: SocketAddr, command: &str, timing: Timing) -> io::Result<Str
             })?);
         }
         let sock = slot.as_ref().expect("bound above");
-        let mut buf = [0u8; 4096];
+        let mut buf = vec![0u8; 65536];
         for _ in 0..timing.attempts.max(1) {
-            sock.send_to(packet.as_bytes(), to)?;
+            sock.send_to(&packet, to)?;
             let deadline = Instant::now() + timing.timeout;
             while let Some(left) = deadline.checked_duration_since(Instant::now()) {
                 sock.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
@@ -63,15 +66,15 @@ pub fn exchange(to: SocketAddr, command: &str, timing: Timing) -> io::Result<Str
                     }
                     Err(e) => return Err(e),
                 };
-                let text = String::from_utf8_lossy(&buf[..n]);
                 if from != to {
                     continue;
                 }
-                if let Some(answer) = text
-                    .strip_prefix(cookie.as_str())
-                    .and_then(|r| r.strip_prefix(' '))
+                let answer = &buf[..n];
+                if answer.len() > cookie.len()
+                    && answer.starts_with(cookie.as_bytes())
+                    && answer[cookie.len()] == b' '
                 {
-                    return Ok(answer.trim_end().to_owned());
+                    return Ok(answer[cookie.len() + 1..].to_vec());
                 }
             }
         }
