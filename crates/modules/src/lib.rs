@@ -27,6 +27,7 @@ pub mod proto;
 pub mod ratelimit;
 pub mod registrar;
 pub mod rr;
+pub mod rtpengine;
 pub mod rtpproxy;
 pub mod signaling;
 pub mod sipmsgops;
@@ -64,6 +65,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),
     ("rtpproxy", || Box::new(rtpproxy::RtpProxy::default())),
+    ("rtpengine", || Box::new(rtpengine::RtpEngine::default())),
     ("dialog", || Box::new(dialog::DialogModule::default())),
     ("domain", || Box::new(domain::Domain::default())),
     ("alias_db", || Box::new(alias_db::AliasDb::default())),

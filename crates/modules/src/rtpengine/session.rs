@@ -1,0 +1,312 @@
+//! rtpengine's "ng" control protocol: a bencoded dictionary per command (`offer`, `answer`,
+//! `delete`, `start recording`, ...) sent with the call's identifiers, the answer's SDP put
+//! into the message (or a variable).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_bencode::value::Value;
+use siplua_core::context::Context;
+use siplua_core::pv::CompiledPv;
+use siplua_core::value::Value as PvValue;
+use siplua_script::AssignOp;
+use siplua_sip::{Message, Method};
+
+use super::flags::Flags;
+use crate::media_proxy::control::{self, Timing};
+use crate::media_proxy::proxies::{Proxy, ProxySet};
+
+/// The set `rtpengine_use_set` chose for the current message.
+#[derive(Clone, Copy, Debug)]
+pub struct ChosenSet(pub i64);
+
+/// The module's shared state.
+pub struct Shared {
+    /// Every set from `rtpengine_sock`.
+    pub sets: Vec<ProxySet>,
+    /// Timeout and attempts per command.
+    pub timing: Timing,
+    /// How long a proxy that did not answer is skipped (`rtpengine_disable_tout`).
+    pub disable_for: Duration,
+}
+
+/// Where the script wants results written, and the body to use instead of the message's.
+#[derive(Default)]
+pub struct Io<'a> {
+    /// `sock_var`: the chosen rtpengine's control socket.
+    pub sock: Option<&'a CompiledPv>,
+    /// `sdp_var`: receives the new SDP instead of the message body.
+    pub sdp: Option<&'a CompiledPv>,
+    /// `body`: the SDP to send instead of the message's.
+    pub body: Option<String>,
+}
+
+fn error(text: &str) -> i32 {
+    siplua_core::log::emit(siplua_core::log::level::ERR, "rtpengine", text);
+    -1
+}
+
+fn bytes(s: &str) -> Value {
+    Value::Bytes(s.as_bytes().to_vec())
+}
+
+/// The branch of the Via that `via-branch` names (1: top, 2: second, auto: by direction).
+fn via_branch(msg: &Message, which: &str) -> Option<String> {
+    let index = match which {
+        "1" => 0,
+        "2" => 1,
+        _ if msg.is_request() => 0,
+        _ => 1,
+    };
+    let via = msg.vias().nth(index)?.ok()?;
+    via.branch().map(str::to_owned)
+}
+
+impl Shared {
+    /// The proxy for this call: the set `rtpengine_use_set` chose, else set 0 (or the first).
+    fn proxy_for(&self, ctx: &Context, call_id: &str) -> Option<&Proxy> {
+        let chosen = ctx.ext::<ChosenSet>().map(|c| c.0);
+        let set = match chosen {
+            Some(id) => self.sets.iter().find(|s| s.id == id),
+            None => self.sets.iter().find(|s| s.id == 0).or(self.sets.first()),
+        };
+        let Some(set) = set else {
+            error(&match chosen {
+                Some(id) => format!("no rtpengine set {id} (see rtpengine_sock)"),
+                None => "no rtpengine_sock configured".to_owned(),
+            });
+            return None;
+        };
+        let proxy = set.pick(call_id);
+        if proxy.is_none() {
+            error(&format!(
+                "no rtpengine of set {} is available (all disabled after not answering)",
+                set.id
+            ));
+        }
+        proxy
+    }
+
+    /// Sends one command and returns the answer's dictionary when its result is ok.
+    fn command(
+        &self,
+        proxy: &Proxy,
+        dict: HashMap<Vec<u8>, Value>,
+    ) -> Result<HashMap<Vec<u8>, Value>, ()> {
+        let payload = serde_bencode::to_bytes(&Value::Dict(dict)).map_err(|e| {
+            error(&format!("cannot encode the command: {e}"));
+        })?;
+        let answer = match control::exchange(proxy.addr, &payload, self.timing) {
+            Ok(a) => a,
+            Err(e) => {
+                proxy.disable_for(self.disable_for);
+                error(&format!(
+                    "rtpengine {} disabled for {} s: {e}",
+                    proxy.url,
+                    self.disable_for.as_secs()
+                ));
+                return Err(());
+            }
+        };
+        let Ok(Value::Dict(reply)) = serde_bencode::from_bytes::<Value>(&answer) else {
+            error(&format!(
+                "rtpengine {} sent an answer that is not a dictionary",
+                proxy.url
+            ));
+            return Err(());
+        };
+        let field = |k: &str| match reply.get(k.as_bytes()) {
+            Some(Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+            _ => String::new(),
+        };
+        match field("result").as_str() {
+            "ok" | "pong" => {
+                let warning = field("warning");
+                if !warning.is_empty() {
+                    siplua_core::log::emit(siplua_core::log::level::WARN, "rtpengine", &warning);
+                }
+                Ok(reply)
+            }
+            other => {
+                error(&format!(
+                    "rtpengine {} answered {other}: {}",
+                    proxy.url,
+                    field("error-reason")
+                ));
+                Err(())
+            }
+        }
+    }
+
+    /// The command dictionary for this message: the flags' entries, then the call's
+    /// identifiers and where the message came from (flags may override the tags).
+    fn dictionary(ctx: &Context, command: &str, flags: &Flags) -> Option<HashMap<Vec<u8>, Value>> {
+        let msg = ctx.msg.as_ref()?;
+        let mut d = flags.entries.clone();
+        d.insert(b"command".to_vec(), bytes(command));
+        d.insert(b"call-id".to_vec(), bytes(msg.call_id().ok()?));
+        let from_tag = msg.from().ok()?.tag().unwrap_or("").to_owned();
+        d.entry(b"from-tag".to_vec())
+            .or_insert_with(|| bytes(&from_tag));
+        if let Some(to_tag) = msg.to().ok().and_then(|t| t.tag().map(str::to_owned)) {
+            d.entry(b"to-tag".to_vec())
+                .or_insert_with(|| bytes(&to_tag));
+        }
+        if let Some(origin) = ctx.origin.as_ref() {
+            let family = if origin.src.is_ipv6() { "IP6" } else { "IP4" };
+            d.entry(b"received-from".to_vec()).or_insert_with(|| {
+                Value::List(vec![bytes(family), bytes(&origin.src.ip().to_string())])
+            });
+        }
+        if let Some(which) = &flags.via_branch {
+            if let Some(branch) = via_branch(msg, which) {
+                d.insert(b"via-branch".to_vec(), bytes(&branch));
+            }
+        }
+        Some(d)
+    }
+
+    /// `rtpengine_offer` / `rtpengine_answer` (`command` is "offer" or "answer").
+    pub fn offer_answer(&self, ctx: &mut Context, command: &str, flags: &Flags, io: &Io) -> i32 {
+        let Some(msg) = ctx.msg.as_ref() else {
+            return -1;
+        };
+        let sdp = match &io.body {
+            Some(b) => b.clone(),
+            None => String::from_utf8_lossy(msg.body()).into_owned(),
+        };
+        if !sdp.lines().any(|l| l.starts_with("v=")) {
+            return error(&format!("no SDP to {command}"));
+        }
+        let Some(mut dict) = Self::dictionary(ctx, command, flags) else {
+            return error("no Call-ID or From tag");
+        };
+        dict.insert(b"sdp".to_vec(), bytes(&sdp));
+        let call_id = msg.call_id().unwrap_or_default().to_owned();
+        let Some(proxy) = self.proxy_for(ctx, &call_id) else {
+            return -1;
+        };
+        let Ok(reply) = self.command(proxy, dict) else {
+            return -1;
+        };
+        let Some(Value::Bytes(new_sdp)) = reply.get(&b"sdp"[..]) else {
+            return error(&format!(
+                "rtpengine {} answered the {command} without SDP",
+                proxy.url
+            ));
+        };
+        match io.sdp {
+            Some(pv) => {
+                let text = String::from_utf8_lossy(new_sdp).into_owned();
+                let _ = pv.set(ctx, AssignOp::Set, PvValue::Str(text));
+            }
+            None => {
+                if ctx.edits.replace_body(msg, new_sdp, None).is_err() {
+                    return error(
+                        "cannot replace the SDP body (already changed by another function?)",
+                    );
+                }
+            }
+        }
+        if let Some(pv) = io.sock {
+            let _ = pv.set(ctx, AssignOp::Set, PvValue::Str(proxy.url.clone()));
+        }
+        1
+    }
+
+    /// A command without SDP (`delete`, `start recording`, ...): 1 when rtpengine took it.
+    pub fn simple(
+        &self,
+        ctx: &mut Context,
+        command: &str,
+        flags: &Flags,
+        sock: Option<&CompiledPv>,
+    ) -> i32 {
+        let Some(dict) = Self::dictionary(ctx, command, flags) else {
+            return error("no Call-ID or From tag");
+        };
+        let call_id = ctx
+            .msg
+            .as_ref()
+            .and_then(|m| m.call_id().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let Some(proxy) = self.proxy_for(ctx, &call_id) else {
+            return -1;
+        };
+        if self.command(proxy, dict).is_err() {
+            return -1;
+        }
+        if let Some(pv) = sock {
+            let _ = pv.set(ctx, AssignOp::Set, PvValue::Str(proxy.url.clone()));
+        }
+        1
+    }
+
+    /// `rtpengine_manage`: offer, answer or delete, chosen from the message as OpenSIPS does.
+    pub fn manage(&self, ctx: &mut Context, flags: &Flags, io: &Io) -> i32 {
+        let Some(msg) = ctx.msg.as_ref() else {
+            return -1;
+        };
+        let has_sdp = io.body.is_some()
+            || std::str::from_utf8(msg.body())
+                .is_ok_and(|b| b.lines().any(|l| l.starts_with("v=")));
+        if msg.is_request() {
+            match msg.method() {
+                Some(Method::Bye | Method::Cancel) => self.simple(ctx, "delete", flags, io.sock),
+                Some(Method::Invite | Method::Update) if has_sdp => {
+                    self.offer_answer(ctx, "offer", flags, io)
+                }
+                Some(Method::Ack | Method::Prack) if has_sdp => {
+                    self.offer_answer(ctx, "answer", flags, io)
+                }
+                _ => -1,
+            }
+        } else {
+            let in_invite = msg
+                .cseq()
+                .is_ok_and(|c| matches!(c.method_kind(), Method::Invite | Method::Update));
+            let code = msg.status_code().unwrap_or(0);
+            match code {
+                _ if !in_invite => -1,
+                300.. if code != 401 && code != 407 => self.simple(ctx, "delete", flags, io.sock),
+                100..=299 if has_sdp => self.offer_answer(ctx, "answer", flags, io),
+                _ => -1,
+            }
+        }
+    }
+
+    /// Pings every rtpengine once at start; the silent ones start disabled.
+    pub fn ping_all(&self) {
+        let once = Timing {
+            attempts: 1,
+            ..self.timing
+        };
+        let ping = serde_bencode::to_bytes(&Value::Dict(HashMap::from([(
+            b"command".to_vec(),
+            bytes("ping"),
+        )])))
+        .unwrap_or_default();
+        for proxy in self.sets.iter().flat_map(|s| &s.proxies) {
+            match control::exchange(proxy.addr, &ping, once) {
+                Ok(_) => siplua_core::log::emit(
+                    siplua_core::log::level::INFO,
+                    "rtpengine",
+                    &format!("rtpengine {} answers", proxy.url),
+                ),
+                Err(e) => {
+                    proxy.disable_for(self.disable_for);
+                    siplua_core::log::emit(
+                        siplua_core::log::level::WARN,
+                        "rtpengine",
+                        &format!(
+                            "rtpengine {} does not answer ({e}); disabled for {} s",
+                            proxy.url,
+                            self.disable_for.as_secs()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
