@@ -46,6 +46,16 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("proto_tcp", || Box::new(proto::ProtoTcp::default())),
     ("proto_tls", || Box::new(proto::ProtoTls::default())),
     ("tls_mgm", || Box::new(tls_mgm::TlsMgm::default())),
+    ("tls_openssl", || {
+        Box::new(tls_mgm::TlsLibrary {
+            name: "tls_openssl",
+        })
+    }),
+    ("tls_wolfssl", || {
+        Box::new(tls_mgm::TlsLibrary {
+            name: "tls_wolfssl",
+        })
+    }),
     ("sl", || Box::new(sl::Sl::default())),
     ("signaling", || Box::new(signaling::Signaling)),
     ("sipmsgops", || Box::new(sipmsgops::SipMsgOps)),

@@ -540,9 +540,11 @@ fn tls_configuration_errors_name_the_line_or_the_file() {
 fn the_tls_block_of_the_opensips_template_works() {
     let dir = scratch("tls-template");
     let pki = Pki::generate(&dir);
-    // As OpenSIPS' generated configuration writes it (TLSv1 is raised to TLS 1.2 by siplua).
+    // As OpenSIPS' generated configuration writes it (TLSv1 is raised to TLS 1.2 by siplua),
+    // with the TLS library module it loads (siplua's library is always rustls).
     let params = format!(
-        r#"modparam("tls_mgm", "server_domain", "default")
+        r#"loadmodule "tls_wolfssl.so"
+modparam("tls_mgm", "server_domain", "default")
 modparam("tls_mgm", "match_ip_address", "[default]*")
 modparam("tls_mgm", "verify_cert", "[default]0")
 modparam("tls_mgm", "require_cert", "[default]0")

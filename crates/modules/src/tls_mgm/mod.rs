@@ -3,7 +3,10 @@
 //! start-up so a bad certificate stops the start with the module's name.
 
 mod domains;
+mod library;
 mod method;
+
+pub use library::TlsLibrary;
 
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_transport::{Proto, TlsContext};
