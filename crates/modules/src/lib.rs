@@ -10,6 +10,7 @@ pub mod cachedb_memcached;
 pub mod db_mysql;
 pub mod db_text;
 pub mod dialog;
+pub mod dialplan;
 pub mod dispatcher;
 pub mod domain;
 pub mod drouting;
@@ -77,6 +78,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("rtpproxy", || Box::new(rtpproxy::RtpProxy::default())),
     ("rtpengine", || Box::new(rtpengine::RtpEngine::default())),
     ("dialog", || Box::new(dialog::DialogModule::default())),
+    ("dialplan", || Box::new(dialplan::Dialplan::default())),
     ("domain", || Box::new(domain::Domain::default())),
     ("alias_db", || Box::new(alias_db::AliasDb::default())),
     ("permissions", || {
