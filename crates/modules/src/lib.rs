@@ -15,6 +15,7 @@ pub mod dispatcher;
 pub mod domain;
 pub mod drouting;
 pub mod httpd;
+pub mod load_balancer;
 pub mod maxfwd;
 pub(crate) mod media_proxy;
 pub mod mi_fifo;
@@ -86,6 +87,9 @@ pub const CATALOGUE: Catalogue<'static> = &[
     }),
     ("avpops", || Box::new(avpops::AvpOps)),
     ("dispatcher", || Box::new(dispatcher::Dispatcher::default())),
+    ("load_balancer", || {
+        Box::new(load_balancer::LoadBalancer::default())
+    }),
     ("drouting", || Box::new(drouting::Drouting::default())),
     ("usrloc", || Box::new(usrloc::UsrlocModule::default())),
     ("cachedb_local", || {

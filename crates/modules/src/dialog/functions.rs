@@ -10,25 +10,8 @@ use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_core::value::Value;
 use siplua_script::AssignOp;
 
-use super::table::{Current, Direction, Key, Table};
+use super::table::{Current, Table};
 use super::Profiles;
-use crate::tm::api::TmApi;
-use crate::tm::FinalInfo;
-
-/// Ends the dialog when its INVITE's transaction is dropped without a final reply (the
-/// script answered statelessly or never relayed it).
-struct EndUnlessAnswered {
-    table: Arc<Table>,
-    key: Option<Key>,
-}
-
-impl Drop for EndUnlessAnswered {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.table.end(&key);
-        }
-    }
-}
 
 fn err(text: &str) -> i32 {
     siplua_core::log::emit(siplua_core::log::level::ERR, "dialog", text);
@@ -38,39 +21,10 @@ fn err(text: &str) -> i32 {
 /// `create_dialog([flags])`: a dialog for an initial INVITE; flags are accepted (no
 /// pinging, no BYE on timeout).
 fn create_dialog(ctx: &mut Context, table: &Arc<Table>, timeout: Duration) -> i32 {
-    let Some(msg) = ctx.msg.as_ref() else {
-        return -1;
-    };
-    if msg.method_str() != Some("INVITE") {
-        return err("create_dialog: only an INVITE creates a dialog");
+    match super::api::create(ctx, table, timeout) {
+        Ok(_) => 1,
+        Err(e) => err(&format!("create_dialog: {e}")),
     }
-    if ctx.ext::<Current>().is_some() {
-        return 1;
-    }
-    let Some(key) = table.create(msg, timeout) else {
-        return err("create_dialog: the INVITE has no Call-ID or From tag, or has a To tag");
-    };
-    ctx.set_ext(Current {
-        key: key.clone(),
-        dir: Direction::Downstream,
-    });
-    let Some(tm) = ctx.core.apis.get::<TmApi>() else {
-        return 1;
-    };
-    let guard = EndUnlessAnswered {
-        table: table.clone(),
-        key: Some(key),
-    };
-    tm.on_final(
-        ctx,
-        Box::new(move |info: &FinalInfo| {
-            let mut guard = guard;
-            if let Some(key) = guard.key.take() {
-                guard.table.reply(&key, info.code, Some(info.to_tag));
-            }
-        }),
-    );
-    1
 }
 
 fn current(ctx: &Context) -> Option<Current> {

@@ -8,9 +8,13 @@
 //! BYE seen by siplua, and a dialog ends when its lifetime (`default_timeout`) runs out —
 //! without sending BYEs (see docs/compatibility.md).
 
+mod api;
 mod functions;
 mod pv;
 mod table;
+
+pub use api::DialogApi;
+pub use table::Key;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,7 +131,11 @@ impl Module for DialogModule {
         Ok(())
     }
 
-    fn init(&mut self, _env: &mut InitEnv) -> Result<(), String> {
+    fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        env.apis.publish(Arc::new(DialogApi {
+            table: self.table.clone(),
+            timeout: self.timeout,
+        }));
         if self.db_mode != 0 {
             siplua_core::log::emit(
                 siplua_core::log::level::WARN,

@@ -150,8 +150,8 @@ impl Table {
 
     /// Follows a received message (the module's per-message hook): finds its dialog — an
     /// in-dialog request by its tags, a reply by its From tag — and moves the state: ACK
-    /// confirms, BYE ends, INVITE replies as [`Table::reply`]. One lock, and none (nor an
-    /// allocation) for an initial request.
+    /// confirms, BYE ends, provisional and 2xx INVITE replies as [`Table::reply`]. One lock,
+    /// and none (nor an allocation) for an initial request.
     pub fn follow(&self, msg: &Message) -> Option<Current> {
         let call_id = msg.call_id().ok()?;
         let (Some(from_tag), to_tag) = tags(msg) else {
@@ -161,10 +161,14 @@ impl Table {
         if !msg.is_request() {
             let key = (call_id.to_owned(), from_tag.to_owned());
             let invite = msg.cseq().is_ok_and(|c| c.method == "INVITE");
+            let code = msg.status_code().unwrap_or(0);
             let mut map = self.dialogs.lock();
             let d = map.get_mut(&key)?;
-            if invite {
-                d.reply(msg.status_code().unwrap_or(0), to_tag, now);
+            // A negative reply ends only one branch: a failure route may try another
+            // (lb_next, use_next_gw, ds_next_dst). The transaction's final reply upstream
+            // (create_dialog's callback) ends the dialog when the call failed.
+            if invite && code < 300 {
+                d.reply(code, to_tag, now);
             }
             return Some(Current {
                 key,
@@ -226,6 +230,26 @@ impl Table {
                     .any(|(p, v)| p == profile && value.is_none_or(|w| w == v))
             })
             .count()
+    }
+
+    /// How many active dialogs hold each value of `profile`, in one pass (load_balancer
+    /// reads every destination's load at once).
+    pub fn profile_counts(&self, profile: &str) -> HashMap<String, usize> {
+        let now = Instant::now();
+        let mut map = self.dialogs.lock();
+        let mut counts = HashMap::new();
+        for d in map.values_mut() {
+            d.expire(now);
+            if !d.active() {
+                continue;
+            }
+            for (p, v) in &d.profiles {
+                if p == profile {
+                    *counts.entry(v.clone()).or_insert(0) += 1;
+                }
+            }
+        }
+        counts
     }
 
     /// Active dialogs.
