@@ -7,6 +7,7 @@ pub mod auth_db;
 pub mod avpops;
 pub mod cachedb_local;
 pub mod cachedb_memcached;
+pub mod cfgutils;
 pub mod db_mysql;
 pub mod db_text;
 pub mod dialog;
@@ -76,6 +77,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("pike", || Box::new(pike::Pike::default())),
     ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),
+    ("cfgutils", || Box::new(cfgutils::Cfgutils::default())),
     ("rtpproxy", || Box::new(rtpproxy::RtpProxy::default())),
     ("rtpengine", || Box::new(rtpengine::RtpEngine::default())),
     ("dialog", || Box::new(dialog::DialogModule::default())),

@@ -1,0 +1,275 @@
+//! `cfgutils`: the script helpers of OpenSIPS 3.x that real configurations use most —
+//! `rand_event()` and its probability functions, `sleep()`/`usleep()`, named locks,
+//! `ts_usec_delta()`, `pkg_status()`/`shm_status()`, and the `$shv(name)` / `$env(NAME)`
+//! variables.
+//!
+//! Not done (docs/compatibility.md): `check_time_rec()`, `check_config_hash()` /
+//! `get_config_hash()`, `set_count`/`set_select_weight`, `abort()`, the `varset` parameter.
+
+mod locks;
+mod shared_vars;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use siplua_core::context::Context;
+use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use siplua_core::module::{ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::pv::PvDecl;
+use siplua_core::route_type::RouteMask;
+use siplua_core::value::Value;
+use siplua_script::AssignOp;
+
+use locks::Locks;
+use shared_vars::SharedVars;
+
+const PARAMS: &[ModParamSpec] = &[
+    ModParamSpec {
+        name: "initial_probability",
+        kind: ModParamKind::Int,
+    },
+    ModParamSpec {
+        name: "shvset",
+        kind: ModParamKind::Str,
+    },
+    ModParamSpec {
+        name: "lock_pool_size",
+        kind: ModParamKind::Int,
+    },
+];
+
+/// The module.
+pub struct Cfgutils {
+    initial_probability: i64,
+    probability: Arc<AtomicI64>,
+    vars: Arc<SharedVars>,
+    locks: Arc<Locks>,
+}
+
+impl Default for Cfgutils {
+    fn default() -> Self {
+        Cfgutils {
+            initial_probability: 10,
+            probability: Arc::new(AtomicI64::new(10)),
+            vars: Arc::default(),
+            locks: Arc::default(),
+        }
+    }
+}
+
+fn log(level: i32, text: &str) {
+    siplua_core::log::emit(level, "cfgutils", text);
+}
+
+/// A percentage from 0 to 100, or an error naming the function.
+fn percent(n: Option<i64>, function: &str) -> Option<i64> {
+    match n {
+        Some(p) if (0..=100).contains(&p) => Some(p),
+        _ => {
+            log(
+                siplua_core::log::level::ERR,
+                &format!("{function}: the probability must be 0 to 100"),
+            );
+            None
+        }
+    }
+}
+
+/// The resident memory of the process, for `pkg_status()` / `shm_status()`.
+fn resident_kib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4)
+}
+
+impl Module for Cfgutils {
+    fn name(&self) -> &'static str {
+        "cfgutils"
+    }
+
+    fn params(&self) -> &'static [ModParamSpec] {
+        PARAMS
+    }
+
+    fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
+        match name {
+            "initial_probability" => {
+                let p = value.as_int();
+                if !(0..=100).contains(&p) {
+                    return Err(format!("initial_probability must be 0 to 100, got {p}"));
+                }
+                self.initial_probability = p;
+                self.probability.store(p, Ordering::Relaxed);
+            }
+            "shvset" => {
+                let (name, v) = shared_vars::parse_set(&value.as_str())?;
+                self.vars.set(name, v);
+            }
+            "lock_pool_size" => {}
+            _ => return Err(format!("module cfgutils has no parameter {name}")),
+        }
+        Ok(())
+    }
+
+    fn pseudo_variables(&self) -> Vec<PvDecl> {
+        self.vars.declarations()
+    }
+
+    fn functions(&self) -> Vec<FunctionDecl> {
+        let all = RouteMask::ALL;
+        let (p1, p2, p3, p4) = (
+            self.probability.clone(),
+            self.probability.clone(),
+            self.probability.clone(),
+            self.probability.clone(),
+        );
+        let initial = self.initial_probability;
+        let mut out = vec![
+            FunctionDecl::new(
+                "rand_event",
+                vec![ParamSpec::opt("probability", ParamKind::Int)],
+                all,
+                move |ctx: &mut Context, args: &Args| {
+                    let p = if args.has(0) {
+                        match percent(args.int(ctx, 0), "rand_event") {
+                            Some(p) => p,
+                            None => return -1,
+                        }
+                    } else {
+                        p1.load(Ordering::Relaxed)
+                    };
+                    let roll = i64::from(getrandom::u32().unwrap_or(0) % 100);
+                    if roll < p {
+                        1
+                    } else {
+                        -1
+                    }
+                },
+            ),
+            FunctionDecl::new(
+                "rand_set_prob",
+                vec![ParamSpec::req("probability", ParamKind::Int)],
+                all,
+                move |ctx: &mut Context, args: &Args| match percent(
+                    args.int(ctx, 0),
+                    "rand_set_prob",
+                ) {
+                    Some(p) => {
+                        p2.store(p, Ordering::Relaxed);
+                        1
+                    }
+                    None => -1,
+                },
+            ),
+            FunctionDecl::new(
+                "rand_reset_prob",
+                vec![],
+                all,
+                move |_: &mut Context, _: &Args| {
+                    p3.store(initial, Ordering::Relaxed);
+                    1
+                },
+            ),
+            FunctionDecl::new(
+                "rand_get_prob",
+                vec![],
+                all,
+                move |_: &mut Context, _: &Args| {
+                    log(
+                        siplua_core::log::level::INFO,
+                        &format!("the probability is {}%", p4.load(Ordering::Relaxed)),
+                    );
+                    1
+                },
+            ),
+            FunctionDecl::new(
+                "sleep",
+                vec![ParamSpec::req("seconds", ParamKind::Int)],
+                all,
+                |ctx: &mut Context, args: &Args| {
+                    let s = args.int(ctx, 0).unwrap_or(0).max(0) as u64;
+                    std::thread::sleep(Duration::from_secs(s));
+                    1
+                },
+            ),
+            FunctionDecl::new(
+                "usleep",
+                vec![ParamSpec::req("microseconds", ParamKind::Int)],
+                all,
+                |ctx: &mut Context, args: &Args| {
+                    let us = args.int(ctx, 0).unwrap_or(0).max(0) as u64;
+                    std::thread::sleep(Duration::from_micros(us));
+                    1
+                },
+            ),
+            FunctionDecl::new(
+                "ts_usec_delta",
+                vec![
+                    ParamSpec::req("t1_sec", ParamKind::Int),
+                    ParamSpec::req("t1_usec", ParamKind::Int),
+                    ParamSpec::req("t2_sec", ParamKind::Int),
+                    ParamSpec::req("t2_usec", ParamKind::Int),
+                    ParamSpec::req("delta", ParamKind::Var),
+                ],
+                all,
+                |ctx: &mut Context, args: &Args| {
+                    let v = |i| args.int(ctx, i).unwrap_or(0);
+                    let delta = ((v(0) - v(2)) * 1_000_000 + (v(1) - v(3))).abs();
+                    match args
+                        .pv(4)
+                        .map(|pv| pv.set(ctx, AssignOp::Set, Value::Int(delta)))
+                    {
+                        Some(Ok(())) => 1,
+                        _ => -1,
+                    }
+                },
+            ),
+        ];
+        for name in ["pkg_status", "shm_status"] {
+            out.push(FunctionDecl::new(
+                name,
+                vec![],
+                all,
+                move |_: &mut Context, _: &Args| {
+                    log(
+                        siplua_core::log::level::NOTICE,
+                        &format!(
+                            "{name}: siplua has no separate memory pools; resident memory {} KiB",
+                            resident_kib().unwrap_or(0)
+                        ),
+                    );
+                    1
+                },
+            ));
+        }
+        for (get, release) in [
+            ("get_static_lock", "release_static_lock"),
+            ("get_dynamic_lock", "release_dynamic_lock"),
+        ] {
+            let (a, b) = (self.locks.clone(), self.locks.clone());
+            out.push(FunctionDecl::new(
+                get,
+                vec![ParamSpec::req("key", ParamKind::Str)],
+                all,
+                move |ctx: &mut Context, args: &Args| {
+                    a.get(&args.str(ctx, 0).unwrap_or_default());
+                    1
+                },
+            ));
+            out.push(FunctionDecl::new(
+                release,
+                vec![ParamSpec::req("key", ParamKind::Str)],
+                all,
+                move |ctx: &mut Context, args: &Args| {
+                    if b.release(&args.str(ctx, 0).unwrap_or_default()) {
+                        1
+                    } else {
+                        -1
+                    }
+                },
+            ));
+        }
+        out
+    }
+}
