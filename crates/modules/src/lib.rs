@@ -35,6 +35,7 @@ pub mod rtpproxy;
 pub mod signaling;
 pub mod sipmsgops;
 pub mod sl;
+pub mod statistics;
 pub mod tls_mgm;
 pub mod tm;
 pub mod uac;
@@ -78,6 +79,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),
     ("cfgutils", || Box::new(cfgutils::Cfgutils::default())),
+    ("statistics", || Box::new(statistics::Statistics::default())),
     ("rtpproxy", || Box::new(rtpproxy::RtpProxy::default())),
     ("rtpengine", || Box::new(rtpengine::RtpEngine::default())),
     ("dialog", || Box::new(dialog::DialogModule::default())),
