@@ -49,6 +49,19 @@ impl CompiledFormat {
         }
     }
 
+    /// The string as written, variables by their source text: for functions whose argument
+    /// names variables instead of reading them (avpops' `"$avp(a);$avp(b)"` destinations).
+    pub fn source_text(&self) -> String {
+        let mut out = String::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Pv(pv) => out.push_str(&pv.text),
+            }
+        }
+        out
+    }
+
     /// Expands the string for this message; unset variables print as `<null>`.
     pub fn expand(&self, ctx: &Context) -> String {
         if let Some(c) = self.as_constant() {

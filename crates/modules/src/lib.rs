@@ -89,7 +89,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("permissions", || {
         Box::new(permissions::Permissions::default())
     }),
-    ("avpops", || Box::new(avpops::AvpOps)),
+    ("avpops", || Box::new(avpops::AvpOps::default())),
     ("dispatcher", || Box::new(dispatcher::Dispatcher::default())),
     ("load_balancer", || {
         Box::new(load_balancer::LoadBalancer::default())

@@ -1,21 +1,40 @@
-//! `avpops` (the in-memory part): `is_avp_set(name)`, `avp_check(name, "op/value[/flags]")`,
-//! `avp_delete(name)` and `avp_print()` on `$avp(...)` variables, with OpenSIPS 3.x names and
-//! return codes. The database functions (`avp_db_load`, `avp_db_store`, `avp_db_delete`,
-//! `avp_db_query`) and the other operations are not there: a script calling them fails to
-//! load with "unknown function", and the module has no database parameters.
+//! `avpops`: `is_avp_set(name)`, `avp_check(name, "op/value[/flags]")`, `avp_delete(name)`
+//! on `$avp(...)` variables, and `avp_db_query(query[, dest])` on the MySQL database of
+//! `db_url`, with OpenSIPS 3.x names and return codes. `avp_db_load`, `avp_db_store`,
+//! `avp_db_delete` and the other operations are not there: a script calling them fails to
+//! load with "unknown function".
 
 mod check;
+mod query;
 
 use std::sync::Arc;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
-use siplua_core::module::Module;
+use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::RouteMask;
+
+const PARAMS: &[ModParamSpec] = &[
+    ModParamSpec {
+        name: "db_url",
+        kind: ModParamKind::Str,
+    },
+    ModParamSpec {
+        name: "avp_table",
+        kind: ModParamKind::Str,
+    },
+    ModParamSpec {
+        name: "use_domain",
+        kind: ModParamKind::Int,
+    },
+];
 
 /// The module.
 #[derive(Default)]
-pub struct AvpOps;
+pub struct AvpOps {
+    db_url: Option<String>,
+    db: Option<Arc<siplua_db::Db>>,
+}
 
 /// The AVP name of a `$avp(name)` argument (a load error for anything else).
 fn fixup_avp_name(args: &mut [PreparedArg]) -> Result<(), String> {
@@ -57,6 +76,39 @@ fn avp_name(args: &Args) -> &str {
 impl Module for AvpOps {
     fn name(&self) -> &'static str {
         "avpops"
+    }
+
+    fn params(&self) -> &'static [ModParamSpec] {
+        PARAMS
+    }
+
+    fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
+        match name {
+            // OpenSIPS may number a URL ("1 mysql://..."); siplua has one database.
+            "db_url" => {
+                let text = value.as_str();
+                let url = match text.trim().split_once(' ') {
+                    Some((id, url)) if id.chars().all(|c| c.is_ascii_digit()) => url.trim(),
+                    _ => text.trim(),
+                };
+                self.db_url = Some(url.to_owned());
+            }
+            "avp_table" | "use_domain" => {}
+            _ => return Err(format!("module avpops has no parameter {name}")),
+        }
+        Ok(())
+    }
+
+    fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        if let Some(url) = &self.db_url {
+            if !url.starts_with("mysql://") {
+                return Err(format!(
+                    "avpops db_url {url:?}: avp_db_query runs SQL, which needs a mysql:// database"
+                ));
+            }
+            self.db = Some(Arc::new(crate::db_mysql::open(env, "avpops", url)?));
+        }
+        Ok(())
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {
@@ -111,6 +163,47 @@ impl Module for AvpOps {
                 },
             )
             .with_fixup(fixup_avp_name),
+            self.db_query(),
         ]
+    }
+}
+
+impl AvpOps {
+    /// `avp_db_query(query[, dest])`; without `db_url` every call fails with a message.
+    fn db_query(&self) -> FunctionDecl {
+        let db = self.db.clone();
+        FunctionDecl::new(
+            "avp_db_query",
+            vec![
+                ParamSpec::req("query", ParamKind::Str),
+                ParamSpec::opt("dest", ParamKind::Str),
+                ParamSpec::opt("db_id", ParamKind::Int),
+            ],
+            RouteMask::ALL,
+            move |ctx: &mut Context, args: &Args| {
+                let Some(db) = &db else {
+                    siplua_core::log::emit(
+                        siplua_core::log::level::ERR,
+                        "avpops",
+                        "avp_db_query: no db_url for avpops",
+                    );
+                    return -1;
+                };
+                let sql = args.str(ctx, 0).unwrap_or_default().into_owned();
+                let dest: Vec<String> = args.custom::<Vec<String>>(1).cloned().unwrap_or_default();
+                query::run(db, ctx, &sql, &dest)
+            },
+        )
+        .with_fixup(|args| {
+            // The destination names AVPs: it is read as written, never expanded.
+            let text = match args.get(1) {
+                Some(PreparedArg::Str(d)) => d.to_string(),
+                Some(PreparedArg::Pv(pv)) => pv.text.to_string(),
+                Some(PreparedArg::Format(f)) => f.source_text(),
+                _ => return Ok(()),
+            };
+            args[1] = PreparedArg::Custom(Arc::new(query::parse_dest(&text)?));
+            Ok(())
+        })
     }
 }
