@@ -15,6 +15,7 @@ pub mod dialplan;
 pub mod dispatcher;
 pub mod domain;
 pub mod drouting;
+pub mod group;
 pub mod httpd;
 pub mod load_balancer;
 pub mod maxfwd;
@@ -85,6 +86,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("dialog", || Box::new(dialog::DialogModule::default())),
     ("dialplan", || Box::new(dialplan::Dialplan::default())),
     ("domain", || Box::new(domain::Domain::default())),
+    ("group", || Box::new(group::Group::default())),
     ("alias_db", || Box::new(alias_db::AliasDb::default())),
     ("permissions", || {
         Box::new(permissions::Permissions::default())
