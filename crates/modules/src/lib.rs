@@ -36,6 +36,7 @@ pub mod rtpproxy;
 pub mod signaling;
 pub mod sipmsgops;
 pub mod sl;
+pub(crate) mod snapshot;
 pub mod statistics;
 pub mod tls_mgm;
 pub mod tm;

@@ -8,10 +8,8 @@
 
 mod rules;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
 use serde_json::{json, Value};
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
@@ -22,6 +20,7 @@ use siplua_core::value::Value as PvValue;
 use siplua_script::AssignOp;
 
 use crate::auth_db::store::{self, Store};
+use crate::snapshot::Snapshot;
 use rules::{Columns, Rules};
 
 const fn s(name: &'static str) -> ModParamSpec {
@@ -51,38 +50,41 @@ const PARAMS: &[ModParamSpec] = &[
 struct Shared {
     store: Box<dyn Store>,
     columns: Columns,
-    rules: RwLock<Arc<Rules>>,
-    loaded: AtomicBool,
+    rules: Snapshot<Rules>,
 }
 
 impl Shared {
-    /// Reads the table again; the rules in use stay when that fails.
-    fn reload(&self) -> Result<usize, String> {
+    /// Reads the table (logging what was discarded).
+    fn read(&self) -> Result<Rules, String> {
         let (rules, discarded) = Rules::load(self.store.as_ref(), &self.columns)?;
         for why in &discarded {
             log(siplua_core::log::level::ERR, &format!("discarded {why}"));
         }
-        let n = rules.len();
-        *self.rules.write() = Arc::new(rules);
         log(
             siplua_core::log::level::INFO,
-            &format!("{n} rules loaded ({} discarded)", discarded.len()),
+            &format!(
+                "{} rules loaded ({} discarded)",
+                rules.len(),
+                discarded.len()
+            ),
         );
-        Ok(n)
+        Ok(rules)
     }
 
-    /// The first read, at start-up (so `siplua -c` needs no database).
+    /// Reads the table again; the rules in use stay when that fails.
+    fn reload(&self) -> Result<(), String> {
+        self.rules.reload(|| self.read())
+    }
+
+    /// The first read, at start-up.
     fn load_once(&self) -> Result<(), String> {
-        if self.loaded.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
-        self.reload()
-            .map(|_| ())
+        self.rules
+            .load_once(|| self.read())
             .map_err(|e| format!("cannot load the dialplan table: {e}"))
     }
 
     fn rules(&self) -> Arc<Rules> {
-        self.rules.read().clone()
+        self.rules.get()
     }
 }
 
@@ -141,8 +143,7 @@ impl Module for Dialplan {
         self.shared = Some(Arc::new(Shared {
             store: store::open(env, "dialplan", &url)?,
             columns: self.columns.clone(),
-            rules: RwLock::new(Arc::new(Rules::default())),
-            loaded: AtomicBool::new(false),
+            rules: Snapshot::default(),
         }));
         Ok(())
     }

@@ -1,24 +1,22 @@
 //! What the script functions and MI commands share: the open table, the settings and the
 //! loaded sets, swapped whole by `ds_reload`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use parking_lot::RwLock;
 use siplua_core::context::Context;
 use siplua_core::format::CompiledFormat;
 
 use super::params::Settings;
 use super::sets::{Destination, Sets};
 use crate::auth_db::store::Store;
+use crate::snapshot::Snapshot;
 
 /// The module's shared state.
 pub struct Shared {
     store: Box<dyn Store>,
     /// The parameters.
     pub settings: Settings,
-    sets: RwLock<Arc<Sets>>,
-    loaded: AtomicBool,
+    sets: Snapshot<Sets>,
     hash_pvar: OnceLock<Option<CompiledFormat>>,
 }
 
@@ -28,8 +26,7 @@ impl Shared {
         Shared {
             store,
             settings,
-            sets: RwLock::new(Arc::new(Sets::default())),
-            loaded: AtomicBool::new(false),
+            sets: Snapshot::default(),
             hash_pvar: OnceLock::new(),
         }
     }
@@ -38,23 +35,20 @@ impl Shared {
     /// any socket opens, so that an unreadable table stops start-up as in OpenSIPS while
     /// `siplua -c` does not need the database.
     pub fn load_once(&self) -> Result<(), String> {
-        if self.loaded.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
-        self.reload()
+        self.sets
+            .load_once(|| Sets::load(self.store.as_ref(), &self.settings))
             .map_err(|e| format!("cannot load table {}: {e}", self.settings.table))
     }
 
     /// The sets in use now.
     pub fn sets(&self) -> Arc<Sets> {
-        self.sets.read().clone()
+        self.sets.get()
     }
 
     /// Reads the table again; the old sets stay when it fails.
     pub fn reload(&self) -> Result<(), String> {
-        let sets = Sets::load(self.store.as_ref(), &self.settings)?;
-        *self.sets.write() = Arc::new(sets);
-        Ok(())
+        self.sets
+            .reload(|| Sets::load(self.store.as_ref(), &self.settings))
     }
 
     /// `hash_pvar` expanded for this message (compiled on first use, when the modules'

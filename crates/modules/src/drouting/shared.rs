@@ -1,15 +1,13 @@
 //! What the script functions and MI commands share: the open tables, the settings and the
 //! loaded gateways, carriers and rules, swapped whole by `dr_reload`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-use parking_lot::RwLock;
 
 use super::gateways::{self, Carrier, Gateway};
 use super::params::Settings;
 use super::rules::{self, Rule};
 use crate::auth_db::store::Store;
+use crate::snapshot::Snapshot;
 
 /// Everything read from the tables.
 #[derive(Debug, Default)]
@@ -58,8 +56,7 @@ pub struct Shared {
     store: Box<dyn Store>,
     /// The parameters.
     pub settings: Settings,
-    tables: RwLock<Arc<Tables>>,
-    loaded: AtomicBool,
+    tables: Snapshot<Tables>,
 }
 
 impl Shared {
@@ -68,31 +65,27 @@ impl Shared {
         Shared {
             store,
             settings,
-            tables: RwLock::new(Arc::new(Tables::default())),
-            loaded: AtomicBool::new(false),
+            tables: Snapshot::default(),
         }
     }
 
     /// Reads the tables the first time it is called (at start-up, so that an unreadable
     /// table stops start-up while `siplua -c` does not need the database).
     pub fn load_once(&self) -> Result<(), String> {
-        if self.loaded.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
-        self.reload()
+        self.tables
+            .load_once(|| Tables::load(self.store.as_ref(), &self.settings))
             .map_err(|e| format!("cannot load the drouting tables: {e}"))
     }
 
     /// The tables in use now.
     pub fn tables(&self) -> Arc<Tables> {
-        self.tables.read().clone()
+        self.tables.get()
     }
 
     /// Reads the tables again; the old ones stay when that fails.
     pub fn reload(&self) -> Result<(), String> {
-        let t = Tables::load(self.store.as_ref(), &self.settings)?;
-        *self.tables.write() = Arc::new(t);
-        Ok(())
+        self.tables
+            .reload(|| Tables::load(self.store.as_ref(), &self.settings))
     }
 
     /// The routing group of the caller `user@domain` from the groups table (the domain

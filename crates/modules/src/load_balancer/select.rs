@@ -4,15 +4,15 @@
 //! tried) lives in its dialog, so `lb_next()` in a failure route picks the next one.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use parking_lot::RwLock;
 use siplua_core::context::Context;
 
 use super::table::{self, Columns, Destination};
 use crate::auth_db::store::Store;
 use crate::dialog::{DialogApi, Key};
+use crate::snapshot::Snapshot;
 
 /// The dialog profile the module counts calls with (not a name scripts can declare).
 const PROFILE: &str = "load_balancer:load";
@@ -55,8 +55,7 @@ impl Flags {
 pub struct Shared {
     store: Box<dyn Store>,
     columns: Columns,
-    dsts: RwLock<Arc<Vec<Destination>>>,
-    loaded: AtomicBool,
+    dsts: Snapshot<Vec<Destination>>,
     /// The dialog module's API: dialogs carry the load.
     pub dialogs: Arc<DialogApi>,
 }
@@ -79,33 +78,27 @@ impl Shared {
         Shared {
             store,
             columns,
-            dsts: RwLock::new(Arc::new(Vec::new())),
-            loaded: AtomicBool::new(false),
+            dsts: Snapshot::default(),
             dialogs,
         }
     }
 
     /// Reads the table again; the destinations in use stay when that fails.
-    pub fn reload(&self) -> Result<usize, String> {
-        let dsts = table::load(self.store.as_ref(), &self.columns)?;
-        let n = dsts.len();
-        *self.dsts.write() = Arc::new(dsts);
-        Ok(n)
+    pub fn reload(&self) -> Result<(), String> {
+        self.dsts
+            .reload(|| table::load(self.store.as_ref(), &self.columns))
     }
 
-    /// The first read, at start-up (so `siplua -c` needs no database).
+    /// The first read, at start-up.
     pub fn load_once(&self) -> Result<(), String> {
-        if self.loaded.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
-        self.reload()
-            .map(|_| ())
+        self.dsts
+            .load_once(|| table::load(self.store.as_ref(), &self.columns))
             .map_err(|e| format!("cannot load the load_balancer table: {e}"))
     }
 
     /// The destinations in use.
     pub fn destinations(&self) -> Arc<Vec<Destination>> {
-        self.dsts.read().clone()
+        self.dsts.get()
     }
 
     /// Calls in progress per destination and resource (`"id/resource"`).
@@ -302,7 +295,7 @@ fn log_err(text: &str) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicU32;
+    use std::sync::atomic::{AtomicBool, AtomicU32};
 
     fn dst(id: i64, res: &[(&str, u32)]) -> Destination {
         Destination {
