@@ -7,8 +7,6 @@
 mod common;
 mod rtp_support;
 
-use std::net::UdpSocket;
-
 use common::*;
 use rtp_support::*;
 
@@ -57,31 +55,14 @@ fn server(proxy_port: u16, extra: &str) -> Server {
 fn a_call_s_media_flows_through_rtpengine() {
     let engine = RtpEngine::start();
     let s = server(engine.port, "");
-    let caller = UdpClient::new();
-    let callee = NextHop::new();
-    let caller_rtp = UdpSocket::bind("127.0.0.2:0").unwrap();
-    let callee_rtp = UdpSocket::bind("127.0.0.3:0").unwrap();
-    let caller_rtp_port = caller_rtp.local_addr().unwrap().port();
-    let callee_rtp_port = callee_rtp.local_addr().unwrap().port();
-
-    let invite = with_sdp(
-        &request(
-            "INVITE",
-            &format!("sip:bob@127.0.0.1:{}", callee.port()),
-            caller.port(),
-            "",
-        ),
-        &sdp("127.0.0.2", caller_rtp_port),
-    );
-    caller.send(&s, invite.as_bytes());
-    let got =
-        recv_invite(&callee.sock).unwrap_or_else(|| panic!("no INVITE; log:\n{}", s.log_text()));
+    let call = MediaCall::new();
+    let (invite, got) = call.invite(&s, "");
     let offer_port = media_port(&got);
     let b = body(&got);
     assert!(b.contains("c=IN IP4 127.0.0.1\r\n"), "{got}");
     assert!(b.contains("o=- 1 1 IN IP4 127.0.0.1\r\n"), "flag o: {got}");
     assert!(b.ends_with("a=nortpproxy:yes\r\n"), "{got}");
-    assert_ne!(offer_port, caller_rtp_port);
+    assert_ne!(offer_port, call.caller_rtp_port());
     assert_eq!(
         header(&got, "X-Rtp"),
         Some(format!("udp:127.0.0.1:{} 127.0.0.1:{offer_port}", engine.port).as_str()),
@@ -91,60 +72,17 @@ fn a_call_s_media_flows_through_rtpengine() {
     assert_eq!(len, b.len());
 
     // The callee answers from 127.0.0.3; the caller sees the proxy's address instead.
-    // A user agent's 200 copies the INVITE's Record-Route.
-    let rr = header(&got, "Record-Route")
-        .expect("Record-Route")
-        .to_owned();
-    let ok = with_sdp(
-        &reply_to(&got, 200, "OK"),
-        &sdp("127.0.0.3", callee_rtp_port),
-    )
-    .replace(
-        "Content-Type",
-        &format!("Record-Route: {rr}\r\nContact: <sip:bob@127.0.0.1>\r\nContent-Type"),
-    );
-    callee.sock.send_to(ok.as_bytes(), s.addr()).unwrap();
-    let answer = recv_final(&caller).unwrap_or_else(|| panic!("no 200; log:\n{}", s.log_text()));
-    assert_eq!(status(&answer), 200, "{answer}");
+    let answer = call.answer(&s, &got);
     let answer_port = media_port(&answer);
+    assert!(body(&answer).contains("c=IN IP4 127.0.0.1\r\n"), "{answer}");
     assert!(
-        body(&answer).contains("c=IN IP4 127.0.0.1\r\n"),
-        "{answer}\n{}",
-        s.log_text()
-    );
-    assert!(
-        ![callee_rtp_port, offer_port].contains(&answer_port),
+        ![call.callee_rtp_port(), offer_port].contains(&answer_port),
         "{answer}"
     );
-
-    // RTP both ways, each user agent sending to the address the other's SDP gave it.
-    assert!(
-        media_arrives(&callee_rtp, ("127.0.0.1", offer_port), &caller_rtp),
-        "callee → caller media did not go through the proxy"
-    );
-    assert!(
-        media_arrives(&caller_rtp, ("127.0.0.1", answer_port), &callee_rtp),
-        "caller → callee media did not go through the proxy"
-    );
+    call.assert_media_flows(offer_port, answer_port);
 
     // The caller hangs up through our Record-Route: the session is torn down.
-    let rr = header(&answer, "Record-Route")
-        .expect("Record-Route")
-        .to_owned();
-    let to = header(&answer, "To").unwrap().to_owned();
-    let bye = request(
-        "BYE",
-        &format!("sip:bob@127.0.0.1:{}", callee.port()),
-        caller.port(),
-        &format!("Route: {rr}\r\n"),
-    )
-    .replace("To: <sip:bob@example.com>\r\n", &format!("To: {to}\r\n"));
-    let call_id = header(&invite, "Call-ID").unwrap();
-    caller.send(
-        &s,
-        bye.replace(header(&bye, "Call-ID").unwrap(), call_id)
-            .as_bytes(),
-    );
+    call.hang_up(&s, &invite, &answer);
     assert!(s.wait_log("unforce returned 1"), "{}", s.log_text());
 }
 
@@ -157,21 +95,9 @@ fn a_silent_proxy_is_skipped_and_the_call_goes_on() {
          modparam(\"rtpproxy\", \"rtpproxy_retr\", 2)\n",
     );
     assert!(s.wait_log("does not answer"), "{}", s.log_text());
-    let caller = UdpClient::new();
-    let callee = NextHop::new();
-    let offer = sdp("127.0.0.2", 4000);
-    let invite = with_sdp(
-        &request(
-            "INVITE",
-            &format!("sip:bob@127.0.0.1:{}", callee.port()),
-            caller.port(),
-            "",
-        ),
-        &offer,
-    );
-    caller.send(&s, invite.as_bytes());
-    let got =
-        recv_invite(&callee.sock).unwrap_or_else(|| panic!("no INVITE; log:\n{}", s.log_text()));
+    let call = MediaCall::new();
+    let (invite, got) = call.invite(&s, "");
+    let offer = body(&invite);
     assert_eq!(header(&got, "X-Rtp"), Some("failed"), "{got}");
     assert_eq!(body(&got), offer, "the SDP is left alone");
     assert!(

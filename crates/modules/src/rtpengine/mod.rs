@@ -16,9 +16,9 @@ use std::time::Duration;
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
-use siplua_core::route_type::{RouteMask, RouteType};
 
 use crate::media_proxy::control::Timing;
+use crate::media_proxy::pool::Pool;
 use crate::media_proxy::proxies::{self, ProxySet};
 use flags::Flags;
 use session::{ChosenSet, Io, Shared};
@@ -109,12 +109,19 @@ impl Module for RtpEngine {
             warn("no rtpengine_sock: the rtpengine functions will fail");
         }
         self.shared = Some(Arc::new(Shared {
-            sets: std::mem::take(&mut self.sets),
-            timing: Timing {
-                timeout: Duration::from_secs(u64::try_from(self.timeout_secs.max(1)).unwrap_or(1)),
-                attempts: u32::try_from(self.retr.max(1)).unwrap_or(u32::MAX),
+            pool: Pool {
+                sets: std::mem::take(&mut self.sets),
+                timing: Timing {
+                    timeout: Duration::from_secs(
+                        u64::try_from(self.timeout_secs.max(1)).unwrap_or(1),
+                    ),
+                    attempts: u32::try_from(self.retr.max(1)).unwrap_or(u32::MAX),
+                },
+                disable_for: Duration::from_secs(
+                    u64::try_from(self.disable_tout.max(0)).unwrap_or(0),
+                ),
+                module: "rtpengine",
             },
-            disable_for: Duration::from_secs(u64::try_from(self.disable_tout.max(0)).unwrap_or(0)),
         }));
         Ok(())
     }
@@ -130,12 +137,7 @@ impl Module for RtpEngine {
         let Some(shared) = self.shared.clone() else {
             return Vec::new();
         };
-        let routes = RouteMask::of(&[
-            RouteType::Request,
-            RouteType::OnReply,
-            RouteType::Failure,
-            RouteType::Branch,
-        ]);
+        let routes = crate::media_proxy::SDP_ROUTES;
         let sdp_params = || {
             vec![
                 ParamSpec::opt("flags", ParamKind::Str),
@@ -202,7 +204,7 @@ impl Module for RtpEngine {
                 let Some(id) = args.int(ctx, 0) else {
                     return -1;
                 };
-                if !s.sets.iter().any(|set| set.id == id) {
+                if !s.pool.sets.iter().any(|set| set.id == id) {
                     siplua_core::log::emit(
                         siplua_core::log::level::ERR,
                         "rtpengine",

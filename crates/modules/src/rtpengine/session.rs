@@ -3,7 +3,6 @@
 //! into the message (or a variable).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use serde_bencode::value::Value;
 use siplua_core::context::Context;
@@ -13,8 +12,8 @@ use siplua_script::AssignOp;
 use siplua_sip::{Message, Method};
 
 use super::flags::Flags;
-use crate::media_proxy::control::{self, Timing};
-use crate::media_proxy::proxies::{Proxy, ProxySet};
+use crate::media_proxy::pool::Pool;
+use crate::media_proxy::proxies::Proxy;
 
 /// The set `rtpengine_use_set` chose for the current message.
 #[derive(Clone, Copy, Debug)]
@@ -22,12 +21,8 @@ pub struct ChosenSet(pub i64);
 
 /// The module's shared state.
 pub struct Shared {
-    /// Every set from `rtpengine_sock`.
-    pub sets: Vec<ProxySet>,
-    /// Timeout and attempts per command.
-    pub timing: Timing,
-    /// How long a proxy that did not answer is skipped (`rtpengine_disable_tout`).
-    pub disable_for: Duration,
+    /// The engines of `rtpengine_sock`.
+    pub pool: Pool,
 }
 
 /// Where the script wants results written, and the body to use instead of the message's.
@@ -63,28 +58,10 @@ fn via_branch(msg: &Message, which: &str) -> Option<String> {
 }
 
 impl Shared {
-    /// The proxy for this call: the set `rtpengine_use_set` chose, else set 0 (or the first).
+    /// The engine for this call: in the set `rtpengine_use_set` chose, else set 0 (or the
+    /// first).
     fn proxy_for(&self, ctx: &Context, call_id: &str) -> Option<&Proxy> {
-        let chosen = ctx.ext::<ChosenSet>().map(|c| c.0);
-        let set = match chosen {
-            Some(id) => self.sets.iter().find(|s| s.id == id),
-            None => self.sets.iter().find(|s| s.id == 0).or(self.sets.first()),
-        };
-        let Some(set) = set else {
-            error(&match chosen {
-                Some(id) => format!("no rtpengine set {id} (see rtpengine_sock)"),
-                None => "no rtpengine_sock configured".to_owned(),
-            });
-            return None;
-        };
-        let proxy = set.pick(call_id);
-        if proxy.is_none() {
-            error(&format!(
-                "no rtpengine of set {} is available (all disabled after not answering)",
-                set.id
-            ));
-        }
-        proxy
+        self.pool.pick(ctx.ext::<ChosenSet>().map(|c| c.0), call_id)
     }
 
     /// Sends one command and returns the answer's dictionary when its result is ok.
@@ -96,18 +73,7 @@ impl Shared {
         let payload = serde_bencode::to_bytes(&Value::Dict(dict)).map_err(|e| {
             error(&format!("cannot encode the command: {e}"));
         })?;
-        let answer = match control::exchange(proxy.addr, &payload, self.timing) {
-            Ok(a) => a,
-            Err(e) => {
-                proxy.disable_for(self.disable_for);
-                error(&format!(
-                    "rtpengine {} disabled for {} s: {e}",
-                    proxy.url,
-                    self.disable_for.as_secs()
-                ));
-                return Err(());
-            }
-        };
+        let answer = self.pool.exchange(proxy, &payload)?;
         let Ok(Value::Dict(reply)) = serde_bencode::from_bytes::<Value>(&answer) else {
             error(&format!(
                 "rtpengine {} sent an answer that is not a dictionary",
@@ -278,35 +244,11 @@ impl Shared {
 
     /// Pings every rtpengine once at start; the silent ones start disabled.
     pub fn ping_all(&self) {
-        let once = Timing {
-            attempts: 1,
-            ..self.timing
-        };
         let ping = serde_bencode::to_bytes(&Value::Dict(HashMap::from([(
             b"command".to_vec(),
             bytes("ping"),
         )])))
         .unwrap_or_default();
-        for proxy in self.sets.iter().flat_map(|s| &s.proxies) {
-            match control::exchange(proxy.addr, &ping, once) {
-                Ok(_) => siplua_core::log::emit(
-                    siplua_core::log::level::INFO,
-                    "rtpengine",
-                    &format!("rtpengine {} answers", proxy.url),
-                ),
-                Err(e) => {
-                    proxy.disable_for(self.disable_for);
-                    siplua_core::log::emit(
-                        siplua_core::log::level::WARN,
-                        "rtpengine",
-                        &format!(
-                            "rtpengine {} does not answer ({e}); disabled for {} s",
-                            proxy.url,
-                            self.disable_for.as_secs()
-                        ),
-                    );
-                }
-            }
-        }
+        self.pool.ping_all(&ping);
     }
 }

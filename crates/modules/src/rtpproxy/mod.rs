@@ -20,9 +20,9 @@ use siplua_core::engine::Core;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::mi::{MiCommand, MiError, MiParam};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
-use siplua_core::route_type::{RouteMask, RouteType};
 
 use crate::media_proxy::control::Timing;
+use crate::media_proxy::pool::Pool;
 use crate::media_proxy::proxies::{self, ProxySet};
 use flags::Flags;
 use session::{Outputs, Shared, Side};
@@ -136,12 +136,17 @@ impl Module for RtpProxy {
             warn("no rtpproxy_sock: rtpproxy_offer/answer/unforce will fail");
         }
         self.shared = Some(Arc::new(Shared {
-            sets: std::mem::take(&mut self.sets),
-            timing: Timing {
-                timeout: self.timeout,
-                attempts: u32::try_from(self.retr.max(1)).unwrap_or(u32::MAX),
+            pool: Pool {
+                sets: std::mem::take(&mut self.sets),
+                timing: Timing {
+                    timeout: self.timeout,
+                    attempts: u32::try_from(self.retr.max(1)).unwrap_or(u32::MAX),
+                },
+                disable_for: Duration::from_secs(
+                    u64::try_from(self.disable_tout.max(0)).unwrap_or(0),
+                ),
+                module: "rtpproxy",
             },
-            disable_for: Duration::from_secs(u64::try_from(self.disable_tout.max(0)).unwrap_or(0)),
             marker: self.marker.clone(),
             default_set: self.default_set,
         }));
@@ -159,12 +164,7 @@ impl Module for RtpProxy {
         let Some(shared) = self.shared.clone() else {
             return Vec::new();
         };
-        let routes = RouteMask::of(&[
-            RouteType::Request,
-            RouteType::OnReply,
-            RouteType::Failure,
-            RouteType::Branch,
-        ]);
+        let routes = crate::media_proxy::SDP_ROUTES;
         let engage_params = || {
             vec![
                 ParamSpec::opt("flags", ParamKind::Str),
@@ -220,6 +220,7 @@ impl Module for RtpProxy {
                 vec![],
                 move |_, _| {
                     let sets: Vec<Value> = shared
+                        .pool
                         .sets
                         .iter()
                         .map(|set| {
@@ -248,7 +249,7 @@ impl Module for RtpProxy {
                     let url = p.req_str("url")?;
                     let on = p.req_str("enable")? != "0";
                     let mut found = false;
-                    for proxy in enable.sets.iter().flat_map(|s| &s.proxies) {
+                    for proxy in enable.pool.sets.iter().flat_map(|s| &s.proxies) {
                         if proxy.url == url {
                             found = true;
                             if on {

@@ -2,7 +2,6 @@
 //! media stream, and the `D` of `rtpproxy_unforce`.
 
 use std::net::IpAddr;
-use std::time::Duration;
 
 use siplua_core::context::Context;
 use siplua_core::pv::CompiledPv;
@@ -11,17 +10,13 @@ use siplua_script::AssignOp;
 
 use super::flags::Flags;
 use super::sdp;
-use crate::media_proxy::control::{self, Timing};
-use crate::media_proxy::proxies::{Proxy, ProxySet};
+use crate::media_proxy::pool::Pool;
+use crate::media_proxy::proxies::Proxy;
 
 /// The module's shared state: the proxies and how to talk to them.
 pub struct Shared {
-    /// Every set from `rtpproxy_sock`.
-    pub sets: Vec<ProxySet>,
-    /// Timeout and attempts per command.
-    pub timing: Timing,
-    /// How long a proxy that did not answer is skipped (`rtpproxy_disable_tout`).
-    pub disable_for: Duration,
+    /// The proxies of `rtpproxy_sock`.
+    pub pool: Pool,
     /// The SDP line marking a body already moved to a proxy (`nortpproxy_str`).
     pub marker: String,
     /// The set used when the script names none (`default_set`).
@@ -64,45 +59,18 @@ fn dialog_ids(ctx: &Context) -> Option<(String, String, String)> {
 }
 
 impl Shared {
-    /// The proxy for this call in `set_id` (or the default set); logs why when there is none.
-    fn proxy_for(&self, set_id: Option<i64>, call_id: &str) -> Option<&Proxy> {
-        let id = set_id.unwrap_or(self.default_set);
-        let Some(set) = self.sets.iter().find(|s| s.id == id) else {
-            error(&format!("no RTP proxy set {id} (see rtpproxy_sock)"));
-            return None;
-        };
-        let proxy = set.pick(call_id);
-        if proxy.is_none() {
-            error(&format!(
-                "no RTP proxy of set {id} is available (all disabled after not answering)"
-            ));
-        }
-        proxy
-    }
-
-    /// Sends one command; a proxy that does not answer is disabled for a while.
+    /// Sends one command; an error answer (`E...`) is logged and is an `Err` too.
     fn command(&self, proxy: &Proxy, command: &str) -> Result<String, ()> {
-        let answer = control::exchange(proxy.addr, command.as_bytes(), self.timing)
-            .map(|a| String::from_utf8_lossy(&a).trim_end().to_owned());
-        match answer {
-            Ok(answer) if answer.starts_with('E') => {
-                error(&format!(
-                    "RTP proxy {} refused '{command}': {answer}",
-                    proxy.url
-                ));
-                Err(())
-            }
-            Ok(answer) => Ok(answer),
-            Err(e) => {
-                proxy.disable_for(self.disable_for);
-                error(&format!(
-                    "RTP proxy {} disabled for {} s: {e}",
-                    proxy.url,
-                    self.disable_for.as_secs()
-                ));
-                Err(())
-            }
+        let answer = self.pool.exchange(proxy, command.as_bytes())?;
+        let answer = String::from_utf8_lossy(&answer).trim_end().to_owned();
+        if answer.starts_with('E') {
+            error(&format!(
+                "RTP proxy {} refused '{command}': {answer}",
+                proxy.url
+            ));
+            return Err(());
         }
+        Ok(answer)
     }
 
     /// `rtpproxy_offer` / `rtpproxy_answer`: 1 when every stream goes through the proxy.
@@ -135,7 +103,10 @@ impl Shared {
         let Some((call_id, own_tag, other_tag)) = dialog_ids(ctx) else {
             return error("no Call-ID or From tag");
         };
-        let Some(proxy) = self.proxy_for(set_id, &call_id) else {
+        let Some(proxy) = self
+            .pool
+            .pick(Some(set_id.unwrap_or(self.default_set)), &call_id)
+        else {
             return -1;
         };
         let Some(source) = ctx.origin.as_ref().map(|o| o.src.ip()) else {
@@ -228,7 +199,10 @@ impl Shared {
         let Some((call_id, own_tag, other_tag)) = dialog_ids(ctx) else {
             return error("no Call-ID or From tag");
         };
-        let Some(proxy) = self.proxy_for(set_id, &call_id) else {
+        let Some(proxy) = self
+            .pool
+            .pick(Some(set_id.unwrap_or(self.default_set)), &call_id)
+        else {
             return -1;
         };
         let mut command = format!("D {call_id} {own_tag}");
@@ -247,34 +221,6 @@ impl Shared {
 
     /// Asks every proxy for its protocol version once; the silent ones start disabled.
     pub fn ping_all(&self) {
-        let once = Timing {
-            attempts: 1,
-            ..self.timing
-        };
-        for proxy in self.sets.iter().flat_map(|s| &s.proxies) {
-            match control::exchange(proxy.addr, b"V", once) {
-                Ok(version) => siplua_core::log::emit(
-                    siplua_core::log::level::INFO,
-                    "rtpproxy",
-                    &format!(
-                        "RTP proxy {} answers (protocol {})",
-                        proxy.url,
-                        String::from_utf8_lossy(&version).trim_end()
-                    ),
-                ),
-                Err(e) => {
-                    proxy.disable_for(self.disable_for);
-                    siplua_core::log::emit(
-                        siplua_core::log::level::WARN,
-                        "rtpproxy",
-                        &format!(
-                            "RTP proxy {} does not answer ({e}); disabled for {} s",
-                            proxy.url,
-                            self.disable_for.as_secs()
-                        ),
-                    );
-                }
-            }
-        }
+        self.pool.ping_all(b"V");
     }
 }

@@ -121,3 +121,107 @@ pub fn media_arrives(from: &UdpSocket, to: (&str, u16), at: &UdpSocket) -> bool 
     }
     false
 }
+
+/// A call through the proxy under test between two user agents played by the test: the
+/// caller's RTP socket on 127.0.0.2, the callee's on 127.0.0.3 (so SDP addresses the proxy
+/// rewrote are told from the originals).
+pub struct MediaCall {
+    pub caller: super::common::UdpClient,
+    pub callee: super::common::NextHop,
+    pub caller_rtp: UdpSocket,
+    pub callee_rtp: UdpSocket,
+}
+
+impl MediaCall {
+    pub fn new() -> MediaCall {
+        MediaCall {
+            caller: super::common::UdpClient::new(),
+            callee: super::common::NextHop::new(),
+            caller_rtp: UdpSocket::bind("127.0.0.2:0").unwrap(),
+            callee_rtp: UdpSocket::bind("127.0.0.3:0").unwrap(),
+        }
+    }
+
+    pub fn caller_rtp_port(&self) -> u16 {
+        self.caller_rtp.local_addr().unwrap().port()
+    }
+
+    pub fn callee_rtp_port(&self) -> u16 {
+        self.callee_rtp.local_addr().unwrap().port()
+    }
+
+    /// The caller's INVITE (with `extra` header lines) as sent, and as the callee got it.
+    pub fn invite(&self, s: &super::common::Server, extra: &str) -> (String, String) {
+        let invite = with_sdp(
+            &super::common::request(
+                "INVITE",
+                &format!("sip:bob@127.0.0.1:{}", self.callee.port()),
+                self.caller.port(),
+                extra,
+            ),
+            &sdp("127.0.0.2", self.caller_rtp_port()),
+        );
+        self.caller.send(s, invite.as_bytes());
+        let got = super::common::recv_invite(&self.callee.sock)
+            .unwrap_or_else(|| panic!("no INVITE; log:\n{}", s.log_text()));
+        (invite, got)
+    }
+
+    /// The callee's 200 (SDP from 127.0.0.3, the INVITE's Record-Route copied, as a user
+    /// agent does), as the caller got it.
+    pub fn answer(&self, s: &super::common::Server, got: &str) -> String {
+        let rr = super::common::header(got, "Record-Route").expect("Record-Route");
+        let ok = with_sdp(
+            &super::common::reply_to(got, 200, "OK"),
+            &sdp("127.0.0.3", self.callee_rtp_port()),
+        )
+        .replace(
+            "Content-Type",
+            &format!("Record-Route: {rr}\r\nContact: <sip:bob@127.0.0.1>\r\nContent-Type"),
+        );
+        self.callee.sock.send_to(ok.as_bytes(), s.addr()).unwrap();
+        let answer = super::common::recv_final(&self.caller)
+            .unwrap_or_else(|| panic!("no 200; log:\n{}", s.log_text()));
+        assert_eq!(super::common::status(&answer), 200, "{answer}");
+        answer
+    }
+
+    /// RTP both ways, each side sending to the port the other's (rewritten) SDP gave it.
+    pub fn assert_media_flows(&self, offer_port: u16, answer_port: u16) {
+        assert!(
+            media_arrives(
+                &self.callee_rtp,
+                ("127.0.0.1", offer_port),
+                &self.caller_rtp
+            ),
+            "callee → caller media did not go through the proxy"
+        );
+        assert!(
+            media_arrives(
+                &self.caller_rtp,
+                ("127.0.0.1", answer_port),
+                &self.callee_rtp
+            ),
+            "caller → callee media did not go through the proxy"
+        );
+    }
+
+    /// The caller hangs up through the proxy's Record-Route.
+    pub fn hang_up(&self, s: &super::common::Server, invite: &str, answer: &str) {
+        use super::common::header;
+        let rr = header(answer, "Record-Route").expect("Record-Route");
+        let to = header(answer, "To").unwrap();
+        let bye = super::common::request(
+            "BYE",
+            &format!("sip:bob@127.0.0.1:{}", self.callee.port()),
+            self.caller.port(),
+            &format!("Route: {rr}\r\n"),
+        )
+        .replace("To: <sip:bob@example.com>\r\n", &format!("To: {to}\r\n"));
+        let bye = bye.replace(
+            header(&bye, "Call-ID").unwrap(),
+            header(invite, "Call-ID").unwrap(),
+        );
+        self.caller.send(s, bye.as_bytes());
+    }
+}

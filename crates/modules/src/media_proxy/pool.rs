@@ -1,0 +1,100 @@
+//! The proxies of one module and how it talks to them: the sets, the choice of a proxy for
+//! a call, one command with the proxy disabled when it does not answer, and the ping at
+//! start-up — what rtpproxy and rtpengine do alike around their own payloads.
+
+use std::time::Duration;
+
+use super::control::{self, Timing};
+use super::proxies::{Proxy, ProxySet};
+
+/// A module's proxies.
+pub struct Pool {
+    /// Every set of the module's `*_sock` parameter.
+    pub sets: Vec<ProxySet>,
+    /// Timeout and attempts per command.
+    pub timing: Timing,
+    /// How long a proxy that did not answer is skipped (`*_disable_tout`).
+    pub disable_for: Duration,
+    /// The module, for messages.
+    pub module: &'static str,
+}
+
+impl Pool {
+    fn log(&self, level: i32, text: &str) {
+        siplua_core::log::emit(level, self.module, text);
+    }
+
+    /// The proxy for the call `call_id` in set `id` (`None`: set 0, else the first set);
+    /// logs why when there is none.
+    pub fn pick(&self, id: Option<i64>, call_id: &str) -> Option<&Proxy> {
+        let set = match id {
+            Some(id) => self.sets.iter().find(|s| s.id == id),
+            None => self.sets.iter().find(|s| s.id == 0).or(self.sets.first()),
+        };
+        let Some(set) = set else {
+            let err = match id {
+                Some(id) => format!("no RTP proxy set {id} (see {}_sock)", self.module),
+                None => format!("no {}_sock configured", self.module),
+            };
+            self.log(siplua_core::log::level::ERR, &err);
+            return None;
+        };
+        let proxy = set.pick(call_id);
+        if proxy.is_none() {
+            self.log(
+                siplua_core::log::level::ERR,
+                &format!(
+                    "no RTP proxy of set {} is available (all disabled after not answering)",
+                    set.id
+                ),
+            );
+        }
+        proxy
+    }
+
+    /// Sends one command; a proxy that does not answer is disabled for a while.
+    pub fn exchange(&self, proxy: &Proxy, payload: &[u8]) -> Result<Vec<u8>, ()> {
+        control::exchange(proxy.addr, payload, self.timing).map_err(|e| {
+            proxy.disable_for(self.disable_for);
+            self.log(
+                siplua_core::log::level::ERR,
+                &format!(
+                    "RTP proxy {} disabled for {} s: {e}",
+                    proxy.url,
+                    self.disable_for.as_secs()
+                ),
+            );
+        })
+    }
+
+    /// Sends `ping` to every proxy once (a single attempt); the silent ones start disabled.
+    pub fn ping_all(&self, ping: &[u8]) {
+        let once = Timing {
+            attempts: 1,
+            ..self.timing
+        };
+        for proxy in self.sets.iter().flat_map(|s| &s.proxies) {
+            match control::exchange(proxy.addr, ping, once) {
+                Ok(answer) => self.log(
+                    siplua_core::log::level::INFO,
+                    &format!(
+                        "RTP proxy {} answers ({})",
+                        proxy.url,
+                        String::from_utf8_lossy(&answer).trim_end()
+                    ),
+                ),
+                Err(e) => {
+                    proxy.disable_for(self.disable_for);
+                    self.log(
+                        siplua_core::log::level::WARN,
+                        &format!(
+                            "RTP proxy {} does not answer ({e}); disabled for {} s",
+                            proxy.url,
+                            self.disable_for.as_secs()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
