@@ -135,11 +135,7 @@ impl Module for Dialplan {
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
-        let url = self
-            .db_url
-            .clone()
-            .or_else(|| env.config.db_default_url.clone())
-            .ok_or("dialplan needs db_url (or db_default_url)")?;
+        let url = crate::db_mysql::url_or_default(env, self.db_url.as_deref());
         self.shared = Some(Arc::new(Shared {
             store: store::open(env, "dialplan", &url)?,
             columns: self.columns.clone(),

@@ -183,11 +183,7 @@ impl Module for Group {
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
-        let url = self
-            .db_url
-            .clone()
-            .or_else(|| env.config.db_default_url.clone())
-            .ok_or("group needs db_url (or db_default_url)")?;
+        let url = crate::db_mysql::url_or_default(env, self.db_url.as_deref());
         let store = store::open(env, "group", &url)?;
         let mut regexes = Vec::new();
         if let Some(table) = &self.settings.re_table {

@@ -98,11 +98,7 @@ impl Module for LoadBalancer {
             .apis
             .get::<DialogApi>()
             .ok_or("load_balancer needs the dialog module (loadmodule \"dialog.so\" first)")?;
-        let url = self
-            .db_url
-            .clone()
-            .or_else(|| env.config.db_default_url.clone())
-            .ok_or("load_balancer needs db_url (or db_default_url)")?;
+        let url = crate::db_mysql::url_or_default(env, self.db_url.as_deref());
         if self.probing_interval > 0 {
             siplua_core::log::emit(
                 siplua_core::log::level::WARN,
