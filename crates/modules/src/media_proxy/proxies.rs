@@ -5,6 +5,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The longest a proxy is disabled for: "until enabled again" in practice (ten years).
+pub const FOREVER: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// One RTP proxy's control socket.
 #[derive(Debug)]
 pub struct Proxy {
@@ -35,12 +38,15 @@ impl Proxy {
         }
     }
 
-    /// Skips it for `period` (a proxy that did not answer).
+    /// Skips it for `period` (a proxy that did not answer; MI takes one out of use with
+    /// [`FOREVER`], capped so the deadline stays representable).
     pub fn disable_for(&self, period: Duration) {
+        let now = Instant::now();
+        let until = now.checked_add(period.min(FOREVER)).unwrap_or(now);
         *self
             .disabled_until
             .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + period);
+            .unwrap_or_else(|e| e.into_inner()) = Some(until);
     }
 
     /// Takes it back into use (MI `rtpproxy_enable`, a ping that got an answer).
@@ -178,6 +184,9 @@ mod tests {
         assert!(set1.pick("a").is_none());
         set1.proxies[0].enable();
         assert!(set1.pick("a").is_some());
+        // A huge period (MI "out of use") does not overflow the clock.
+        set1.proxies[0].disable_for(Duration::MAX);
+        assert!(set1.pick("a").is_none());
         assert!(add_sockets(&mut sets, "p", "unix:/var/run/rtpproxy.sock").is_err());
         assert!(add_sockets(&mut sets, "p", "x == udp:127.0.0.1:1").is_err());
     }

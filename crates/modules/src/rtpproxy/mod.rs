@@ -255,7 +255,7 @@ impl Module for RtpProxy {
                             if on {
                                 proxy.enable();
                             } else {
-                                proxy.disable_for(Duration::from_secs(u64::MAX / 4));
+                                proxy.disable_for(proxies::FOREVER);
                             }
                         }
                     }

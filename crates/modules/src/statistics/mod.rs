@@ -131,8 +131,8 @@ impl Module for Statistics {
                         );
                         return -1;
                     };
-                    let full =
-                        find(&ctx.core.stats, &name).map_or_else(|| full_name(&name), |(k, _)| k);
+                    // One map lookup: the script's own statistic, created on first use.
+                    let full = full_name(&name);
                     let (group, stat) = full.split_once(':').unwrap_or((DEFAULT_GROUP, &full));
                     ctx.core.stats.counter(group, stat).add(delta);
                     1
