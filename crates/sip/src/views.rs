@@ -57,6 +57,14 @@ impl Message {
             return r;
         }
         let kind = HeaderKind::Via;
+        // A Via value has no `,` outside quoted strings, so a first Via line that parses
+        // whole holds one value: the usual case, which then needs no list split.
+        if let Some(via) = self
+            .find(kind)
+            .and_then(|(_, h)| Via::parse(self.value_of(h)).ok())
+        {
+            return Ok(via);
+        }
         let v = self.first_value(kind).ok_or(HeaderError::missing(kind))?;
         Via::parse(v.text).map_err(|e| located(kind, &v, e))
     }
