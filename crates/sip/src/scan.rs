@@ -89,8 +89,9 @@ pub(crate) fn scan_headers(
 /// The header at `pos` whose name, `name_len` bytes of a known `kind`, is right before a
 /// `:`: the common case, where the name needs no byte-by-byte check. The line end is looked
 /// for after the `:` (a known name has no CR or LF), which finds the same line end, and the
-/// same errors, as looking from `pos`.
-#[inline]
+/// same errors, as looking from `pos`. Always inlined: it is the per-line path of the scan
+/// loop, and as a call it costs about 40 more instructions per header line.
+#[inline(always)]
 fn known_header_at(
     data: &[u8],
     pos: usize,
@@ -164,11 +165,10 @@ fn header_value(
     Ok((header, line_next))
 }
 
-/// Reads a Content-Length value: digits only, fitting in `u32` (RFC 4475 ncl).
+/// Reads a Content-Length value: digits only, fitting in `u32` (RFC 4475 ncl). Read from
+/// the bytes: a value that is not UTF-8 has a byte that is not a digit.
 pub(crate) fn content_length_value(value: &[u8]) -> Option<u32> {
-    std::str::from_utf8(value)
-        .ok()
-        .and_then(|s| crate::chars::parse_u32(s).ok())
+    crate::chars::parse_u32(value).ok()
 }
 
 /// The Content-Length headers of a message folded into one value as the scan hands them
