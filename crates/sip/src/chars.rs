@@ -206,14 +206,15 @@ pub(crate) fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
-/// Parses a run of ASCII digits into a `u32`, refusing empty input, other
-/// characters and overflow (RFC 4475 scalar02/scalarlg).
-pub(crate) fn parse_u32(s: &str) -> Result<u32, &'static str> {
+/// Parses a run of ASCII digits (text or raw bytes) into a `u32`, refusing empty input,
+/// other characters and overflow (RFC 4475 scalar02/scalarlg).
+pub(crate) fn parse_u32(s: impl AsRef<[u8]>) -> Result<u32, &'static str> {
+    let s = s.as_ref();
     if s.is_empty() {
         return Err("expected a number");
     }
     let mut n: u32 = 0;
-    for b in s.bytes() {
+    for &b in s {
         if !b.is_ascii_digit() {
             return Err("expected a number");
         }

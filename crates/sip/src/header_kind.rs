@@ -282,16 +282,31 @@ fn classify(input: &[u64; WORDS], len: usize, first: u8) -> HeaderKind {
             .get(usize::from(i))
             .map_or(HeaderKind::Other, |&i| kind_at(i));
     }
-    let Some(bucket) = bucket_of(len, first).and_then(|b| LOOKUP.full.get(b)) else {
+    let Some(&[a, b]) = bucket_of(len, first).and_then(|b| LOOKUP.full.get(b)) else {
         return HeaderKind::Other;
     };
-    // Only the words the name occupies: the others are zero on both sides.
-    let words = len.div_ceil(8).min(WORDS);
-    let matches = |f: &Folded| (0..words).all(|w| input[w] | f.mask[w] == f.lower[w]);
-    bucket
-        .iter()
-        .find(|&&i| LOOKUP.folded.get(usize::from(i)).is_some_and(matches))
-        .map_or(HeaderKind::Other, |&i| kind_at(i))
+    if is_entry(input, a) {
+        kind_at(a)
+    } else if is_entry(input, b) {
+        kind_at(b)
+    } else {
+        HeaderKind::Other
+    }
+}
+
+/// True when `input` spells the name of [`TABLE`] entry `i`, in any case (false for
+/// [`EMPTY`]). `input` has the length of the entry's name (it comes from its bucket), so
+/// the words past the name are zero on both sides and all of them can be compared, with
+/// no branch on the length.
+#[inline]
+fn is_entry(input: &[u64; WORDS], i: u8) -> bool {
+    LOOKUP.folded.get(usize::from(i)).is_some_and(|f| {
+        input
+            .iter()
+            .zip(f.mask.iter().zip(&f.lower))
+            .fold(0, |diff, (w, (mask, lower))| diff | ((w | mask) ^ lower))
+            == 0
+    })
 }
 
 impl HeaderKind {

@@ -188,11 +188,16 @@ pub(crate) struct Memo {
     cseq: Option<Result<CSeqAt, HeaderError>>,
 }
 
+/// The outcome of a parse as offsets. It takes the outcome by reference: the views are
+/// large, and a moved one is copied.
 fn keep<'a, T: Located<'a>>(
-    r: Result<T, HeaderError>,
+    r: &Result<T, HeaderError>,
     base: &str,
 ) -> Option<Result<T::At, HeaderError>> {
-    Some(r.map(|v| v.locate(base)))
+    Some(match r {
+        Ok(v) => Ok(v.locate(base)),
+        Err(e) => Err(*e),
+    })
 }
 
 fn recall<'a, T: Located<'a>>(
@@ -207,10 +212,10 @@ impl Memo {
     pub(crate) fn of(msg: &Message) -> Memo {
         let base = msg.head_text();
         Memo {
-            top_via: keep(msg.top_via(), base),
-            from: keep(msg.from(), base),
-            to: keep(msg.to(), base),
-            cseq: keep(msg.cseq(), base),
+            top_via: keep(&msg.top_via(), base),
+            from: keep(&msg.from(), base),
+            to: keep(&msg.to(), base),
+            cseq: keep(&msg.cseq(), base),
         }
     }
 

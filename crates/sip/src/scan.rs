@@ -63,27 +63,52 @@ pub(crate) fn scan_headers(
                 blank_line: false,
             });
         }
-        let (ce, next) = line_at(data, pos)?;
-        if next == ce {
-            return Err(ParseError::new(ParseErrorKind::UnterminatedHead, pos));
-        }
-        if ce == pos {
-            return Ok(HeadEnd {
-                head_end: pos,
-                body_start: next,
-                blank_line: true,
-            });
-        }
-        let (header, line_next) = header_at(data, pos, ce, next)?;
+        // A known name starts with a letter, so an empty line never takes this path.
+        let (header, line_next) = match HeaderKind::known_at(data, pos) {
+            Some((kind, name_len)) => known_header_at(data, pos, kind, name_len)?,
+            None => {
+                let (ce, next) = line_at(data, pos)?;
+                if next == ce {
+                    return Err(ParseError::new(ParseErrorKind::UnterminatedHead, pos));
+                }
+                if ce == pos {
+                    return Ok(HeadEnd {
+                        head_end: pos,
+                        body_start: next,
+                        blank_line: true,
+                    });
+                }
+                header_at(data, pos, ce, next)?
+            }
+        };
         f(header);
         pos = line_next;
     }
 }
 
+/// The header at `pos` whose name, `name_len` bytes of a known `kind`, is right before a
+/// `:`: the common case, where the name needs no byte-by-byte check. The line end is looked
+/// for after the `:` (a known name has no CR or LF), which finds the same line end, and the
+/// same errors, as looking from `pos`. Always inlined: it is the per-line path of the scan
+/// loop, and as a call it costs about 40 more instructions per header line.
+#[inline(always)]
+fn known_header_at(
+    data: &[u8],
+    pos: usize,
+    kind: HeaderKind,
+    name_len: usize,
+) -> Result<(Header, usize), ParseError> {
+    let colon = pos + name_len;
+    let (ce, next) = line_at(data, colon + 1)?;
+    if next == ce {
+        return Err(ParseError::new(ParseErrorKind::UnterminatedHead, pos));
+    }
+    header_value(data, kind, Span::new(pos, colon), colon, ce, next)
+}
+
 /// The header whose first line starts at `pos` and ends at `ce` (`next` starts the next
 /// line): `token *(SP / HT) ":"`, then the value, which continues on folded lines. Also
 /// returns where the line after it (folds included) starts.
-#[inline]
 fn header_at(
     data: &[u8],
     pos: usize,
@@ -91,16 +116,8 @@ fn header_at(
     next: usize,
 ) -> Result<(Header, usize), ParseError> {
     let line = data.get(pos..ce).unwrap_or_default();
-    let (kind, name_len) = match HeaderKind::known_at(data, pos) {
-        Some(known) => known,
-        None => {
-            let len = crate::chars::skip_class(line, 0, crate::chars::TOKEN);
-            (
-                HeaderKind::from_name(line.get(..len).unwrap_or_default()),
-                len,
-            )
-        }
-    };
+    let name_len = crate::chars::skip_class(line, 0, crate::chars::TOKEN);
+    let kind = HeaderKind::from_name(line.get(..name_len).unwrap_or_default());
     let after_name = line.get(name_len..).unwrap_or_default();
     let gap = after_name
         .iter()
@@ -112,7 +129,22 @@ fn header_at(
             pos + name_len + gap,
         ));
     }
-    let colon = pos + name_len + gap;
+    let name = Span::new(pos, pos + name_len);
+    header_value(data, kind, name, pos + name_len + gap, ce, next)
+}
+
+/// The header whose name is at `name`, whose `:` is at `colon` and whose first line ends
+/// at `ce` (`next` starts the next line): takes in the folded lines that continue the value
+/// and trims the value. Also returns where the line after the header starts.
+#[inline]
+fn header_value(
+    data: &[u8],
+    kind: HeaderKind,
+    name: Span,
+    colon: usize,
+    ce: usize,
+    next: usize,
+) -> Result<(Header, usize), ParseError> {
     let (mut content_end, mut line_next) = (ce, next);
     while data.get(line_next).copied().is_some_and(is_sp_ht) {
         let (ce2, next2) = line_at(data, line_next)?;
@@ -122,27 +154,21 @@ fn header_at(
         content_end = ce2;
         line_next = next2;
     }
-    let value = data.get(colon + 1..content_end).unwrap_or_default();
-    let lead = crate::chars::skip_class(value, 0, crate::chars::LWS);
-    let trimmed = value
-        .iter()
-        .rposition(|&b| !crate::chars::is_lws(b))
-        .map_or(lead, |last| last + 1);
-    let name_end = pos + name_len;
-    let header = Header::new(
-        kind,
-        Span::new(pos, name_end),
-        Span::new(colon + 1 + lead, colon + 1 + trimmed),
-        line_next,
-    );
+    let (mut start, mut end) = (colon + 1, content_end);
+    while start < end && data.get(start).copied().is_some_and(crate::chars::is_lws) {
+        start += 1;
+    }
+    while end > start && data.get(end - 1).copied().is_some_and(crate::chars::is_lws) {
+        end -= 1;
+    }
+    let header = Header::new(kind, name, Span::new(start, end), line_next);
     Ok((header, line_next))
 }
 
-/// Reads a Content-Length value: digits only, fitting in `u32` (RFC 4475 ncl).
+/// Reads a Content-Length value: digits only, fitting in `u32` (RFC 4475 ncl). Read from
+/// the bytes: a value that is not UTF-8 has a byte that is not a digit.
 pub(crate) fn content_length_value(value: &[u8]) -> Option<u32> {
-    std::str::from_utf8(value)
-        .ok()
-        .and_then(|s| crate::chars::parse_u32(s).ok())
+    crate::chars::parse_u32(value).ok()
 }
 
 /// The Content-Length headers of a message folded into one value as the scan hands them

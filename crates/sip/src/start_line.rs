@@ -110,6 +110,9 @@ fn parse_status(line: &[u8], start: usize) -> Result<StartLine, ParseError> {
     })
 }
 
+/// How nearly every Request-Line ends.
+const SP_SIP_2_0: &[u8] = b" SIP/2.0";
+
 fn parse_request(line: &[u8], start: usize, head: Option<&str>) -> Result<StartLine, ParseError> {
     let Some(sp1) = memchr(b' ', line) else {
         return fail(ParseErrorKind::BadStartLine, start + line.len());
@@ -118,7 +121,11 @@ fn parse_request(line: &[u8], start: usize, head: Option<&str>) -> Result<StartL
     if method.is_empty() || !method.iter().copied().all(is_token) {
         return fail(ParseErrorKind::BadMethod, start);
     }
-    let sp2 = memrchr(b' ', line).unwrap_or(sp1);
+    // The last SP: right before the version, found without a search when it is the usual one.
+    let sp2 = match line.len().checked_sub(SP_SIP_2_0.len()) {
+        Some(at) if line.ends_with(SP_SIP_2_0) => at,
+        _ => memrchr(b' ', line).unwrap_or(sp1),
+    };
     if sp2 == sp1 {
         return fail(ParseErrorKind::BadRequestLine, start + line.len());
     }

@@ -256,26 +256,35 @@ fn scheme_of(s: &str) -> Scheme {
     }
 }
 
+/// Where the scheme of `s` ends (its `:`) and which scheme it is. `sip:`, the scheme of
+/// nearly every URI a server reads, is matched whole.
+fn split_scheme(s: &str) -> Result<(usize, Scheme), UriError> {
+    let b = s.as_bytes();
+    if b.starts_with(b"sip:") {
+        return Ok((3, Scheme::Sip));
+    }
+    let colon = chars::skip_class(b, 0, chars::SCHEME);
+    if b.get(colon) != Some(&b':') || !b.first().is_some_and(u8::is_ascii_alphabetic) {
+        // The scheme is `s` up to its first `:`: none, or one after another character.
+        let what = if b.contains(&b':') {
+            "bad scheme"
+        } else {
+            "missing scheme"
+        };
+        return err(0, what);
+    }
+    Ok((colon, scheme_of(part(s, 0, colon))))
+}
+
 impl<'a> Uri<'a> {
     /// Parses a URI. SIP and SIPS URIs are checked against RFC 3261 §25.1 (no
     /// LWS, valid escapes, valid host and port, well-formed parameters and
     /// headers); other schemes only need a valid scheme and URI characters.
     pub fn parse(s: &'a str) -> Result<Uri<'a>, UriError> {
-        let b = s.as_bytes();
-        let colon = chars::skip_class(b, 0, chars::SCHEME);
-        if b.get(colon) != Some(&b':') || !b.first().is_some_and(u8::is_ascii_alphabetic) {
-            // The scheme is `s` up to its first `:`: none, or one after another character.
-            let what = if b.contains(&b':') {
-                "bad scheme"
-            } else {
-                "missing scheme"
-            };
-            return err(0, what);
-        }
+        let (colon, scheme) = split_scheme(s)?;
         let scheme_str = part(s, 0, colon);
         let base = colon + 1;
         let rest = part(s, base, s.len());
-        let scheme = scheme_of(scheme_str);
         let mut uri = Uri {
             raw: s,
             scheme,

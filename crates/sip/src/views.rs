@@ -38,12 +38,16 @@ impl Message {
         }
     }
 
-    fn required<T>(
-        &self,
+    /// Parses the first line of a header that must be present (an error when it is absent),
+    /// without going through [`Self::typed_first`]'s `Option`: the views are large, and
+    /// every layer of `Result` around them is a copy.
+    fn required_first<'m, T>(
+        &'m self,
         kind: HeaderKind,
-        r: Result<Option<T>, HeaderError>,
+        parse: impl FnOnce(&'m str) -> Result<T, SyntaxError>,
     ) -> Result<T, HeaderError> {
-        r?.ok_or(HeaderError::missing(kind))
+        let v = self.first_value(kind).ok_or(HeaderError::missing(kind))?;
+        parse(v.text).map_err(|e| located(kind, &v, e))
     }
 
     /// All Via values, top first, across all Via lines.
@@ -57,8 +61,15 @@ impl Message {
             return r;
         }
         let kind = HeaderKind::Via;
-        let v = self.first_value(kind).ok_or(HeaderError::missing(kind))?;
-        Via::parse(v.text).map_err(|e| located(kind, &v, e))
+        // A Via value has no `,` outside quoted strings, so a first Via line that parses
+        // whole holds one value: the usual case, which then needs no list split.
+        if let Some(via) = self
+            .find(kind)
+            .and_then(|(_, h)| Via::parse(self.value_of(h)).ok())
+        {
+            return Ok(via);
+        }
+        self.required_first(kind, Via::parse)
     }
 
     /// The From header.
@@ -66,10 +77,7 @@ impl Message {
         if let Some(r) = self.memo().from(self.head_text()) {
             return r;
         }
-        self.required(
-            HeaderKind::From,
-            self.typed_first(HeaderKind::From, NameAddr::parse),
-        )
+        self.required_first(HeaderKind::From, NameAddr::parse)
     }
 
     /// The To header.
@@ -77,10 +85,7 @@ impl Message {
         if let Some(r) = self.memo().to(self.head_text()) {
             return r;
         }
-        self.required(
-            HeaderKind::To,
-            self.typed_first(HeaderKind::To, NameAddr::parse),
-        )
+        self.required_first(HeaderKind::To, NameAddr::parse)
     }
 
     /// The Reply-To header, if present.
@@ -113,24 +118,18 @@ impl Message {
         if let Some(r) = self.memo().cseq(self.head_text()) {
             return r;
         }
-        self.required(
-            HeaderKind::CSeq,
-            self.typed_first(HeaderKind::CSeq, CSeq::parse),
-        )
+        self.required_first(HeaderKind::CSeq, CSeq::parse)
     }
 
     /// The Call-ID: one word of visible ASCII characters.
     pub fn call_id(&self) -> Result<&str, HeaderError> {
-        self.required(
-            HeaderKind::CallId,
-            self.typed_first(HeaderKind::CallId, |s: &str| {
-                match s.bytes().position(|b| !(0x21..=0x7e).contains(&b)) {
-                    _ if s.is_empty() => Err(SyntaxError::new(0, "empty Call-ID")),
-                    Some(i) => Err(SyntaxError::new(i, "bad character in Call-ID")),
-                    None => Ok(s),
-                }
-            }),
-        )
+        self.required_first(HeaderKind::CallId, |s: &str| {
+            match s.bytes().position(|b| !(0x21..=0x7e).contains(&b)) {
+                _ if s.is_empty() => Err(SyntaxError::new(0, "empty Call-ID")),
+                Some(i) => Err(SyntaxError::new(i, "bad character in Call-ID")),
+                None => Ok(s),
+            }
+        })
     }
 
     /// Max-Forwards as a number (`Ok(None)` when absent). Values above 255 are

@@ -23,26 +23,54 @@ fn err<T>(c: &Cursor<'_>, what: &'static str) -> Result<T, SyntaxError> {
     Err(SyntaxError::new(c.pos(), what))
 }
 
+/// The protocol name and version every SIP 2.0 Via starts with (`SIP/2.0/UDP ...`), matched
+/// whole before walking the general grammar: it reads as the grammar would read it.
+const SIP_2_0: &str = "SIP/2.0/";
+
+/// `protocol-name SLASH protocol-version SLASH` (LWS allowed around each part), leaving the
+/// cursor after the second `/`.
+fn sent_protocol<'a>(c: &mut Cursor<'a>) -> Result<(&'a str, &'a str), SyntaxError> {
+    c.skip_lws();
+    let protocol = c.take_while(is_token);
+    if protocol.is_empty() {
+        return err(c, "expected protocol name");
+    }
+    c.skip_lws();
+    if !c.eat(b'/') {
+        return err(c, "expected '/'");
+    }
+    c.skip_lws();
+    let version = c.take_while(is_token);
+    c.skip_lws();
+    if version.is_empty() || !c.eat(b'/') {
+        return err(c, "expected protocol version and '/'");
+    }
+    Ok((protocol, version))
+}
+
+/// A sent-by port: one to five digits, at most 65535.
+fn port_number(digits: &str) -> Option<u16> {
+    if digits.is_empty() || digits.len() > 5 {
+        return None;
+    }
+    let n = digits
+        .bytes()
+        .fold(0u32, |n, d| n * 10 + u32::from(d.wrapping_sub(b'0')));
+    u16::try_from(n).ok()
+}
+
 impl<'a> Via<'a> {
     /// Parses one Via value (after list splitting). LWS is allowed around
     /// `/`, `:`, `;` and `=` as the grammar says (RFC 4475 wsinv).
     pub fn parse(s: &'a str) -> Result<Via<'a>, SyntaxError> {
         let mut c = Cursor::new(s);
-        c.skip_lws();
-        let protocol = c.take_while(is_token);
-        if protocol.is_empty() {
-            return err(&c, "expected protocol name");
-        }
-        c.skip_lws();
-        if !c.eat(b'/') {
-            return err(&c, "expected '/'");
-        }
-        c.skip_lws();
-        let version = c.take_while(is_token);
-        c.skip_lws();
-        if version.is_empty() || !c.eat(b'/') {
-            return err(&c, "expected protocol version and '/'");
-        }
+        let (protocol, version) = match s.get(..SIP_2_0.len()) {
+            Some(SIP_2_0) => {
+                c.set_pos(SIP_2_0.len());
+                (c.slice(0, 3), c.slice(4, 7))
+            }
+            _ => sent_protocol(&mut c)?,
+        };
         c.skip_lws();
         let transport = c.take_while(is_token);
         if transport.is_empty() {
@@ -69,9 +97,9 @@ impl<'a> Via<'a> {
         let port = if c.eat(b':') {
             c.skip_lws();
             let digits = c.take_while(|b| b.is_ascii_digit());
-            match digits.parse::<u16>() {
-                Ok(p) if digits.len() <= 5 => Some(p),
-                _ => return err(&c, "bad port"),
+            match port_number(digits) {
+                Some(p) => Some(p),
+                None => return err(&c, "bad port"),
             }
         } else {
             c.set_pos(save);
