@@ -29,6 +29,7 @@ pub mod reply;
 pub mod route_type;
 pub mod sipview;
 pub mod stats;
+pub mod subst;
 pub mod timer;
 pub mod transform;
 pub mod value;

@@ -76,6 +76,86 @@ fn string_uri_and_param_transformations() {
     assert!(wrong.is_empty(), "{}\n{reply}", wrong.join("\n"));
 }
 
+/// The rest of OpenSIPS 3.x's string, list, To-body and Via transformations.
+#[test]
+fn more_string_list_and_header_body_transformations() {
+    let expected: &[(&str, &str, &str)] = &[
+        ("resubst", "$(rU{re.subst,/^0/+49/})", "+4930123"),
+        ("resubstnone", "$(var(s){re.subst,/^x/y/})", "Hello World"),
+        ("resubstg", "$(var(s){re.subst,/o/0/g})", "Hell0 W0rld"),
+        ("index", "$(var(s){s.index,o})", "4"),
+        ("indexfrom", "$(var(s){s.index,o,5})", "7"),
+        ("rindex", "$(var(s){s.rindex,o})", "7"),
+        ("indexnone", "$(var(s){s.index,z})", "-1"),
+        ("fillleft", "$(var(n){s.fill.left,0,5})", "00042"),
+        ("fillright", "$(var(n){s.fill.right,x,4})", "42xx"),
+        ("width", "$(var(s){s.width,5})", "Hello"),
+        ("b64", "$(var(s){s.b64encode})", "SGVsbG8gV29ybGQ="),
+        (
+            "b64back",
+            "$(var(s){s.b64encode}{s.b64decode})",
+            "Hello World",
+        ),
+        ("esccommon", "$(var(q){s.escape.common})", "it\\'s"),
+        ("escuser", "$(var(s){s.escape.user})", "Hello%20World"),
+        (
+            "unescuser",
+            "$(var(s){s.escape.user}{s.unescape.user})",
+            "Hello World",
+        ),
+        ("escparam", "$(var(kv){s.escape.param})", "a%3Db"),
+        ("csvcount", "$(var(list){csv.count})", "3"),
+        ("csvvalue", "$(var(list){csv.value,1})", "b"),
+        ("touri", "$(hdr(To){tobody.uri})", "sip:tr@127.0.0.1"),
+        ("fromtag", "$(hdr(From){tobody.tag}{s.substr,0,4})", "from"),
+        ("fromuser", "$(hdr(From){tobody.user})", "alice"),
+        ("fromhost", "$(hdr(From){tobody.host})", "example.com"),
+        ("viatransport", "$(hdr(Via){via.transport})", "UDP"),
+        ("viahost", "$(hdr(Via){via.host})", "127.0.0.1"),
+        (
+            "viabranch",
+            "$(hdr(Via){via.branch}{s.substr,0,7})",
+            "z9hG4bK",
+        ),
+        ("viarport", "$(hdr(Via){via.param,rport})", ""),
+    ];
+    let headers: String = expected
+        .iter()
+        .map(|(n, e, _)| format!("X-{n}: {e}\\r\\n"))
+        .collect();
+    let server = Server::start(&cfg(
+        "",
+        &format!(
+            r#"route {{
+            $var(s) = "Hello World";
+            $var(n) = "42";
+            $var(q) = "it's";
+            $var(kv) = "a=b";
+            $var(list) = "a, b,c";
+            append_to_reply("{headers}");
+            sl_send_reply(200, "OK");
+        }}"#
+        ),
+    ));
+    let c = UdpClient::new();
+    let reply = c.ask(
+        &server,
+        &request("OPTIONS", "sip:030123@127.0.0.1", c.port(), "")
+            .replace("To: <sip:bob@example.com>", "To: <sip:tr@127.0.0.1>"),
+    );
+    let wrong: Vec<String> = expected
+        .iter()
+        .filter(|(n, _, v)| header(&reply, &format!("X-{n}")) != Some(*v))
+        .map(|(n, e, v)| {
+            format!(
+                "{e}: expected {v:?}, got {:?}",
+                header(&reply, &format!("X-{n}"))
+            )
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}\n{reply}", wrong.join("\n"));
+}
+
 #[test]
 fn transformations_in_conditions_and_assignments() {
     let server = Server::start(&cfg(

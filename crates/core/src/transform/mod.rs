@@ -2,9 +2,14 @@
 //! pseudo-variable's value, left to right, as in `$(ru{uri.user}{s.toupper})`.
 //!
 //! Each is resolved at load time (an unknown one or a wrong argument count is a load error)
-//! and its arguments may be constants or pseudo-variables read per message.
+//! and its arguments may be constants or pseudo-variables read per message. The helpers are
+//! in [`strings`] (text) and [`sip`] (parameters, addresses, header bodies).
+
+mod sip;
+mod strings;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use md5::{Digest, Md5};
 use siplua_script::{Transform, TransformArg};
@@ -12,7 +17,10 @@ use siplua_script::{Transform, TransformArg};
 use crate::context::Context;
 use crate::pv::{CompiledPv, PvLookup};
 use crate::sipview;
+use crate::subst::Subst;
 use crate::value::Value;
+use sip::{ip_of, param_find, param_value, params, separator, ToBodyPart, ViaPart};
+use strings::{decode_hex, hex_lower, is_ws, leading_int, pick, select, substr, EscapeSet};
 
 /// Which transformation, by `class.name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +45,21 @@ enum Op {
     SDec2Hex,
     SHex2Dec,
     SReverse,
+    SEscape(EscapeSet),
+    SUnescape(EscapeSet),
+    SIndex,
+    SRIndex,
+    SFillLeft,
+    SFillRight,
+    SWidth,
+    SB64Encode,
+    SB64Decode,
+    ReSubst,
+    CsvCount,
+    CsvValue,
+    ToBody(ToBodyPart),
+    Via(ViaPart),
+    ViaParam,
     UriUser,
     UriHost,
     UriPort,
@@ -61,6 +84,8 @@ enum Op {
 enum Arg {
     Const(Value),
     Pv(Box<CompiledPv>),
+    /// `{re.subst}`'s expression, parsed (and its regex compiled) at load time.
+    Subst(Arc<Subst>),
 }
 
 impl Arg {
@@ -68,6 +93,7 @@ impl Arg {
         match self {
             Arg::Const(v) => v.clone(),
             Arg::Pv(pv) => pv.get(ctx),
+            Arg::Subst(_) => Value::Null,
         }
     }
 }
@@ -96,6 +122,44 @@ const TABLE: &[(&str, &str, Op, usize, usize)] = &[
     ("s", "dec2hex", Op::SDec2Hex, 0, 0),
     ("s", "hex2dec", Op::SHex2Dec, 0, 0),
     ("s", "reverse", Op::SReverse, 0, 0),
+    ("s", "escape.common", Op::SEscape(EscapeSet::Common), 0, 0),
+    (
+        "s",
+        "unescape.common",
+        Op::SUnescape(EscapeSet::Common),
+        0,
+        0,
+    ),
+    ("s", "escape.user", Op::SEscape(EscapeSet::User), 0, 0),
+    ("s", "unescape.user", Op::SUnescape(EscapeSet::User), 0, 0),
+    ("s", "escape.param", Op::SEscape(EscapeSet::Param), 0, 0),
+    ("s", "unescape.param", Op::SUnescape(EscapeSet::Param), 0, 0),
+    ("s", "index", Op::SIndex, 1, 2),
+    ("s", "rindex", Op::SRIndex, 1, 2),
+    ("s", "fill.left", Op::SFillLeft, 2, 2),
+    ("s", "fill.right", Op::SFillRight, 2, 2),
+    ("s", "width", Op::SWidth, 1, 1),
+    ("s", "b64encode", Op::SB64Encode, 0, 0),
+    ("s", "b64decode", Op::SB64Decode, 0, 0),
+    ("re", "subst", Op::ReSubst, 1, 1),
+    ("csv", "count", Op::CsvCount, 0, 0),
+    ("csv", "value", Op::CsvValue, 1, 1),
+    ("tobody", "uri", Op::ToBody(ToBodyPart::Uri), 0, 0),
+    ("tobody", "display", Op::ToBody(ToBodyPart::Display), 0, 0),
+    ("tobody", "tag", Op::ToBody(ToBodyPart::Tag), 0, 0),
+    ("tobody", "user", Op::ToBody(ToBodyPart::User), 0, 0),
+    ("tobody", "host", Op::ToBody(ToBodyPart::Host), 0, 0),
+    ("tobody", "params", Op::ToBody(ToBodyPart::Params), 0, 0),
+    ("via", "name", Op::Via(ViaPart::Name), 0, 0),
+    ("via", "version", Op::Via(ViaPart::Version), 0, 0),
+    ("via", "transport", Op::Via(ViaPart::Transport), 0, 0),
+    ("via", "host", Op::Via(ViaPart::Host), 0, 0),
+    ("via", "port", Op::Via(ViaPart::Port), 0, 0),
+    ("via", "params", Op::Via(ViaPart::Params), 0, 0),
+    ("via", "param", Op::ViaParam, 1, 1),
+    ("via", "branch", Op::Via(ViaPart::Branch), 0, 0),
+    ("via", "received", Op::Via(ViaPart::Received), 0, 0),
+    ("via", "rport", Op::Via(ViaPart::Rport), 0, 0),
     ("uri", "user", Op::UriUser, 0, 0),
     ("uri", "host", Op::UriHost, 0, 0),
     ("uri", "domain", Op::UriHost, 0, 0),
@@ -153,6 +217,15 @@ impl CompiledTransform {
                 }
             })
             .collect::<Result<Vec<_>, String>>()?;
+        let args = match (op, args.as_slice()) {
+            (Op::ReSubst, [Arg::Const(v)]) => vec![Arg::Subst(Arc::new(
+                Subst::parse(&v.as_str()).map_err(|e| format!("{{re.subst}}: {e}"))?,
+            ))],
+            (Op::ReSubst, _) => {
+                return Err("{re.subst} takes a constant /regex/replacement/flags".into())
+            }
+            _ => args,
+        };
         Ok(CompiledTransform { op: *op, args })
     }
 
@@ -185,6 +258,30 @@ impl CompiledTransform {
                 i64::from_str_radix(s.trim_start_matches("0x"), 16).map_or(Value::Null, Value::Int)
             }
             Op::SReverse => Value::Str(s.chars().rev().collect()),
+            Op::SEscape(set) => Value::Str(strings::escape(&s, set)),
+            Op::SUnescape(set) => strings::unescape(&s, set).map_or(Value::Null, Value::Str),
+            Op::SIndex => strings::index(&s, &arg(0).as_str(), arg(1).as_int(), false),
+            Op::SRIndex => strings::index(&s, &arg(0).as_str(), arg(1).as_int(), true),
+            Op::SFillLeft => Value::Str(strings::fill(&s, &arg(0).as_str(), arg(1).as_int(), true)),
+            Op::SFillRight => {
+                Value::Str(strings::fill(&s, &arg(0).as_str(), arg(1).as_int(), false))
+            }
+            Op::SWidth => Value::Str(strings::width(&s, arg(0).as_int())),
+            Op::SB64Encode => Value::Str(strings::b64encode(&s)),
+            Op::SB64Decode => strings::b64decode(&s).map_or(Value::Null, Value::Str),
+            Op::ReSubst => match self.args.first() {
+                // No match leaves the value as it was, as in OpenSIPS.
+                Some(Arg::Subst(subst)) => {
+                    Value::Str(subst.apply(&s).unwrap_or_else(|| s.into_owned()))
+                }
+                _ => Value::Null,
+            },
+            Op::CsvCount => Value::Int(sip::csv(&s).len() as i64),
+            Op::CsvValue => pick(&sip::csv(&s), arg(0).as_int())
+                .map_or(Value::Null, |f| Value::Str((*f).to_owned())),
+            Op::ToBody(part) => sip::tobody(&s, part),
+            Op::Via(part) => sip::via(&s, part),
+            Op::ViaParam => sip::via_param(&s, &arg(0).as_str()),
             Op::UriUser => sipview::uri_part(&s, sipview::UriPart::User),
             Op::UriHost => sipview::uri_part(&s, sipview::UriPart::Host),
             Op::UriPort => sipview::uri_part(&s, sipview::UriPart::Port),
@@ -221,115 +318,9 @@ impl CompiledTransform {
     }
 }
 
-/// An IP address written bare or, for IPv6, in brackets (`[::1]`).
-fn ip_of(s: &str) -> Option<IpAddr> {
-    let s = s.trim();
-    let s = s
-        .strip_prefix('[')
-        .and_then(|r| r.strip_suffix(']'))
-        .unwrap_or(s);
-    s.parse().ok()
-}
-
 /// 1 or 0, as OpenSIPS' test transformations return.
 fn flag(b: bool) -> Value {
     Value::Int(i64::from(b))
-}
-
-fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
-}
-
-/// `{s.int}` of a string that is not a whole integer: its leading digits, as `strtol` would.
-fn leading_int(s: &str) -> i64 {
-    let t = s.trim_start();
-    let end = t
-        .char_indices()
-        .take_while(|(i, c)| c.is_ascii_digit() || (*i == 0 && (*c == '-' || *c == '+')))
-        .last()
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    crate::value::parse_int(&t[..end]).unwrap_or(0)
-}
-
-/// `{s.substr,offset,length}`: a negative offset counts from the end, length 0 means "to the
-/// end"; out of range gives null.
-fn substr(s: &str, offset: i64, len: i64) -> Value {
-    let n = s.len() as i64;
-    let start = if offset < 0 { n + offset } else { offset };
-    if start < 0 || start > n || len < 0 {
-        return Value::Null;
-    }
-    let end = if len == 0 { n } else { (start + len).min(n) };
-    match s.get(start as usize..end as usize) {
-        Some(t) => Value::Str(t.to_owned()),
-        None => Value::Null,
-    }
-}
-
-/// `{s.select,index,separator}`: the index-th field (negative from the end).
-fn select(s: &str, index: i64, sep: &str) -> Value {
-    let sep = sep.chars().next().unwrap_or(',');
-    let fields: Vec<&str> = s.split(sep).collect();
-    pick(&fields, index).map_or(Value::Null, |f| Value::Str((*f).to_owned()))
-}
-
-fn pick<T>(list: &[T], index: i64) -> Option<&T> {
-    let i = if index < 0 {
-        list.len() as i64 + index
-    } else {
-        index
-    };
-    if i < 0 {
-        None
-    } else {
-        list.get(i as usize)
-    }
-}
-
-fn separator(v: &Value) -> char {
-    v.as_str().chars().next().unwrap_or(';')
-}
-
-/// The `name[=value]` pairs of a parameter list (`a=1;b;c=3`), a leading separator allowed.
-fn params(s: &str, sep: char) -> impl Iterator<Item = (&str, &str)> {
-    s.split(sep)
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((n, v)) => (n.trim(), v.trim()),
-            None => (p, ""),
-        })
-}
-
-fn param_find<'a>(s: &'a str, name: &str, sep: char) -> Option<&'a str> {
-    params(s, sep)
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
-fn param_value(s: &str, name: &str, sep: char) -> Value {
-    param_find(s, name, sep).map_or(Value::Null, |v| Value::Str(v.to_owned()))
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
-}
-
-fn decode_hex(s: &str) -> Option<String> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    let bytes = (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect::<Option<Vec<u8>>>()?;
-    String::from_utf8(bytes).ok()
 }
 
 #[cfg(test)]
@@ -337,31 +328,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ip_helpers() {
-        assert_eq!(ip_of("[::1]"), Some("::1".parse().unwrap()));
-        assert_eq!(ip_of(" 10.0.0.1 "), Some("10.0.0.1".parse().unwrap()));
-        assert_eq!(ip_of("example.com"), None);
+    fn private_addresses() {
         let private = |s: &str| matches!(ip_of(s), Some(IpAddr::V4(v4)) if v4.is_private());
         assert!(private("192.168.1.2") && private("172.16.0.1") && private("10.1.2.3"));
         assert!(!private("172.32.0.1") && !private("8.8.8.8") && !private("fd00::1"));
-    }
-
-    #[test]
-    fn string_helpers() {
-        assert_eq!(substr("abcdef", 1, 3), Value::from("bcd"));
-        assert_eq!(substr("abcdef", -2, 0), Value::from("ef"));
-        assert_eq!(substr("abc", 5, 1), Value::Null);
-        assert_eq!(select("a,b,c", 1, ","), Value::from("b"));
-        assert_eq!(select("a,b,c", -1, ","), Value::from("c"));
-        assert_eq!(select("a,b,c", 3, ","), Value::Null);
-        assert_eq!(leading_int("12ab"), 12);
-        assert_eq!(leading_int("-3x"), -3);
-        assert_eq!(param_value(";a=1;b=two", "b", ';'), Value::from("two"));
-        assert_eq!(param_value("a=1", "c", ';'), Value::Null);
-        assert_eq!(
-            hex_lower(&Md5::digest(b"abc")),
-            "900150983cd24fb0d6963f7d28e17f72"
-        );
-        assert_eq!(decode_hex("6869").as_deref(), Some("hi"));
     }
 }
