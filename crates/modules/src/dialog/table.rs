@@ -135,7 +135,9 @@ impl Table {
             d.expire(now);
             d.ended.is_none_or(|t| now < t + LINGER)
         });
-        map.entry(key.clone()).or_insert_with(|| Dialog {
+        // An ended dialog still lingering is replaced: the UA re-sent its INVITE with the
+        // same Call-ID and From tag (after a 401/407, 422 or 491), a new attempt of the call.
+        let fresh = || Dialog {
             id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
             callee_tag: None,
             state: state::UNCONFIRMED,
@@ -144,7 +146,14 @@ impl Table {
             ended: None,
             profiles: Vec::new(),
             values: HashMap::new(),
-        });
+        };
+        match map.get_mut(&key) {
+            Some(d) if !d.active() => *d = fresh(),
+            Some(_) => {}
+            None => {
+                map.insert(key.clone(), fresh());
+            }
+        }
         Some(key)
     }
 
@@ -273,6 +282,23 @@ mod tests {
              Call-ID: c1\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
         );
         Message::parse_slice(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_negative_branch_reply_does_not_end_it_and_a_retried_invite_starts_afresh() {
+        let t = Table::default();
+        let invite = msg("INVITE sip:b@y SIP/2.0", "ft", None, "1 INVITE");
+        let key = t.create(&invite, Duration::from_secs(60)).unwrap();
+        // A 407 on one branch: a failure route may still try another destination.
+        t.follow(&msg("SIP/2.0 407 Auth", "ft", Some("x"), "1 INVITE"));
+        assert!(t.with(&key, |d| d.active()).unwrap());
+        // The transaction's final answer upstream ends it.
+        t.reply(&key, 407, Some("x"));
+        assert!(!t.with(&key, |d| d.active()).unwrap());
+        // The UA answers the challenge: same Call-ID and From tag, a new dialog.
+        let again = msg("INVITE sip:b@y SIP/2.0", "ft", None, "2 INVITE");
+        assert_eq!(t.create(&again, Duration::from_secs(60)), Some(key.clone()));
+        assert_eq!(t.with(&key, |d| d.state), Some(state::UNCONFIRMED));
     }
 
     #[test]

@@ -232,7 +232,7 @@ impl Module for LoadBalancer {
                                         .unwrap_or(0);
                                     json!({
                                         "name": r.name,
-                                        "max": r.capacity.load(Ordering::Relaxed),
+                                        "max": r.capacity,
                                         "load": load,
                                     })
                                 })
@@ -307,7 +307,8 @@ fn start_args(ctx: &Context, args: &Args) -> Option<(i64, String, Flags)> {
 }
 
 /// `lb_is_destination(ip, port[, group[, active]])`: a destination's URI names `ip` and
-/// `port` (port 0: any), in `group` (-1 or absent: any), enabled when `active` is 1.
+/// `port` (port 0: any), in `group` (-1 or absent: any), enabled when `active` is 1. A
+/// destination given by host name is compared as written (not resolved).
 fn is_destination(shared: &Shared, ctx: &Context, args: &Args) -> i32 {
     let ip = args.str(ctx, 0).unwrap_or_default().into_owned();
     let port = args.int(ctx, 1).unwrap_or(0);
@@ -323,7 +324,7 @@ fn is_destination(shared: &Shared, ctx: &Context, args: &Args) -> i32 {
         };
         let host = uri.host().trim_start_matches('[').trim_end_matches(']');
         host == ip
-            && (port == 0 || i64::from(uri.port().unwrap_or(5060)) == port)
+            && (port == 0 || i64::from(uri.port().unwrap_or(default_port(&uri))) == port)
             && (group == -1 || d.group == group)
             && (!active || d.enabled.load(Ordering::Relaxed))
     });
@@ -331,5 +332,14 @@ fn is_destination(shared: &Shared, ctx: &Context, args: &Args) -> i32 {
         1
     } else {
         -1
+    }
+}
+
+/// The port a URI without one means: 5061 for `sips:`, else 5060.
+fn default_port(uri: &Uri) -> u16 {
+    if uri.scheme() == siplua_sip::Scheme::Sips {
+        5061
+    } else {
+        5060
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
 use siplua_core::context::Context;
 
 use super::table::{self, Columns, Destination};
@@ -56,6 +57,9 @@ pub struct Shared {
     store: Box<dyn Store>,
     columns: Columns,
     dsts: Snapshot<Vec<Destination>>,
+    /// Held while a call is placed (load counted, destination chosen, load taken), so two
+    /// workers placing calls at once cannot both take a destination's last slot.
+    placing: Mutex<()>,
     /// The dialog module's API: dialogs carry the load.
     pub dialogs: Arc<DialogApi>,
 }
@@ -79,6 +83,7 @@ impl Shared {
             store,
             columns,
             dsts: Snapshot::default(),
+            placing: Mutex::new(()),
             dialogs,
         }
     }
@@ -215,6 +220,7 @@ impl Shared {
         if resources.is_empty() {
             return log_err("lb_start: no resource asked for");
         }
+        let _placing = self.placing.lock();
         // A second lb_start for the same call starts over.
         let _ = self.take_started(&key);
         let mut st = Started {
@@ -231,6 +237,7 @@ impl Shared {
         let Some(key) = call_key(ctx) else {
             return -1;
         };
+        let _placing = self.placing.lock();
         match self.take_started(&key) {
             Some(mut st) => self.place(ctx, &key, &mut st),
             None => log_err("lb_next: lb_start did not run for this call"),
@@ -295,7 +302,7 @@ fn log_err(text: &str) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicBool, AtomicU32};
+    use std::sync::atomic::AtomicBool;
 
     fn dst(id: i64, res: &[(&str, u32)]) -> Destination {
         Destination {
@@ -306,7 +313,7 @@ mod tests {
                 .iter()
                 .map(|(n, c)| table::Resource {
                     name: (*n).to_owned(),
-                    capacity: AtomicU32::new(*c),
+                    capacity: *c,
                 })
                 .collect(),
             attrs: String::new(),

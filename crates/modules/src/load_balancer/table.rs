@@ -1,7 +1,7 @@
 //! The `load_balancer` table: destinations per group, each with named resources and their
 //! capacities (`pstn=32;transc=5`), read at start-up and on MI `lb_reload`.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use crate::auth_db::store::Store;
 
@@ -10,8 +10,8 @@ use crate::auth_db::store::Store;
 pub struct Resource {
     /// The name the script asks for (`lb_start(1, "pstn")`).
     pub name: String,
-    /// Its capacity; MI `lb_resize` changes it.
-    pub capacity: AtomicU32,
+    /// Its capacity.
+    pub capacity: u32,
 }
 
 /// One row of the table.
@@ -37,7 +37,7 @@ impl Destination {
         self.resources
             .iter()
             .find(|r| r.name == name)
-            .map(|r| r.capacity.load(Ordering::Relaxed))
+            .map(|r| r.capacity)
     }
 }
 
@@ -56,7 +56,7 @@ fn parse_resources(text: &str) -> Result<Vec<Resource>, String> {
                 .map_err(|_| format!("resource '{r}': the capacity is not a number"))?;
             Ok(Resource {
                 name: name.trim().to_owned(),
-                capacity: AtomicU32::new(capacity),
+                capacity,
             })
         })
         .collect()
@@ -111,10 +111,7 @@ mod tests {
     fn resources() {
         let r = parse_resources("pstn=32; transc=5;").unwrap();
         assert_eq!(r.len(), 2);
-        assert_eq!(
-            (r[1].name.as_str(), r[1].capacity.load(Ordering::Relaxed)),
-            ("transc", 5)
-        );
+        assert_eq!((r[1].name.as_str(), r[1].capacity), ("transc", 5));
         assert!(parse_resources("pstn").is_err());
         assert!(parse_resources("pstn=x").is_err());
     }

@@ -49,7 +49,8 @@ impl Proxy {
             .unwrap_or_else(|e| e.into_inner()) = Some(until);
     }
 
-    /// Takes it back into use (MI `rtpproxy_enable`, a ping that got an answer).
+    /// Takes it back into use (MI `rtpproxy_enable`); a disabled proxy also comes back by
+    /// itself when its period runs out.
     pub fn enable(&self) {
         *self
             .disabled_until
