@@ -13,7 +13,8 @@ use crate::auth_db::store::Store;
 enum Matcher {
     /// `match_op` 0: the input equals the text (ignoring case with `match_flags` bit 1).
     Equal { text: String, nocase: bool },
-    /// `match_op` 1: the regular expression matches.
+    /// `match_op` 1: the regular expression matches; `match_op` 2 (fnmatch): the
+    /// shell-style pattern, translated to one.
     Regex(Regex),
 }
 
@@ -82,15 +83,48 @@ fn compile(expr: &str, nocase: bool) -> Result<Regex, String> {
         .map_err(|e| format!("bad regular expression '{expr}': {e}"))
 }
 
+/// A shell-style pattern (`*`, `?`, `[...]`, `[!...]`), as `fnmatch` reads it, as an anchored
+/// regular expression.
+fn glob_to_regex(pattern: &str) -> String {
+    let mut out = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => out.push_str(".*"),
+            '?' => out.push('.'),
+            '[' => {
+                out.push('[');
+                if chars.peek() == Some(&'!') {
+                    chars.next();
+                    out.push('^');
+                }
+                for d in chars.by_ref() {
+                    if d == ']' {
+                        break;
+                    }
+                    if d == '\\' || d == '[' {
+                        out.push('\\');
+                    }
+                    out.push(d);
+                }
+                out.push(']');
+            }
+            c => out.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    out.push('$');
+    out
+}
+
 /// `repl` with `\0`..`\9` replaced by the groups of `caps` (a missing group is empty).
-fn expand(repl: &str, caps: Option<&Captures>) -> String {
+fn expand(repl: &str, caps: &Captures) -> String {
     let mut out = String::with_capacity(repl.len());
     let mut chars = repl.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '\\' {
             if let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
                 chars.next();
-                if let Some(m) = caps.and_then(|c| c.get(d as usize)) {
+                if let Some(m) = caps.get(d as usize) {
                     out.push_str(m.as_str());
                 }
                 continue;
@@ -116,6 +150,7 @@ impl Rule {
         let matcher = match int(3) {
             0 => Matcher::Equal { text: expr, nocase },
             1 => Matcher::Regex(compile(&expr, nocase)?),
+            2 => Matcher::Regex(compile(&glob_to_regex(&expr), nocase)?),
             op => return Err(format!("unknown match_op {op}")),
         };
         let rule = Rule {
@@ -132,16 +167,20 @@ impl Rule {
     /// The translation when the rule applies to `input`; `Some(Err)` when it matches but its
     /// `subst_exp` does not.
     fn apply(&self, input: &str) -> Option<Result<Translation, String>> {
-        let caps = match &self.matcher {
-            Matcher::Equal { text, nocase: true } if text.eq_ignore_ascii_case(input) => None,
+        let matched = match &self.matcher {
+            Matcher::Equal { text, nocase: true } => text.eq_ignore_ascii_case(input),
             Matcher::Equal {
                 text,
                 nocase: false,
-            } if text == input => None,
-            Matcher::Regex(re) => Some(re.captures(input)?),
-            Matcher::Equal { .. } => return None,
+            } => text == input,
+            Matcher::Regex(re) => re.is_match(input),
         };
+        if !matched {
+            return None;
+        }
         let output = match (&self.subst, &self.repl) {
+            // As OpenSIPS: the output is the replacement alone, its `\N` taken from the
+            // groups of `subst_exp` (which usually spans the whole input).
             (Some(subst), Some(repl)) => {
                 let Some(sc) = subst.captures(input) else {
                     return Some(Err(format!(
@@ -150,15 +189,10 @@ impl Rule {
                         subst.as_str()
                     )));
                 };
-                let whole = sc.get(0).expect("group 0");
-                Some(format!(
-                    "{}{}{}",
-                    &input[..whole.start()],
-                    expand(repl, Some(&sc)),
-                    &input[whole.end()..]
-                ))
+                Some(expand(repl, &sc))
             }
-            (None, Some(repl)) => Some(expand(repl, caps.as_ref())),
+            // Without `subst_exp` the replacement is the output as written.
+            (None, Some(repl)) => Some(repl.clone()),
             (_, None) => None,
         };
         Some(Ok(Translation {
@@ -314,6 +348,21 @@ mod tests {
         assert!(t(1, "SIP serverx").is_none());
         assert!(t(0, "12345").is_none());
         assert!(t(7, "x").is_none());
+    }
+
+    #[test]
+    fn the_output_is_the_replacement_alone_and_fnmatch_patterns_match() {
+        let r = rules(&[
+            &["1", "0", "0", "1", "^00", "0", "^00", "+", "0", ""],
+            &["2", "1", "0", "2", "0[1-3]*", "0", "", "area", "0", ""],
+            &["3", "1", "1", "2", "*", "0", "", r"\1", "0", ""],
+        ]);
+        let out = |dpid, s: &str| r.translate(dpid, s).unwrap().unwrap().output;
+        assert_eq!(out(0, "0049301234").as_deref(), Some("+"));
+        assert_eq!(out(1, "02123").as_deref(), Some("area"));
+        // Without subst_exp the replacement is copied as written.
+        assert_eq!(out(1, "0499").as_deref(), Some(r"\1"));
+        assert_eq!(glob_to_regex("a*b?[!x].c"), r"^a.*b.[^x]\.c$");
     }
 
     #[test]
