@@ -39,7 +39,7 @@ const ROUTES: &str = r#"route {
         append_to_reply("X-From-Ld: yes\r\n");
     }
     if (db_get_user_group("Request-URI", $avp(gid))) {
-        append_to_reply("X-Gid: $(avp(gid)[0]) $(avp(gid)[1])\r\n");
+        append_to_reply("X-Gid: $(avp(gid)[0]) $(avp(gid)[1])\r\nX-Gid-Rc: $rc\r\n");
     }
     sl_send_reply(200, "OK");
 }"#;
@@ -80,6 +80,11 @@ fn membership_and_regex_groups() {
     // Both expressions match: the AVP gets both ids.
     let gids = header(&r, "X-Gid").unwrap_or("");
     assert!(gids == "1 2" || gids == "2 1", "{r}");
+    assert_eq!(
+        header(&r, "X-Gid-Rc"),
+        Some("2"),
+        "the number of groups: {r}"
+    );
     let r = ask(&s, "sip:alice@example.com", "sip:100@example.com", "intl");
     assert_eq!(header(&r, "X-In"), Some("no"), "{r}");
     assert_eq!(header(&r, "X-Gid"), None, "{r}");

@@ -18,6 +18,7 @@ const ROUTES: &str = r#"route {
         update_stat("calls", "+2");
         update_stat("calls", "-1");
         update_stat("bytes", "$ml");
+        update_stat("minutes", "+5");
     }
     append_to_reply("X-Calls: $stat(calls)\r\nX-Bytes: $stat(bytes)\r\nX-Rcv: $stat(rcv_requests)\r\nX-Declared: $stat(declared)\r\n");
     sl_send_reply(200, "OK");
@@ -27,7 +28,8 @@ const ROUTES: &str = r#"route {
 fn script_statistics_count_reset_and_show_in_mi() {
     let mi = MiServer::start(
         "loadmodule \"statistics.so\"\n\
-         modparam(\"statistics\", \"variable\", \"declared/no_reset\")\n",
+         modparam(\"statistics\", \"variable\", \"declared/no_reset\")\n\
+         modparam(\"statistics\", \"variable\", \"billing:minutes\")\n",
         ROUTES,
     );
     let s = &mi.server;
@@ -51,6 +53,11 @@ fn script_statistics_count_reset_and_show_in_mi() {
 
     let v: Value = mi.cli_with("http", &["get_statistics", "dynamic:"]).json();
     assert_eq!(v["dynamic:calls"], 4, "{v}");
+    // A statistic declared in its own group is the one update_stat finds by name.
+    let v: Value = mi.cli_with("http", &["get_statistics", "billing:"]).json();
+    assert_eq!(v["billing:minutes"], 10, "{v}");
+    let v: Value = mi.cli_with("http", &["get_statistics", "dynamic:"]).json();
+    assert!(v.get("dynamic:minutes").is_none(), "{v}");
 
     let (r3, _) = ask("X-Reset: 1\r\n");
     assert_eq!(header(&r3, "X-Calls"), Some("0"), "{r3}");

@@ -214,8 +214,9 @@ impl Module for Cfgutils {
                 ],
                 all,
                 |ctx: &mut Context, args: &Args| {
-                    let v = |i| args.int(ctx, i).unwrap_or(0);
+                    let v = |i| i128::from(args.int(ctx, i).unwrap_or(0));
                     let delta = ((v(0) - v(2)) * 1_000_000 + (v(1) - v(3))).abs();
+                    let delta = i64::try_from(delta).unwrap_or(i64::MAX);
                     match args
                         .pv(4)
                         .map(|pv| pv.set(ctx, AssignOp::Set, Value::Int(delta)))

@@ -1,12 +1,13 @@
 //! `group`: group membership from the database, as OpenSIPS 3.x does it —
 //! `db_is_user_in(uri, group)` looks the user up in the `grp` table (per call, no cache, as
 //! in OpenSIPS), `db_get_user_group(uri, $avp(gid))` matches the URI against the regular
-//! expressions of `re_grp` (read at start-up). `uri` is a URI (`"$fu"`) or one of the older
+//! expressions of `re_grp` (read at start-up, case-insensitive as in OpenSIPS), returning
+//! how many groups it found. `uri` is a URI (`"$fu"`) or one of the older
 //! names `Request-URI`, `To`, `From`, `Credentials`.
 
 use std::sync::Arc;
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
@@ -135,19 +136,24 @@ impl Shared {
         let Some((user, host)) = user_and_host(ctx, which) else {
             return log_err(&format!("db_get_user_group: no user in {which}"));
         };
+        if user.is_empty() {
+            return -1;
+        }
         let subject = format!("sip:{user}@{host}");
-        let mut found = false;
-        for (re, gid) in &self.regexes {
+        // OpenSIPS keeps the rows last-read-first: with multiple_gid 0 the last matching row
+        // of the table wins.
+        let mut found = 0;
+        for (re, gid) in self.regexes.iter().rev() {
             if re.is_match(&subject) {
                 ctx.avps.add(avp, Value::Int(*gid));
-                found = true;
+                found += 1;
                 if !self.settings.multiple_gid {
                     break;
                 }
             }
         }
-        if found {
-            1
+        if found > 0 {
+            found
         } else {
             -1
         }
@@ -199,7 +205,9 @@ impl Module for Group {
                     .flatten()
                     .and_then(|g| g.parse().ok())
                     .unwrap_or(0);
-                let re = Regex::new(&exp)
+                let re = RegexBuilder::new(&exp)
+                    .case_insensitive(true)
+                    .build()
                     .map_err(|e| format!("group: bad expression '{exp}' in {table}: {e}"))?;
                 regexes.push((re, gid));
             }

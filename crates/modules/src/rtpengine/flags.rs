@@ -62,9 +62,9 @@ pub fn parse(input: &str) -> Result<Flags, String> {
             }
             match key {
                 "via-branch" => {
-                    if !matches!(value, "1" | "2" | "auto" | "extra") {
+                    if !matches!(value, "1" | "2" | "auto") {
                         return Err(format!(
-                            "rtpengine flag '{word}': via-branch is 1, 2 or auto"
+                            "rtpengine flag '{word}': via-branch is 1, 2 or auto (extra_id_pv is not supported)"
                         ));
                     }
                     f.via_branch = Some(value.to_owned());

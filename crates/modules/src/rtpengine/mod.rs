@@ -60,6 +60,8 @@ pub struct RtpEngine {
     retr: i64,
     disable_tout: i64,
     db_url: Option<String>,
+    /// Parameters given that siplua does not act on, warned about at start-up.
+    ignored: Vec<&'static str>,
     shared: Option<Arc<Shared>>,
 }
 
@@ -71,6 +73,7 @@ impl Default for RtpEngine {
             retr: 5,
             disable_tout: 60,
             db_url: None,
+            ignored: Vec::new(),
             shared: None,
         }
     }
@@ -92,8 +95,10 @@ impl Module for RtpEngine {
             "rtpengine_retr" => self.retr = value.as_int(),
             "rtpengine_disable_tout" => self.disable_tout = value.as_int(),
             "db_url" => self.db_url = Some(value.as_str()),
-            _ if PARAMS.iter().any(|p| p.name == name) => {}
-            _ => return Err(format!("module rtpengine has no parameter {name}")),
+            _ => match PARAMS.iter().find(|p| p.name == name) {
+                Some(p) => self.ignored.push(p.name),
+                None => return Err(format!("module rtpengine has no parameter {name}")),
+            },
         }
         Ok(())
     }
@@ -108,13 +113,16 @@ impl Module for RtpEngine {
         if self.sets.is_empty() {
             warn("no rtpengine_sock: the rtpengine functions will fail");
         }
+        for name in &self.ignored {
+            warn(&format!(
+                "{name} is set but siplua does not use it (sets are chosen with rtpengine_use_set)"
+            ));
+        }
         self.shared = Some(Arc::new(Shared {
             pool: Pool {
                 sets: std::mem::take(&mut self.sets),
                 timing: Timing {
-                    timeout: Duration::from_secs(
-                        u64::try_from(self.timeout_secs.max(1)).unwrap_or(1),
-                    ),
+                    timeout: Duration::from_secs(self.timeout_secs.clamp(1, 60) as u64),
                     attempts: u32::try_from(self.retr.max(1)).unwrap_or(u32::MAX),
                 },
                 disable_for: Duration::from_secs(

@@ -106,8 +106,10 @@ impl Module for RtpProxy {
                     .trim()
                     .parse()
                     .ok()
-                    .filter(|s: &f64| *s > 0.0 && s.is_finite())
-                    .ok_or_else(|| format!("rtpproxy_timeout: not a number of seconds: {text}"))?;
+                    .filter(|s: &f64| *s > 0.0 && *s <= 60.0)
+                    .ok_or_else(|| {
+                        format!("rtpproxy_timeout: expected seconds above 0, up to 60, got {text}")
+                    })?;
                 self.timeout = Duration::from_secs_f64(secs);
             }
             "rtpproxy_retr" => self.retr = value.as_int(),

@@ -131,8 +131,13 @@ impl Module for Statistics {
                         );
                         return -1;
                     };
-                    // One map lookup: the script's own statistic, created on first use.
-                    let full = full_name(&name);
+                    // An existing statistic of that name (declared in another group, or
+                    // the server's own), else the script's own, created on first use.
+                    let full = match name.contains(':') {
+                        true => name.clone(),
+                        false => find(&ctx.core.stats, &name)
+                            .map_or_else(|| full_name(&name), |(k, _)| k),
+                    };
                     let (group, stat) = full.split_once(':').unwrap_or((DEFAULT_GROUP, &full));
                     ctx.core.stats.counter(group, stat).add(delta);
                     1
