@@ -140,3 +140,93 @@ fn a_silent_engine_is_skipped_and_bad_flags_fail_the_load() {
         "{err}"
     );
 }
+
+/// A late offer through `rtpengine_manage`: the INVITE has no SDP, the 200 carries the offer
+/// and the ACK the answer (rtpengine's from-tag is then the callee's); RTP flows both ways.
+#[test]
+fn a_late_offer_through_rtpengine_manage() {
+    let engine = RtpEngine::start();
+    let s = Server::start(&cfg(
+        &format!(
+            "loadmodule \"tm.so\"\nloadmodule \"rr.so\"\nloadmodule \"rtpengine.so\"\n\
+             modparam(\"rtpengine\", \"rtpengine_sock\", \"udp:127.0.0.1:{}\")\n",
+            engine.ng_port
+        ),
+        r#"route {
+    if (has_totag()) {
+        if (loose_route()) {
+            if (is_method("ACK") && has_body("application/sdp")) {
+                rtpengine_manage("trust-address");
+                xlog("ack manage returned $rc\n");
+            }
+            t_relay();
+        }
+        exit;
+    }
+    record_route();
+    t_on_reply("late");
+    t_relay();
+}
+
+onreply_route[late] {
+    if (has_body("application/sdp")) {
+        rtpengine_manage("trust-address");
+        xlog("reply manage returned $rc\n");
+    }
+}"#,
+    ));
+    let call = MediaCall::new();
+    let invite = request(
+        "INVITE",
+        &format!("sip:bob@127.0.0.1:{}", call.callee.port()),
+        call.caller.port(),
+        "",
+    );
+    call.caller.send(&s, invite.as_bytes());
+    let got = recv_invite(&call.callee.sock)
+        .unwrap_or_else(|| panic!("no INVITE; log:\n{}", s.log_text()));
+    // The callee's 200 makes the offer.
+    let answer = call.answer(&s, &got);
+    assert!(s.wait_log("reply manage returned 1"), "{}", s.log_text());
+    let offer_port = media_port(&answer);
+    assert!(body(&answer).contains("c=IN IP4 127.0.0.1\r\n"), "{answer}");
+    assert_ne!(offer_port, call.callee_rtp_port());
+
+    // The caller's ACK carries the answer, through the Record-Route.
+    let rr = header(&answer, "Record-Route").expect("Record-Route");
+    let to = header(&answer, "To").unwrap();
+    let ack = with_sdp(
+        &request(
+            "ACK",
+            &format!("sip:bob@127.0.0.1:{}", call.callee.port()),
+            call.caller.port(),
+            &format!("Route: {rr}\r\n"),
+        ),
+        &sdp("127.0.0.2", call.caller_rtp_port()),
+    )
+    .replace("To: <sip:bob@example.com>\r\n", &format!("To: {to}\r\n"))
+    .replace("CSeq: 2 ACK", "CSeq: 1 ACK");
+    let ack = ack.replace(
+        header(&ack, "Call-ID").unwrap(),
+        header(&invite, "Call-ID").unwrap(),
+    );
+    let ack = ack.replace(
+        &format!("From: {}", header(&ack, "From").unwrap()),
+        &format!("From: {}", header(&invite, "From").unwrap()),
+    );
+    call.caller.send(&s, ack.as_bytes());
+    let got_ack = loop {
+        let (m, _) = call.callee.recv(&s);
+        if m.starts_with("ACK ") {
+            break m;
+        }
+    };
+    assert!(s.wait_log("ack manage returned 1"), "{}", s.log_text());
+    let answer_port = media_port(&got_ack);
+    assert!(
+        body(&got_ack).contains("c=IN IP4 127.0.0.1\r\n"),
+        "{got_ack}"
+    );
+    // The caller sends to the port the 200 gave it; the callee to the one the ACK gave it.
+    call.assert_media_flows(answer_port, offer_port);
+}

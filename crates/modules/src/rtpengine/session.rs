@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde_bencode::value::Value;
 use siplua_core::context::Context;
 use siplua_core::pv::CompiledPv;
+use siplua_core::route_type::RouteType;
 use siplua_core::value::Value as PvValue;
 use siplua_script::AssignOp;
 use siplua_sip::{Message, Method};
@@ -14,6 +15,7 @@ use siplua_sip::{Message, Method};
 use super::flags::Flags;
 use crate::media_proxy::pool::Pool;
 use crate::media_proxy::proxies::Proxy;
+use crate::tm::api::TmApi;
 
 /// The set `rtpengine_use_set` chose for the current message.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +36,11 @@ pub struct Io<'a> {
     pub sdp: Option<&'a CompiledPv>,
     /// `body`: the SDP to send instead of the message's.
     pub body: Option<String>,
+}
+
+/// Whether a body is an SDP (has a `v=` line).
+fn is_sdp(body: &[u8]) -> bool {
+    std::str::from_utf8(body).is_ok_and(|b| b.lines().any(|l| l.starts_with("v=")))
 }
 
 fn error(text: &str) -> i32 {
@@ -111,10 +118,22 @@ impl Shared {
         let mut d = flags.entries.clone();
         d.insert(b"command".to_vec(), bytes(command));
         d.insert(b"call-id".to_vec(), bytes(msg.call_id().ok()?));
-        let from_tag = msg.from().ok()?.tag().unwrap_or("").to_owned();
+        let mut from_tag = msg.from().ok()?.tag().unwrap_or("").to_owned();
+        let mut to_tag = msg.to().ok().and_then(|t| t.tag().map(str::to_owned));
+        // rtpengine's from-tag is the offerer's: the callee's for an offer in a reply (late
+        // offer) and for the answer in its ACK, as OpenSIPS swaps them.
+        let swapped =
+            (command == "offer" && !msg.is_request()) || (command == "answer" && msg.is_request());
+        if swapped {
+            let Some(callee) = to_tag.replace(from_tag) else {
+                error(&format!("{command}: no To tag to name the other side"));
+                return None;
+            };
+            from_tag = callee;
+        }
         d.entry(b"from-tag".to_vec())
             .or_insert_with(|| bytes(&from_tag));
-        if let Some(to_tag) = msg.to().ok().and_then(|t| t.tag().map(str::to_owned)) {
+        if let Some(to_tag) = to_tag {
             d.entry(b"to-tag".to_vec())
                 .or_insert_with(|| bytes(&to_tag));
         }
@@ -214,10 +233,12 @@ impl Shared {
         let Some(msg) = ctx.msg.as_ref() else {
             return -1;
         };
-        let has_sdp = io.body.is_some()
-            || std::str::from_utf8(msg.body())
-                .is_ok_and(|b| b.lines().any(|l| l.starts_with("v=")));
+        let has_sdp = io.body.is_some() || is_sdp(msg.body());
         if msg.is_request() {
+            // In a failure route the INVITE failed: its session goes, as in OpenSIPS.
+            if ctx.route_type == RouteType::Failure {
+                return self.simple(ctx, "delete", flags, io.sock);
+            }
             match msg.method() {
                 Some(Method::Bye | Method::Cancel) => self.simple(ctx, "delete", flags, io.sock),
                 Some(Method::Invite | Method::Update) if has_sdp => {
@@ -236,7 +257,17 @@ impl Shared {
             match code {
                 _ if !in_invite => -1,
                 300.. if code != 401 && code != 407 => self.simple(ctx, "delete", flags, io.sock),
-                100..=299 if has_sdp => self.offer_answer(ctx, "answer", flags, io),
+                100..=299 if has_sdp => {
+                    // The reply carries the offer when the INVITE had no SDP (late offer).
+                    let request_had_sdp = ctx
+                        .core
+                        .apis
+                        .get::<TmApi>()
+                        .and_then(|tm| tm.with_request(ctx, |r| is_sdp(r.body())))
+                        .unwrap_or(true);
+                    let command = if request_had_sdp { "answer" } else { "offer" };
+                    self.offer_answer(ctx, command, flags, io)
+                }
                 _ => -1,
             }
         }

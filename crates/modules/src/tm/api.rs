@@ -1,5 +1,6 @@
 //! What tm offers other modules: `signaling`'s `send_reply` replies through the transaction
-//! when the request has one; `uac`'s `uac_auth` reads the challenge a branch received.
+//! when the request has one; `uac`'s `uac_auth` reads the challenge a branch received;
+//! `rtpengine_manage` looks at the request a reply answers.
 
 use std::sync::Arc;
 
@@ -32,6 +33,12 @@ impl TmApi {
             Some(tx) => tx.state.lock().on_final.push(callback),
             None => msg_state(ctx).on_final.push(callback),
         }
+    }
+
+    /// Runs `f` on the request of the message's transaction (the INVITE a reply answers in
+    /// an onreply route); `None` without a transaction.
+    pub fn with_request<T>(&self, ctx: &Context, f: impl FnOnce(&Message) -> T) -> Option<T> {
+        current_tx(ctx).map(|tx| f(&tx.request))
     }
 
     /// Replies through the transaction (`t_reply`).
