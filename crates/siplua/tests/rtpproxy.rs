@@ -226,3 +226,47 @@ fn the_residential_nat_template_moves_a_nated_call_s_media_to_the_proxy() {
     assert!(body(&answer).contains("c=IN IP4 127.0.0.1\r\n"), "{answer}");
     assert_ne!(media_port(&answer), 5004, "{answer}");
 }
+
+/// A proxy that answers the start-up version query but never a call's command: the call
+/// fails over to the set's other proxy (OpenSIPS tries the set's proxies in turn).
+#[test]
+fn a_proxy_that_stops_answering_fails_over_to_the_next_in_the_set() {
+    let engine = RtpEngine::start();
+    let mute = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mute_port = mute.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, from)) = mute.recv_from(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if let Some((cookie, "V")) = text.split_once(' ') {
+                let _ = mute.send_to(format!("{cookie} 20040107\n").as_bytes(), from);
+            }
+        }
+    });
+    // The mute proxy weighs 1000 to the live one's 1: the call goes to it first.
+    let s = Server::start(&cfg(
+        &format!(
+            "loadmodule \"tm.so\"\nloadmodule \"rr.so\"\nloadmodule \"rtpproxy.so\"\n\
+             modparam(\"rtpproxy\", \"rtpproxy_sock\", \
+             \"udp:127.0.0.1:{mute_port}=1000 udp:127.0.0.1:{}=1\")\n\
+             modparam(\"rtpproxy\", \"rtpproxy_timeout\", \"0.2\")\n\
+             modparam(\"rtpproxy\", \"rtpproxy_retr\", 1)\n",
+            engine.port
+        ),
+        ROUTES,
+    ));
+    let call = MediaCall::new();
+    let (_, got) = call.invite(&s, "");
+    assert!(
+        header(&got, "X-Rtp")
+            .is_some_and(|v| v.starts_with(&format!("udp:127.0.0.1:{} ", engine.port))),
+        "{got}\n{}",
+        s.log_text()
+    );
+    assert_ne!(media_port(&got), call.caller_rtp_port(), "{got}");
+    assert!(
+        s.wait_log(&format!("udp:127.0.0.1:{mute_port} disabled")),
+        "{}",
+        s.log_text()
+    );
+}

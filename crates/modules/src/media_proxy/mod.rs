@@ -17,3 +17,14 @@ pub const SDP_ROUTES: RouteMask = RouteMask::of(&[
     RouteType::Failure,
     RouteType::Branch,
 ]);
+
+/// Whether the message's body is multipart (`Content-Type: multipart/...`): the modules
+/// rewrite a plain SDP body only.
+pub fn is_multipart(msg: &siplua_sip::Message) -> bool {
+    msg.get(siplua_sip::HeaderKind::ContentType)
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        })
+}

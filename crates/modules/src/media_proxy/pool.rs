@@ -7,6 +7,15 @@ use std::time::Duration;
 use super::control::{self, Timing};
 use super::proxies::{Proxy, ProxySet};
 
+/// Why a command to one proxy did not work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer: the proxy is disabled for a while, another one of the set may be tried.
+    Silent,
+    /// The proxy answered with an error (already logged): trying another would not help.
+    Refused,
+}
+
 /// A module's proxies.
 pub struct Pool {
     /// Every set of the module's `*_sock` parameter.
@@ -52,8 +61,32 @@ impl Pool {
         proxy
     }
 
+    /// Runs `attempt` on the call's proxy and, while proxies do not answer, on the next one
+    /// the set offers (a silent proxy is disabled, so the choice moves on), as OpenSIPS
+    /// fails over within a set. `None` when no proxy worked; each proxy is tried once.
+    pub fn with_failover<'p, T>(
+        &'p self,
+        set: Option<i64>,
+        call_id: &str,
+        mut attempt: impl FnMut(&'p Proxy) -> Result<T, Failure>,
+    ) -> Option<(&'p Proxy, T)> {
+        let mut tried: Vec<&str> = Vec::new();
+        loop {
+            let proxy = self.pick(set, call_id)?;
+            if tried.contains(&proxy.url.as_str()) {
+                return None;
+            }
+            tried.push(&proxy.url);
+            match attempt(proxy) {
+                Ok(v) => return Some((proxy, v)),
+                Err(Failure::Silent) => continue,
+                Err(Failure::Refused) => return None,
+            }
+        }
+    }
+
     /// Sends one command; a proxy that does not answer is disabled for a while.
-    pub fn exchange(&self, proxy: &Proxy, payload: &[u8]) -> Result<Vec<u8>, ()> {
+    pub fn exchange(&self, proxy: &Proxy, payload: &[u8]) -> Result<Vec<u8>, Failure> {
         control::exchange(proxy.addr, payload, self.timing).map_err(|e| {
             proxy.disable_for(self.disable_for);
             self.log(
@@ -64,6 +97,7 @@ impl Pool {
                     self.disable_for.as_secs()
                 ),
             );
+            Failure::Silent
         })
     }
 

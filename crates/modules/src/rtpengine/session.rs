@@ -13,7 +13,7 @@ use siplua_script::AssignOp;
 use siplua_sip::{Message, Method};
 
 use super::flags::Flags;
-use crate::media_proxy::pool::Pool;
+use crate::media_proxy::pool::{Failure, Pool};
 use crate::media_proxy::proxies::Proxy;
 use crate::tm::api::TmApi;
 
@@ -65,28 +65,32 @@ fn via_branch(msg: &Message, which: &str) -> Option<String> {
 }
 
 impl Shared {
-    /// The engine for this call: in the set `rtpengine_use_set` chose, else set 0 (or the
-    /// first).
-    fn proxy_for(&self, ctx: &Context, call_id: &str) -> Option<&Proxy> {
-        self.pool.pick(ctx.ext::<ChosenSet>().map(|c| c.0), call_id)
+    /// Sends `dict` to the call's engine — in the set `rtpengine_use_set` chose, else set 0
+    /// (or the first) — failing over to the next engine of the set while they do not
+    /// answer; the engine and its answer when one took the command.
+    fn run(
+        &self,
+        ctx: &Context,
+        call_id: &str,
+        dict: HashMap<Vec<u8>, Value>,
+    ) -> Option<(&Proxy, HashMap<Vec<u8>, Value>)> {
+        let payload = serde_bencode::to_bytes(&Value::Dict(dict))
+            .map_err(|e| error(&format!("cannot encode the command: {e}")))
+            .ok()?;
+        let set = ctx.ext::<ChosenSet>().map(|c| c.0);
+        self.pool
+            .with_failover(set, call_id, |proxy| self.command(proxy, &payload))
     }
 
     /// Sends one command and returns the answer's dictionary when its result is ok.
-    fn command(
-        &self,
-        proxy: &Proxy,
-        dict: HashMap<Vec<u8>, Value>,
-    ) -> Result<HashMap<Vec<u8>, Value>, ()> {
-        let payload = serde_bencode::to_bytes(&Value::Dict(dict)).map_err(|e| {
-            error(&format!("cannot encode the command: {e}"));
-        })?;
-        let answer = self.pool.exchange(proxy, &payload)?;
+    fn command(&self, proxy: &Proxy, payload: &[u8]) -> Result<HashMap<Vec<u8>, Value>, Failure> {
+        let answer = self.pool.exchange(proxy, payload)?;
         let Ok(Value::Dict(reply)) = serde_bencode::from_bytes::<Value>(&answer) else {
             error(&format!(
                 "rtpengine {} sent an answer that is not a dictionary",
                 proxy.url
             ));
-            return Err(());
+            return Err(Failure::Refused);
         };
         let field = |k: &str| match reply.get(k.as_bytes()) {
             Some(Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
@@ -106,7 +110,7 @@ impl Shared {
                     proxy.url,
                     field("error-reason")
                 ));
-                Err(())
+                Err(Failure::Refused)
             }
         }
     }
@@ -163,15 +167,15 @@ impl Shared {
         if !sdp.lines().any(|l| l.starts_with("v=")) {
             return error(&format!("no SDP to {command}"));
         }
+        if io.body.is_none() && crate::media_proxy::is_multipart(msg) {
+            return error("multipart bodies are not supported: only a plain SDP body is");
+        }
         let Some(mut dict) = Self::dictionary(ctx, command, flags) else {
             return error("no Call-ID or From tag");
         };
         dict.insert(b"sdp".to_vec(), bytes(&sdp));
         let call_id = msg.call_id().unwrap_or_default().to_owned();
-        let Some(proxy) = self.proxy_for(ctx, &call_id) else {
-            return -1;
-        };
-        let Ok(reply) = self.command(proxy, dict) else {
+        let Some((proxy, reply)) = self.run(ctx, &call_id, dict) else {
             return -1;
         };
         let Some(Value::Bytes(new_sdp)) = reply.get(&b"sdp"[..]) else {
@@ -216,12 +220,9 @@ impl Shared {
             .and_then(|m| m.call_id().ok())
             .unwrap_or_default()
             .to_owned();
-        let Some(proxy) = self.proxy_for(ctx, &call_id) else {
+        let Some((proxy, _)) = self.run(ctx, &call_id, dict) else {
             return -1;
         };
-        if self.command(proxy, dict).is_err() {
-            return -1;
-        }
         if let Some(pv) = sock {
             let _ = pv.set(ctx, AssignOp::Set, PvValue::Str(proxy.url.clone()));
         }

@@ -119,11 +119,17 @@ pub fn rewrite(
         out.push_str(eol);
     }
     if !marker.is_empty() && !has_marker(body, marker) {
+        // The body's own line ending (CRLF as RFC 4566 wants, LF from lax agents).
+        let eol = if body.contains("\r\n") || !body.contains('\n') {
+            "\r\n"
+        } else {
+            "\n"
+        };
         if !out.ends_with('\n') {
-            out.push_str("\r\n");
+            out.push_str(eol);
         }
         out.push_str(marker);
-        out.push_str("\r\n");
+        out.push_str(eol);
     }
     out
 }
@@ -180,6 +186,22 @@ c=IN IP4 192.0.2.9\r\na=nortpproxy:yes\r\n"
         assert_eq!(
             rewrite(&out, &[], "192.0.2.9", &flags, "a=nortpproxy:yes"),
             out
+        );
+    }
+
+    #[test]
+    fn the_marker_takes_the_body_s_line_ending() {
+        let lf = "v=0\nc=IN IP4 10.0.0.1\nm=audio 4000 RTP/AVP 0\n";
+        let out = rewrite(
+            lf,
+            &[(1, 30000)],
+            "192.0.2.9",
+            &Flags::default(),
+            "a=nortpproxy:yes",
+        );
+        assert_eq!(
+            out,
+            "v=0\nc=IN IP4 192.0.2.9\nm=audio 30000 RTP/AVP 0\na=nortpproxy:yes\n"
         );
     }
 

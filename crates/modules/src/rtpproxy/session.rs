@@ -10,7 +10,7 @@ use siplua_script::AssignOp;
 
 use super::flags::Flags;
 use super::sdp;
-use crate::media_proxy::pool::Pool;
+use crate::media_proxy::pool::{Failure, Pool};
 use crate::media_proxy::proxies::Proxy;
 
 /// The module's shared state: the proxies and how to talk to them.
@@ -59,8 +59,8 @@ fn dialog_ids(ctx: &Context) -> Option<(String, String, String)> {
 }
 
 impl Shared {
-    /// Sends one command; an error answer (`E...`) is logged and is an `Err` too.
-    fn command(&self, proxy: &Proxy, command: &str) -> Result<String, ()> {
+    /// Sends one command; an error answer (`E...`) is logged and refused.
+    fn command(&self, proxy: &Proxy, command: &str) -> Result<String, Failure> {
         let answer = self.pool.exchange(proxy, command.as_bytes())?;
         let answer = String::from_utf8_lossy(&answer).trim_end().to_owned();
         if answer.starts_with('E') {
@@ -68,9 +68,44 @@ impl Shared {
                 "RTP proxy {} refused '{command}': {answer}",
                 proxy.url
             ));
-            return Err(());
+            return Err(Failure::Refused);
         }
         Ok(answer)
+    }
+
+    /// Sends the stream commands to one proxy: the port it gave each stream and the address
+    /// of the first.
+    fn send_streams(
+        &self,
+        proxy: &Proxy,
+        commands: &[(usize, String)],
+    ) -> Result<(Vec<(usize, u16)>, String), Failure> {
+        let mut ports = Vec::with_capacity(commands.len());
+        let mut media_ip = None;
+        for (n, command) in commands {
+            let answer = self.command(proxy, command)?;
+            let mut fields = answer.split_whitespace();
+            let port = match fields.next().and_then(|p| p.parse::<u16>().ok()) {
+                Some(0) => {
+                    error(&format!(
+                        "RTP proxy {} has no session for '{command}'",
+                        proxy.url
+                    ));
+                    return Err(Failure::Refused);
+                }
+                Some(p) => p,
+                None => {
+                    error(&format!("RTP proxy {} answered '{answer}'", proxy.url));
+                    return Err(Failure::Refused);
+                }
+            };
+            let ip = fields
+                .next()
+                .map_or_else(|| proxy.addr.ip().to_string(), str::to_owned);
+            media_ip.get_or_insert(ip);
+            ports.push((*n, port));
+        }
+        Ok((ports, media_ip.unwrap_or_default()))
     }
 
     /// `rtpproxy_offer` / `rtpproxy_answer`: 1 when every stream goes through the proxy.
@@ -92,6 +127,9 @@ impl Shared {
         if !sdp::is_sdp(body) {
             return error("no SDP body to send through the RTP proxy");
         }
+        if crate::media_proxy::is_multipart(msg) {
+            return error("multipart bodies are not supported: only a plain SDP body is");
+        }
         if sdp::has_marker(body, &self.marker) && !flags.force {
             siplua_core::log::emit(
                 siplua_core::log::level::DBG,
@@ -103,12 +141,7 @@ impl Shared {
         let Some((call_id, own_tag, other_tag)) = dialog_ids(ctx) else {
             return error("no Call-ID or From tag");
         };
-        let Some(proxy) = self
-            .pool
-            .pick(Some(set_id.unwrap_or(self.default_set)), &call_id)
-        else {
-            return -1;
-        };
+        let is_request = msg.is_request();
         let Some(source) = ctx.origin.as_ref().map(|o| o.src.ip()) else {
             return -1;
         };
@@ -117,8 +150,7 @@ impl Shared {
         } else {
             'L'
         };
-        let mut ports = Vec::new();
-        let mut media_ip: Option<String> = None;
+        let mut commands = Vec::new();
         for stream in sdp::streams(body).into_iter().filter(|s| s.port != 0) {
             let address = match (&stream.address, flags.trust_address) {
                 (Some(a), true) => a.clone(),
@@ -130,37 +162,34 @@ impl Shared {
                 ""
             };
             let n = stream.number;
-            // U names the sender's side first; L names the offerer first, then the sender.
-            let tags = match (letter, other_tag.is_empty()) {
-                (_, true) => format!("{own_tag};{n}"),
-                ('U', false) => format!("{own_tag};{n} {other_tag};{n}"),
-                _ => format!("{other_tag};{n} {own_tag};{n}"),
+            // An offer names the sender's side first; an answer names the offerer first —
+            // with the `l` flag the dialog's own order (From, then To), as OpenSIPS does.
+            let (first, second) = match (side, flags.lookup) {
+                (Side::Offer, _) => (own_tag.as_str(), other_tag.as_str()),
+                (Side::Answer, false) => (other_tag.as_str(), own_tag.as_str()),
+                (Side::Answer, true) if is_request => (own_tag.as_str(), other_tag.as_str()),
+                (Side::Answer, true) => (other_tag.as_str(), own_tag.as_str()),
+            };
+            let tags = match (first.is_empty(), second.is_empty()) {
+                (false, false) => format!("{first};{n} {second};{n}"),
+                (false, true) => format!("{first};{n}"),
+                (true, _) => format!("{second};{n}"),
             };
             let command = format!(
                 "{letter}{}{six} {call_id} {address} {} {tags}",
                 flags.modifiers, stream.port
             );
-            let Ok(answer) = self.command(proxy, &command) else {
-                return -1;
-            };
-            let mut fields = answer.split_whitespace();
-            let Some(port) = fields.next().and_then(|p| p.parse::<u16>().ok()) else {
-                return error(&format!("RTP proxy {} answered '{answer}'", proxy.url));
-            };
-            if port == 0 {
-                return error(&format!(
-                    "RTP proxy {} has no session for '{command}'",
-                    proxy.url
-                ));
-            }
-            let ip = fields
-                .next()
-                .map_or_else(|| proxy.addr.ip().to_string(), str::to_owned);
-            media_ip.get_or_insert(ip);
-            ports.push((n, port));
+            commands.push((n, command));
         }
-        let Some(proxy_ip) = media_ip else {
+        if commands.is_empty() {
             return error("no active media stream in the SDP");
+        }
+        let set = Some(set_id.unwrap_or(self.default_set));
+        let Some((proxy, (ports, proxy_ip))) = self
+            .pool
+            .with_failover(set, &call_id, |proxy| self.send_streams(proxy, &commands))
+        else {
+            return -1;
         };
         let sdp_ip = new_ip
             .filter(|s| !s.is_empty())
