@@ -226,6 +226,48 @@ fn socket_in_and_socket_out() {
     );
 }
 
+/// `$branch(field)` over appended branches, and `$RANDOM`.
+#[test]
+fn branch_fields_and_random() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+            append_branch("sip:a@example.com");
+            append_branch("sip:b@example.org", "0.5");
+            $var(r1) = $RANDOM;
+            $var(r2) = $RANDOM;
+            if ($var(r1) != $var(r2) && $var(r1) >= 0) {
+                append_to_reply("X-Random: ok\r\n");
+            }
+            append_to_reply("X-First: $branch(uri)\r\nX-Second: $(branch(uri)[1])\r\nX-Q: $(branch(q)[1])\r\nX-All: $(branch(uri)[*])\r\nX-None: $(branch(uri)[5])\r\n");
+            sl_send_reply(200, "OK");
+        }"#,
+    ));
+    let c = UdpClient::new();
+    let reply = c.ask(
+        &server,
+        &request("OPTIONS", "sip:b@127.0.0.1", c.port(), ""),
+    );
+    assert_eq!(
+        header(&reply, "X-First"),
+        Some("sip:a@example.com"),
+        "{reply}"
+    );
+    assert_eq!(
+        header(&reply, "X-Second"),
+        Some("sip:b@example.org"),
+        "{reply}"
+    );
+    assert_eq!(header(&reply, "X-Q"), Some("0.5"), "{reply}");
+    assert_eq!(
+        header(&reply, "X-All"),
+        Some("sip:a@example.com,sip:b@example.org"),
+        "{reply}"
+    );
+    assert_eq!(header(&reply, "X-None"), Some("<null>"), "{reply}");
+    assert_eq!(header(&reply, "X-Random"), Some("ok"), "{reply}");
+}
+
 #[test]
 fn script_variables_avps_and_flags_read_and_write() {
     let server = Server::start(&cfg(

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use siplua_script::AssignOp;
 
+use super::branch;
 use super::message;
 use super::socket;
 use super::{CompiledPv, Inner, PvDecl, PvLookup, Resolved};
@@ -54,6 +55,10 @@ pub enum PvKind {
     Branch,
     /// `$err.class`, `$err.level`, `$err.info`, `$err.rcode`, `$err.rreason` in error_route.
     Err(&'static str),
+    /// `$branch(field)`: a field of an appended branch.
+    BranchField,
+    /// `$RANDOM`.
+    Random,
     /// `$socket_in(field)`, `$socket_out(field)`.
     Socket(socket::Which),
     /// A module's variable.
@@ -85,6 +90,8 @@ impl std::fmt::Debug for PvKind {
                 PvKind::MsgFlags => "MsgFlags",
                 PvKind::BranchFlags => "BranchFlags",
                 PvKind::Branch => "Branch",
+                PvKind::BranchField => "BranchField",
+                PvKind::Random => "Random",
                 _ => "?",
             }),
         }
@@ -112,6 +119,11 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
         "var" => return needs_inner(PvKind::Var),
         "param" => return needs_inner(PvKind::Param),
         "time" => return needs_inner(PvKind::Time),
+        "branch" => {
+            branch::check_field(inner)?;
+            return needs_inner(PvKind::BranchField);
+        }
+        "RANDOM" => PvKind::Random,
         "socket_in" | "socket_out" => {
             socket::check_field(inner)?;
             PvKind::Socket(if name == "socket_in" {
@@ -232,6 +244,11 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
         PvKind::MsgFlags => Value::Int(ctx.flags as i64),
         PvKind::BranchFlags => Value::Int(ctx.branch_flags as i64),
         PvKind::Branch => ctx.branches.last().map(|b| b.uri.clone()).into(),
+        PvKind::BranchField => {
+            let name = pv.inner_text(ctx).unwrap_or_default();
+            branch::get(ctx, &name, index)
+        }
+        PvKind::Random => branch::random(),
         PvKind::Err(field) => match ctx.ext::<ErrorInfo>() {
             None => Value::Null,
             Some(e) => match *field {

@@ -5,6 +5,7 @@
 //! with its source position), prepares its inner argument, index and transformations. Reading
 //! applies the index, then the transformations in order.
 
+mod branch;
 mod builtin;
 pub use builtin::ErrorInfo;
 mod message;
