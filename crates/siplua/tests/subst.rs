@@ -61,3 +61,67 @@ fn e164_user_is_recognised() {
     assert_eq!(header(&got, "X-E164"), Some("yes"), "{got}");
     assert_eq!(header(&got, "X-User"), None, "no 00 to replace: {got}");
 }
+
+/// `replace*` on the header lines and the body, `remove_hf_re`, `append_time` and
+/// `is_audio_on_hold`, seen in what siplua forwards.
+#[test]
+fn replace_remove_and_time() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+    replace("example\.com", "replaced.net");
+    replace_body_all("10\.0\.0\.1", "192.0.2.1");
+    remove_hf_re("^X-Drop");
+    append_time();
+    if (is_audio_on_hold()) {
+        append_hf("X-Hold: yes\r\n");
+    }
+    $du = "sip:127.0.0.1:" + $hdr(X-Peer);
+    forward();
+}"#,
+    ));
+    let peer = UdpClient::new();
+    let c = UdpClient::new();
+    let sdp =
+        "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 10.0.0.1\r\na=sendonly\r\n";
+    let req = request(
+        "MESSAGE",
+        "sip:bob@example.com",
+        c.port(),
+        &format!(
+            "X-Peer: {}\r\nX-Drop-A: 1\r\nX-Drop-B: 2\r\nX-Keep: 3\r\n",
+            peer.port()
+        ),
+    )
+    .replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!(
+            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        ),
+    );
+    c.send(&server, req.as_bytes());
+    let got = peer
+        .recv()
+        .unwrap_or_else(|| panic!("nothing forwarded; log:\n{}", server.log_text()));
+    // Only the first header-line match: the From (first in the head) changes, the To not.
+    assert!(
+        got.starts_with("MESSAGE sip:bob@example.com SIP/2.0\r\n"),
+        "{got}"
+    );
+    assert_eq!(
+        headers(&got, "X-Drop-A").len() + headers(&got, "X-Drop-B").len(),
+        0,
+        "{got}"
+    );
+    assert_eq!(header(&got, "X-Keep"), Some("3"));
+    assert!(
+        header(&got, "Date").is_some_and(|d| d.ends_with(" GMT")),
+        "{got}"
+    );
+    assert_eq!(header(&got, "X-Hold"), Some("yes"), "{got}");
+    let body = got.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    assert_eq!(body.matches("192.0.2.1").count(), 2, "{got}");
+    let replaced = got.matches("replaced.net").count();
+    assert_eq!(replaced, 1, "replace changes one match: {got}");
+}

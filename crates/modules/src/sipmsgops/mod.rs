@@ -1,11 +1,13 @@
 //! `sipmsgops`: reading and editing headers from the script — `is_method`, `has_totag`,
 //! `append_hf`, `insert_hf`, `remove_hf`, `is_present_hf`, `append_to_reply`, `has_body`,
 //! `ruri_has_param`, `search`, `search_body`, `subst`, `subst_uri`, `subst_user`,
-//! `is_uri_user_e164`.
+//! `is_uri_user_e164`, `replace` and its variants, `remove_hf_re`, `append_time`,
+//! `is_audio_on_hold`, `sipmsg_validate`.
 
 mod headers;
 mod inspect;
 mod subst;
+mod text;
 
 use siplua_core::function::FunctionDecl;
 use siplua_core::module::Module;
@@ -22,6 +24,7 @@ impl Module for SipMsgOps {
         let mut f = inspect::functions();
         f.extend(headers::functions());
         f.extend(subst::functions());
+        f.extend(text::functions());
         f
     }
 }
