@@ -149,7 +149,18 @@ fn to_has_tag(value: &[u8]) -> bool {
     })
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// The two lower-case hex digits of every byte value, so that a generated To-tag takes one
+/// lookup per byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [DIGITS[b >> 4], DIGITS[b & 0xf]];
+        b += 1;
+    }
+    pairs
+};
 
 /// `SIP/2.0 <code> `, for a code already checked to have three digits.
 fn status_prefix(code: u16) -> [u8; 12] {
@@ -164,9 +175,8 @@ fn status_prefix(code: u16) -> [u8; 12] {
 /// `;tag=<16 hex digits>` and the CRLF that ends the To line, in one piece.
 fn hashed_tag_end(h: u64) -> [u8; 23] {
     let mut end = *b";tag=0000000000000000\r\n";
-    for (i, b) in h.to_be_bytes().into_iter().enumerate() {
-        end[5 + 2 * i] = HEX[usize::from(b >> 4)];
-        end[6 + 2 * i] = HEX[usize::from(b & 0xf)];
+    for (pair, b) in end[5..21].chunks_exact_mut(2).zip(h.to_be_bytes()) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
     end
 }

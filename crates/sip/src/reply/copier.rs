@@ -22,6 +22,7 @@ impl<'a> LineCopier<'a> {
 
     /// Appends the line of `h` (name to the end of the value) and, unless `open`, its CRLF;
     /// an `open` line is left for the caller to add to (a To-tag) and end.
+    #[inline]
     pub(super) fn line(&mut self, out: &mut Vec<u8>, h: &Header, open: bool) {
         let start = h.name_span().start as usize;
         let end = h.value_span().end as usize;
