@@ -558,6 +558,24 @@ Content-Length: 0\r\n\r\n"
     }
 
     #[test]
+    fn tag_hash_values_stay_the_same() {
+        // Retransmissions answered by different versions must get the same To-tag.
+        assert_eq!(
+            tag_hash(&[
+                b"cid-1@127.0.0.1",
+                b"\"sipp\" <sip:sipp@127.0.0.1:6291>;tag=abc1",
+                b"SIP/2.0/UDP 127.0.0.1:6291;branch=z9hG4bK-1",
+                b"1 OPTIONS",
+            ]),
+            0x87ef_f653_35c2_1ce1
+        );
+        assert_eq!(
+            tag_hash(&[b"", b"1234567", b"12345678", b"123456789"]),
+            0x1654_1439_2631_3012
+        );
+    }
+
+    #[test]
     fn to_tag_detection() {
         assert!(!to_has_tag(b"<sip:a@b>"));
         assert!(!to_has_tag(b"<sip:a@b;tag=x>"));
