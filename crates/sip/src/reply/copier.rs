@@ -47,6 +47,12 @@ impl<'a> LineCopier<'a> {
     }
 
     fn copy(&mut self, out: &mut Vec<u8>, r: Range<usize>) {
+        // The scans that make headers (the full parse and the partial one) give spans in
+        // order and inside their buffer: merging relies on it.
+        debug_assert!(
+            r.start <= r.end && r.end <= self.buf.len(),
+            "header span {r:?}"
+        );
         match &mut self.pending {
             Some(p) if p.end == r.start => p.end = r.end,
             _ => {
@@ -54,5 +60,33 @@ impl<'a> LineCopier<'a> {
                 self.pending = Some(r);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header_kind::HeaderKind;
+    use crate::span::Span;
+
+    fn header(name: (usize, usize), value: (usize, usize)) -> Header {
+        let name = Span::new(name.0, name.1);
+        let value = Span::new(value.0, value.1);
+        Header::new(HeaderKind::Other, name, value, value.end as usize)
+    }
+
+    #[test]
+    fn merges_adjacent_lines() {
+        let buf = b"A: 1\r\nB: 2\r\nC: 3 \r\nD: 4";
+        let mut out = Vec::new();
+        let mut lines = LineCopier::new(buf);
+        lines.line(&mut out, &header((0, 1), (3, 4)), false);
+        lines.line(&mut out, &header((6, 7), (9, 10)), false);
+        lines.line(&mut out, &header((12, 13), (15, 16)), false);
+        lines.line(&mut out, &header((0, 1), (3, 4)), true);
+        lines.push(&mut out, b";x\r\n");
+        lines.line(&mut out, &header((19, 20), (22, 23)), false);
+        lines.flush(&mut out);
+        assert_eq!(out, b"A: 1\r\nB: 2\r\nC: 3\r\nA: 1;x\r\nD: 4\r\n");
     }
 }
