@@ -14,6 +14,9 @@ use crate::headers::NameAddr;
 use crate::message::{Header, Message};
 use crate::partial::PartialMessage;
 
+mod copier;
+use copier::LineCopier;
+
 /// Why a reply could not be built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplyError {
@@ -146,14 +149,36 @@ fn to_has_tag(value: &[u8]) -> bool {
     })
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// Appends `h` as 16 lower-case hex digits (a generated To-tag).
-fn push_hex(out: &mut Vec<u8>, h: u64) {
-    for b in h.to_be_bytes() {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 0xf)]);
+/// The two lower-case hex digits of every byte value, so that a generated To-tag takes one
+/// lookup per byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [DIGITS[b >> 4], DIGITS[b & 0xf]];
+        b += 1;
     }
+    pairs
+};
+
+/// `SIP/2.0 <code> `, for a code already checked to have three digits.
+fn status_prefix(code: u16) -> [u8; 12] {
+    let mut line = *b"SIP/2.0 000 ";
+    for (at, unit) in [(8, 100), (9, 10), (10, 1)] {
+        // Each digit is below 10: the cast keeps it whole.
+        line[at] = b'0' + (code / unit % 10) as u8;
+    }
+    line
+}
+
+/// `;tag=<16 hex digits>` and the CRLF that ends the To line, in one piece.
+fn hashed_tag_end(h: u64) -> [u8; 23] {
+    let mut end = *b";tag=0000000000000000\r\n";
+    for (pair, b) in end[5..21].chunks_exact_mut(2).zip(h.to_be_bytes()) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+    }
+    end
 }
 
 /// The headers a reply copies (and hashes into its To-tag), each the first of its kind.
@@ -267,12 +292,16 @@ impl<'a> ReplyBuilder<'a> {
         self
     }
 
-    /// The first Via, From, To, Call-ID and CSeq, found in one pass over the headers.
-    fn firsts(&self) -> Firsts<'a> {
+    /// The first Via, From, To, Call-ID and CSeq, found in one pass over the headers, which
+    /// also shows every Via, in order, to `on_via` (the reply copies them all).
+    fn firsts(&self, mut on_via: impl FnMut(&'a Header)) -> Firsts<'a> {
         let mut f = Firsts::default();
         for h in self.headers {
             let slot = match h.kind() {
-                HeaderKind::Via => &mut f.via,
+                HeaderKind::Via => {
+                    on_via(h);
+                    &mut f.via
+                }
                 HeaderKind::From => &mut f.from,
                 HeaderKind::To => &mut f.to,
                 HeaderKind::CallId => &mut f.call_id,
@@ -297,12 +326,10 @@ impl<'a> ReplyBuilder<'a> {
     #[cfg(test)]
     fn added_to_tag(&self) -> Option<std::borrow::Cow<'a, str>> {
         use std::borrow::Cow;
-        Some(match self.tag_to_add(&self.firsts())? {
+        Some(match self.tag_to_add(&self.firsts(|_| {}))? {
             AddedTag::Given(tag) => Cow::Borrowed(tag),
             AddedTag::Hashed(h) => {
-                let mut hex = Vec::with_capacity(16);
-                push_hex(&mut hex, h);
-                Cow::Owned(String::from_utf8_lossy(&hex).into_owned())
+                Cow::Owned(String::from_utf8_lossy(&hashed_tag_end(h)[5..21]).into_owned())
             }
         })
     }
@@ -375,46 +402,33 @@ impl<'a> ReplyBuilder<'a> {
         } else {
             self.reason
         };
-        out.extend_from_slice(b"SIP/2.0 ");
-        push_decimal(out, usize::from(self.code));
-        out.push(b' ');
+        out.extend_from_slice(&status_prefix(self.code));
         out.extend_from_slice(reason.as_bytes());
         out.extend_from_slice(b"\r\n");
-        let line = |out: &mut Vec<u8>, h: &Header| {
-            let span = crate::span::Span {
-                start: h.name_span().start,
-                end: h.value_span().end,
-            };
-            out.extend_from_slice(self.buf.get(span.range()).unwrap_or_default());
-        };
-        for h in self.headers.iter().filter(|h| h.kind() == HeaderKind::Via) {
-            line(out, h);
-            out.extend_from_slice(b"\r\n");
+        let mut lines = LineCopier::new(self.buf);
+        let f = self.firsts(|h| lines.line(out, h, false));
+        if let Some(h) = f.from {
+            lines.line(out, h, false);
         }
-        let f = self.firsts();
-        for (h, is_to) in [
-            (f.from, false),
-            (f.to, true),
-            (f.call_id, false),
-            (f.cseq, false),
-        ] {
-            let Some(h) = h else { continue };
-            line(out, h);
-            if is_to {
-                match self.tag_to_add(&f) {
-                    Some(AddedTag::Given(tag)) => {
-                        out.extend_from_slice(b";tag=");
-                        out.extend_from_slice(tag.as_bytes());
-                    }
-                    Some(AddedTag::Hashed(h)) => {
-                        out.extend_from_slice(b";tag=");
-                        push_hex(out, h);
-                    }
-                    None => {}
+        if let Some(h) = f.to {
+            match self.tag_to_add(&f) {
+                Some(AddedTag::Given(tag)) => {
+                    lines.line(out, h, true);
+                    lines.push(out, b";tag=");
+                    out.extend_from_slice(tag.as_bytes());
+                    out.extend_from_slice(b"\r\n");
                 }
+                Some(AddedTag::Hashed(hash)) => {
+                    lines.line(out, h, true);
+                    lines.push(out, &hashed_tag_end(hash));
+                }
+                None => lines.line(out, h, false),
             }
-            out.extend_from_slice(b"\r\n");
         }
+        for h in [f.call_id, f.cseq].into_iter().flatten() {
+            lines.line(out, h, false);
+        }
+        lines.flush(out);
         for l in self.extra_lines() {
             out.extend_from_slice(l.as_bytes());
             out.extend_from_slice(b"\r\n");
@@ -429,6 +443,10 @@ impl<'a> ReplyBuilder<'a> {
             out.extend_from_slice(b"Content-Type: ");
             out.extend_from_slice(ct.as_bytes());
             out.extend_from_slice(b"\r\n");
+        }
+        if body.is_empty() {
+            out.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+            return Ok(());
         }
         out.extend_from_slice(b"Content-Length: ");
         push_decimal(out, body.len());
@@ -490,6 +508,25 @@ Content-Length: 0\r\n\r\n"
     }
 
     #[test]
+    fn lines_copied_whatever_their_ends() {
+        // LF-only line ends, trailing blanks and a folded value: each line is copied up to the
+        // end of its value and ended with CRLF.
+        let raw = "OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1  \n\
+Call-ID: c\nTo: <sip:a@b>\nFrom: <sip:c@d>;tag=1\r\nCSeq: 1\r\n OPTIONS\r\n\r\n";
+        let req = Message::parse_slice(raw.as_bytes()).unwrap();
+        let out = ReplyBuilder::new(&req, 200, "OK")
+            .to_tag("t")
+            .build()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+From: <sip:c@d>;tag=1\r\nTo: <sip:a@b>;tag=t\r\nCall-ID: c\r\nCSeq: 1\r\n OPTIONS\r\n\
+Content-Length: 0\r\n\r\n"
+        );
+    }
+
+    #[test]
     fn decimal_and_hex_without_fmt() {
         for n in [0usize, 7, 10, 99, 100, 486, 65535, usize::MAX] {
             let mut out = Vec::new();
@@ -517,6 +554,24 @@ Content-Length: 0\r\n\r\n"
             built.to().unwrap().tag(),
             Some(&*tag),
             "the reply carries that tag"
+        );
+    }
+
+    #[test]
+    fn tag_hash_values_stay_the_same() {
+        // Retransmissions answered by different versions must get the same To-tag.
+        assert_eq!(
+            tag_hash(&[
+                b"cid-1@127.0.0.1",
+                b"\"sipp\" <sip:sipp@127.0.0.1:6291>;tag=abc1",
+                b"SIP/2.0/UDP 127.0.0.1:6291;branch=z9hG4bK-1",
+                b"1 OPTIONS",
+            ]),
+            0x87ef_f653_35c2_1ce1
+        );
+        assert_eq!(
+            tag_hash(&[b"", b"1234567", b"12345678", b"123456789"]),
+            0x1654_1439_2631_3012
         );
     }
 
