@@ -94,6 +94,13 @@ struct Op {
 pub struct Edits {
     ops: Vec<Op>,
     arena: Vec<u8>,
+    /// The order number of the next operation (kept growing when operations are dropped).
+    next_seq: usize,
+    /// The operations of the last `replace_body` (the body, its Content-Length and
+    /// Content-Type): a later `replace_body` drops them, so the latest body wins.
+    body_ops: Vec<usize>,
+    /// Where the latest body is in `arena`.
+    body_text: Option<Range<usize>>,
 }
 
 fn check_value(v: &str) -> Result<(), EditError> {
@@ -130,6 +137,9 @@ impl Edits {
     pub fn clear(&mut self) {
         self.ops.clear();
         self.arena.clear();
+        self.next_seq = 0;
+        self.body_ops.clear();
+        self.body_text = None;
     }
 
     fn push(&mut self, kind: OpKind, start: usize, end: usize, parts: &[&[u8]]) {
@@ -137,7 +147,8 @@ impl Edits {
         for p in parts {
             self.arena.extend_from_slice(p);
         }
-        let seq = self.ops.len();
+        let seq = self.next_seq;
+        self.next_seq += 1;
         self.ops.push(Op {
             kind,
             start,
@@ -145,6 +156,16 @@ impl Edits {
             text: from..self.arena.len(),
             seq,
         });
+    }
+
+    /// The body as the edits leave it: the latest `replace_body`'s, else the message's. Body
+    /// functions read it, so that several in one route (`codec_delete` twice,
+    /// `fix_nated_sdp` then an RTP proxy) build on each other.
+    pub fn body<'a>(&'a self, msg: &'a Message) -> &'a [u8] {
+        match &self.body_text {
+            Some(r) => self.arena.get(r.clone()).unwrap_or_default(),
+            None => msg.body(),
+        }
     }
 
     fn offset(msg: &Message, at: Position) -> Result<usize, EditError> {
@@ -321,6 +342,26 @@ impl Edits {
     ) -> Result<(), EditError> {
         if let Some(ct) = content_type {
             check_value(ct)?;
+        }
+        // The previous body replacement, if any, gives way to this one.
+        if !self.body_ops.is_empty() {
+            let old = std::mem::take(&mut self.body_ops);
+            self.ops.retain(|op| !old.contains(&op.seq));
+        }
+        let first = self.next_seq;
+        let result = self.push_body(msg, body, content_type);
+        self.body_ops = (first..self.next_seq).collect();
+        result
+    }
+
+    fn push_body(
+        &mut self,
+        msg: &Message,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<(), EditError> {
+        if let Some(ct) = content_type {
+            check_value(ct)?;
             match msg.find(HeaderKind::ContentType) {
                 Some((i, _)) => self.replace_value(msg, i, ct)?,
                 None => self.add_header(msg, "Content-Type", ct, Position::End)?,
@@ -343,12 +384,14 @@ impl Edits {
         }
         let b = msg.body_span();
         let sep: &[u8] = if msg.has_blank_line() { b"" } else { b"\r\n" };
+        let at = self.arena.len() + sep.len();
         self.push(
             OpKind::Replace,
             b.start as usize,
             b.end as usize,
             &[sep, body],
         );
+        self.body_text = Some(at..at + body.len());
         Ok(())
     }
 
@@ -556,6 +599,32 @@ Content-Length: 4\r\nX-End: e\r\n\r\nbody"
         e.replace_body(&no_blank, b"xy", None).unwrap();
         let m = Message::parse_slice(&e.apply(&no_blank)).unwrap();
         assert_eq!(m.body(), b"xy");
+    }
+
+    #[test]
+    fn the_latest_body_replacement_wins_and_can_be_read_back() {
+        for original in [
+            &b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 5\r\n\r\nhello"[..],
+            &b"MESSAGE sip:a@b SIP/2.0\r\nX: 1\r\n\r\nhello"[..],
+        ] {
+            let msg = Message::parse_slice(original).unwrap();
+            let mut e = Edits::new();
+            assert_eq!(e.body(&msg), b"hello");
+            e.add_header(&msg, "X-Before", "1", Position::End).unwrap();
+            e.replace_body(&msg, b"first body", Some("text/a")).unwrap();
+            assert_eq!(e.body(&msg), b"first body");
+            e.replace_body(&msg, b"second", Some("text/b")).unwrap();
+            assert_eq!(e.body(&msg), b"second");
+            let m = Message::parse_slice(&e.apply(&msg)).unwrap();
+            assert_eq!(m.body(), b"second");
+            assert_eq!(m.content_length(), Some(6));
+            assert_eq!(m.get(HeaderKind::ContentType), Some("text/b"));
+            assert_eq!(m.find_all(HeaderKind::ContentLength).count(), 1);
+            let text = String::from_utf8_lossy(m.as_bytes()).into_owned();
+            assert!(text.contains("X-Before: 1\r\n"), "other edits stay: {text}");
+            e.clear();
+            assert_eq!(e.body(&msg), b"hello");
+        }
     }
 
     #[test]

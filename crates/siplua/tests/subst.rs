@@ -125,3 +125,46 @@ fn replace_remove_and_time() {
     let replaced = got.matches("replaced.net").count();
     assert_eq!(replaced, 1, "replace changes one match: {got}");
 }
+
+/// Body functions build on each other: `fix_nated_sdp` then `replace_body_all` on the same
+/// message keep both changes (the latest body replacement reads the one before).
+#[test]
+fn body_functions_build_on_each_other() {
+    let server = Server::start(&cfg(
+        "loadmodule \"nathelper.so\"\n",
+        r#"route {
+    fix_nated_sdp("rewrite-media-ip");
+    replace_body_all("RTP/AVP", "RTP/SAVP");
+    $du = "sip:127.0.0.1:" + $hdr(X-Peer);
+    forward();
+}"#,
+    ));
+    let peer = UdpClient::new();
+    let c = UdpClient::new();
+    let sdp = "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let req = request(
+        "MESSAGE",
+        "sip:bob@example.com",
+        c.port(),
+        &format!("X-Peer: {}\r\n", peer.port()),
+    )
+    .replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!(
+            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        ),
+    );
+    c.send(&server, req.as_bytes());
+    let got = peer
+        .recv()
+        .unwrap_or_else(|| panic!("nothing forwarded; log:\n{}", server.log_text()));
+    let body = got.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    assert_eq!(
+        body, "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/SAVP 0\r\n",
+        "{got}"
+    );
+    let len: usize = header(&got, "Content-Length").unwrap().parse().unwrap();
+    assert_eq!(len, body.len());
+    assert_eq!(headers(&got, "Content-Length").len(), 1, "{got}");
+}

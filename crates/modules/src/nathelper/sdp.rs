@@ -64,7 +64,9 @@ pub fn fix_nated_sdp(ctx: &mut Context, flags: i64, ip: Option<&str>, extra: &Ex
     let Some(msg) = ctx.msg.as_ref() else {
         return -1;
     };
-    let Ok(body) = std::str::from_utf8(msg.body()) else {
+    // The body as earlier functions of the route left it.
+    let current = ctx.edits.body(msg).to_vec();
+    let Ok(body) = std::str::from_utf8(&current) else {
         return -1;
     };
     if !body.lines().any(|l| l.starts_with("v=")) {

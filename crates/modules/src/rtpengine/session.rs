@@ -162,7 +162,7 @@ impl Shared {
         };
         let sdp = match &io.body {
             Some(b) => b.clone(),
-            None => String::from_utf8_lossy(msg.body()).into_owned(),
+            None => String::from_utf8_lossy(ctx.edits.body(msg)).into_owned(),
         };
         if !sdp.lines().any(|l| l.starts_with("v=")) {
             return error(&format!("no SDP to {command}"));
@@ -234,7 +234,7 @@ impl Shared {
         let Some(msg) = ctx.msg.as_ref() else {
             return -1;
         };
-        let has_sdp = io.body.is_some() || is_sdp(msg.body());
+        let has_sdp = io.body.is_some() || is_sdp(ctx.edits.body(msg));
         if msg.is_request() {
             // In a failure route the INVITE failed: its session goes, as in OpenSIPS.
             if ctx.route_type == RouteType::Failure {

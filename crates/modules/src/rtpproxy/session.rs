@@ -121,7 +121,9 @@ impl Shared {
         let Some(msg) = ctx.msg.as_ref() else {
             return -1;
         };
-        let Ok(body) = std::str::from_utf8(msg.body()) else {
+        // The body as earlier functions of the route left it.
+        let current = ctx.edits.body(msg).to_vec();
+        let Ok(body) = std::str::from_utf8(&current) else {
             return -1;
         };
         if !sdp::is_sdp(body) {

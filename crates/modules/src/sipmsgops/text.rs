@@ -72,20 +72,14 @@ enum Part {
     Body,
 }
 
-/// The byte range of `part` in the message.
-fn range(msg: &Message, part: Part) -> (usize, usize) {
-    let bytes = msg.as_bytes();
-    let body = msg.body_span();
-    match part {
-        Part::Body => (body.start as usize, body.end as usize),
-        Part::Head => {
-            let first_line_end = bytes
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .map_or(0, |i| i + 2);
-            (first_line_end, body.start as usize)
-        }
-    }
+/// The byte range of the header lines in the message (after the start line).
+fn head_range(msg: &Message) -> (usize, usize) {
+    let first_line_end = msg
+        .as_bytes()
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map_or(0, |i| i + 2);
+    (first_line_end, msg.body_span().start as usize)
 }
 
 /// Replaces the first (or every) match of the regular expression in `part` with the text
@@ -98,7 +92,26 @@ fn replace(ctx: &mut Context, args: &Args, part: Part, all: bool) -> i32 {
     let Some(msg) = ctx.msg.as_ref() else {
         return -1;
     };
-    let (start, end) = range(msg, part);
+    if let Part::Body = part {
+        // On the body as earlier functions of the route left it.
+        let Ok(body) = String::from_utf8(ctx.edits.body(msg).to_vec()) else {
+            return -1;
+        };
+        if !re.find_iter(&body).any(|m| !m.is_empty()) {
+            return -1;
+        }
+        let literal = regex::NoExpand(text.as_str());
+        let new = if all {
+            re.replace_all(&body, literal)
+        } else {
+            re.replace(&body, literal)
+        };
+        return match ctx.edits.replace_body(msg, new.as_bytes(), None) {
+            Ok(()) => 1,
+            Err(_) => -1,
+        };
+    }
+    let (start, end) = head_range(msg);
     let Some(hay) = msg
         .as_bytes()
         .get(start..end)
