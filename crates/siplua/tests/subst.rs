@@ -168,3 +168,54 @@ fn body_functions_build_on_each_other() {
     assert_eq!(len, body.len());
     assert_eq!(headers(&got, "Content-Length").len(), 1, "{got}");
 }
+
+/// The codec functions on what siplua forwards: two deletions and a move in one route build
+/// on each other; `codec_exists` sees the result.
+#[test]
+fn codec_functions() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+    codec_delete("G729");
+    codec_delete_re("^(GSM|G723)$");
+    codec_move_up("PCMA", "8000");
+    if (!codec_exists("G729") && codec_exists_re("^PCM")) {
+        append_hf("X-Codecs: ok\r\n");
+    }
+    $du = "sip:127.0.0.1:" + $hdr(X-Peer);
+    forward();
+}"#,
+    ));
+    let peer = UdpClient::new();
+    let c = UdpClient::new();
+    let sdp =
+        "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0 3 8 18\r\na=rtpmap:18 G729/8000\r\n";
+    let req = request(
+        "INVITE",
+        "sip:bob@example.com",
+        c.port(),
+        &format!("X-Peer: {}\r\n", peer.port()),
+    )
+    .replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!(
+            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        ),
+    );
+    c.send(&server, req.as_bytes());
+    let got = loop {
+        let m = peer
+            .recv()
+            .unwrap_or_else(|| panic!("nothing forwarded; log:\n{}", server.log_text()));
+        if m.starts_with("INVITE ") {
+            break m;
+        }
+    };
+    let body = got.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    assert_eq!(
+        body, "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 8 0\r\n",
+        "{got}"
+    );
+    assert_eq!(header(&got, "X-Codecs"), Some("ok"), "{got}");
+}
