@@ -219,3 +219,47 @@ fn codec_functions() {
     );
     assert_eq!(header(&got, "X-Codecs"), Some("ok"), "{got}");
 }
+
+/// `ruri_add_param`, `ruri_del_param`, `append_urihf` and `is_privacy`.
+#[test]
+fn request_uri_parameters_and_privacy() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+    ruri_del_param("transport");
+    ruri_add_param("user=phone");
+    append_urihf("X-Ru: ", "\r\n");
+    if (is_privacy("id")) {
+        append_hf("X-Private: yes\r\n");
+    }
+    if (is_privacy("user")) {
+        append_hf("X-User-Private: yes\r\n");
+    }
+    $du = "sip:127.0.0.1:" + $hdr(X-Peer);
+    forward();
+}"#,
+    ));
+    let peer = UdpClient::new();
+    let c = UdpClient::new();
+    let req = request(
+        "MESSAGE",
+        "sip:bob@example.com;transport=udp;lr",
+        c.port(),
+        &format!("X-Peer: {}\r\nPrivacy: header; id\r\n", peer.port()),
+    );
+    c.send(&server, req.as_bytes());
+    let got = peer
+        .recv()
+        .unwrap_or_else(|| panic!("nothing forwarded; log:\n{}", server.log_text()));
+    assert!(
+        got.starts_with("MESSAGE sip:bob@example.com;lr;user=phone SIP/2.0\r\n"),
+        "{got}"
+    );
+    assert_eq!(
+        header(&got, "X-Ru"),
+        Some("sip:bob@example.com;lr;user=phone"),
+        "{got}"
+    );
+    assert_eq!(header(&got, "X-Private"), Some("yes"), "{got}");
+    assert_eq!(header(&got, "X-User-Private"), None, "{got}");
+}

@@ -2,11 +2,13 @@
 //! `append_hf`, `insert_hf`, `remove_hf`, `is_present_hf`, `append_to_reply`, `has_body`,
 //! `ruri_has_param`, `search`, `search_body`, `subst`, `subst_uri`, `subst_user`,
 //! `is_uri_user_e164`, `replace` and its variants, `remove_hf_re`, `append_time`,
-//! `is_audio_on_hold`, `sipmsg_validate`, the `codec_*` family.
+//! `is_audio_on_hold`, `sipmsg_validate`, the `codec_*` family, `ruri_add_param`,
+//! `ruri_del_param`, `append_urihf`, `is_privacy`.
 
 mod codecs;
 mod headers;
 mod inspect;
+mod ruri;
 mod subst;
 mod text;
 
@@ -27,6 +29,7 @@ impl Module for SipMsgOps {
         f.extend(subst::functions());
         f.extend(text::functions());
         f.extend(codecs::functions());
+        f.extend(ruri::functions());
         f
     }
 }
