@@ -33,6 +33,24 @@ pub struct ModParamSpec {
     pub kind: ModParamKind,
 }
 
+impl ModParamSpec {
+    /// An integer parameter (the `PARAMS` tables of the modules list them this way).
+    pub const fn int(name: &'static str) -> ModParamSpec {
+        ModParamSpec {
+            name,
+            kind: ModParamKind::Int,
+        }
+    }
+
+    /// A string parameter.
+    pub const fn str(name: &'static str) -> ModParamSpec {
+        ModParamSpec {
+            name,
+            kind: ModParamKind::Str,
+        }
+    }
+}
+
 /// A value given to `modparam`, already checked against the declared type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModParamValue {

@@ -11,22 +11,13 @@ use std::sync::Arc;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::RouteMask;
 
 const PARAMS: &[ModParamSpec] = &[
-    ModParamSpec {
-        name: "db_url",
-        kind: ModParamKind::Str,
-    },
-    ModParamSpec {
-        name: "avp_table",
-        kind: ModParamKind::Str,
-    },
-    ModParamSpec {
-        name: "use_domain",
-        kind: ModParamKind::Int,
-    },
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("avp_table"),
+    ModParamSpec::int("use_domain"),
 ];
 
 /// The module.

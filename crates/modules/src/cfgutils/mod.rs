@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
-use siplua_core::module::{ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{ModParamSpec, ModParamValue, Module};
 use siplua_core::pv::PvDecl;
 use siplua_core::route_type::RouteMask;
 use siplua_core::value::Value;
@@ -25,18 +25,9 @@ use locks::Locks;
 use shared_vars::SharedVars;
 
 const PARAMS: &[ModParamSpec] = &[
-    ModParamSpec {
-        name: "initial_probability",
-        kind: ModParamKind::Int,
-    },
-    ModParamSpec {
-        name: "shvset",
-        kind: ModParamKind::Str,
-    },
-    ModParamSpec {
-        name: "lock_pool_size",
-        kind: ModParamKind::Int,
-    },
+    ModParamSpec::int("initial_probability"),
+    ModParamSpec::str("shvset"),
+    ModParamSpec::int("lock_pool_size"),
 ];
 
 /// The module.

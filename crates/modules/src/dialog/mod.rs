@@ -21,44 +21,28 @@ use std::time::Duration;
 
 use siplua_core::context::Context;
 use siplua_core::function::FunctionDecl;
-use siplua_core::module::{
-    InitEnv, MessageHooks, ModParamKind, ModParamSpec, ModParamValue, Module,
-};
+use siplua_core::module::{InitEnv, MessageHooks, ModParamSpec, ModParamValue, Module};
 use siplua_core::pv::PvDecl;
 
 use table::Table;
 
-const fn int(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Int,
-    }
-}
-
-const fn str(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
 const PARAMS: &[ModParamSpec] = &[
-    int("default_timeout"),
-    str("profiles_with_value"),
-    str("profiles_no_value"),
-    int("dlg_match_mode"),
-    int("db_mode"),
-    str("db_url"),
-    str("table_name"),
-    int("db_update_period"),
-    str("timeout_avp"),
-    str("dlg_extra_hdrs"),
-    int("options_ping_interval"),
-    int("reinvite_ping_interval"),
-    str("rr_param"),
-    int("cluster_id"),
-    str("dlg_sharing_tag"),
-    int("race_condition_timeout"),
+    ModParamSpec::int("default_timeout"),
+    ModParamSpec::str("profiles_with_value"),
+    ModParamSpec::str("profiles_no_value"),
+    ModParamSpec::int("dlg_match_mode"),
+    ModParamSpec::int("db_mode"),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("table_name"),
+    ModParamSpec::int("db_update_period"),
+    ModParamSpec::str("timeout_avp"),
+    ModParamSpec::str("dlg_extra_hdrs"),
+    ModParamSpec::int("options_ping_interval"),
+    ModParamSpec::int("reinvite_ping_interval"),
+    ModParamSpec::str("rr_param"),
+    ModParamSpec::int("cluster_id"),
+    ModParamSpec::str("dlg_sharing_tag"),
+    ModParamSpec::int("race_condition_timeout"),
 ];
 
 /// The declared profiles: name and whether it takes values.

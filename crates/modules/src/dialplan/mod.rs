@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
 use siplua_core::mi::{MiCommand, MiError, MiParam};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_core::value::Value as PvValue;
 use siplua_script::AssignOp;
@@ -23,27 +23,20 @@ use crate::auth_db::store::{self, Store};
 use crate::snapshot::Snapshot;
 use rules::{Columns, Rules};
 
-const fn s(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
 const PARAMS: &[ModParamSpec] = &[
-    s("db_url"),
-    s("table_name"),
-    s("partition"),
-    s("dpid_col"),
-    s("pr_col"),
-    s("match_op_col"),
-    s("match_exp_col"),
-    s("match_flags_col"),
-    s("subst_exp_col"),
-    s("repl_exp_col"),
-    s("timerec_col"),
-    s("disabled_col"),
-    s("attrs_col"),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("table_name"),
+    ModParamSpec::str("partition"),
+    ModParamSpec::str("dpid_col"),
+    ModParamSpec::str("pr_col"),
+    ModParamSpec::str("match_op_col"),
+    ModParamSpec::str("match_exp_col"),
+    ModParamSpec::str("match_flags_col"),
+    ModParamSpec::str("subst_exp_col"),
+    ModParamSpec::str("repl_exp_col"),
+    ModParamSpec::str("timerec_col"),
+    ModParamSpec::str("disabled_col"),
+    ModParamSpec::str("attrs_col"),
 ];
 
 /// The rules in use and where they come from.

@@ -10,38 +10,25 @@ use std::sync::Arc;
 use regex::{Regex, RegexBuilder};
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::RouteMask;
 use siplua_core::value::Value;
 use siplua_sip::Uri;
 
 use crate::auth_db::store::{self, Store};
 
-const fn s(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
 const PARAMS: &[ModParamSpec] = &[
-    s("db_url"),
-    s("table"),
-    s("user_column"),
-    s("domain_column"),
-    s("group_column"),
-    ModParamSpec {
-        name: "use_domain",
-        kind: ModParamKind::Int,
-    },
-    s("re_table"),
-    s("re_exp_column"),
-    s("re_gid_column"),
-    ModParamSpec {
-        name: "multiple_gid",
-        kind: ModParamKind::Int,
-    },
-    s("aaa_url"),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("table"),
+    ModParamSpec::str("user_column"),
+    ModParamSpec::str("domain_column"),
+    ModParamSpec::str("group_column"),
+    ModParamSpec::int("use_domain"),
+    ModParamSpec::str("re_table"),
+    ModParamSpec::str("re_exp_column"),
+    ModParamSpec::str("re_gid_column"),
+    ModParamSpec::int("multiple_gid"),
+    ModParamSpec::str("aaa_url"),
 ];
 
 /// Table and column names.

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::mi::{MiCommand, MiError, MiParam};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_sip::Uri;
 
@@ -28,30 +28,26 @@ use crate::dialog::DialogApi;
 use select::{Flags, Shared};
 use table::Columns;
 
-const fn p(name: &'static str, kind: ModParamKind) -> ModParamSpec {
-    ModParamSpec { name, kind }
-}
-
 const PARAMS: &[ModParamSpec] = &[
-    p("db_url", ModParamKind::Str),
-    p("db_table", ModParamKind::Str),
-    p("id_col", ModParamKind::Str),
-    p("grp_id_col", ModParamKind::Str),
-    p("dst_uri_col", ModParamKind::Str),
-    p("resources_col", ModParamKind::Str),
-    p("probe_mode_col", ModParamKind::Str),
-    p("attrs_col", ModParamKind::Str),
-    p("probing_interval", ModParamKind::Int),
-    p("probing_method", ModParamKind::Str),
-    p("probing_from", ModParamKind::Str),
-    p("probing_reply_codes", ModParamKind::Str),
-    p("probing_verbose", ModParamKind::Int),
-    p("lb_define_blacklist", ModParamKind::Str),
-    p("cluster_id", ModParamKind::Int),
-    p("cluster_sharing_tag", ModParamKind::Str),
-    p("use_cpu_factor", ModParamKind::Int),
-    p("fetch_freeswitch_stats", ModParamKind::Int),
-    p("initial_freeswitch_load", ModParamKind::Int),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("db_table"),
+    ModParamSpec::str("id_col"),
+    ModParamSpec::str("grp_id_col"),
+    ModParamSpec::str("dst_uri_col"),
+    ModParamSpec::str("resources_col"),
+    ModParamSpec::str("probe_mode_col"),
+    ModParamSpec::str("attrs_col"),
+    ModParamSpec::int("probing_interval"),
+    ModParamSpec::str("probing_method"),
+    ModParamSpec::str("probing_from"),
+    ModParamSpec::str("probing_reply_codes"),
+    ModParamSpec::int("probing_verbose"),
+    ModParamSpec::str("lb_define_blacklist"),
+    ModParamSpec::int("cluster_id"),
+    ModParamSpec::str("cluster_sharing_tag"),
+    ModParamSpec::int("use_cpu_factor"),
+    ModParamSpec::int("fetch_freeswitch_stats"),
+    ModParamSpec::int("initial_freeswitch_load"),
 ];
 
 /// The module.

@@ -15,43 +15,29 @@ mod test;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 
-const fn int(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Int,
-    }
-}
-
-const fn str(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
 const PARAMS: &[ModParamSpec] = &[
-    int("natping_interval"),
-    int("ping_nated_only"),
-    int("natping_partitions"),
-    str("natping_socket"),
-    str("received_avp"),
-    str("force_socket"),
-    str("sipping_bflag"),
-    str("remove_on_timeout_bflag"),
-    str("sipping_latency_flag"),
-    str("sipping_ignore_rpl_codes"),
-    str("sipping_from"),
-    str("sipping_method"),
-    str("nortpproxy_str"),
-    int("natping_tcp"),
-    str("oldip_skip"),
-    int("ping_threshold"),
-    int("max_pings_lost"),
-    int("cluster_id"),
-    str("cluster_sharing_tag"),
+    ModParamSpec::int("natping_interval"),
+    ModParamSpec::int("ping_nated_only"),
+    ModParamSpec::int("natping_partitions"),
+    ModParamSpec::str("natping_socket"),
+    ModParamSpec::str("received_avp"),
+    ModParamSpec::str("force_socket"),
+    ModParamSpec::str("sipping_bflag"),
+    ModParamSpec::str("remove_on_timeout_bflag"),
+    ModParamSpec::str("sipping_latency_flag"),
+    ModParamSpec::str("sipping_ignore_rpl_codes"),
+    ModParamSpec::str("sipping_from"),
+    ModParamSpec::str("sipping_method"),
+    ModParamSpec::str("nortpproxy_str"),
+    ModParamSpec::int("natping_tcp"),
+    ModParamSpec::str("oldip_skip"),
+    ModParamSpec::int("ping_threshold"),
+    ModParamSpec::int("max_pings_lost"),
+    ModParamSpec::int("cluster_id"),
+    ModParamSpec::str("cluster_sharing_tag"),
 ];
 
 /// The module.

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use siplua_core::context::Context;
 use siplua_core::flags::{flag_bit, FlagSet};
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_core::stats::Counter;
 
@@ -85,33 +85,19 @@ pub struct Registrar {
 }
 
 const PARAMS: &[ModParamSpec] = &[
-    int("default_expires"),
-    int("min_expires"),
-    int("max_expires"),
-    int("max_contacts"),
-    int("default_q"),
-    str("tcp_persistent_flag"),
-    int("retry_after"),
-    int("use_path"),
-    int("case_sensitive"),
-    str("realm_prefix"),
-    str("received_avp"),
-    str("received_param"),
+    ModParamSpec::int("default_expires"),
+    ModParamSpec::int("min_expires"),
+    ModParamSpec::int("max_expires"),
+    ModParamSpec::int("max_contacts"),
+    ModParamSpec::int("default_q"),
+    ModParamSpec::str("tcp_persistent_flag"),
+    ModParamSpec::int("retry_after"),
+    ModParamSpec::int("use_path"),
+    ModParamSpec::int("case_sensitive"),
+    ModParamSpec::str("realm_prefix"),
+    ModParamSpec::str("received_avp"),
+    ModParamSpec::str("received_param"),
 ];
-
-const fn int(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Int,
-    }
-}
-
-const fn str(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
 
 /// The module.
 #[derive(Default)]

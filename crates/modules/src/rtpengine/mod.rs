@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 
 use crate::media_proxy::control::Timing;
 use crate::media_proxy::pool::Pool;
@@ -23,34 +23,20 @@ use crate::media_proxy::proxies::{self, ProxySet};
 use flags::Flags;
 use session::{ChosenSet, Io, Shared};
 
-const fn int(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Int,
-    }
-}
-
-const fn str(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
 const PARAMS: &[ModParamSpec] = &[
-    str("rtpengine_sock"),
-    int("rtpengine_disable_tout"),
-    int("rtpengine_tout"),
-    int("rtpengine_timeout"),
-    int("rtpengine_retr"),
-    str("extra_id_pv"),
-    str("setid_avp"),
-    int("setid_default"),
-    str("notification_sock"),
-    str("db_url"),
-    str("db_table"),
-    str("socket_column"),
-    str("set_column"),
+    ModParamSpec::str("rtpengine_sock"),
+    ModParamSpec::int("rtpengine_disable_tout"),
+    ModParamSpec::int("rtpengine_tout"),
+    ModParamSpec::int("rtpengine_timeout"),
+    ModParamSpec::int("rtpengine_retr"),
+    ModParamSpec::str("extra_id_pv"),
+    ModParamSpec::str("setid_avp"),
+    ModParamSpec::int("setid_default"),
+    ModParamSpec::str("notification_sock"),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("db_table"),
+    ModParamSpec::str("socket_column"),
+    ModParamSpec::str("set_column"),
 ];
 
 /// The module: parameters until `init`, then the shared state.

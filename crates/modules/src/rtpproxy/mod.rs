@@ -19,7 +19,7 @@ use siplua_core::context::Context;
 use siplua_core::engine::Core;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::mi::{MiCommand, MiError, MiParam};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 
 use crate::media_proxy::control::Timing;
 use crate::media_proxy::pool::Pool;
@@ -27,36 +27,22 @@ use crate::media_proxy::proxies::{self, ProxySet};
 use flags::Flags;
 use session::{Outputs, Shared, Side};
 
-const fn int(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Int,
-    }
-}
-
-const fn str(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
 const PARAMS: &[ModParamSpec] = &[
-    str("rtpproxy_sock"),
-    int("rtpproxy_disable_tout"),
-    str("rtpproxy_timeout"),
-    int("rtpproxy_retr"),
-    int("rtpproxy_autobridge"),
-    int("default_set"),
-    str("nortpproxy_str"),
-    str("db_url"),
-    str("db_table"),
-    str("rtpp_socket_col"),
-    str("set_id_col"),
-    str("rtpp_notify_socket"),
-    int("generated_sdp_port_min"),
-    int("generated_sdp_port_max"),
-    str("generated_sdp_media_ip"),
+    ModParamSpec::str("rtpproxy_sock"),
+    ModParamSpec::int("rtpproxy_disable_tout"),
+    ModParamSpec::str("rtpproxy_timeout"),
+    ModParamSpec::int("rtpproxy_retr"),
+    ModParamSpec::int("rtpproxy_autobridge"),
+    ModParamSpec::int("default_set"),
+    ModParamSpec::str("nortpproxy_str"),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("db_table"),
+    ModParamSpec::str("rtpp_socket_col"),
+    ModParamSpec::str("set_id_col"),
+    ModParamSpec::str("rtpp_notify_socket"),
+    ModParamSpec::int("generated_sdp_port_min"),
+    ModParamSpec::int("generated_sdp_port_max"),
+    ModParamSpec::str("generated_sdp_media_ip"),
 ];
 
 /// The module: parameters until `init`, then the shared state.

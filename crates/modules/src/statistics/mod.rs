@@ -9,21 +9,15 @@ use std::sync::Arc;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
-use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::pv::PvDecl;
 use siplua_core::route_type::RouteMask;
 use siplua_core::stats::Stats;
 use siplua_core::value::Value;
 
 const PARAMS: &[ModParamSpec] = &[
-    ModParamSpec {
-        name: "variable",
-        kind: ModParamKind::Str,
-    },
-    ModParamSpec {
-        name: "stat_groups",
-        kind: ModParamKind::Str,
-    },
+    ModParamSpec::str("variable"),
+    ModParamSpec::str("stat_groups"),
 ];
 
 /// The group of script statistics named without one.
