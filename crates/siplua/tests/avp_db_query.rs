@@ -18,6 +18,8 @@ const ROUTES: &str = r#"route {
     $var(q) = $rc;
     avp_db_query("SELECT nope FROM speeddial");
     $var(bad) = $rc;
+    avp_db_query("WITH s AS (SELECT code FROM speeddial WHERE username='$fU') SELECT COUNT(*) FROM s", "$avp(n)");
+    append_to_reply("X-Count: $avp(n)\r\n");
     append_to_reply("X-Rc: $var(q)\r\nX-Bad: $var(bad)\r\nX-Update: $var(rc)\r\n");
     append_to_reply("X-First: $avp(code) $avp(target)\r\nX-Second: $(avp(code)[1]) $(avp(target)[1])\r\n");
     sl_send_reply(200, "Queried");
@@ -61,6 +63,7 @@ fn select_update_and_errors() {
         "{r}"
     );
     assert_eq!(header(&r, "X-Bad"), Some("-1"), "an SQL error: {r}");
+    assert_eq!(header(&r, "X-Count"), Some("2"), "a WITH query's rows: {r}");
     assert!(s.wait_log("avp_db_query"), "the error is logged");
 
     let r = ask("nobody", "");

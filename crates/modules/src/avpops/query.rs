@@ -31,7 +31,10 @@ pub fn parse_dest(text: &str) -> Result<Vec<String>, String> {
 /// Runs `sql` and stores the result in `dest`.
 pub fn run(db: &Db, ctx: &mut Context, sql: &str, dest: &[String]) -> i32 {
     // Statements that return rows (a parenthesised or WITH query too); others are run.
-    let head = sql.trim_start().trim_start_matches('(').to_ascii_lowercase();
+    let head = sql
+        .trim_start()
+        .trim_start_matches('(')
+        .to_ascii_lowercase();
     let is_select = ["select", "with", "show", "describe", "desc ", "explain"]
         .iter()
         .any(|w| head.starts_with(w));
