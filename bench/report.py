@@ -65,7 +65,7 @@ def normalise(r):
         "successful": ok,
         "failed": int(r.get("failed", 0)),
         "fail_pct": round(100.0 * int(r.get("failed", 0)) / created, 3),
-        "ok_per_s": r.get("achieved_cps"),
+        "ok_per_s": r.get("achieved_cps") or r.get("successful_per_wall_s"),
         "lat_p50_us": r.get("lat_p50_us"),
         "lat_p99_us": r.get("lat_p99_us"),
         "lat_p99_9_us": r.get("lat_p99.9_us"),
