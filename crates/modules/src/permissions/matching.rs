@@ -52,6 +52,19 @@ impl Entry {
         })
     }
 
+    /// The row as MI `address_dump` shows it.
+    pub fn dump(&self) -> serde_json::Value {
+        serde_json::json!({
+            "grp": self.group,
+            "ip": self.ip.to_string(),
+            "mask": self.mask,
+            "port": self.port,
+            "proto": self.proto,
+            "pattern": self.pattern,
+            "context_info": self.context_info,
+        })
+    }
+
     /// Whether `peer` (and `pattern`, when given) matches this row.
     pub fn matches(&self, peer: &Peer, pattern: Option<&str>) -> bool {
         in_subnet(peer.ip, self.ip, self.mask)

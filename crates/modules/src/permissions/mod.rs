@@ -1,8 +1,10 @@
 //! `permissions` (address part): is a peer one of ours? `check_source_address(group[,
 //! $context_info[, pattern]])`, `check_address(group, ip, port, proto[, $context_info[,
 //! pattern]])` and `get_source_group($var)` against the `address` table (OpenSIPS 3.x names;
-//! 1 match, -1 none or database error). The call-routing files (`allow_routing`,
-//! `allow_register`, `allow_uri`) and partitions are not there: calling them is a load error.
+//! 1 match, -1 none). As in OpenSIPS the table is read once at start-up (an unreadable table
+//! stops start-up) and again on MI `address_reload`; `address_dump` lists the rows in use.
+//! The call-routing files (`allow_routing`, `allow_register`, `allow_uri`) and partitions are
+//! not there: calling them is a load error.
 
 pub(crate) mod matching;
 
@@ -10,6 +12,7 @@ use std::sync::Arc;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use siplua_core::mi::{MiCommand, MiError};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::route_type::RouteMask;
 use siplua_core::value::Value;
@@ -17,6 +20,7 @@ use siplua_script::AssignOp;
 use siplua_transport::Proto;
 
 use crate::auth_db::store::{self, Store};
+use crate::snapshot::Snapshot;
 use matching::{Entry, Peer};
 
 const fn p(name: &'static str) -> ModParamSpec {
@@ -81,56 +85,65 @@ struct Shared {
     store: Box<dyn Store>,
     table: String,
     columns: [String; 7],
+    entries: Snapshot<Vec<Entry>>,
 }
 
 impl Shared {
-    /// The first row of `group` (of any group when 0) that matches, with `Err` logged as -1
-    /// by the caller. Rows are parsed only up to the match.
-    fn find(
-        &self,
-        group: i64,
-        peer: &Peer,
-        pattern: Option<&str>,
-    ) -> Result<Option<Entry>, String> {
+    /// Reads the whole table; a row that does not parse is logged and left out (it could
+    /// never match).
+    fn read(&self) -> Result<Vec<Entry>, String> {
         let cols = self.columns.each_ref().map(String::as_str);
-        let group_text = group.to_string();
-        let filter: &[(&str, &str)] = if group == 0 {
-            &[]
-        } else {
-            &[(cols[0], group_text.as_str())]
-        };
-        let rows = self.store.select(&self.table, &cols, filter)?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| Entry::from_row(r))
-            .find(|e| (group == 0 || e.group == group) && e.matches(peer, pattern)))
+        let rows = self.store.select(&self.table, &cols, &[])?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match Entry::from_row(row) {
+                Some(e) => entries.push(e),
+                None => log(
+                    siplua_core::log::level::WARN,
+                    &format!("an address row that does not parse is left out: {row:?}"),
+                ),
+            }
+        }
+        log(
+            siplua_core::log::level::INFO,
+            &format!("{} addresses loaded", entries.len()),
+        );
+        Ok(entries)
     }
+
+    /// The first row of `group` (of any group when 0) that matches, from the rows in use.
+    fn find(&self, group: i64, peer: &Peer, pattern: Option<&str>) -> Option<Entry> {
+        self.entries
+            .get()
+            .iter()
+            .find(|e| (group == 0 || e.group == group) && e.matches(peer, pattern))
+            .cloned()
+    }
+}
+
+fn log(level: i32, text: &str) {
+    siplua_core::log::emit(level, "permissions", text);
 }
 
 fn log_err(e: &str) -> i32 {
-    siplua_core::log::emit(siplua_core::log::level::ERR, "permissions", e);
+    log(siplua_core::log::level::ERR, e);
     -1
 }
 
-/// Runs a lookup and stores the entry's context info in `info` when given.
+/// Stores the entry's context info in `info` when given; 1 for a match, -1 for none.
 fn answer(
     ctx: &mut Context,
-    found: Result<Option<Entry>, String>,
+    found: Option<Entry>,
     info: Option<&siplua_core::pv::CompiledPv>,
 ) -> i32 {
-    match found {
-        Ok(Some(e)) => {
-            if let Some(pv) = info {
-                let v = e.context_info.map_or(Value::Null, Value::Str);
-                if let Err(err) = pv.set(ctx, AssignOp::Set, v) {
-                    return log_err(&format!("cannot store context_info: {err}"));
-                }
-            }
-            1
+    let Some(e) = found else { return -1 };
+    if let Some(pv) = info {
+        let v = e.context_info.map_or(Value::Null, Value::Str);
+        if let Err(err) = pv.set(ctx, AssignOp::Set, v) {
+            return log_err(&format!("cannot store context_info: {err}"));
         }
-        Ok(None) => -1,
-        Err(e) => log_err(&format!("cannot read the address table: {e}")),
     }
+    1
 }
 
 fn source(ctx: &Context) -> Option<Peer> {
@@ -180,8 +193,16 @@ impl Module for Permissions {
             store: store::open(env, "permissions", &self.db_url)?,
             table: self.table.clone(),
             columns: self.columns.clone(),
+            entries: Snapshot::default(),
         }));
         Ok(())
+    }
+
+    fn worker_init(&self, _worker_id: usize) -> Result<(), String> {
+        let Some(s) = &self.shared else { return Ok(()) };
+        s.entries
+            .load_once(|| s.read())
+            .map_err(|e| format!("cannot load the address table: {e}"))
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {
@@ -241,13 +262,43 @@ impl Module for Permissions {
                     let found = s3.find(0, &peer, None);
                     let Some(pv) = args.pv(0) else { return -1 };
                     match found {
-                        Ok(Some(e)) => match pv.set(ctx, AssignOp::Set, Value::Int(e.group)) {
+                        Some(e) => match pv.set(ctx, AssignOp::Set, Value::Int(e.group)) {
                             Ok(()) => 1,
                             Err(err) => log_err(&format!("get_source_group: {err}")),
                         },
-                        Ok(None) => -1,
-                        Err(e) => log_err(&format!("cannot read the address table: {e}")),
+                        None => -1,
                     }
+                },
+            ),
+        ]
+    }
+
+    fn mi_commands(&self) -> Vec<MiCommand> {
+        let Some(shared) = self.shared.clone() else {
+            return Vec::new();
+        };
+        let reloader = shared.clone();
+        vec![
+            MiCommand::new(
+                "address_reload",
+                "reads the address table again (the rows in use stay when that fails)",
+                vec![],
+                move |_, _| {
+                    reloader
+                        .entries
+                        .reload(|| reloader.read())
+                        .map_err(|e| MiError::new(500, format!("Failed to reload: {e}")))?;
+                    Ok(serde_json::Value::from("OK"))
+                },
+            ),
+            MiCommand::new(
+                "address_dump",
+                "lists the address rows in use",
+                vec![],
+                move |_, _| {
+                    let rows: Vec<serde_json::Value> =
+                        shared.entries.get().iter().map(Entry::dump).collect();
+                    Ok(serde_json::json!({ "Addresses": rows }))
                 },
             ),
         ]
