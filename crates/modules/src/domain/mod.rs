@@ -3,13 +3,17 @@
 //! receives the domain's `attrs` (OpenSIPS 3.x names and return codes: 1 local, -1 not,
 //! -1 with an error logged when the database fails).
 //!
-//! The table is read per call (db_text re-reads a changed file, MySQL answers from its own
-//! cache), so `db_mode` is accepted and an edit is seen at once; see docs/compatibility.md.
+//! With `db_mode` 0 (OpenSIPS' default) the table is read per call; with 1 it is read once at
+//! start-up and again on MI `domain_reload`, and `accept_subdomain` is honoured. See
+//! docs/compatibility.md.
+
+mod cache;
 
 use std::sync::Arc;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use siplua_core::mi::{MiCommand, MiError};
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 use siplua_core::pv::CompiledPv;
 use siplua_core::route_type::{RouteMask, RouteType};
@@ -18,6 +22,8 @@ use siplua_script::AssignOp;
 use siplua_sip::Uri;
 
 use crate::auth_db::store::{self, Store};
+use crate::snapshot::Snapshot;
+use cache::Domains;
 
 const fn p(name: &'static str, kind: ModParamKind) -> ModParamSpec {
     ModParamSpec { name, kind }
@@ -38,6 +44,8 @@ pub struct Domain {
     table: String,
     domain_col: String,
     attrs_col: String,
+    subdomain_col: String,
+    cached: bool,
     store: Option<Arc<Lookup>>,
 }
 
@@ -48,23 +56,46 @@ impl Default for Domain {
             table: "domain".into(),
             domain_col: "domain".into(),
             attrs_col: "attrs".into(),
+            subdomain_col: "accept_subdomain".into(),
+            cached: false,
             store: None,
         }
     }
 }
 
-/// The open table and its column names.
+/// The open table, its column names and, with `db_mode` 1, the copy in use.
 struct Lookup {
     store: Box<dyn Store>,
     table: String,
     domain_col: String,
     attrs_col: String,
+    subdomain_col: String,
+    cache: Option<Snapshot<Domains>>,
 }
 
 impl Lookup {
+    /// Reads the whole table for the cache.
+    fn read_all(&self) -> Result<Domains, String> {
+        let rows = self.store.select(
+            &self.table,
+            &[&self.domain_col, &self.attrs_col, &self.subdomain_col],
+            &[],
+        )?;
+        let domains = Domains::from_rows(&rows);
+        siplua_core::log::emit(
+            siplua_core::log::level::INFO,
+            "domain",
+            &format!("{} domains loaded", domains.len()),
+        );
+        Ok(domains)
+    }
+
     /// `Ok(Some(attrs))` when `domain` is local (attrs may be empty).
     fn find(&self, domain: &str) -> Result<Option<String>, String> {
         let domain = domain.trim_start_matches('[').trim_end_matches(']');
+        if let Some(cache) = &self.cache {
+            return Ok(cache.get().find(domain).map(str::to_owned));
+        }
         let rows = self.store.select(
             &self.table,
             &[&self.domain_col, &self.attrs_col],
@@ -126,7 +157,8 @@ impl Module for Domain {
             "domain_table" => self.table = value.as_str(),
             "domain_col" => self.domain_col = value.as_str(),
             "attrs_col" => self.attrs_col = value.as_str(),
-            "db_mode" | "subdomain_col" => {}
+            "subdomain_col" => self.subdomain_col = value.as_str(),
+            "db_mode" => self.cached = value.as_int() != 0,
             _ => return Err(format!("module domain has no parameter {name}")),
         }
         Ok(())
@@ -138,8 +170,54 @@ impl Module for Domain {
             table: self.table.clone(),
             domain_col: self.domain_col.clone(),
             attrs_col: self.attrs_col.clone(),
+            subdomain_col: self.subdomain_col.clone(),
+            cache: self.cached.then(Snapshot::default),
         }));
         Ok(())
+    }
+
+    fn worker_init(&self, _worker_id: usize) -> Result<(), String> {
+        let Some(look) = &self.store else {
+            return Ok(());
+        };
+        let Some(cache) = &look.cache else {
+            return Ok(());
+        };
+        cache
+            .load_once(|| look.read_all())
+            .map_err(|e| format!("cannot load the domain table: {e}"))
+    }
+
+    fn mi_commands(&self) -> Vec<MiCommand> {
+        let Some(look) = self.store.clone() else {
+            return Vec::new();
+        };
+        let dumper = look.clone();
+        vec![
+            MiCommand::new(
+                "domain_reload",
+                "reads the domain table again (db_mode 1; the copy in use stays when that fails)",
+                vec![],
+                move |_, _| {
+                    let Some(cache) = &look.cache else {
+                        return Err(MiError::new(500, "domain_reload needs db_mode 1"));
+                    };
+                    cache
+                        .reload(|| look.read_all())
+                        .map_err(|e| MiError::new(500, format!("Failed to reload: {e}")))?;
+                    Ok(serde_json::Value::from("OK"))
+                },
+            ),
+            MiCommand::new(
+                "domain_dump",
+                "lists the domains in use (db_mode 1)",
+                vec![],
+                move |_, _| match &dumper.cache {
+                    Some(cache) => Ok(cache.get().dump()),
+                    None => Err(MiError::new(500, "domain_dump needs db_mode 1")),
+                },
+            ),
+        ]
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {
