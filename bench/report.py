@@ -7,7 +7,8 @@ Reads OUT_DIR/steps.jsonl (one row per SIPp step, written by the Kamailio peer's
 tools/summarize.py; the server's CPU group is called "kam" there whatever the server is),
 OUT_DIR/memory.jsonl (server memory after start and after the warm-up) and OUT_DIR/meta.txt.
 Writes OUT_DIR/results.jsonl (normalised step rows, then one summary row per server and
-workload) and OUT_DIR/table.md, prints the table, and with --doc replaces the generated part
+workload: the sweep's highest clean rate, and the key-rate figures of the median of the
+key-rate measurements, the sweep's and those of the extra rounds) and OUT_DIR/table.md, prints the table, and with --doc replaces the generated part
 of the section "## Side by side: siplua, Kamailio, the floor" of the given markdown file
 (between the bench/run markers; the hand-written text around them stays).
 --check-smoke: exit 1 unless every step ran and no call failed.
@@ -61,6 +62,8 @@ def normalise(r):
         "pin": r.get("pin"),
         "scenario": r.get("scenario"),
         "rate": int(r.get("rate", 0)),
+        # 1 = the sweep; 2.. = the extra key-rate rounds of bench/run (KEY_REPS)
+        "rep": int(r.get("rep") or 1),
         "calls": int(r.get("calls", 0)),
         "successful": ok,
         "failed": int(r.get("failed", 0)),
@@ -96,14 +99,26 @@ def fmt(v, nd=1):
     return str(v)
 
 
+def median_row(rows):
+    """The step whose CPU per call is the median of the key-rate measurements (the lower middle
+    one of an even count), so that its latency and failures come from the same measurement."""
+    measured = sorted((r for r in rows if r["server_cpu_us_per_call"] is not None),
+                      key=lambda r: r["server_cpu_us_per_call"])
+    if not measured:
+        return rows[0] if rows else None
+    return measured[(len(measured) - 1) // 2]
+
+
 def summarise(steps, memory):
     by = {}
     for s in steps:
         by.setdefault((s["name"], s["scenario"]), []).append(s)
     mem = {(m["name"], m["scenario"]): m for m in memory}
     out = []
-    for (name, scen), rows in by.items():
-        rows.sort(key=lambda r: r["rate"])
+    for (name, scen), all_rows in by.items():
+        rows = sorted((r for r in all_rows if r["rep"] == 1), key=lambda r: r["rate"])
+        if not rows:
+            continue
         clean = [r for r in rows if r["fail_pct"] <= FAIL_LIMIT]
         maxrate = max((r["rate"] for r in clean), default=None)
         # What ended the sweep: the first step over the failure limit, with who was at 100 %
@@ -119,7 +134,8 @@ def summarise(steps, memory):
             if over["workers"] > 1:
                 who = "server" if srv >= 95 * over["workers"] else "SIPp/server share cores"
             limit = f"{who} at {fmt(over['rate'])}/s: server {fmt(srv, 0)} %, SIPp {fmt(sipp, 0)} %"
-        key = next((r for r in rows if r["rate"] == KEY_RATE.get(scen)), None)
+        key_rows = [r for r in all_rows if r["rate"] == KEY_RATE.get(scen)]
+        key = median_row(key_rows)
         m = mem.get((name, scen), {})
         row = {
             "kind": "summary", "name": name, "server": rows[0]["server"], "variant": rows[0]["variant"],
@@ -133,6 +149,8 @@ def summarise(steps, memory):
         if scen == "register" and m:
             row["contacts_10k_pss_kb"] = m["pss_kb_warm"] - m["pss_kb_start"]
         if key:
+            row["key_reps"] = len(key_rows)
+            row["key_cpu_us_per_call_reps"] = [r["server_cpu_us_per_call"] for r in key_rows]
             for k in ("server_cpu_us_per_call", "lat_p50_us", "lat_p99_us", "lat_p99_9_us", "failed",
                       "fail_pct", "server_cpu_pct", "sipp_cpu_pct", "other_cpu_pct", "pss_kb", "rss_kb"):
                 row[f"key_{k}"] = key.get(k)
@@ -161,7 +179,7 @@ def summarise(steps, memory):
 
 def main_table(summ):
     lines = [
-        "| workload | server | workers | CPU µs/call @ key rate | × floor | × Kamailio (same style) "
+        "| workload | server | workers | CPU µs/call @ key rate (median; range) | × floor | × Kamailio (same style) "
         "| max rate, < 0.1 % failed | p50 / p99 / p99.9 µs @ key rate | failed @ key | memory (PSS) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -176,12 +194,16 @@ def main_table(summ):
         xk = fmt(r.get("x_kamailio_cpu"), 2) if r.get("x_kamailio_cpu") else ""
         if r.get("x_kamailio_p99"):
             xk += f" (p99 {r['x_kamailio_p99']}×)"
+        cpu = f"**{fmt(r.get('key_server_cpu_us_per_call'))}**"
+        reps = [v for v in r.get("key_cpu_us_per_call_reps", []) if v is not None]
+        if len(reps) > 1:
+            cpu += f" ({fmt(min(reps))}–{fmt(max(reps))}, {len(reps)} runs)"
         memtxt = f"{(r.get('pss_kb_warm') or 0) / 1024:.1f} MB"
         if r.get("contacts_10k_pss_kb") is not None:
             memtxt += f"; +{r['contacts_10k_pss_kb'] / 1024:.1f} MB per 10 000 contacts"
         lines.append(
             f"| {WORKLOAD[r['scenario']]} @ {fmt(r['key_rate'])}/s | {name} | {r['workers']}"
-            f"{'' if r['pin'] != 'none' else ' (unpinned)'} | **{fmt(r.get('key_server_cpu_us_per_call'))}** | "
+            f"{'' if r['pin'] != 'none' else ' (unpinned)'} | {cpu} | "
             f"{fmt(r.get('x_floor'), 2) if r.get('x_floor') else ''} | {xk} | {maxr} | {lat} | "
             f"{fmt(r.get('key_failed'))} | {memtxt} |")
     return lines
@@ -189,14 +211,14 @@ def main_table(summ):
 
 def step_table(steps):
     lines = [
-        "| server | workers | workload | offered/s | ok/s | failed | server CPU % | CPU µs/call | p50 µs | p99 µs "
+        "| server | workers | workload | round | offered/s | ok/s | failed | server CPU % | CPU µs/call | p50 µs | p99 µs "
         "| p99.9 µs | SIPp CPU % (uac/uas) | other CPU % | PSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in sorted(steps, key=lambda s: (list(WORKLOAD).index(s["scenario"]),
-                                          ORDER.index(s["name"]) if s["name"] in ORDER else 99, s["rate"])):
+                                          ORDER.index(s["name"]) if s["name"] in ORDER else 99, s["rate"], s["rep"])):
         lines.append(
-            f"| {s['name'].replace('-n2', '')} | {s['workers']} | {WORKLOAD[s['scenario']]} | {fmt(s['rate'])} | "
+            f"| {s['name'].replace('-n2', '')} | {s['workers']} | {WORKLOAD[s['scenario']]} | {s['rep']} | {fmt(s['rate'])} | "
             f"{fmt(s['ok_per_s'])} | {s['failed']} | {fmt(s['server_cpu_pct'])} | {fmt(s['server_cpu_us_per_call'])} | "
             f"{fmt(s['lat_p50_us'], 0)} | {fmt(s['lat_p99_us'], 0)} | {fmt(s['lat_p99_9_us'], 0)} | "
             f"{fmt(s['sipp_cpu_pct'])}{'/' + fmt(s['uas_cpu_pct']) if s.get('uas_cpu_pct') else ''} | "
@@ -253,7 +275,7 @@ def main():
     meta = open(os.path.join(out, "meta.txt")).read().strip().splitlines() if os.path.exists(
         os.path.join(out, "meta.txt")) else []
     gen = [BEGIN, "", "```"] + meta + ["```", ""] + main_table(summ) + [""] + targets(summ) + [
-        "", "<details><summary>Every step of the sweeps</summary>", ""] + step_table(steps) + [
+        "", "<details><summary>Every step of the sweeps (round 1) and of the extra key-rate rounds</summary>", ""] + step_table(steps) + [
         "", "</details>", "", END]
     with open(os.path.join(out, "table.md"), "w") as f:
         f.write("\n".join(gen) + "\n")
