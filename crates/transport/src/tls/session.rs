@@ -13,14 +13,19 @@ use bytes::BytesMut;
 use parking_lot::Mutex;
 use socket2::Socket;
 
+use crate::recv_buf::recv_into;
+
 /// Raw bytes read from the socket per call.
 const RAW_CHUNK: usize = 16 * 1024;
 
 /// A rustls connection (server or client side) shared by the reader and the senders.
 ///
-/// Lock order: `out` before `conn`, never the other way.
+/// Lock order: `raw`, then `out`, then `conn`, never the other way.
 pub(crate) struct TlsSession {
     conn: Mutex<rustls::Connection>,
+    /// Raw bytes from the socket before rustls decrypts them; reused from one read to the
+    /// next (only the connection's reader receives, so the lock is never contended).
+    raw: Mutex<BytesMut>,
     /// Serializes writing to the socket (records must go out in the order they were sealed)
     /// and holds the sealed bytes meanwhile; reused from one write to the next.
     out: Mutex<Vec<u8>>,
@@ -32,6 +37,7 @@ impl TlsSession {
     pub(crate) fn new(conn: rustls::Connection, handshake_timeout: Duration) -> Self {
         TlsSession {
             conn: Mutex::new(conn),
+            raw: Mutex::new(BytesMut::new()),
             out: Mutex::new(Vec::new()),
             handshake_deadline: Instant::now() + handshake_timeout,
         }
@@ -87,10 +93,12 @@ impl TlsSession {
     /// Read timeouts of the socket come out as errors, as for plain TCP. A handshake that
     /// runs past its deadline while the peer trickles bytes is an error too.
     pub(crate) fn recv(&self, sock: &Socket, buf: &mut BytesMut) -> io::Result<usize> {
-        let mut raw = [0u8; RAW_CHUNK];
+        let mut raw = self.raw.lock();
         loop {
-            let mut io = sock;
-            let n = io.read(&mut raw)?;
+            raw.clear();
+            let (n, ()) = recv_into(&mut raw, RAW_CHUNK, |spare| {
+                sock.recv(spare).map(|n| (n, ()))
+            })?;
             if n == 0 {
                 return Ok(0);
             }
