@@ -116,6 +116,8 @@ pub struct Advertised {
     pub host: Option<String>,
     /// The port, when the script set one.
     pub port: Option<u16>,
+    /// Our Via asks the next hop for `rport` (`force_local_rport`, `add_local_rport`).
+    pub rport: bool,
 }
 
 impl Advertised {
@@ -156,6 +158,9 @@ pub fn via_value(socket: &SocketInfo, advertised: &Advertised, branch: &str) -> 
     value.push_str(itoa::Buffer::new().format(advertised.port(socket)));
     value.push_str(";branch=");
     value.push_str(branch);
+    if advertised.rport {
+        value.push_str(";rport");
+    }
     value
 }
 

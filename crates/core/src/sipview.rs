@@ -105,6 +105,8 @@ pub enum UriChange<'a> {
     Host(&'a str),
     /// Replace (or remove) the port.
     Port(Option<u16>),
+    /// Replace user and password with `user[:password]` (`setuserpass`).
+    UserPass(&'a str),
     /// Replace host and port with `host[:port]`.
     HostPort(&'a str),
     /// Put text in front of the user part.
@@ -121,8 +123,14 @@ pub fn rewrite_uri(uri: &str, change: UriChange) -> Result<String, String> {
     let mut user = u.user().map(str::to_owned);
     let mut host = u.host().to_owned();
     let mut port = u.port();
+    let mut password = u.password().map(str::to_owned);
     match change {
         UriChange::User(v) => user = v.filter(|s| !s.is_empty()).map(str::to_owned),
+        UriChange::UserPass(v) => {
+            let (u, p) = v.split_once(':').map_or((v, None), |(u, p)| (u, Some(p)));
+            user = Some(u.to_owned()).filter(|s| !s.is_empty());
+            password = p.map(str::to_owned);
+        }
         UriChange::Host(h) => host = h.to_owned(),
         UriChange::Port(p) => port = p,
         UriChange::HostPort(hp) => {
@@ -144,7 +152,7 @@ pub fn rewrite_uri(uri: &str, change: UriChange) -> Result<String, String> {
     out.push(':');
     if let Some(user) = user.filter(|s| !s.is_empty()) {
         out.push_str(&user);
-        if let Some(pw) = u.password() {
+        if let Some(pw) = &password {
             out.push(':');
             out.push_str(pw);
         }
@@ -237,6 +245,18 @@ mod tests {
         assert_eq!(
             rewrite_uri(u, UriChange::User(None)).unwrap(),
             "sip:a.example;lr"
+        );
+        assert_eq!(
+            rewrite_uri(u, UriChange::UserPass("bob:secret")).unwrap(),
+            "sip:bob:secret@a.example;lr"
+        );
+        assert_eq!(
+            rewrite_uri("sip:bob:pw@h:5070", UriChange::UserPass("carol")).unwrap(),
+            "sip:carol@h:5070"
+        );
+        assert_eq!(
+            rewrite_uri("sip:bob@h:5070;lr", UriChange::Port(None)).unwrap(),
+            "sip:bob@h;lr"
         );
         assert!(rewrite_uri("junk", UriChange::Host("x")).is_err());
     }

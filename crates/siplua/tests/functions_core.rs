@@ -1,5 +1,6 @@
 //! Core functions, end to end: `xlog`/`log` with levels, message and branch flags (named and
-//! numbered), `force_rport`, `is_myself`, `append_branch`. (`forward` is in forwarding.rs;
+//! numbered), `force_rport`, `force_local_rport`, `is_myself`, `append_branch`, `setport`,
+//! `setuserpass`, maxfwd's `is_maxfwd_lt`. (`forward` is in forwarding.rs;
 //! `drop`, `exit` and `route` in statements.rs.)
 
 mod common;
@@ -260,4 +261,107 @@ fn append_branch_adds_branches() {
         Some("sip:changed@example.org"),
         "{reply}"
     );
+}
+
+#[test]
+fn setport_and_setuserpass_rewrite_the_request_uri() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+            setport("5071");
+            $var(a) = $ru;
+            rewriteport("");
+            $var(b) = $ru;
+            setuserpass("bob:secret");
+            $var(c) = $ru;
+            rewriteuserpass("carol");
+            $var(d) = $ru;
+            if (!setport("x")) $var(bad) = "refused"; else $var(bad) = "taken";
+            append_to_reply("X-A: $var(a)\r\nX-B: $var(b)\r\nX-C: $var(c)\r\nX-D: $var(d)\r\nX-Bad: $var(bad)\r\n");
+            sl_send_reply(200, "OK");
+        }"#,
+    ));
+    let c = UdpClient::new();
+    let reply = c.ask(
+        &server,
+        &request("OPTIONS", "sip:alice@127.0.0.1;lr", c.port(), ""),
+    );
+    assert_eq!(
+        header(&reply, "X-A"),
+        Some("sip:alice@127.0.0.1:5071;lr"),
+        "{reply}"
+    );
+    assert_eq!(
+        header(&reply, "X-B"),
+        Some("sip:alice@127.0.0.1;lr"),
+        "{reply}"
+    );
+    assert_eq!(
+        header(&reply, "X-C"),
+        Some("sip:bob:secret@127.0.0.1;lr"),
+        "{reply}"
+    );
+    assert_eq!(
+        header(&reply, "X-D"),
+        Some("sip:carol@127.0.0.1;lr"),
+        "{reply}"
+    );
+    assert_eq!(header(&reply, "X-Bad"), Some("refused"), "{reply}");
+}
+
+#[test]
+fn force_local_rport_puts_rport_in_our_via() {
+    let hop = NextHop::new();
+    let server = Server::start(&cfg(
+        "",
+        &format!(
+            r#"route {{
+                if ($rU == "rport") add_local_rport();
+                forward("udp:127.0.0.1:{}");
+            }}"#,
+            hop.port()
+        ),
+    ));
+    let c = UdpClient::new();
+    for (user, wanted) in [("plain", false), ("rport", true)] {
+        c.send(
+            &server,
+            request("OPTIONS", &format!("sip:{user}@127.0.0.1"), c.port(), "").as_bytes(),
+        );
+        let (fwd, _) = hop.recv(&server);
+        let ours = header(&fwd, "Via").expect("our Via on top");
+        let params: Vec<&str> = ours.split(';').skip(1).collect();
+        assert_eq!(params.contains(&"rport"), wanted, "{user}: {ours}");
+        assert!(
+            ours.contains(&format!("127.0.0.1:{}", server.port)),
+            "{ours}"
+        );
+    }
+}
+
+#[test]
+fn is_maxfwd_lt_compares_the_received_value() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+            is_maxfwd_lt(10);
+            $var(r) = $rc;
+            append_to_reply("X-Lt: $var(r)\r\n");
+            sl_send_reply(200, "OK");
+        }"#,
+    ));
+    let c = UdpClient::new();
+    let ask = |mf: Option<&str>| {
+        let mut req = request("OPTIONS", "sip:x@127.0.0.1", c.port(), "");
+        req = req.replace("Max-Forwards: 70\r\n", "");
+        if let Some(v) = mf {
+            req = req.replacen("\r\n", &format!("\r\nMax-Forwards: {v}\r\n"), 1);
+        }
+        let reply = c.ask(&server, &req);
+        header(&reply, "X-Lt").map(str::to_owned)
+    };
+    assert_eq!(ask(Some("3")).as_deref(), Some("1"));
+    assert_eq!(ask(Some("10")).as_deref(), Some("-1"));
+    assert_eq!(ask(Some("70")).as_deref(), Some("-1"));
+    assert_eq!(ask(None).as_deref(), Some("-2"));
 }

@@ -1,5 +1,6 @@
 //! Request-URI and destination rewriting: `seturi`/`rewriteuri`, `sethost`/`rewritehost`,
-//! `sethostport`/`rewritehostport`, `setuser`/`rewriteuser`, `prefix`, `strip`, `strip_tail`,
+//! `sethostport`/`rewritehostport`, `setuser`/`rewriteuser`, `setuserpass`/`rewriteuserpass`,
+//! `setport`/`rewriteport`, `prefix`, `strip`, `strip_tail`,
 //! `revert_uri`, `setdsturi`, `resetdsturi`, `isdsturiset`.
 
 use siplua_sip::Uri;
@@ -42,6 +43,17 @@ pub fn functions() -> Vec<FunctionDecl> {
         v.push(FunctionDecl::new(name, s("user"), RURI_ROUTES, |c, a| {
             change(c, a, |t| UriChange::User(Some(t)))
         }));
+    }
+    for name in ["setuserpass", "rewriteuserpass"] {
+        v.push(FunctionDecl::new(
+            name,
+            s("userpass"),
+            RURI_ROUTES,
+            |c, a| change(c, a, |t| UriChange::UserPass(t)),
+        ));
+    }
+    for name in ["setport", "rewriteport"] {
+        v.push(FunctionDecl::new(name, s("port"), RURI_ROUTES, set_port));
     }
     v.push(FunctionDecl::new(
         "prefix",
@@ -137,6 +149,37 @@ fn change(ctx: &mut Context, args: &Args, make: impl for<'a> Fn(&'a str) -> UriC
             crate::log::emit(crate::log::level::ERR, "core", &e);
             -1
         }
+    }
+}
+
+/// `setport("5070")`; an empty port removes it from the URI, as in OpenSIPS.
+fn set_port(ctx: &mut Context, args: &Args) -> i32 {
+    let Some(arg) = args.str(ctx, 0) else {
+        return -1;
+    };
+    let port = match arg.trim() {
+        "" => None,
+        p => match p.parse::<u16>() {
+            Ok(p) if p > 0 => Some(p),
+            _ => {
+                crate::log::emit(
+                    crate::log::level::ERR,
+                    "core",
+                    &format!("setport: invalid port '{p}'"),
+                );
+                return -1;
+            }
+        },
+    };
+    let Some(current) = ctx.ruri().map(str::to_owned) else {
+        return -1;
+    };
+    match rewrite_uri(&current, UriChange::Port(port)) {
+        Ok(new) => {
+            ctx.new_ruri = Some(new);
+            1
+        }
+        Err(_) => -1,
     }
 }
 

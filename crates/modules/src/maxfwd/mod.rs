@@ -1,5 +1,6 @@
 //! `maxfwd`: `mf_process_maxfwd_header(max)` — loop protection with the Max-Forwards header
-//! (RFC 3261 §16.6 step 3), with OpenSIPS' return codes and its `max_limit` parameter.
+//! (RFC 3261 §16.6 step 3), with OpenSIPS' return codes and its `max_limit` parameter — and
+//! `is_maxfwd_lt(max)`, the check alone.
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
@@ -44,14 +45,39 @@ impl Module for MaxFwd {
 
     fn functions(&self) -> Vec<FunctionDecl> {
         let limit = self.max_limit;
-        vec![FunctionDecl::new(
-            "mf_process_maxfwd_header",
-            vec![ParamSpec::req("max_value", ParamKind::Int)],
-            RouteMask::of(&[RouteType::Request, RouteType::Failure, RouteType::Branch]),
-            move |ctx: &mut Context, args: &Args| {
-                process(ctx, args.int(ctx, 0).unwrap_or(70), limit)
-            },
-        )]
+        let routes = RouteMask::of(&[RouteType::Request, RouteType::Failure, RouteType::Branch]);
+        vec![
+            FunctionDecl::new(
+                "mf_process_maxfwd_header",
+                vec![ParamSpec::req("max_value", ParamKind::Int)],
+                routes,
+                move |ctx: &mut Context, args: &Args| {
+                    process(ctx, args.int(ctx, 0).unwrap_or(70), limit)
+                },
+            ),
+            FunctionDecl::new(
+                "is_maxfwd_lt",
+                vec![ParamSpec::req("max_value", ParamKind::Int)],
+                routes,
+                |ctx: &mut Context, args: &Args| less_than(ctx, args.int(ctx, 0).unwrap_or(0)),
+            ),
+        ]
+    }
+}
+
+/// `is_maxfwd_lt`, with OpenSIPS' codes: 1 when the received Max-Forwards is below `max`, -1
+/// when it is not, -2 when the header is missing, -3 when it is malformed.
+fn less_than(ctx: &mut Context, max: i64) -> i32 {
+    let Some(msg) = ctx.msg.as_ref() else {
+        return -3;
+    };
+    let Some((_, h)) = msg.find(HeaderKind::MaxForwards) else {
+        return -2;
+    };
+    match msg.value_of(h).trim().parse::<u32>() {
+        Ok(v) if i64::from(v) < max => 1,
+        Ok(_) => -1,
+        Err(_) => -3,
     }
 }
 
