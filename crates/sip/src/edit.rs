@@ -227,6 +227,17 @@ impl Edits {
         Ok(())
     }
 
+    /// Takes back a header line this list inserted (`index` as for [`Self::amend_inserted`]):
+    /// it inserts nothing any more. Lets rr's `remove_record_route` undo `record_route`.
+    pub fn cancel_inserted(&mut self, index: usize) -> Result<(), EditError> {
+        let op = self.ops.get_mut(index).ok_or(EditError::NoSuchHeader)?;
+        if op.kind != OpKind::Insert {
+            return Err(EditError::NoSuchHeader);
+        }
+        op.text = 0..0;
+        Ok(())
+    }
+
     /// Removes the header line with this index (folded lines included).
     pub fn remove_header(&mut self, msg: &Message, index: usize) -> Result<(), EditError> {
         let line = msg
@@ -490,6 +501,19 @@ body";
         let mut e = Edits::new();
         f(&m, &mut e);
         String::from_utf8(e.apply(&m)).unwrap()
+    }
+
+    #[test]
+    fn cancel_an_inserted_header() {
+        let out = apply(|m, e| {
+            let at = e.len();
+            e.insert_record_route(m, "<sip:p;lr>").unwrap();
+            e.add_header(m, "X-Kept", "1", Position::End).unwrap();
+            e.cancel_inserted(at).unwrap();
+            assert!(e.cancel_inserted(9).is_err());
+        });
+        assert!(!out.contains("Record-Route"), "{out}");
+        assert!(out.contains("\r\nX-Kept: 1\r\n"), "{out}");
     }
 
     #[test]

@@ -286,3 +286,41 @@ fn preloaded_route_is_followed_and_no_route_is_false() {
     assert_eq!(header(&r, "X-LR"), Some("no"), "{r}");
     assert_eq!(header(&r, "X-DU"), Some("<null>"), "{r}");
 }
+
+#[test]
+fn remove_record_route_takes_back_what_record_route_added() {
+    let server = Server::start(&cfg(
+        "loadmodule \"rr.so\"\n",
+        r#"route {
+            record_route();
+            record_route_preset("proxy.example.com");
+            if ($rU == "norr") {
+                remove_record_route();
+                $var(again) = $rc;
+                remove_record_route();
+                xlog("L_INFO", "removed first=$var(again) second=$rc\n");
+            }
+            forward();
+        }"#,
+    ));
+    let peer = UdpClient::new();
+    let caller = UdpClient::new();
+    for (user, count) in [("keep", 2), ("norr", 0)] {
+        let invite = request(
+            "INVITE",
+            &format!("sip:{user}@127.0.0.1:{}", peer.port()),
+            caller.port(),
+            "Record-Route: <sip:upstream.example.com;lr>\r\n",
+        );
+        caller.send(&server, invite.as_bytes());
+        let got = forwarded(&peer, &server);
+        let rr = headers(&got, "Record-Route");
+        assert_eq!(rr.len(), count + 1, "{user}: {got}");
+        assert_eq!(rr[count], "<sip:upstream.example.com;lr>", "{got}");
+    }
+    assert!(
+        server.wait_log("removed first=1 second=-1"),
+        "{}",
+        server.log_text()
+    );
+}

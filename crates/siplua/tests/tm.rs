@@ -254,3 +254,32 @@ fn reply_to(req: &str, code: u16, reason: &str, to_tag: &str) -> String {
     out.push_str("Content-Length: 0\r\n\r\n");
     out
 }
+
+/// `t_flush_flags()` needs a transaction: -1 before `t_newtran()`, 1 after.
+#[test]
+fn t_flush_flags_needs_a_transaction() {
+    let callee = UdpSocket::bind("127.0.0.1:0").unwrap();
+    callee
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let callee_port = callee.local_addr().unwrap().port();
+    let extra = r#"t_flush_flags(); $var(before) = $rc;
+    t_newtran(); setflag(9); t_flush_flags(); $var(after) = $rc;
+    xlog("L_INFO", "flush before=$var(before) after=$var(after)\n");"#;
+    let proxy = Server::start(&proxy_cfg("udp", callee_port, 1, extra));
+    let caller = UdpClient::new();
+    let invite = request(
+        "INVITE",
+        &format!("sip:bob@127.0.0.1:{}", proxy.port),
+        caller.port(),
+        "",
+    );
+    caller.send(&proxy, invite.as_bytes());
+    let forwarded = recv_text(&callee).expect("INVITE at the callee");
+    assert!(forwarded.starts_with("INVITE "), "{forwarded}");
+    assert!(
+        proxy.wait_log("flush before=-1 after=1"),
+        "{}",
+        proxy.log_text()
+    );
+}

@@ -1,5 +1,6 @@
 //! `rr`: record-routing and loose routing (RFC 3261 §16.4, §16.6 step 4, §16.12) —
-//! `record_route([params])`, `record_route_preset(addr[, params])`, `loose_route()`,
+//! `record_route([params])`, `record_route_preset(addr[, params])`, `remove_record_route()`,
+//! `loose_route()`,
 //! `add_rr_param(param)`, `check_route_param(regex)`, `get_route_param(name, $var)`,
 //! `is_direction(dir)`.
 //!
@@ -82,6 +83,12 @@ impl Module for Rr {
                     let params = args.str(ctx, 1).map(|p| p.into_owned());
                     record::record_route_preset(ctx, opts, &addr, params.as_deref())
                 },
+            ),
+            FunctionDecl::new(
+                "remove_record_route",
+                vec![],
+                RouteMask::of(&[RouteType::Request, RouteType::Failure]),
+                |ctx: &mut Context, _: &Args| params::remove_record_route(ctx),
             ),
             FunctionDecl::new(
                 "add_rr_param",

@@ -13,6 +13,8 @@ use siplua_script::AssignOp;
 pub struct PendingRr {
     params: String,
     inserted: Option<(usize, String)>,
+    /// Every Record-Route added in this run (edit indexes), for `remove_record_route`.
+    all: Vec<usize>,
 }
 
 /// The parameters (`;lr;nat=yes`) of the Route entry of ours that `loose_route()` consumed.
@@ -29,7 +31,29 @@ pub fn take_pending(ctx: &mut Context) -> String {
 pub fn note_inserted(ctx: &mut Context, edit: usize, open_value: String) {
     let mut state = ctx.take_ext::<PendingRr>().unwrap_or_default();
     state.inserted = Some((edit, open_value));
+    state.all.push(edit);
     ctx.set_ext(state);
+}
+
+/// `remove_record_route()`: takes back the Record-Route headers `record_route()` and
+/// `record_route_preset()` added in this run (before the request is relayed). 1 when there
+/// was one, -1 when there was none.
+pub fn remove_record_route(ctx: &mut Context) -> i32 {
+    let Some(mut state) = ctx.take_ext::<PendingRr>() else {
+        return -1;
+    };
+    let removed = state
+        .all
+        .drain(..)
+        .filter(|&edit| ctx.edits.cancel_inserted(edit).is_ok())
+        .count();
+    state.inserted = None;
+    ctx.set_ext(state);
+    if removed > 0 {
+        1
+    } else {
+        -1
+    }
 }
 
 /// `add_rr_param(param)`: 1, or -1 when the added Record-Route cannot be amended.

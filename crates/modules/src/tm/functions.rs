@@ -59,6 +59,12 @@ pub fn functions(shared: &Arc<TmShared>) -> Vec<FunctionDecl> {
             t_reply(&s, ctx, code, &reason)
         },
     ));
+    v.push(FunctionDecl::new(
+        "t_flush_flags",
+        vec![],
+        RouteMask::of(&[REQ, BRANCH]),
+        |ctx: &mut Context, _: &Args| t_flush_flags(ctx),
+    ));
     let s = shared.clone();
     v.push(FunctionDecl::new(
         "t_check_trans",
@@ -214,6 +220,19 @@ pub fn t_reply(shared: &Arc<TmShared>, ctx: &mut Context, code: i64, reason: &st
             siplua_core::log::emit(siplua_core::log::level::ERR, "tm", &format!("t_reply: {e}"));
             -1
         }
+    }
+}
+
+/// `t_flush_flags()`: the message flags as they are now become the transaction's (seen by its
+/// failure and reply routes), for flags changed after `t_newtran()`; -1 without a transaction.
+/// (`t_relay` copies them too.)
+fn t_flush_flags(ctx: &mut Context) -> i32 {
+    match current_tx(ctx) {
+        Some(tx) => {
+            tx.state.lock().flags = ctx.flags;
+            1
+        }
+        None => -1,
     }
 }
 
