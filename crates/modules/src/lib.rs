@@ -38,6 +38,7 @@ pub mod sipmsgops;
 pub mod sl;
 pub(crate) mod snapshot;
 pub mod statistics;
+pub mod timerec;
 pub mod tls_mgm;
 pub mod tm;
 pub mod uac;

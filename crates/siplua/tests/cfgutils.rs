@@ -77,3 +77,48 @@ fn bad_parameters_fail_the_load() {
         assert!(!out.status.success(), "{name}: {err}");
     }
 }
+
+#[test]
+fn check_time_rec_matches_windows_given_the_time_or_now() {
+    // 1591357895 is Friday 2020-06-05 11:51:35 UTC; the X-Ts header carries the time checked.
+    let s = Server::start(&cfg(
+        "loadmodule \"cfgutils.so\"\n",
+        r#"route {
+            $var(ts) = $(hdr(X-Ts){s.int});
+            check_time_rec("UTC|20210104T080000||PT9H|WEEKLY|||MO,TU,WE,TH,FR", $var(ts));
+            $var(office) = $rc;
+            check_time_rec("Europe/Bucharest|20200101T230000|20200102T070000||DAILY", $var(ts));
+            $var(night) = $rc;
+            check_time_rec("20000101T000000");
+            $var(now) = $rc;
+            check_time_rec("UTC|2020-01-01");
+            $var(bad) = $rc;
+            append_to_reply("X-R: $var(office) $var(night) $var(now) $var(bad)\r\n");
+            sl_send_reply(200, "OK");
+        }"#,
+    ));
+    let c = UdpClient::new();
+    let at = |ts: i64| {
+        let reply = c.ask(
+            &s,
+            &request(
+                "OPTIONS",
+                "sip:x@example.com",
+                c.port(),
+                &format!("X-Ts: {ts}\r\n"),
+            ),
+        );
+        header(&reply, "X-R").unwrap_or_default().to_owned()
+    };
+    let friday_2021 = 1_591_357_895 + 364 * 86_400;
+    // Friday 11:51 UTC: office hours, not night in Bucharest.
+    assert_eq!(at(friday_2021), "1 -1 1 -2");
+    // Saturday: no office; Friday 02:00 UTC is 05:00 in Bucharest: night.
+    assert_eq!(at(friday_2021 + 86_400).split(' ').next(), Some("-1"));
+    assert_eq!(at(friday_2021 - 9 * 3600 - 51 * 60), "-1 1 1 -2");
+    assert!(
+        s.wait_log("check_time_rec(\"UTC|2020-01-01\")"),
+        "{}",
+        s.log_text()
+    );
+}

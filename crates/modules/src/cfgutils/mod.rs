@@ -1,9 +1,9 @@
 //! `cfgutils`: the script helpers of OpenSIPS 3.x that real configurations use most —
 //! `rand_event()` and its probability functions, `sleep()`/`usleep()`, named locks,
-//! `ts_usec_delta()`, `pkg_status()`/`shm_status()`, and the `$shv(name)` / `$env(NAME)`
-//! variables.
+//! `ts_usec_delta()`, `pkg_status()`/`shm_status()`, `check_time_rec()`, and the
+//! `$shv(name)` / `$env(NAME)` variables.
 //!
-//! Not done (docs/compatibility.md): `check_time_rec()`, `check_config_hash()` /
+//! Not done (docs/compatibility.md): `check_config_hash()` /
 //! `get_config_hash()`, `set_count`/`set_select_weight`, `abort()`, the `varset` parameter.
 
 mod locks;
@@ -175,6 +175,19 @@ impl Module for Cfgutils {
                 },
             ),
             FunctionDecl::new(
+                "check_time_rec",
+                vec![
+                    ParamSpec::req("time_string", ParamKind::Str),
+                    ParamSpec::opt("timestamp", ParamKind::Int),
+                ],
+                all,
+                |ctx: &mut Context, args: &Args| {
+                    let rec = args.str(ctx, 0).unwrap_or_default().into_owned();
+                    let ts = args.int(ctx, 1);
+                    check_time_rec(&rec, ts)
+                },
+            ),
+            FunctionDecl::new(
                 "sleep",
                 vec![ParamSpec::req("seconds", ParamKind::Int)],
                 all,
@@ -263,5 +276,28 @@ impl Module for Cfgutils {
             ));
         }
         out
+    }
+}
+
+/// `check_time_rec(rec[, timestamp])`: 1 when the time (now, or the Unix `timestamp`) falls in
+/// a window of the recurrence, -1 when not, -2 when the string does not parse (logged).
+fn check_time_rec(rec: &str, ts: Option<i64>) -> i32 {
+    match crate::timerec::TimeRec::parse(rec) {
+        Ok(r) => {
+            let ts = ts.unwrap_or_else(|| chrono::Utc::now().timestamp());
+            if r.matches(ts) {
+                1
+            } else {
+                -1
+            }
+        }
+        Err(e) => {
+            siplua_core::log::emit(
+                siplua_core::log::level::ERR,
+                "cfgutils",
+                &format!("check_time_rec(\"{rec}\"): {e}"),
+            );
+            -2
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! `route_to_gw`, `route_to_carrier`, `is_from_gw`, `goes_to_gw`, `dr_is_gw`, and the MI
 //! commands `dr_reload`, `dr_gw_status`, `dr_carrier_status`.
 //!
-//! Not done (see docs/drouting.md): probing, partitions, timerec evaluation, blacklists,
+//! Not done (see docs/drouting.md): probing, partitions, blacklists,
 //! clustering.
 
 mod check;

@@ -327,7 +327,8 @@ fn do_routing(shared: &Shared, ctx: &mut Context, args: &Args) -> i32 {
         return -1;
     }
     let t = shared.tables();
-    let matched = rules::matching(&t.rules, group, &number, flags.strict);
+    let now = chrono::Utc::now().timestamp();
+    let matched = rules::matching(&t.rules, group, &number, flags.strict, now);
     let Some(first) = matched.first() else {
         return -1;
     };

@@ -1,9 +1,10 @@
 //! The routing rules of `dr_rules`: which gateways and carriers a number in a group goes
 //! to. The rule with the longest prefix of the number wins; among rules with one prefix,
-//! the highest priority.
+//! the highest priority; a rule with a time recurrence only while it matches.
 
 use super::gateways::{self, Carrier, Gateway};
 use crate::auth_db::store::Store;
+use crate::timerec::TimeRec;
 
 /// One entry of a gwlist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,8 +24,8 @@ pub struct Rule {
     pub groups: Vec<i64>,
     /// The number prefix (empty: every number).
     pub prefix: String,
-    /// The time recurrence, as written (not evaluated: see docs/drouting.md).
-    pub timerec: String,
+    /// When the rule applies (none: always).
+    pub timerec: Option<TimeRec>,
     /// Order among rules with the same prefix, highest first.
     pub priority: i64,
     /// The gateways and carriers, with their weights, in list order.
@@ -77,11 +78,23 @@ pub fn load(
             );
         }
         let entries = entries(id, &text(5), gws, carriers);
+        let timerec = match text(3).trim() {
+            "" => None,
+            t => match TimeRec::parse(t) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    super::log_warn(&format!(
+                        "rule {id}: bad timerec {t:?} ({e}), rule left out"
+                    ));
+                    continue;
+                }
+            },
+        };
         out.push(Rule {
             id,
             groups,
             prefix: text(2).trim().to_owned(),
-            timerec: text(3).trim().to_owned(),
+            timerec,
             priority: text(4).trim().parse().unwrap_or(0),
             entries,
             sort_alg: gateways::sort_alg(&text(6)),
@@ -91,13 +104,21 @@ pub fn load(
     Ok(out)
 }
 
-/// The rules `number` matches in `group`: per prefix length, the one with the highest
-/// priority (the first in the table on a tie), longest prefix first. With `strict`, only a
-/// prefix equal to the whole number matches.
-pub fn matching<'a>(rules: &'a [Rule], group: i64, number: &str, strict: bool) -> Vec<&'a Rule> {
+/// The rules `number` matches in `group` at Unix time `now`: per prefix length, the one with
+/// the highest priority (the first in the table on a tie) among those whose time recurrence
+/// matches, longest prefix first. With `strict`, only a prefix equal to the whole number
+/// matches.
+pub fn matching<'a>(
+    rules: &'a [Rule],
+    group: i64,
+    number: &str,
+    strict: bool,
+    now: i64,
+) -> Vec<&'a Rule> {
     let mut hits: Vec<&Rule> = rules
         .iter()
         .filter(|r| r.groups.contains(&group))
+        .filter(|r| r.timerec.as_ref().is_none_or(|t| t.matches(now)))
         .filter(|r| match strict {
             true => number == r.prefix,
             false => number.starts_with(&r.prefix),
@@ -130,7 +151,7 @@ mod tests {
             id,
             groups: vec![1],
             prefix: prefix.into(),
-            timerec: String::new(),
+            timerec: None,
             priority,
             entries: Vec::new(),
             sort_alg: 'N',
@@ -147,12 +168,40 @@ mod tests {
             rule(4, "4930", 0),
         ];
         let ids = |v: Vec<&Rule>| v.iter().map(|r| r.id).collect::<Vec<_>>();
-        assert_eq!(ids(matching(&rules, 1, "493012", false)), [4, 3, 1]);
-        assert_eq!(ids(matching(&rules, 1, "4412", false)), [1]);
-        assert_eq!(ids(matching(&rules, 2, "4412", false)), Vec::<i64>::new());
-        assert_eq!(ids(matching(&rules, 1, "49", true)), [3]);
+        assert_eq!(ids(matching(&rules, 1, "493012", false, 0)), [4, 3, 1]);
+        assert_eq!(ids(matching(&rules, 1, "4412", false, 0)), [1]);
+        assert_eq!(
+            ids(matching(&rules, 2, "4412", false, 0)),
+            Vec::<i64>::new()
+        );
+        assert_eq!(ids(matching(&rules, 1, "49", true, 0)), [3]);
         assert!(valid_number("+4930", ""));
         assert!(!valid_number("bob", ""));
         assert!(valid_number("*12", "*"));
+    }
+
+    #[test]
+    fn a_rule_applies_only_while_its_timerec_matches() {
+        // 1591357895: Friday 2020-06-05 11:51:35 UTC.
+        let now = 1_591_357_895;
+        let office = |id, prio| Rule {
+            timerec: Some(
+                TimeRec::parse("UTC|20200106T080000||PT9H|WEEKLY|||MO,TU,WE,TH,FR").unwrap(),
+            ),
+            ..rule(id, "49", prio)
+        };
+        let rules = [rule(1, "", 0), rule(2, "49", 0), office(3, 5), office(4, 5)];
+        let ids = |v: Vec<&Rule>| v.iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(matching(&rules, 1, "4930", false, now)), [3, 1]);
+        // Saturday: the office rules are out, the other rule of the prefix applies.
+        assert_eq!(
+            ids(matching(&rules, 1, "4930", false, now + 86_400)),
+            [2, 1]
+        );
+        let only_office = [rule(1, "", 0), office(3, 5)];
+        assert_eq!(
+            ids(matching(&only_office, 1, "4930", false, now + 86_400)),
+            [1]
+        );
     }
 }

@@ -27,12 +27,6 @@ impl Tables {
         let carriers =
             gateways::load_carriers(store, &st.carrier_table, &gws, st.persistent_state)?;
         let rules = rules::load(store, &st.rule_table, &gws, &carriers)?;
-        if let Some(r) = rules.iter().find(|r| !r.timerec.is_empty()) {
-            super::log_warn(&format!(
-                "rule {}: timerec {:?} is not evaluated, the rule always applies",
-                r.id, r.timerec
-            ));
-        }
         Ok(Tables {
             gws,
             carriers,
