@@ -233,6 +233,13 @@ impl Edits {
         self.next_seq
     }
 
+    /// Drops the operations recorded from `from` up to (not including) `to`, both marks
+    /// from [`Edits::mark`]: a module takes back what it did earlier in the same run
+    /// (sipmsgops gives a removed Content-Type back when a body part is added again).
+    pub fn retract(&mut self, from: usize, to: usize) {
+        self.ops.retain(|o| o.seq < from || o.seq >= to);
+    }
+
     /// Replaces the text of the value replacement recorded right after `mark()` returned
     /// `mark` (`replace_value`, `replace_range`). Lets a module rewrite the same bytes again in
     /// one script run (sipmsgops' `list_hdr_*`, `change_reply_status`), where a second
