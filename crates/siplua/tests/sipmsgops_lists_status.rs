@@ -112,3 +112,38 @@ fn reply_status_changes() {
     );
     assert_eq!(headers(&r, "Via").len(), 1, "{r}");
 }
+
+#[test]
+fn statelessly_forwarded_reply_changed_by_the_main_onreply_route() {
+    let hop = NextHop::new();
+    let routes = format!(
+        r#"route {{
+    forward("udp:127.0.0.1:{}");
+    exit;
+}}
+onreply_route {{
+    if ($rs == 486) {{
+        change_reply_status(480, "Temporarily Unavailable");
+        append_hf("X-Main-Onreply: 1\r\n");
+    }}
+}}"#,
+        hop.port()
+    );
+    let s = Server::start(&cfg("", &routes));
+    let c = UdpClient::new();
+    c.send(
+        &s,
+        request("OPTIONS", "sip:bob@example.com", c.port(), "").as_bytes(),
+    );
+    let (got, _) = hop.recv(&s);
+    hop.sock
+        .send_to(reply_to(&got, 486, "Busy Here").as_bytes(), s.addr())
+        .unwrap();
+    let r = c.recv().expect("the reply");
+    assert!(
+        r.starts_with("SIP/2.0 480 Temporarily Unavailable\r\n"),
+        "{r}"
+    );
+    assert_eq!(header(&r, "X-Main-Onreply"), Some("1"), "{r}");
+    assert_eq!(headers(&r, "Via").len(), 1, "{r}");
+}
