@@ -43,6 +43,11 @@ impl AvpList {
             .map(|(_, v)| v)
     }
 
+    /// Every (name, value) pair, newest first (avpops' `$avp(*)`).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
+        self.entries.iter().rev().map(|(n, v)| (&**n, v))
+    }
+
     /// Number of values stored under `name`.
     pub fn count(&self, name: &str) -> usize {
         self.all(name).count()

@@ -304,9 +304,10 @@ pub fn forward_request(ctx: &mut Context, dest: Option<&str>) -> Result<(), Stri
 }
 
 /// Sends a received reply on along its Via path: our Via (which must be on top) is removed
-/// and the reply goes to the next Via's `received`/`rport` or sent-by (RFC 3261 §18.2.2).
+/// and the reply goes to the next Via's `received`/`rport` or sent-by (RFC 3261 §18.2.2),
+/// with what the main `onreply_route` changed in it (`change_reply_status`, header edits).
 pub fn forward_reply(ctx: &mut Context) -> Result<(), String> {
-    let msg = ctx.msg.as_ref().ok_or("no reply")?;
+    let msg = ctx.msg.ok_or("no reply")?;
     let transports = ctx
         .worker
         .transports
@@ -345,7 +346,7 @@ pub fn forward_reply(ctx: &mut Context) -> Result<(), String> {
         _ => next.port().unwrap_or(default_port(proto)),
     };
     let target = resolve(&format!("{}:{host}:{port}", proto.as_str()))?;
-    let mut edits = Edits::default();
+    let mut edits = std::mem::take(&mut ctx.edits);
     edits
         .remove_top_via(msg)
         .map_err(|e| format!("cannot remove our Via: {e}"))?;

@@ -36,6 +36,10 @@ pub const SCHEMA_FILES: &[(&str, &str)] = &[
         "permissions-create.sql",
         include_str!("../../../etc/schema/mysql/permissions-create.sql"),
     ),
+    (
+        "avpops-create.sql",
+        include_str!("../../../etc/schema/mysql/avpops-create.sql"),
+    ),
 ];
 
 /// What [`init`] did.

@@ -238,6 +238,37 @@ impl Edits {
         Ok(())
     }
 
+    /// A mark naming the next operation recorded, for [`Edits::amend_replaced`]; unlike an
+    /// index it stays right when a later `replace_body` drops earlier operations.
+    pub fn mark(&self) -> usize {
+        self.next_seq
+    }
+
+    /// Drops the operations recorded from `from` up to (not including) `to`, both marks
+    /// from [`Edits::mark`]: a module takes back what it did earlier in the same run
+    /// (sipmsgops gives a removed Content-Type back when a body part is added again).
+    pub fn retract(&mut self, from: usize, to: usize) {
+        self.ops.retain(|o| o.seq < from || o.seq >= to);
+    }
+
+    /// Replaces the text of the value replacement recorded right after `mark()` returned
+    /// `mark` (`replace_value`, `replace_range`). Lets a module rewrite the same bytes again in
+    /// one script run (sipmsgops' `list_hdr_*`, `change_reply_status`), where a second
+    /// replacement of them would be dropped.
+    pub fn amend_replaced(&mut self, mark: usize, text: &str) -> Result<(), EditError> {
+        check_value(text)?;
+        let pos = self
+            .ops
+            .iter()
+            .position(|o| o.seq == mark && o.kind == OpKind::Replace)
+            .ok_or(EditError::NoSuchHeader)?;
+        let from = self.arena.len();
+        self.arena.extend_from_slice(text.as_bytes());
+        let to = self.arena.len();
+        self.ops[pos].text = from..to;
+        Ok(())
+    }
+
     /// Removes the header line with this index (folded lines included).
     pub fn remove_header(&mut self, msg: &Message, index: usize) -> Result<(), EditError> {
         let line = msg

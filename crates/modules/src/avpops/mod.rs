@@ -1,10 +1,12 @@
 //! `avpops`: `is_avp_set(name)`, `avp_check(name, "op/value[/flags]")`, `avp_delete(name)`
-//! on `$avp(...)` variables, and `avp_db_query(query[, dest])` on the MySQL database of
-//! `db_url`, with OpenSIPS 3.x names and return codes. `avp_db_load`, `avp_db_store`,
-//! `avp_db_delete` and the other operations are not there: a script calling them fails to
+//! on `$avp(...)` variables, and, on the MySQL database of `db_url`, `avp_db_query(query[,
+//! dest])` and `avp_db_load` / `avp_db_store` / `avp_db_delete` on the `usr_preferences`
+//! table, with OpenSIPS 3.x names and return codes. The other operations (`avp_copy`,
+//! `avp_pushto`, `avp_op`, `avp_subst`, ...) are not there: a script calling them fails to
 //! load with "unknown function".
 
 mod check;
+mod dbops;
 mod query;
 
 use std::sync::Arc;
@@ -18,6 +20,13 @@ const PARAMS: &[ModParamSpec] = &[
     ModParamSpec::str("db_url"),
     ModParamSpec::str("avp_table"),
     ModParamSpec::int("use_domain"),
+    ModParamSpec::str("uuid_column"),
+    ModParamSpec::str("username_column"),
+    ModParamSpec::str("domain_column"),
+    ModParamSpec::str("attribute_column"),
+    ModParamSpec::str("value_column"),
+    ModParamSpec::str("type_column"),
+    ModParamSpec::str("db_scheme"),
 ];
 
 /// The module.
@@ -25,6 +34,7 @@ const PARAMS: &[ModParamSpec] = &[
 pub struct AvpOps {
     db_url: Option<String>,
     db: Option<Arc<siplua_db::Db>>,
+    columns: dbops::Columns,
 }
 
 /// The AVP name of a `$avp(name)` argument (a load error for anything else).
@@ -84,7 +94,16 @@ impl Module for AvpOps {
                 };
                 self.db_url = Some(url.to_owned());
             }
-            "avp_table" | "use_domain" => {}
+            "avp_table" => self.columns.table = value.as_str().trim().to_owned(),
+            "use_domain" => self.columns.use_domain = value.as_str().trim() != "0",
+            "uuid_column" => self.columns.uuid = value.as_str().trim().to_owned(),
+            "username_column" => self.columns.username = value.as_str().trim().to_owned(),
+            "domain_column" => self.columns.domain = value.as_str().trim().to_owned(),
+            "attribute_column" => self.columns.attribute = value.as_str().trim().to_owned(),
+            "value_column" => self.columns.value = value.as_str().trim().to_owned(),
+            "type_column" => self.columns.kind = value.as_str().trim().to_owned(),
+            // Accepted; a name using a scheme (`$avp(*)/$scheme`) fails the load.
+            "db_scheme" => {}
             _ => return Err(format!("module avpops has no parameter {name}")),
         }
         Ok(())
@@ -155,11 +174,49 @@ impl Module for AvpOps {
             )
             .with_fixup(fixup_avp_name),
             self.db_query(),
+            self.db_op("avp_db_load", true, dbops::load),
+            self.db_op("avp_db_store", false, dbops::store),
+            self.db_op("avp_db_delete", false, dbops::delete),
         ]
     }
 }
 
+/// What `avp_db_load`, `avp_db_store` and `avp_db_delete` run.
+type DbOp = fn(&siplua_db::Db, &dbops::Columns, &mut Context, &Args) -> i32;
+
 impl AvpOps {
+    /// `avp_db_load` (with a prefix argument), `avp_db_store`, `avp_db_delete`; without
+    /// `db_url` every call fails with a message. `db_id` is accepted: siplua has one database.
+    fn db_op(&self, name: &'static str, prefix: bool, op: DbOp) -> FunctionDecl {
+        let db = self.db.clone();
+        let columns = self.columns.clone();
+        let mut params = vec![
+            ParamSpec::req("source", ParamKind::Str),
+            ParamSpec::req("name", ParamKind::Str),
+            ParamSpec::opt("db_id", ParamKind::Str),
+        ];
+        if prefix {
+            params.push(ParamSpec::opt("prefix", ParamKind::Str));
+        }
+        FunctionDecl::new(
+            name,
+            params,
+            RouteMask::ALL,
+            move |ctx: &mut Context, args: &Args| {
+                let Some(db) = &db else {
+                    siplua_core::log::emit(
+                        siplua_core::log::level::ERR,
+                        "avpops",
+                        &format!("{name}: no db_url for avpops"),
+                    );
+                    return -1;
+                };
+                op(db, &columns, ctx, args)
+            },
+        )
+        .with_fixup(dbops::fixup)
+    }
+
     /// `avp_db_query(query[, dest])`; without `db_url` every call fails with a message.
     fn db_query(&self) -> FunctionDecl {
         let db = self.db.clone();

@@ -3,12 +3,17 @@
 //! `ruri_has_param`, `search`, `search_body`, `subst`, `subst_uri`, `subst_user`,
 //! `is_uri_user_e164`, `replace` and its variants, `remove_hf_re`, `append_time`,
 //! `is_audio_on_hold`, `sipmsg_validate`, the `codec_*` family, `ruri_add_param`,
-//! `ruri_del_param`, `append_urihf`, `is_privacy`.
+//! `ruri_del_param`, `append_urihf`, `is_privacy`, `remove_hf_glob`, `change_reply_status`,
+//! `list_hdr_has_option`, `list_hdr_add_option`, `list_hdr_remove_option`, `has_body_part`,
+//! `remove_body_part`, `add_body_part`.
 
 mod codecs;
 mod headers;
 mod inspect;
+mod lists;
+mod parts;
 mod ruri;
+mod status;
 mod subst;
 mod text;
 
@@ -30,6 +35,9 @@ impl Module for SipMsgOps {
         f.extend(text::functions());
         f.extend(codecs::functions());
         f.extend(ruri::functions());
+        f.extend(lists::functions());
+        f.extend(status::functions());
+        f.extend(parts::functions());
         f
     }
 }

@@ -1,6 +1,6 @@
 //! Regular-expression edits of the message text and a few checks on it: `replace`,
 //! `replace_all` (the header lines), `replace_body`, `replace_body_all`, `remove_hf_re`,
-//! `append_time`, `is_audio_on_hold`, `sipmsg_validate`; and the core's `force_tcp_alias`.
+//! `remove_hf_glob`, `append_time`, `is_audio_on_hold`, `sipmsg_validate`; and the core's `force_tcp_alias`.
 
 use chrono::Utc;
 use regex::Regex;
@@ -36,6 +36,12 @@ pub fn functions() -> Vec<FunctionDecl> {
             vec![ParamSpec::req("regex", ParamKind::Regex)],
             m,
             remove_hf_re,
+        ),
+        FunctionDecl::new(
+            "remove_hf_glob",
+            vec![ParamSpec::req("pattern", ParamKind::Str)],
+            m,
+            remove_hf_glob,
         ),
         FunctionDecl::new("append_time", vec![], m, append_time),
         FunctionDecl::new("is_audio_on_hold", vec![], m, |c, _| match c.msg.as_ref() {
@@ -157,6 +163,37 @@ fn remove_hf_re(ctx: &mut Context, args: &Args) -> i32 {
         .enumerate()
         .filter(|(_, h)| {
             std::str::from_utf8(msg.bytes(h.name_span())).is_ok_and(|n| re.is_match(n))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let removed = doomed
+        .into_iter()
+        .filter(|&i| ctx.edits.remove_header(msg, i).is_ok())
+        .count();
+    if removed > 0 {
+        1
+    } else {
+        -1
+    }
+}
+
+/// Removes every header whose name matches the shell pattern (`*` any run, `?` one
+/// character; case-insensitive, as OpenSIPS' `fnmatch` with `FNM_CASEFOLD`).
+fn remove_hf_glob(ctx: &mut Context, args: &Args) -> i32 {
+    let Some(pattern) = args.str(ctx, 0) else {
+        return -1;
+    };
+    let pattern = pattern.to_ascii_lowercase();
+    let Some(msg) = ctx.msg else {
+        return -1;
+    };
+    let doomed: Vec<usize> = msg
+        .headers()
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            let name = msg.bytes(h.name_span()).to_ascii_lowercase();
+            crate::permissions::matching::wildcard(pattern.as_bytes(), &name)
         })
         .map(|(i, _)| i)
         .collect();

@@ -117,9 +117,31 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
         return ReplyVerdict::Consumed;
     };
     // What the onreply route changed goes upstream with the reply. A negative reply was
-    // stored before the route ran and is relayed (or not) after the failure route: there
-    // its changes are not kept.
+    // stored before the route ran and is relayed (or not) after the failure route: it is
+    // stored again with the changes, its status (`change_reply_status`) included.
     let edits = std::mem::take(&mut ctx.edits);
+    let code = if edits.is_empty() {
+        code
+    } else {
+        let edited = edits.apply(reply);
+        let new_code = status_of(&edited).unwrap_or(code);
+        if matches!(next, Next::Negative) {
+            match siplua_sip::Message::parse_slice(&edited) {
+                Ok(m) => {
+                    let mut state = tx.state.lock();
+                    if let Some(b) = state.branches.get_mut(index) {
+                        b.status = new_code;
+                        b.final_reply = Some(m);
+                    }
+                }
+                Err(e) => log_err(&format!(
+                    "the reply changed by the onreply route does not parse ({e}): kept as received"
+                )),
+            }
+            return finish_negative(shared, ctx, &transports, &tx, index, new_code);
+        }
+        new_code
+    };
     match next {
         Next::Provisional => {
             let upstream_final = tx.state.lock().uas.is_final();
@@ -137,17 +159,37 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
                 cancel_others(&transports, &tx, Some(index));
             }
         }
-        Next::Negative => {
-            if code >= 600 && tx.is_invite && shared.params.cancel_on_6xx {
-                cancel_others(&transports, &tx, Some(index));
-            }
-            if !uac::failover(shared, &transports, &tx, index) {
-                completion::check(shared, ctx.core, ctx.worker, &tx);
-            }
-        }
+        Next::Negative => return finish_negative(shared, ctx, &transports, &tx, index, code),
         Next::Done => {}
     }
     ReplyVerdict::Consumed
+}
+
+/// A negative final reply on a branch: cancels the others on a 6xx (`cancel_on_6xx`), then
+/// fails over (`use_next_gw` style) or completes the transaction when it was the last one.
+fn finish_negative(
+    shared: &Arc<TmShared>,
+    ctx: &mut Context,
+    transports: &Arc<siplua_transport::Transports>,
+    tx: &TxRef,
+    index: usize,
+    code: u16,
+) -> ReplyVerdict {
+    if code >= 600 && tx.is_invite && shared.params.cancel_on_6xx {
+        cancel_others(transports, tx, Some(index));
+    }
+    if !uac::failover(shared, transports, tx, index) {
+        completion::check(shared, ctx.core, ctx.worker, tx);
+    }
+    ReplyVerdict::Consumed
+}
+
+/// The status code of a reply's bytes (`SIP/2.0 404 ...`).
+fn status_of(bytes: &[u8]) -> Option<u16> {
+    let line = bytes.split(|&b| b == b'\n').next()?;
+    let text = std::str::from_utf8(line).ok()?;
+    let code = text.split_whitespace().nth(1)?.parse::<u16>().ok()?;
+    (100..700).contains(&code).then_some(code)
 }
 
 fn log_err(text: &str) {
