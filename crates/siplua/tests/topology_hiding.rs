@@ -455,3 +455,72 @@ modparam("topology_hiding", "th_contact_encode_param", "thinfo")"#,
     let (out, _) = check_config("th_bad_flag.cfg", &bad_flag.replace("{PORT}", "5098"));
     assert!(!out.status.success());
 }
+
+#[test]
+fn a_cancelled_call_hides_the_cancel_and_restores_the_487() {
+    let callee = NextHop::new();
+    let server = Server::start(&th_cfg(callee.port(), ""));
+    let caller = NextHop::new();
+    let (pc, pb) = (caller.port(), callee.port());
+    let head = format!(
+        "Via: SIP/2.0/UDP 127.0.0.1:{pc};branch=z9hG4bKcancelled1;rport\r\n\
+         Via: SIP/2.0/UDP 10.1.1.1:5060;branch=z9hG4bKupstream2\r\n\
+         From: <sip:alice@example.com>;tag={CALLER_TAG}\r\n\
+         To: <sip:bob@example.com>\r\n\
+         Call-ID: cancelled-3@example.org\r\n"
+    );
+    let invite = format!(
+        "INVITE sip:bob@example.com SIP/2.0\r\n{head}CSeq: 1 INVITE\r\n\
+         Contact: <sip:alice@127.0.0.1:{pc}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    caller
+        .sock
+        .send_to(invite.as_bytes(), server.addr())
+        .unwrap();
+    let (got, from) = recv_method(&callee, &server, "INVITE");
+    let ringing = answer(&got, 180, "Ringing", CALLEE_TAG, "");
+    callee.sock.send_to(ringing.as_bytes(), from).unwrap();
+    recv_status(&caller, &server, 180);
+
+    let cancel = format!(
+        "CANCEL sip:bob@example.com SIP/2.0\r\n{head}CSeq: 1 CANCEL\r\n\
+         Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    caller
+        .sock
+        .send_to(cancel.as_bytes(), server.addr())
+        .unwrap();
+    let (c, from) = recv_method(&callee, &server, "CANCEL");
+    assert_eq!(headers(&c, "Via").len(), 1, "{c}");
+    assert!(!c.contains(&pc.to_string()), "{c}");
+    assert!(!c.contains("10.1.1.1"), "{c}");
+    let ok = answer(&c, 200, "OK", CALLEE_TAG, "");
+    callee.sock.send_to(ok.as_bytes(), from).unwrap();
+    let terminated = answer(&got, 487, "Request Terminated", CALLEE_TAG, "");
+    callee.sock.send_to(terminated.as_bytes(), from).unwrap();
+
+    let r487 = recv_status(&caller, &server, 487);
+    let vias = headers(&r487, "Via");
+    assert_eq!(vias.len(), 2, "{r487}");
+    assert!(vias[0].contains("z9hG4bKcancelled1"), "{r487}");
+    assert!(!r487.contains(&pb.to_string()), "{r487}");
+}
+
+#[test]
+fn force_dialog_hides_without_create_dialog() {
+    let callee = NextHop::new();
+    let server = Server::start(&th_cfg(
+        callee.port(),
+        r#"modparam("topology_hiding", "force_dialog", 1)"#,
+    ));
+    let call = establish(&server, callee, "nodialog", "forced-4@example.org");
+    assert_eq!(headers(&call.invite, "Via").len(), 1, "{}", call.invite);
+    assert!(header(&call.invite, "Contact").unwrap().contains(";did="));
+    caller_request(&call, &server, "BYE", "2 BYE");
+    let (bye, _) = recv_method(&call.callee, &server, "BYE");
+    assert_eq!(
+        ruri(&bye),
+        format!("sip:bob@127.0.0.1:{}", call.callee.port()),
+        "{bye}"
+    );
+}
