@@ -172,6 +172,14 @@ fn establish(server: &Server, callee: NextHop, ruser: &str, call_id: &str) -> Ca
     let ok = answer(&got, 200, "OK", CALLEE_TAG, &format!("{rr}{contact}"));
     callee.sock.send_to(ok.as_bytes(), from).unwrap();
     let ok = recv_status(&caller, server, 200);
+    // A retransmission of the INVITE crossing the 200 gets the 200 again and must not make
+    // the proxy forget the callee.
+    caller
+        .sock
+        .send_to(invite.as_bytes(), server.addr())
+        .unwrap();
+    let again = recv_status(&caller, server, 200);
+    assert_eq!(header(&again, "Contact"), header(&ok, "Contact"), "{again}");
     Call {
         caller,
         callee,

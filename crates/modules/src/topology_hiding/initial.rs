@@ -79,23 +79,30 @@ pub fn hide(
         caller_passed: (seen.uri_params, seen.params),
         callee_passed: (String::new(), String::new()),
     };
+    let hidden = match store.get(&token) {
+        // A retransmitted INVITE: what the replies taught is kept.
+        Some(known) => known,
+        None => {
+            store.insert(token.clone(), hidden.clone());
+            hidden
+        }
+    };
     let ours = contact::ours(
         &hidden.proxy,
         &token,
-        hidden.caller_user.as_deref().filter(|_| flags.keep_user),
+        hidden.caller_user.as_deref().filter(|_| hidden.keep_user),
         &hidden.caller_passed,
     );
     strip_path(ctx, msg);
     contact::replace(ctx, msg, &ours)?;
     if hidden.callee_callid != hidden.caller_callid {
-        set_callid(ctx, msg, &callee_callid)?;
+        set_callid(ctx, msg, &hidden.callee_callid)?;
     }
     let caller_callid = hidden.caller_callid.clone();
-    store.insert(token.clone(), hidden);
     ctx.set_ext(ThCurrent {
         token,
         caller_callid,
-        callee_callid,
+        callee_callid: hidden.callee_callid.clone(),
     });
     Ok(())
 }
