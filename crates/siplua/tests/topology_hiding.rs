@@ -532,3 +532,83 @@ fn force_dialog_hides_without_create_dialog() {
         "{bye}"
     );
 }
+
+#[test]
+fn a_re_invite_from_the_callee_refreshes_both_targets_behind_our_contacts() {
+    let callee = NextHop::new();
+    let server = Server::start(&th_cfg(callee.port(), ""));
+    let proxy = format!("127.0.0.1:{}", server.addr().port());
+    let call = establish(&server, callee, "bob", "reinvite-5@example.org");
+    let (pc, pb) = (call.caller.port(), call.callee.port());
+    caller_request(&call, &server, "ACK", "1 ACK");
+    recv_method(&call.callee, &server, "ACK");
+
+    // The callee re-INVITEs with a new Contact.
+    let target = uri_of(header(&call.invite, "Contact").unwrap()).to_owned();
+    let dialog = format!(
+        "From: <sip:bob@example.com>;tag={CALLEE_TAG}\r\n\
+         To: <sip:alice@example.com>;tag={CALLER_TAG}\r\n\
+         Call-ID: reinvite-5@example.org\r\n"
+    );
+    let reinvite = format!(
+        "INVITE {target} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{pb};branch=z9hG4bKreinvite;rport\r\n{dialog}\
+         CSeq: 7 INVITE\r\nContact: <sip:bob@127.0.0.1:{pb};moved=1>\r\n\
+         Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    call.callee
+        .sock
+        .send_to(reinvite.as_bytes(), server.addr())
+        .unwrap();
+    let (got, from) = recv_method(&call.caller, &server, "INVITE");
+    assert_eq!(ruri(&got), format!("sip:alice@127.0.0.1:{pc};ob"), "{got}");
+    assert_eq!(headers(&got, "Via").len(), 1, "{got}");
+    assert!(
+        header(&got, "Contact")
+            .unwrap()
+            .starts_with(&format!("<sip:{proxy};did=")),
+        "{got}"
+    );
+    assert!(!got.contains(&pb.to_string()), "{got}");
+
+    // The caller answers with a new Contact too.
+    let contact = format!("Contact: <sip:alice@127.0.0.1:{pc};refreshed=1>\r\n");
+    let ok = answer(&got, 200, "OK", "", &contact);
+    call.caller.sock.send_to(ok.as_bytes(), from).unwrap();
+    let ok = recv_status(&call.callee, &server, 200);
+    assert!(ok.contains("7 INVITE"), "{ok}");
+    let vias = headers(&ok, "Via");
+    assert_eq!(vias.len(), 1, "{ok}");
+    assert!(vias[0].contains("z9hG4bKreinvite"), "{ok}");
+    assert!(
+        header(&ok, "Contact")
+            .unwrap()
+            .starts_with(&format!("<sip:{proxy};did=")),
+        "{ok}"
+    );
+    assert!(!ok.contains(&pc.to_string()), "{ok}");
+
+    // Its ACK reaches the caller's new Contact; the caller's BYE the callee's new one.
+    let ack = format!(
+        "ACK {target} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{pb};branch=z9hG4bKreack;rport\r\n{dialog}\
+         CSeq: 7 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    call.callee
+        .sock
+        .send_to(ack.as_bytes(), server.addr())
+        .unwrap();
+    let (got, _) = recv_method(&call.caller, &server, "ACK");
+    assert_eq!(
+        ruri(&got),
+        format!("sip:alice@127.0.0.1:{pc};refreshed=1"),
+        "{got}"
+    );
+    caller_request(&call, &server, "BYE", "2 BYE");
+    let (bye, _) = recv_method(&call.callee, &server, "BYE");
+    assert_eq!(
+        ruri(&bye),
+        format!("sip:bob@127.0.0.1:{pb};moved=1"),
+        "{bye}"
+    );
+}
