@@ -41,6 +41,7 @@ pub mod statistics;
 pub mod timerec;
 pub mod tls_mgm;
 pub mod tm;
+pub mod topology_hiding;
 pub mod uac;
 pub mod usrloc;
 
@@ -105,6 +106,9 @@ pub const CATALOGUE: Catalogue<'static> = &[
     }),
     ("cachedb_memcached", || {
         Box::new(cachedb_memcached::CachedbMemcached::default())
+    }),
+    ("topology_hiding", || {
+        Box::new(topology_hiding::TopologyHiding::default())
     }),
     ("uac_auth", || Box::new(uac::UacAuth::default())),
     ("uac", || Box::new(uac::Uac::default())),

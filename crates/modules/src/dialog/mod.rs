@@ -14,7 +14,7 @@ mod pv;
 mod table;
 
 pub use api::DialogApi;
-pub use table::Key;
+pub use table::{Current, Direction, Key};
 
 use std::sync::Arc;
 use std::time::Duration;

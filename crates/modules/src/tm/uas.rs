@@ -85,10 +85,19 @@ pub fn relay(
 }
 
 /// A branch may have been sent with another From, To or CSeq number than the request
-/// received (`uac_replace_from`/`uac_replace_to`, `uac_auth`'s CSeq increment): the reply
-/// going upstream gets the request's values back (the To keeps the reply's tag).
+/// received (`uac_replace_from`/`uac_replace_to`, `uac_auth`'s CSeq increment), or with
+/// only our Via and another Call-ID (`topology_hiding`): the reply going upstream gets the
+/// request's values back (the To keeps the reply's tag).
 fn restore_request_fields(request: &Message, reply: &Message, edits: &mut Edits) {
     use siplua_sip::HeaderKind;
+    restore_vias(request, reply, edits);
+    if let (Ok(ours), Ok(theirs)) = (request.call_id(), reply.call_id()) {
+        if ours != theirs {
+            if let Some((i, _)) = reply.find(HeaderKind::CallId) {
+                let _ = edits.replace_value(reply, i, ours);
+            }
+        }
+    }
     let put = |edits: &mut Edits, kind: HeaderKind, value: &str| {
         if let Some((i, _)) = reply.find(kind) {
             let _ = edits.replace_value(reply, i, value);
@@ -245,4 +254,20 @@ pub fn arm_cleanup(shared: &Arc<TmShared>, tx: &TxRef, state: &mut TxState) {
             s.stats.inuse.add(-1);
         }),
     );
+}
+
+/// A reply whose only Via is ours answers a branch sent without the request's Vias
+/// (`topology_hiding`): the request's Via lines go back in, where ours was.
+fn restore_vias(request: &Message, reply: &Message, edits: &mut Edits) {
+    use siplua_sip::edit::Position;
+    use siplua_sip::HeaderKind;
+    if reply.values(HeaderKind::Via).nth(1).is_some() {
+        return;
+    }
+    let Some((top, _)) = reply.find(HeaderKind::Via) else {
+        return;
+    };
+    for (_, h) in request.find_all(HeaderKind::Via) {
+        let _ = edits.add_header(reply, "Via", request.value_of(h), Position::Before(top));
+    }
 }
