@@ -612,3 +612,37 @@ fn a_re_invite_from_the_callee_refreshes_both_targets_behind_our_contacts() {
         "{bye}"
     );
 }
+
+#[test]
+fn a_negative_reply_reaches_the_caller_without_the_callee() {
+    let callee = NextHop::new();
+    let server = Server::start(&th_cfg(callee.port(), ""));
+    let caller = NextHop::new();
+    let (pc, pb) = (caller.port(), callee.port());
+    let invite = format!(
+        "INVITE sip:bob@example.com SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{pc};branch=z9hG4bKbusy1;rport\r\n\
+         From: <sip:alice@example.com>;tag={CALLER_TAG}\r\n\
+         To: <sip:bob@example.com>\r\n\
+         Call-ID: busy-4@example.org\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:alice@127.0.0.1:{pc}>\r\n\
+         Max-Forwards: 70\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    caller
+        .sock
+        .send_to(invite.as_bytes(), server.addr())
+        .unwrap();
+    let (got, from) = recv_method(&callee, &server, "INVITE");
+    let extra =
+        format!("Record-Route: <sip:127.0.0.1:{pb};lr>\r\nContact: <sip:bob@127.0.0.1:{pb}>\r\n");
+    let busy = answer(&got, 486, "Busy Here", CALLEE_TAG, &extra);
+    callee.sock.send_to(busy.as_bytes(), from).unwrap();
+    let r486 = recv_status(&caller, &server, 486);
+    assert!(
+        !r486.contains(&format!(":{pb}")),
+        "486 leaks the callee:\n{r486}"
+    );
+    assert!(header(&r486, "Record-Route").is_none(), "{r486}");
+}
