@@ -1,6 +1,7 @@
 //! dialog end to end: SIPp calls through a real siplua that creates dialogs, follows their
 //! states (`$DLG_status` 3 → 4 on the ACK, 5 on the BYE, `$DLG_dir`), keeps values and
-//! profiles (`get_profile_size` in both forms, `$DLG_count`), and ends dialogs whose INVITE
+//! profiles (`get_profile_size` in both forms, `$DLG_count`) and flags (`set_dlg_flag`...),
+//! and ends dialogs whose INVITE
 //! failed or was answered without a transaction.
 
 mod common;
@@ -39,6 +40,13 @@ route {{
         if ($DLG_status != NULL && validate_dialog()) {{
             xlog("L_INFO", "DLG $rm status=$DLG_status dir=$DLG_dir who=$dlg_val(who) in_calls=$var(x)\n");
             fetch_dlg_value("who", $var(who));
+            if (is_dlg_flag_set(3) && is_dlg_flag_set(5) && !is_dlg_flag_set(4)) {{
+                xlog("L_INFO", "DLG $rm flags 3 and 5 set\n");
+            }}
+            if (is_method("BYE")) {{
+                reset_dlg_flag(3);
+                if (!is_dlg_flag_set(3)) xlog("L_INFO", "DLG BYE flag 3 reset\n");
+            }}
             if (is_in_profile("calls")) {{
                 xlog("L_INFO", "DLG $rm in profile, fetched $var(who)\n");
             }}
@@ -58,6 +66,11 @@ route {{
         set_dlg_profile("caller", "$fU");
         set_dlg_profile("calls");
         $dlg_val(who) = "caller-" + $fU;
+        set_dlg_flag(3);
+        test_and_set_dlg_flag(5, 0);
+        $var(first) = $rc;
+        test_and_set_dlg_flag(5, 0);
+        xlog("L_INFO", "DLG flag5 first=$var(first) again=$rc\n");
         xlog("L_INFO", "DLG created status=$DLG_status did=$DLG_did\n");
         if ($rU == "stateless") {{
             sl_send_reply(486, "Busy Stateless");
@@ -114,6 +127,14 @@ fn a_call_goes_through_the_dialog_states() {
         server.log_text()
     );
     assert!(server.wait_log("DLG ACK in profile, fetched caller-caller"));
+    let log = server.log_text();
+    assert!(log.contains("DLG flag5 first=1 again=-1"), "{log}");
+    assert!(log.contains("DLG ACK flags 3 and 5 set"), "{log}");
+    assert!(
+        server.wait_log("DLG BYE flag 3 reset"),
+        "{}",
+        server.log_text()
+    );
     // The BYE ended it: nothing active, no profile member left.
     assert_eq!(counts(&server), ("0".into(), "0".into(), "0".into()));
 }

@@ -163,6 +163,68 @@ fn fetch_value(ctx: &mut Context, args: &Args, table: &Table) -> i32 {
     }
 }
 
+/// The bit of dialog flag `n` (argument 0), or `None` (logged) outside 0..31.
+fn flag_bit(ctx: &Context, args: &Args) -> Option<u32> {
+    match args.int(ctx, 0) {
+        Some(n @ 0..=31) => Some(1 << n),
+        other => {
+            siplua_core::log::emit(
+                siplua_core::log::level::ERR,
+                "dialog",
+                &format!("dialog flag {other:?} is not in 0..31"),
+            );
+            None
+        }
+    }
+}
+
+/// `set_dlg_flag(n)`, `reset_dlg_flag(n)`, `is_dlg_flag_set(n)` and
+/// `test_and_set_dlg_flag(n, value)` on the current dialog: -1 without one.
+fn dialog_flag(ctx: &mut Context, args: &Args, table: &Table, op: FlagOp) -> i32 {
+    let Some(bit) = flag_bit(ctx, args) else {
+        return -1;
+    };
+    let expected = args.int(ctx, 1).unwrap_or(0) != 0;
+    let Some(cur) = current(ctx) else { return -1 };
+    table
+        .with(&cur.key, |d| match op {
+            FlagOp::Set => {
+                d.flags |= bit;
+                1
+            }
+            FlagOp::Reset => {
+                d.flags &= !bit;
+                1
+            }
+            FlagOp::Test => {
+                if d.flags & bit != 0 {
+                    1
+                } else {
+                    -1
+                }
+            }
+            FlagOp::TestAndSet => {
+                // When the flag has the expected value, it takes the other one.
+                if (d.flags & bit != 0) == expected {
+                    d.flags ^= bit;
+                    1
+                } else {
+                    -1
+                }
+            }
+        })
+        .unwrap_or(-1)
+}
+
+/// What a dialog-flag function does.
+#[derive(Clone, Copy)]
+enum FlagOp {
+    Set,
+    Reset,
+    Test,
+    TestAndSet,
+}
+
 /// Every dialog function.
 pub fn declarations(
     table: Arc<Table>,
@@ -263,6 +325,10 @@ pub fn declarations(
                 move |ctx: &mut Context, args: &Args| store_value(ctx, args, &t)
             },
         ),
+        flag_decl("set_dlg_flag", most, &table, FlagOp::Set),
+        flag_decl("reset_dlg_flag", most, &table, FlagOp::Reset),
+        flag_decl("is_dlg_flag_set", most, &table, FlagOp::Test),
+        flag_decl("test_and_set_dlg_flag", most, &table, FlagOp::TestAndSet),
         FunctionDecl::new(
             "fetch_dlg_value",
             vec![
@@ -273,4 +339,25 @@ pub fn declarations(
             move |ctx: &mut Context, args: &Args| fetch_value(ctx, args, &table),
         ),
     ]
+}
+
+/// The declaration of one dialog-flag function (`test_and_set_dlg_flag` takes the expected
+/// value too).
+fn flag_decl(
+    name: &'static str,
+    routes: RouteMask,
+    table: &Arc<Table>,
+    op: FlagOp,
+) -> FunctionDecl {
+    let mut params = vec![ParamSpec::req("flag", ParamKind::Int)];
+    if matches!(op, FlagOp::TestAndSet) {
+        params.push(ParamSpec::req("value", ParamKind::Int));
+    }
+    let t = table.clone();
+    FunctionDecl::new(
+        name,
+        params,
+        routes,
+        move |ctx: &mut Context, args: &Args| dialog_flag(ctx, args, &t, op),
+    )
 }

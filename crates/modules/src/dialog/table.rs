@@ -47,6 +47,8 @@ pub struct Dialog {
     pub profiles: Vec<(String, String)>,
     /// `store_dlg_value` values (`$dlg_val`).
     pub values: HashMap<String, String>,
+    /// `set_dlg_flag` flags, bit `n` for flag `n` (0..31).
+    pub flags: u32,
 }
 
 impl Dialog {
@@ -146,6 +148,7 @@ impl Table {
             ended: None,
             profiles: Vec::new(),
             values: HashMap::new(),
+            flags: 0,
         };
         match map.get_mut(&key) {
             Some(d) if !d.active() => *d = fresh(),
