@@ -31,6 +31,16 @@ const ROUTES: &str = r#"route {
         }
         exit;
     }
+    if ($rU == "isct") {
+        is_contact_registered("location", "$hdr(X-AOR)", "$hdr(X-Contact)");
+        $var(c) = $rc;
+        is_contact_registered("location", "$hdr(X-AOR)", "$hdr(X-Contact)", "$hdr(X-Callid)");
+        $var(cc) = $rc;
+        is_ip_registered("location", "$hdr(X-AOR)", "$hdr(X-IP)");
+        append_to_reply("X-RC: $var(c) $var(cc) $rc\r\n");
+        sl_send_reply(200, "Checked");
+        exit;
+    }
     if ($rU == "remove") {
         if (is_present_hf("X-Contact")) {
             remove("location", "$hdr(X-AOR)", "$hdr(X-Contact)");
@@ -828,4 +838,45 @@ fn each_forked_branch_carries_its_own_path() {
             other.port()
         );
     }
+}
+
+#[test]
+fn is_contact_registered_and_is_ip_registered() {
+    let server = Server::start(&registrar_cfg(""));
+    let c = UdpClient::new();
+    let p = c.port();
+    c.ask(
+        &server,
+        &register(
+            p,
+            "hugo",
+            "h1",
+            1,
+            "Contact: <sip:hugo@192.0.2.51:5070>\r\n",
+        ),
+    );
+    let check = |contact: &str, callid: &str, ip: &str| {
+        let r = c.ask(
+            &server,
+            &request(
+                "OPTIONS",
+                "sip:isct@127.0.0.1",
+                p,
+                &format!(
+                    "X-AOR: sip:hugo@example.com\r\nX-Contact: {contact}\r\n\
+                     X-Callid: {callid}\r\nX-IP: {ip}\r\n"
+                ),
+            ),
+        );
+        header(&r, "X-RC").unwrap_or_default().to_owned()
+    };
+    assert_eq!(
+        check("sip:hugo@192.0.2.51:5070", "h1", "192.0.2.51"),
+        "1 1 1"
+    );
+    assert_eq!(
+        check("sip:hugo@192.0.2.51:5070", "other", "192.0.2.52"),
+        "1 -1 -1"
+    );
+    assert_eq!(check("sip:hugo@192.0.2.99", "h1", "127.0.0.1"), "-1 -1 -1");
 }

@@ -191,7 +191,29 @@ impl Module for RegistrarModule {
         let table = || ParamSpec::req("domain", ParamKind::StaticStr);
         let (r1, r2, r3, r4) = (shared.clone(), shared.clone(), shared.clone(), shared);
         let r5 = r3.clone();
+        let (r6, r7) = (r3.clone(), r3.clone());
         vec![
+            FunctionDecl::new(
+                "is_contact_registered",
+                vec![
+                    table(),
+                    ParamSpec::opt("aor", ParamKind::Str),
+                    ParamSpec::opt("contact", ParamKind::Str),
+                    ParamSpec::opt("callid", ParamKind::Str),
+                ],
+                RouteMask::WITH_MESSAGE,
+                move |ctx: &mut Context, args: &Args| query::contact_registered(ctx, &r6, args),
+            ),
+            FunctionDecl::new(
+                "is_ip_registered",
+                vec![
+                    table(),
+                    ParamSpec::opt("aor", ParamKind::Str),
+                    ParamSpec::req("ip", ParamKind::Str),
+                ],
+                RouteMask::WITH_MESSAGE,
+                move |ctx: &mut Context, args: &Args| query::ip_registered(ctx, &r7, args),
+            ),
             FunctionDecl::new(
                 "save",
                 vec![

@@ -1,5 +1,7 @@
 //! `registered(domain[, aor])` and `is_registered(domain[, aor])`: whether an AOR has a
-//! valid binding, without changing the message.
+//! valid binding, without changing the message; `is_contact_registered(domain[, aor[,
+//! contact[, callid]]])` and `is_ip_registered(domain[, aor], ip)`: whether one of its
+//! bindings is that Contact, or was registered from (or names) that address.
 
 use siplua_core::context::Context;
 use siplua_core::function::Args;
@@ -29,6 +31,70 @@ pub fn registered(ctx: &mut Context, reg: &Registrar, args: &Args, default: Defa
         .zip(reg.usrloc.find_domain(&table))
         .and_then(|(key, domain)| domain.get(&key, now()))
         .is_some();
+    if found {
+        1
+    } else {
+        -1
+    }
+}
+
+/// The valid bindings of the AOR given in argument 1, or by default the To URI of a
+/// REGISTER and the From URI otherwise; `None` when there is no such AOR.
+fn bindings(ctx: &Context, reg: &Registrar, args: &Args) -> Option<crate::usrloc::record::Aor> {
+    let text = match args.str(ctx, 1) {
+        Some(a) => Some(a.into_owned()),
+        None => default_aor(ctx, DefaultAor::ToOrFrom),
+    };
+    let table = args.str(ctx, 0).unwrap_or_default();
+    text.and_then(|t| reg.settings.aor.key(&t))
+        .zip(reg.usrloc.find_domain(&table))
+        .and_then(|(key, domain)| domain.get(&key, now()))
+}
+
+/// `is_contact_registered`: 1 when a binding's Contact URI is `contact` (by default the
+/// message's first Contact) and, when given, it was registered with `callid`; -1 otherwise.
+pub fn contact_registered(ctx: &mut Context, reg: &Registrar, args: &Args) -> i32 {
+    let wanted = match args.str(ctx, 2) {
+        Some(c) => Some(c.into_owned()),
+        None => ctx.msg.and_then(|m| match m.contacts().next() {
+            Some(Ok(siplua_sip::headers::name_addr::Contact::Addr(na))) => {
+                Some(na.uri().as_str().to_owned())
+            }
+            _ => None,
+        }),
+    };
+    let Some(wanted) = wanted else { return -1 };
+    let callid = args.str(ctx, 3).map(|c| c.into_owned());
+    let found = bindings(ctx, reg, args).is_some_and(|aor| {
+        aor.contacts().iter().any(|c| {
+            c.uri() == wanted.trim() && callid.as_deref().is_none_or(|id| c.callid() == id)
+        })
+    });
+    if found {
+        1
+    } else {
+        -1
+    }
+}
+
+/// `is_ip_registered`: 1 when a binding was registered from `ip` (its `received` source) or,
+/// without one, its Contact names that host; -1 otherwise.
+pub fn ip_registered(ctx: &mut Context, reg: &Registrar, args: &Args) -> i32 {
+    let Some(ip) = args.str(ctx, 2).map(|s| s.trim().to_owned()) else {
+        return -1;
+    };
+    let host_of = |uri: &str| {
+        siplua_sip::Uri::parse(uri.trim())
+            .ok()
+            .map(|u| u.host().trim_matches(|c| c == '[' || c == ']').to_owned())
+    };
+    let wanted = ip.trim_matches(|c| c == '[' || c == ']');
+    let found = bindings(ctx, reg, args).is_some_and(|aor| {
+        aor.contacts().iter().any(|c| {
+            let source = c.received().unwrap_or(c.uri());
+            host_of(source).is_some_and(|h| h.eq_ignore_ascii_case(wanted))
+        })
+    });
     if found {
         1
     } else {
