@@ -32,7 +32,7 @@ pub struct Origin {
 }
 
 /// A branch added by `append_branch` or `lookup`: a destination for forking.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Branch {
     /// The branch's Request-URI.
     pub uri: String,

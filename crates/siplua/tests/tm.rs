@@ -283,3 +283,103 @@ fn t_flush_flags_needs_a_transaction() {
         proxy.log_text()
     );
 }
+
+/// `serialize_branches` + `next_branches`: the Request-URI (q unset, 1.0) is tried first;
+/// after its 486 the failure route forks to the two q=0.5 branches in parallel; when both
+/// fail, no group is left and the caller gets the 486.
+#[test]
+fn serial_forking_tries_groups_by_q() {
+    let hops: Vec<UdpSocket> = (0..3)
+        .map(|_| {
+            let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+            s
+        })
+        .collect();
+    let port = |i: usize| hops[i].local_addr().unwrap().port();
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"",
+        &format!(
+            r#"route {{
+                if (is_method("ACK")) {{ t_check_trans(); exit; }}
+                $ru = "sip:first@127.0.0.1:{}";
+                append_branch("sip:second@127.0.0.1:{}", "0.5");
+                append_branch("sip:third@127.0.0.1:{}", "0.5");
+                serialize_branches(1);
+                next_branches();
+                t_on_failure("next");
+                t_relay();
+            }}
+            failure_route[next] {{
+                if (next_branches()) {{
+                    xlog("L_INFO", "serial: next group $ru\n");
+                    t_on_failure("next");
+                    t_relay();
+                }} else {{
+                    xlog("L_INFO", "serial: no group left\n");
+                }}
+            }}"#,
+            port(0),
+            port(1),
+            port(2)
+        ),
+    ));
+    let caller = UdpClient::new();
+    let invite = request(
+        "INVITE",
+        &format!("sip:bob@127.0.0.1:{}", server.port),
+        caller.port(),
+        "",
+    );
+    caller.send(&server, invite.as_bytes());
+    let first = recv_until(&hops[0], |m| m.starts_with("INVITE ")).expect("first group");
+    assert!(first.starts_with("INVITE sip:first@"), "{first}");
+    // The second group waits for the first to fail.
+    hops[1]
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    assert!(recv_text(&hops[1]).is_none(), "second group sent too early");
+    hops[1]
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    hops[0]
+        .send_to(
+            reply_to(&first, 486, "Busy", ";tag=h0").as_bytes(),
+            server.addr(),
+        )
+        .unwrap();
+    for (i, user) in [(1, "second"), (2, "third")] {
+        let inv = recv_until(&hops[i], |m| m.starts_with("INVITE ")).expect("second group");
+        assert!(inv.starts_with(&format!("INVITE sip:{user}@")), "{inv}");
+        hops[i]
+            .send_to(
+                reply_to(&inv, 486, "Busy", &format!(";tag=h{i}")).as_bytes(),
+                server.addr(),
+            )
+            .unwrap();
+    }
+    let last = recv_until_status(&caller, 486).expect("the 486 at the caller");
+    assert_eq!(status(&last), 486, "{last}");
+    assert!(
+        server.wait_log("serial: next group sip:second@"),
+        "{}",
+        server.log_text()
+    );
+    assert!(
+        server.wait_log("serial: no group left"),
+        "{}",
+        server.log_text()
+    );
+}
+
+/// The next reply with this status at a test client (provisional ones skipped).
+fn recv_until_status(c: &UdpClient, code: u16) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let m = c.recv()?;
+        if status(&m) == code {
+            return Some(m);
+        }
+    }
+    None
+}

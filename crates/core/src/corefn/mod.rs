@@ -1,5 +1,5 @@
 //! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
-//! branches, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
+//! branches and serial forking, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
 //! OpenSIPS.
 
 mod advertise;
@@ -12,6 +12,7 @@ mod myself;
 mod rport;
 mod ruri;
 mod send_socket;
+mod serial;
 
 use crate::function::FunctionDecl;
 
@@ -28,6 +29,7 @@ pub fn functions() -> Vec<FunctionDecl> {
     all.extend(cache::functions());
     all.extend(send_socket::functions());
     all.extend(advertise::functions());
+    all.extend(serial::functions());
     all
 }
 
