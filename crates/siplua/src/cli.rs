@@ -57,7 +57,7 @@ pub struct Cli {
 /// Tools run from the command line instead of the server.
 #[derive(Subcommand, Debug)]
 pub enum Tool {
-    /// Database tools (the SQL tables of usrloc, acc, auth_db).
+    /// Database tools (the SQL tables of usrloc, acc, auth_db, domain, alias_db, permissions, avpops).
     Db {
         /// What to do.
         #[command(subcommand)]
