@@ -31,6 +31,11 @@ const ROUTES: &str = r#"route {
         }
         exit;
     }
+    if ($rU == "sockhdr") {
+        add_sock_hdr("Sock-Info");
+        forward("udp:127.0.0.1:$hdr(X-Hop)");
+        exit;
+    }
     if ($rU == "isct") {
         is_contact_registered("location", "$hdr(X-AOR)", "$hdr(X-Contact)");
         $var(c) = $rc;
@@ -879,4 +884,27 @@ fn is_contact_registered_and_is_ip_registered() {
         "1 -1 -1"
     );
     assert_eq!(check("sip:hugo@192.0.2.99", "h1", "127.0.0.1"), "-1 -1 -1");
+}
+
+#[test]
+fn add_sock_hdr_names_the_socket_the_request_came_in_on() {
+    let server = Server::start(&registrar_cfg(""));
+    let hop = NextHop::new();
+    let c = UdpClient::new();
+    c.send(
+        &server,
+        request(
+            "OPTIONS",
+            "sip:sockhdr@127.0.0.1",
+            c.port(),
+            &format!("X-Hop: {}\r\n", hop.port()),
+        )
+        .as_bytes(),
+    );
+    let (fwd, _) = hop.recv(&server);
+    assert_eq!(
+        header(&fwd, "Sock-Info"),
+        Some(format!("udp:127.0.0.1:{}", server.port).as_str()),
+        "{fwd}"
+    );
 }

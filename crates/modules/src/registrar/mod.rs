@@ -194,6 +194,15 @@ impl Module for RegistrarModule {
         let (r6, r7) = (r3.clone(), r3.clone());
         vec![
             FunctionDecl::new(
+                "add_sock_hdr",
+                vec![ParamSpec::req("hdr_name", ParamKind::Str)],
+                request,
+                |ctx: &mut Context, args: &Args| {
+                    let name = args.str(ctx, 0).unwrap_or_default().into_owned();
+                    query::add_sock_hdr(ctx, &name)
+                },
+            ),
+            FunctionDecl::new(
                 "is_contact_registered",
                 vec![
                     table(),

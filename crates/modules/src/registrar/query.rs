@@ -1,7 +1,8 @@
 //! `registered(domain[, aor])` and `is_registered(domain[, aor])`: whether an AOR has a
 //! valid binding, without changing the message; `is_contact_registered(domain[, aor[,
 //! contact[, callid]]])` and `is_ip_registered(domain[, aor], ip)`: whether one of its
-//! bindings is that Contact, or was registered from (or names) that address.
+//! bindings is that Contact, or was registered from (or names) that address; and
+//! `add_sock_hdr(name)`, which tells a registrar behind this proxy where a REGISTER came in.
 
 use siplua_core::context::Context;
 use siplua_core::function::Args;
@@ -99,6 +100,38 @@ pub fn ip_registered(ctx: &mut Context, reg: &Registrar, args: &Args) -> i32 {
         1
     } else {
         -1
+    }
+}
+
+/// `add_sock_hdr(name)`: adds `name: proto:ip:port` naming the socket the request arrived
+/// on (for a registrar behind this proxy); 1, -1 when the name or the socket is missing.
+pub fn add_sock_hdr(ctx: &mut Context, name: &str) -> i32 {
+    let name = name.trim();
+    let (Some(msg), Some(origin)) = (ctx.msg, ctx.origin) else {
+        return -1;
+    };
+    let Some(socket) = ctx
+        .worker
+        .transports
+        .as_deref()
+        .and_then(|t| t.socket(origin.socket))
+    else {
+        return -1;
+    };
+    if name.is_empty() {
+        return -1;
+    }
+    let value = format!(
+        "{}:{}",
+        socket.proto.as_str().to_ascii_lowercase(),
+        socket.addr
+    );
+    match ctx
+        .edits
+        .add_header(msg, name, &value, siplua_sip::edit::Position::End)
+    {
+        Ok(()) => 1,
+        Err(_) => -1,
     }
 }
 
