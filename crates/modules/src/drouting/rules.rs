@@ -118,11 +118,12 @@ pub fn matching<'a>(
     let mut hits: Vec<&Rule> = rules
         .iter()
         .filter(|r| r.groups.contains(&group))
-        .filter(|r| r.timerec.as_ref().is_none_or(|t| t.matches(now)))
         .filter(|r| match strict {
             true => number == r.prefix,
             false => number.starts_with(&r.prefix),
         })
+        // Last: the cheap tests first.
+        .filter(|r| r.timerec.as_ref().is_none_or(|t| t.matches(now)))
         .collect();
     // Stable: equal keys keep the table order.
     hits.sort_by_key(|r| {
