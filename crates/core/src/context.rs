@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use siplua_sip::edit::Edits;
 use siplua_sip::Message;
-use siplua_transport::{ConnId, Proto, SocketId};
+use siplua_transport::{ConnId, Proto, SocketId, SocketInfo};
 
 use crate::avp::AvpList;
 use crate::engine::Core;
@@ -145,6 +145,12 @@ impl<'w> Context<'w> {
             Some(r) => Some(r),
             None => self.msg.and_then(|m| m.ruri_str()),
         }
+    }
+
+    /// The local socket the message arrived on (for Record-Route, `$Ri`, `add_sock_hdr`).
+    pub fn received_on(&self) -> Option<&SocketInfo> {
+        let origin = self.origin?;
+        self.worker.transports.as_deref()?.socket(origin.socket)
     }
 
     /// A module's per-message state of type `T`, if it set one.

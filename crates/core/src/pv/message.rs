@@ -208,12 +208,7 @@ fn origin_value(pv: MsgPv, ctx: &Context) -> Option<Value> {
         MsgPv::SrcIp => o.map_or(Value::Null, |o| Value::Str(o.src.ip().to_string())),
         MsgPv::SrcPort => o.map_or(Value::Null, |o| Value::Int(o.src.port() as i64)),
         MsgPv::RcvIp | MsgPv::RcvPort => {
-            let sock = o.and_then(|o| {
-                ctx.worker
-                    .transports
-                    .as_ref()
-                    .and_then(|t| t.socket(o.socket).cloned())
-            });
+            let sock = ctx.received_on().cloned();
             match (sock, pv) {
                 (Some(s), MsgPv::RcvIp) => Value::Str(s.addr.ip().to_string()),
                 (Some(s), _) => Value::Int(s.addr.port() as i64),

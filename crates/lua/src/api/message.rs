@@ -234,13 +234,7 @@ pub fn get_src_ip(lua: &Lua, msg: Value) -> mlua::Result<Value> {
 /// `getDstIp(msg)`: the local address the message arrived on, as text.
 pub fn get_dst_ip(lua: &Lua, msg: Value) -> mlua::Result<Value> {
     with_msg(&msg, "getDstIp", |ctx| {
-        let sock = ctx.origin.and_then(|o| {
-            ctx.worker
-                .transports
-                .as_ref()
-                .and_then(|t| t.socket(o.socket))
-                .map(|s| s.addr.ip())
-        });
+        let sock = ctx.received_on().map(|s| s.addr.ip());
         match sock {
             Some(ip) => string(lua, &ip.to_string()),
             None => Ok(Value::Nil),

@@ -107,15 +107,7 @@ pub fn ip_registered(ctx: &mut Context, reg: &Registrar, args: &Args) -> i32 {
 /// on (for a registrar behind this proxy); 1, -1 when the name or the socket is missing.
 pub fn add_sock_hdr(ctx: &mut Context, name: &str) -> i32 {
     let name = name.trim();
-    let (Some(msg), Some(origin)) = (ctx.msg, ctx.origin) else {
-        return -1;
-    };
-    let Some(socket) = ctx
-        .worker
-        .transports
-        .as_deref()
-        .and_then(|t| t.socket(origin.socket))
-    else {
+    let (Some(msg), Some(socket)) = (ctx.msg, ctx.received_on()) else {
         return -1;
     };
     if name.is_empty() {

@@ -15,15 +15,7 @@ pub struct RrOptions {
 /// `record_route([params])`: the address of the socket the request arrived on (its
 /// advertised name and port), `;transport=tcp` for TCP (`tls` for TLS), `;lr`, the From tag and `params`.
 pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) -> i32 {
-    let Some(origin) = ctx.origin else {
-        return -1;
-    };
-    let Some(socket) = ctx
-        .worker
-        .transports
-        .as_deref()
-        .and_then(|t| t.socket(origin.socket))
-    else {
+    let Some(socket) = ctx.received_on() else {
         return -1;
     };
     let host = ctx.advertised.host(socket);
