@@ -91,7 +91,8 @@ fn check_time_rec_matches_windows_given_the_time_or_now() {
             $var(night) = $rc;
             check_time_rec("20000101T000000");
             $var(now) = $rc;
-            check_time_rec("UTC|2020-01-01");
+            $var(rec) = "UTC|2020-01-01";
+            check_time_rec("$var(rec)");
             $var(bad) = $rc;
             append_to_reply("X-R: $var(office) $var(night) $var(now) $var(bad)\r\n");
             sl_send_reply(200, "OK");
@@ -121,4 +122,20 @@ fn check_time_rec_matches_windows_given_the_time_or_now() {
         "{}",
         s.log_text()
     );
+}
+
+#[test]
+fn a_constant_time_recurrence_that_does_not_parse_fails_the_load() {
+    let (out, path) = check_config(
+        "bad_timerec.cfg",
+        &cfg(
+            "loadmodule \"cfgutils.so\"\n",
+            "route {\n    check_time_rec(\"UTC|2020-01-01\");\n    exit;\n}",
+        )
+        .replace("{PORT}", "5999"),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains(&format!("{}:", path.display())), "{err}");
+    assert!(err.contains("not YYYYMMDDTHHMMSS"), "{err}");
 }

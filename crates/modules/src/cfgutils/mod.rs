@@ -14,13 +14,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::context::Context;
-use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
+use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::module::{ModParamSpec, ModParamValue, Module};
 use siplua_core::pv::PvDecl;
 use siplua_core::route_type::RouteMask;
 use siplua_core::value::Value;
 use siplua_script::AssignOp;
 
+use crate::timerec::TimeRec;
 use locks::Locks;
 use shared_vars::SharedVars;
 
@@ -182,11 +183,17 @@ impl Module for Cfgutils {
                 ],
                 all,
                 |ctx: &mut Context, args: &Args| {
-                    let rec = args.str(ctx, 0).unwrap_or_default().into_owned();
                     let ts = args.int(ctx, 1);
-                    check_time_rec(&rec, ts)
+                    match args.custom::<TimeRec>(0) {
+                        Some(rec) => time_matches(rec, ts),
+                        None => {
+                            let rec = args.str(ctx, 0).unwrap_or_default().into_owned();
+                            check_time_rec(&rec, ts)
+                        }
+                    }
                 },
-            ),
+            )
+            .with_fixup(time_rec_fixup),
             FunctionDecl::new(
                 "sleep",
                 vec![ParamSpec::req("seconds", ParamKind::Int)],
@@ -279,18 +286,31 @@ impl Module for Cfgutils {
     }
 }
 
-/// `check_time_rec(rec[, timestamp])`: 1 when the time (now, or the Unix `timestamp`) falls in
-/// a window of the recurrence, -1 when not, -2 when the string does not parse (logged).
+/// A constant recurrence is parsed once, when the script loads (a bad one is a load error);
+/// one built from variables is parsed per call.
+fn time_rec_fixup(args: &mut [PreparedArg]) -> Result<(), String> {
+    if let Some(PreparedArg::Str(text)) = args.first() {
+        let rec = TimeRec::parse(text).map_err(|e| format!("check_time_rec(\"{text}\"): {e}"))?;
+        args[0] = PreparedArg::Custom(Arc::new(rec));
+    }
+    Ok(())
+}
+
+/// 1 when the time (now, or the Unix `ts`) falls in a window of `rec`, -1 otherwise.
+fn time_matches(rec: &TimeRec, ts: Option<i64>) -> i32 {
+    let ts = ts.unwrap_or_else(|| chrono::Utc::now().timestamp());
+    if rec.matches(ts) {
+        1
+    } else {
+        -1
+    }
+}
+
+/// `check_time_rec(rec[, timestamp])` with a recurrence built per call: as [`time_matches`],
+/// or -2 when the string does not parse (logged).
 fn check_time_rec(rec: &str, ts: Option<i64>) -> i32 {
-    match crate::timerec::TimeRec::parse(rec) {
-        Ok(r) => {
-            let ts = ts.unwrap_or_else(|| chrono::Utc::now().timestamp());
-            if r.matches(ts) {
-                1
-            } else {
-                -1
-            }
-        }
+    match TimeRec::parse(rec) {
+        Ok(r) => time_matches(&r, ts),
         Err(e) => {
             siplua_core::log::emit(
                 siplua_core::log::level::ERR,
