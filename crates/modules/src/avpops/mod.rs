@@ -204,12 +204,7 @@ impl AvpOps {
             RouteMask::ALL,
             move |ctx: &mut Context, args: &Args| {
                 let Some(db) = &db else {
-                    siplua_core::log::emit(
-                        siplua_core::log::level::ERR,
-                        "avpops",
-                        &format!("{name}: no db_url for avpops"),
-                    );
-                    return -1;
+                    return no_db(name);
                 };
                 op(db, &columns, ctx, args)
             },
@@ -230,12 +225,7 @@ impl AvpOps {
             RouteMask::ALL,
             move |ctx: &mut Context, args: &Args| {
                 let Some(db) = &db else {
-                    siplua_core::log::emit(
-                        siplua_core::log::level::ERR,
-                        "avpops",
-                        "avp_db_query: no db_url for avpops",
-                    );
-                    return -1;
+                    return no_db("avp_db_query");
                 };
                 let sql = args.str(ctx, 0).unwrap_or_default().into_owned();
                 let dest: Vec<String> = args.custom::<Vec<String>>(1).cloned().unwrap_or_default();
@@ -254,4 +244,14 @@ impl AvpOps {
             Ok(())
         })
     }
+}
+
+/// A database function called without `db_url`: logged, -1.
+fn no_db(function: &str) -> i32 {
+    siplua_core::log::emit(
+        siplua_core::log::level::ERR,
+        "avpops",
+        &format!("{function}: no db_url for avpops"),
+    );
+    -1
 }

@@ -154,27 +154,9 @@ fn remove_hf_re(ctx: &mut Context, args: &Args) -> i32 {
         return -1;
     };
     let re = re.into_owned();
-    let Some(msg) = ctx.msg.as_ref() else {
-        return -1;
-    };
-    let doomed: Vec<usize> = msg
-        .headers()
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| {
-            std::str::from_utf8(msg.bytes(h.name_span())).is_ok_and(|n| re.is_match(n))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    let removed = doomed
-        .into_iter()
-        .filter(|&i| ctx.edits.remove_header(msg, i).is_ok())
-        .count();
-    if removed > 0 {
-        1
-    } else {
-        -1
-    }
+    remove_headers_where(ctx, |name| {
+        std::str::from_utf8(name).is_ok_and(|n| re.is_match(n))
+    })
 }
 
 /// Removes every header whose name matches the shell pattern (`*` any run, `?` one
@@ -184,20 +166,24 @@ fn remove_hf_glob(ctx: &mut Context, args: &Args) -> i32 {
         return -1;
     };
     let pattern = pattern.to_ascii_lowercase();
+    remove_headers_where(ctx, |name| {
+        crate::permissions::matching::wildcard(pattern.as_bytes(), &name.to_ascii_lowercase())
+    })
+}
+
+/// Removes every header whose name `doomed` accepts: 1 when one was removed, -1 otherwise.
+fn remove_headers_where(ctx: &mut Context, doomed: impl Fn(&[u8]) -> bool) -> i32 {
     let Some(msg) = ctx.msg else {
         return -1;
     };
-    let doomed: Vec<usize> = msg
+    let indexes: Vec<usize> = msg
         .headers()
         .iter()
         .enumerate()
-        .filter(|(_, h)| {
-            let name = msg.bytes(h.name_span()).to_ascii_lowercase();
-            crate::permissions::matching::wildcard(pattern.as_bytes(), &name)
-        })
+        .filter(|(_, h)| doomed(msg.bytes(h.name_span())))
         .map(|(i, _)| i)
         .collect();
-    let removed = doomed
+    let removed = indexes
         .into_iter()
         .filter(|&i| ctx.edits.remove_header(msg, i).is_ok())
         .count();
