@@ -4,7 +4,7 @@
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::route_type::RouteMask;
-use siplua_sip::Uri;
+use siplua_sip::{Method, Uri};
 
 /// The declarations.
 pub fn functions() -> Vec<FunctionDecl> {
@@ -51,8 +51,26 @@ pub fn functions() -> Vec<FunctionDecl> {
     ]
 }
 
-/// The method list of `is_method("INVITE|BYE")`, parsed once.
-struct MethodList(Vec<String>);
+/// The method list of `is_method("INVITE|BYE")`, parsed once: the known methods as a bit
+/// set (a request's method is classified when it is parsed, so most checks are one bit
+/// test), and every name, upper-cased, for a method written otherwise (`invite`, `FOO`).
+struct MethodList {
+    known: u32,
+    names: Vec<String>,
+}
+
+impl MethodList {
+    fn contains(&self, method: Option<Method>, text: &str) -> bool {
+        match method {
+            Some(m) if m != Method::Other => self.known & method_bit(m) != 0,
+            _ => self.names.iter().any(|n| n.eq_ignore_ascii_case(text)),
+        }
+    }
+}
+
+fn method_bit(m: Method) -> u32 {
+    1 << (m as u32)
+}
 
 fn methods_fixup(args: &mut [PreparedArg]) -> Result<(), String> {
     let Some(PreparedArg::Str(list)) = args.first() else {
@@ -66,7 +84,16 @@ fn methods_fixup(args: &mut [PreparedArg]) -> Result<(), String> {
     if methods.is_empty() {
         return Err("empty method list".into());
     }
-    args[0] = PreparedArg::Custom(std::sync::Arc::new(MethodList(methods)));
+    let known = methods
+        .iter()
+        .map(|m| Method::from_token(m))
+        .filter(|&m| m != Method::Other)
+        .fold(0, |bits, m| bits | method_bit(m));
+    let list = MethodList {
+        known,
+        names: methods,
+    };
+    args[0] = PreparedArg::Custom(std::sync::Arc::new(list));
     Ok(())
 }
 
@@ -81,7 +108,7 @@ fn is_method(ctx: &mut Context, args: &Args) -> i32 {
         },
     };
     let hit = match args.custom::<MethodList>(0) {
-        Some(list) => list.0.iter().any(|m| m.eq_ignore_ascii_case(method)),
+        Some(list) => list.contains(msg.method(), method),
         None => args
             .str(ctx, 0)
             .is_some_and(|l| l.split('|').any(|m| m.trim().eq_ignore_ascii_case(method))),
@@ -172,5 +199,36 @@ fn search_body(ctx: &mut Context, args: &Args) -> i32 {
     match ctx.message() {
         Some(m) if re.is_match(&String::from_utf8_lossy(m.body())) => 1,
         _ => -1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, method: Option<Method>, written: &str) -> bool {
+        let mut args = [PreparedArg::Str(text.into())];
+        methods_fixup(&mut args).unwrap();
+        let [PreparedArg::Custom(list)] = &args else {
+            panic!("no method list")
+        };
+        let list = list.downcast_ref::<MethodList>().unwrap();
+        list.contains(method, written)
+    }
+
+    #[test]
+    fn method_lists_match_known_and_other_methods() {
+        let l = "invite | BYE|foo";
+        assert!(check(l, Some(Method::Invite), "INVITE"));
+        assert!(check(l, Some(Method::Bye), "BYE"));
+        assert!(!check(l, Some(Method::Options), "OPTIONS"));
+        // Methods are case-sensitive on the wire: `invite` and `FOO` are extension methods,
+        // still matched by name without regard to case, as OpenSIPS does.
+        assert!(check(l, Some(Method::Other), "invite"));
+        assert!(check(l, Some(Method::Other), "FOO"));
+        assert!(!check(l, Some(Method::Other), "BAR"));
+        // A reply: the CSeq method's text.
+        assert!(check(l, None, "INVITE"));
+        assert!(!check(l, None, "CANCEL"));
     }
 }
