@@ -1,6 +1,6 @@
 //! dialplan end to end: `dp_translate(0, "$rU", $rU, $var(attrs))` as the residential
 //! template writes it, on a db_text table (regex + subst, fixed replacement, equality,
-//! detection only, disabled rows, priorities), MI `dp_translate` and `dp_reload` over
+//! detection only, disabled rows, priorities, time recurrences), MI `dp_translate` and `dp_reload` over
 //! mi_http after the table changes, and the same table on MariaDB.
 
 mod common;
@@ -23,6 +23,9 @@ const ROWS: &str = r"1:0:10:1:^(0040|\\+40|0|40)21[0-9]+:0:^(0040|\\+40|0|40)(.+
 3:0:20:1:^021456[0-9]{5}$:0:::::service-x
 4:0:1:0:operator:1::100::0:
 5:0:0:0:blocked:0::999::1:
+7:0:0:0:night:0::closed:20200101T000000|20200101T010000:0:past-window
+8:0:1:0:night:0::open::0:no-window
+9:0:0:0:always:0::yes:20200101T000000:0:open-ended
 ";
 
 fn write_table(dir: &Path, extra: &str) {
@@ -96,6 +99,12 @@ fn translations_from_a_db_text_table_and_mi() {
     assert_eq!(translate(s, "OPERATOR").1, "sip:100@example.com");
     assert_eq!(translate(s, "blocked").0, 404);
     assert_eq!(translate(s, "12345").0, 404);
+    // A rule outside its timerec gives way to the next one; an open-ended one always applies.
+    assert_eq!(
+        translate(s, "night"),
+        (200, "sip:open@example.com".into(), "no-window".into())
+    );
+    assert_eq!(translate(s, "always").1, "sip:yes@example.com");
 
     // MI dp_translate.
     let (code, v) = mi_result(
@@ -118,9 +127,12 @@ fn translations_from_a_db_text_table_and_mi() {
 }
 
 #[test]
-fn a_bad_rule_is_discarded_and_partitions_are_refused() {
+fn bad_rules_are_discarded_and_partitions_are_refused() {
     let dir = scratch("dialplan-bad");
-    write_table(&dir, "7:0:0:1:(unclosed:0:::::\n");
+    write_table(
+        &dir,
+        "10:0:0:1:(unclosed:0:::::\n11:0:0:0:x:0:::someday:0:\n",
+    );
     let globals = format!(
         "loadmodule \"db_text.so\"\nloadmodule \"dialplan.so\"\n\
          modparam(\"dialplan\", \"db_url\", \"text://{}\")\n",
@@ -128,7 +140,7 @@ fn a_bad_rule_is_discarded_and_partitions_are_refused() {
     );
     let s = Server::start(&cfg(&globals, ROUTES));
     assert!(
-        s.wait_log("4 rules loaded (1 discarded)"),
+        s.wait_log("7 rules loaded (2 discarded)"),
         "{}",
         s.log_text()
     );

@@ -3,8 +3,8 @@
 //! `dp_translate(0, "$rU", $rU)`). The rules are read into memory at start-up and again on
 //! MI `dp_reload`; `dp_translate` is also an MI command.
 //!
-//! Not done: partitions (a `partition` parameter fails the load) and the `timerec` column
-//! (rules apply at any time; a warning says so when a rule has one).
+//! A rule with a `timerec` applies only inside its windows. Not done: partitions (a
+//! `partition` parameter fails the load).
 
 mod rules;
 
@@ -121,7 +121,7 @@ impl Module for Dialplan {
             "repl_exp_col" => column(7, &mut self.columns),
             "disabled_col" => column(8, &mut self.columns),
             "attrs_col" => column(9, &mut self.columns),
-            "timerec_col" => {}
+            "timerec_col" => column(10, &mut self.columns),
             _ => return Err(format!("module dialplan has no parameter {name}")),
         }
         Ok(())
@@ -210,7 +210,10 @@ impl Module for Dialplan {
                         .parse()
                         .map_err(|_| MiError::bad_param("dpid", "not a number"))?;
                     let input = p.req_str("input")?;
-                    match b.rules().translate(dpid, &input) {
+                    match b
+                        .rules()
+                        .translate(dpid, &input, chrono::Utc::now().timestamp())
+                    {
                         Some(Ok(t)) => Ok(json!({
                             "Output": t.output.unwrap_or(input),
                             "ATTRIBUTES": t.attrs,
@@ -243,7 +246,10 @@ fn translate(shared: &Shared, ctx: &mut Context, args: &Args) -> i32 {
         return -1;
     };
     let input = args.str(ctx, 1).unwrap_or_default().into_owned();
-    let translation = match shared.rules().translate(dpid, &input) {
+    let translation = match shared
+        .rules()
+        .translate(dpid, &input, chrono::Utc::now().timestamp())
+    {
         None => return -1,
         Some(Err(e)) => {
             log(siplua_core::log::level::ERR, &e);

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use regex::{Captures, Regex, RegexBuilder};
 
 use crate::auth_db::store::Store;
+use crate::timerec::TimeRec;
 
 /// How a rule decides that it applies.
 #[derive(Debug)]
@@ -26,6 +27,8 @@ pub struct Rule {
     matcher: Matcher,
     subst: Option<Regex>,
     repl: Option<String>,
+    /// The `timerec` column: the rule applies only inside its windows (always when NULL).
+    timerec: Option<TimeRec>,
     /// The `attrs` column ("" when NULL).
     pub attrs: String,
 }
@@ -44,8 +47,9 @@ pub struct Translation {
 pub struct Columns {
     /// `table_name`.
     pub table: String,
-    /// id, dpid, pr, match_op, match_exp, match_flags, subst_exp, repl_exp, disabled, attrs.
-    pub names: [String; 10],
+    /// id, dpid, pr, match_op, match_exp, match_flags, subst_exp, repl_exp, disabled, attrs,
+    /// timerec.
+    pub names: [String; 11],
 }
 
 impl Default for Columns {
@@ -61,6 +65,7 @@ impl Default for Columns {
             "repl_exp",
             "disabled",
             "attrs",
+            "timerec",
         ]
         .map(str::to_owned);
         Columns {
@@ -159,14 +164,21 @@ impl Rule {
             matcher,
             subst: text(6).map(|s| compile(&s, false)).transpose()?,
             repl: text(7),
+            timerec: text(10)
+                .map(|t| TimeRec::parse(t.trim()).map_err(|e| format!("bad timerec {t:?}: {e}")))
+                .transpose()?,
             attrs: text(9).unwrap_or_default(),
         };
         Ok((int(1), rule))
     }
 
-    /// The translation when the rule applies to `input`; `Some(Err)` when it matches but its
-    /// `subst_exp` does not.
-    fn apply(&self, input: &str) -> Option<Result<Translation, String>> {
+    /// The translation when the rule applies to `input` at the Unix time `now`; `Some(Err)`
+    /// when it matches but its `subst_exp` does not. Outside its `timerec` a rule does not
+    /// apply, and the next one is tried (as OpenSIPS).
+    fn apply(&self, input: &str, now: i64) -> Option<Result<Translation, String>> {
+        if self.timerec.as_ref().is_some_and(|t| !t.matches(now)) {
+            return None;
+        }
         let matched = match &self.matcher {
             Matcher::Equal { text, nocase: true } => text.eq_ignore_ascii_case(input),
             Matcher::Equal {
@@ -238,12 +250,18 @@ impl Rules {
         self.by_dpid.values().map(Vec::len).sum()
     }
 
-    /// The first rule of `dpid` (by priority, then id) that applies to `input`.
-    pub fn translate(&self, dpid: i64, input: &str) -> Option<Result<Translation, String>> {
+    /// The first rule of `dpid` (by priority, then id) that applies to `input` at the Unix
+    /// time `now`.
+    pub fn translate(
+        &self,
+        dpid: i64,
+        input: &str,
+        now: i64,
+    ) -> Option<Result<Translation, String>> {
         self.by_dpid
             .get(&dpid)?
             .iter()
-            .find_map(|rule| rule.apply(input))
+            .find_map(|rule| rule.apply(input, now))
     }
 }
 
@@ -322,7 +340,7 @@ mod tests {
                 "",
             ],
         ]);
-        let t = |dpid, s: &str| r.translate(dpid, s).map(|x| x.unwrap());
+        let t = |dpid, s: &str| r.translate(dpid, s, 0).map(|x| x.unwrap());
         assert_eq!(
             t(0, "0040211234").unwrap().output.as_deref(),
             Some("40211234")
@@ -357,7 +375,7 @@ mod tests {
             &["2", "1", "0", "2", "0[1-3]*", "0", "", "area", "0", ""],
             &["3", "1", "1", "2", "*", "0", "", r"\1", "0", ""],
         ]);
-        let out = |dpid, s: &str| r.translate(dpid, s).unwrap().unwrap().output;
+        let out = |dpid, s: &str| r.translate(dpid, s, 0).unwrap().unwrap().output;
         assert_eq!(out(0, "0049301234").as_deref(), Some("+"));
         assert_eq!(out(1, "02123").as_deref(), Some("area"));
         // Without subst_exp the replacement is copied as written.
@@ -368,8 +386,25 @@ mod tests {
     #[test]
     fn a_subst_that_does_not_match_is_an_error_and_bad_rows_are_refused() {
         let r = rules(&[&["1", "0", "0", "1", "^9", "0", "^8(.*)", r"\1", "0", ""]]);
-        assert!(r.translate(0, "912").unwrap().is_err());
+        assert!(r.translate(0, "912", 0).unwrap().is_err());
         assert!(Rule::from_row(&row(&["1", "0", "0", "1", "(", "0", "", "", "0", ""])).is_err());
         assert!(Rule::from_row(&row(&["1", "0", "0", "5", "x", "0", "", "", "0", ""])).is_err());
+    }
+
+    #[test]
+    fn a_rule_outside_its_timerec_gives_way_to_the_next_one() {
+        // Rule 1 (priority 0) only on weekdays 09:00-17:00 UTC; rule 2 (priority 1) always.
+        let office = "20260105T090000|20260105T170000||WEEKLY|||MO,TU,WE,TH,FR";
+        let r = rules(&[
+            &["1", "0", "0", "0", "100", "0", "", "desk", "0", "", office],
+            &["2", "0", "1", "0", "100", "0", "", "voicemail", "0", ""],
+        ]);
+        let out = |now| r.translate(0, "100", now).unwrap().unwrap().output;
+        // 2026-11-25 (a Wednesday) 10:00 UTC, then 20:00 UTC, then Saturday 2026-11-28 10:00.
+        assert_eq!(out(1_795_600_800).as_deref(), Some("desk"));
+        assert_eq!(out(1_795_636_800).as_deref(), Some("voicemail"));
+        assert_eq!(out(1_795_860_000).as_deref(), Some("voicemail"));
+        let bad = row(&["3", "0", "0", "0", "x", "0", "", "", "0", "", "yesterday"]);
+        assert!(Rule::from_row(&bad).unwrap_err().contains("bad timerec"));
     }
 }
