@@ -908,3 +908,61 @@ fn add_sock_hdr_names_the_socket_the_request_came_in_on() {
         "{fwd}"
     );
 }
+
+#[test]
+fn sock_hdr_name_picks_the_socket_the_contacts_are_reached_through() {
+    let second = free_port();
+    let server = Server::start(&registrar_cfg(&format!(
+        "socket = udp:127.0.0.1:{second}\nmodparam(\"registrar\", \"sock_hdr_name\", \"Sock-Info\")\n"
+    )));
+    let c = UdpClient::new();
+    // The contacts are NextHops: forwarded requests for them show which socket they left from.
+    let via_second = NextHop::new();
+    let via_header_unknown = NextHop::new();
+    let plain = NextHop::new();
+    for (user, hop, sock) in [
+        (
+            "two",
+            &via_second,
+            format!("Sock-Info: udp:127.0.0.1:{second}\r\n"),
+        ),
+        (
+            "odd",
+            &via_header_unknown,
+            "Sock-Info: udp:192.0.2.1:5060\r\n".into(),
+        ),
+        ("one", &plain, String::new()),
+    ] {
+        let contact = format!("Contact: <sip:{user}@127.0.0.1:{}>\r\n", hop.port());
+        let r = c.ask(
+            &server,
+            &register(
+                c.port(),
+                user,
+                &format!("sock-{user}"),
+                1,
+                &format!("{contact}{sock}"),
+            ),
+        );
+        assert_eq!(status(&r), 200, "{r}");
+    }
+    assert!(server.wait_log("udp:192.0.2.1:5060 is not a socket siplua listens on"));
+    for (user, hop, port) in [
+        ("two", &via_second, second),
+        ("odd", &via_header_unknown, server.port),
+        ("one", &plain, server.port),
+    ] {
+        c.send(
+            &server,
+            request(
+                "OPTIONS",
+                &format!("sip:{user}@example.com"),
+                c.port(),
+                "X-Forward: 1\r\n",
+            )
+            .as_bytes(),
+        );
+        let (fwd, from) = hop.recv(&server);
+        assert_eq!(from.port(), port, "{user}: {fwd}");
+    }
+}

@@ -34,3 +34,4 @@ pub fn functions() -> Vec<FunctionDecl> {
 }
 
 pub use myself::is_myself;
+pub use send_socket::socket_named;

@@ -84,6 +84,13 @@ fn force_send_socket(ctx: &mut Context, args: &Args) -> i32 {
     }
 }
 
+/// The listening socket that `text` (`[proto:]host[:port]`) names, if it is one of ours: for
+/// functions that read a socket from a message, such as the registrar's `sock_hdr_name`.
+pub fn socket_named(ctx: &Context, text: &str) -> Option<SocketId> {
+    let written = Written::read(text)?;
+    find(ctx.worker.transports.as_ref()?.sockets(), &written)
+}
+
 /// The listening socket that `w` names: the protocol and port must match when given; the
 /// host is the bound IP or the advertised name.
 fn find(sockets: &[SocketInfo], w: &Written) -> Option<SocketId> {

@@ -50,6 +50,9 @@ pub struct Settings {
     pub default_path: PathMode,
     /// AOR normalisation.
     pub aor: AorRules,
+    /// `sock_hdr_name`: a header of the REGISTER naming the socket (`proto:ip:port`) its
+    /// contacts are reached through, added by a proxy in front with `add_sock_hdr`.
+    pub sock_hdr_name: Option<String>,
 }
 
 impl Default for Settings {
@@ -68,6 +71,7 @@ impl Default for Settings {
                 realm_prefix: None,
                 use_domain: false,
             },
+            sock_hdr_name: None,
         }
     }
 }
@@ -95,6 +99,7 @@ const PARAMS: &[ModParamSpec] = &[
     ModParamSpec::int("use_path"),
     ModParamSpec::int("case_sensitive"),
     ModParamSpec::str("realm_prefix"),
+    ModParamSpec::str("sock_hdr_name"),
     ModParamSpec::str("received_avp"),
     ModParamSpec::str("received_param"),
 ];
@@ -154,6 +159,9 @@ impl Module for RegistrarModule {
             }
             "case_sensitive" => s.aor.case_sensitive = v != 0,
             "realm_prefix" => s.aor.realm_prefix = Some(value.as_str()),
+            "sock_hdr_name" => {
+                s.sock_hdr_name = Some(value.as_str()).filter(|n| !n.trim().is_empty())
+            }
             // Set by nathelper's fix_nated_register in OpenSIPS; siplua detects NAT itself.
             "received_avp" | "received_param" => {}
             _ => return Err(format!("module registrar has no parameter {name}")),

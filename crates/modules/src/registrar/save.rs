@@ -130,7 +130,7 @@ fn process(
     let request = parse_request(ctx, msg, reg, flags, nat_source.as_deref())?;
 
     let nat_bit = reg.usrloc.nat_bflag().map(|b| 1u64 << b);
-    let origin = ctx.origin;
+    let origin = contacts_origin(ctx, msg, reg);
     let persistent = reg
         .settings
         .tcp_persistent_flag
@@ -184,6 +184,36 @@ fn process(
             Rejection::new(500, "Server Internal Error")
         })??;
     Ok((lines, echo_path))
+}
+
+/// Where the REGISTER's contacts are reached from: the socket it came in on, or the one that
+/// the `sock_hdr_name` header names when that is one of ours (a proxy in front added it with
+/// `add_sock_hdr`; its TCP connection, if any, is then not the way to the contacts).
+fn contacts_origin(ctx: &Context, msg: &Message, reg: &Registrar) -> Option<Origin> {
+    let mut origin = ctx.origin?;
+    let Some(name) = reg.settings.sock_hdr_name.as_deref() else {
+        return Some(origin);
+    };
+    let Some(text) = msg
+        .find_name(name)
+        .next()
+        .map(|(_, h)| msg.text(h.value_span()))
+    else {
+        return Some(origin);
+    };
+    match siplua_core::corefn::socket_named(ctx, text) {
+        Some(socket) if socket != origin.socket => {
+            origin.socket = socket;
+            origin.conn = None;
+        }
+        Some(_) => {}
+        None => log::emit(
+            level::WARN,
+            "registrar",
+            &format!("{name}: {text} is not a socket siplua listens on; using the receiving one"),
+        ),
+    }
+    Some(origin)
 }
 
 /// Applies one Contact to the AOR (RFC 3261 §10.3 steps 6–7).
