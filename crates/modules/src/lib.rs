@@ -43,6 +43,7 @@ pub mod tls_mgm;
 pub mod tm;
 pub mod topology_hiding;
 pub mod uac;
+pub mod uac_redirect;
 pub mod usrloc;
 
 use siplua_core::load::Catalogue;
@@ -112,6 +113,9 @@ pub const CATALOGUE: Catalogue<'static> = &[
     }),
     ("uac_auth", || Box::new(uac::UacAuth::default())),
     ("uac", || Box::new(uac::Uac::default())),
+    ("uac_redirect", || {
+        Box::new(uac_redirect::UacRedirect::default())
+    }),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
     }),

@@ -33,5 +33,6 @@ pub fn functions() -> Vec<FunctionDecl> {
     all
 }
 
+pub use branch::parse_q;
 pub use myself::is_myself;
 pub use send_socket::socket_named;

@@ -1,6 +1,7 @@
 //! What tm offers other modules: `signaling`'s `send_reply` replies through the transaction
 //! when the request has one; `uac`'s `uac_auth` reads the challenge a branch received;
-//! `rtpengine_manage` looks at the request a reply answers.
+//! `rtpengine_manage` looks at the request a reply answers; `uac_redirect` reads the 3xx
+//! replies of the latest round of branches.
 
 use std::sync::Arc;
 
@@ -60,5 +61,21 @@ impl TmApi {
             .find(|b| b.status == code && !b.local && b.final_reply.is_some())?;
         let uri = b.sent_message()?.ruri_str()?.to_owned();
         Some((b.final_reply.clone()?, uri))
+    }
+
+    /// In a failure route: the 3xx final replies received on the branches of the latest round
+    /// (those the last `t_relay` sent), oldest branch first.
+    pub fn redirect_replies(&self, ctx: &Context) -> Vec<Message> {
+        let Some(tx) = current_tx(ctx) else {
+            return Vec::new();
+        };
+        let state = tx.state.lock();
+        state
+            .branches
+            .iter()
+            .skip(state.first_branch)
+            .filter(|b| (300..400).contains(&b.status) && !b.local)
+            .filter_map(|b| b.final_reply.clone())
+            .collect()
     }
 }

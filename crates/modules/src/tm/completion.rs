@@ -89,7 +89,7 @@ fn run_failure_route(
     code: u16,
 ) {
     let _ = shared;
-    let (avps, flags, ruri, dst_uri, edits) = {
+    let (avps, flags, ruri, dst_uri, edits, branches_before) = {
         let mut state = tx.state.lock();
         (
             std::mem::take(&mut state.avps),
@@ -97,6 +97,7 @@ fn run_failure_route(
             state.ruri.clone(),
             state.dst_uri.clone(),
             state.edits.clone(),
+            state.branches.len(),
         )
     };
     let program = core.program();
@@ -124,4 +125,7 @@ fn run_failure_route(
     let mut state = tx.state.lock();
     state.avps = std::mem::take(&mut ctx.avps);
     state.flags = ctx.flags;
+    if state.branches.len() > branches_before {
+        state.first_branch = branches_before;
+    }
 }

@@ -62,6 +62,9 @@ pub struct TxState {
     pub fr_inv: Duration,
     /// Client branches, in creation order.
     pub branches: Vec<Branch>,
+    /// The first branch of the latest round: a failure route that relays again starts a new
+    /// one (OpenSIPS' `first_branch`), and `get_redirects` reads only that round's replies.
+    pub first_branch: usize,
     /// What was sent upstream.
     pub uas: UasState,
     /// A CANCEL for this INVITE arrived.
