@@ -1,13 +1,19 @@
-//! `avpops`: `is_avp_set(name)`, `avp_check(name, "op/value[/flags]")`, `avp_delete(name)`
-//! on `$avp(...)` variables, and, on the MySQL database of `db_url`, `avp_db_query(query[,
-//! dest])` and `avp_db_load` / `avp_db_store` / `avp_db_delete` on the `usr_preferences`
-//! table, with OpenSIPS 3.x names and return codes. The other operations (`avp_copy`,
-//! `avp_pushto`, `avp_op`, `avp_subst`, ...) are not there: a script calling them fails to
-//! load with "unknown function".
+//! `avpops`: `is_avp_set(name)`, `avp_check(name, "op/value[/flags]")`, `avp_delete(name)`,
+//! `avp_pushto`, `avp_copy`, `avp_subst`, `avp_op`, `avp_shuffle`, `avp_print` on `$avp(...)`
+//! variables, and, on the MySQL database of `db_url`, `avp_db_query(query[, dest])` and
+//! `avp_db_load` / `avp_db_store` / `avp_db_delete` on the `usr_preferences` table, with
+//! OpenSIPS 3.x names, argument syntax and return codes.
 
 mod check;
+mod copy;
 mod dbops;
+mod names;
+mod op;
+mod print;
+mod pushto;
 mod query;
+mod shuffle;
+mod subst;
 
 use std::sync::Arc;
 
@@ -173,6 +179,56 @@ impl Module for AvpOps {
                 },
             )
             .with_fixup(fixup_avp_name),
+            FunctionDecl::new(
+                "avp_pushto",
+                vec![
+                    ParamSpec::req("destination", ParamKind::Str),
+                    ParamSpec::req("name", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                pushto::run,
+            )
+            .with_fixup(pushto::fixup),
+            FunctionDecl::new(
+                "avp_copy",
+                vec![
+                    ParamSpec::req("from_avp", ParamKind::Str),
+                    ParamSpec::req("to_avp", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                copy::run,
+            )
+            .with_fixup(copy::fixup),
+            FunctionDecl::new(
+                "avp_subst",
+                vec![
+                    ParamSpec::req("avps", ParamKind::Str),
+                    ParamSpec::req("subst", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                subst::run,
+            )
+            .with_fixup(subst::fixup),
+            FunctionDecl::new(
+                "avp_op",
+                vec![
+                    ParamSpec::req("name", ParamKind::Str),
+                    ParamSpec::req("op_value", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                op::run,
+            )
+            .with_fixup(op::fixup),
+            FunctionDecl::new(
+                "avp_shuffle",
+                vec![name_arg()],
+                RouteMask::ALL,
+                |ctx: &mut Context, args: &Args| shuffle::run(ctx, avp_name(args)),
+            )
+            .with_fixup(fixup_avp_name),
+            FunctionDecl::new("avp_print", vec![], RouteMask::ALL, |ctx, _| {
+                print::run(ctx)
+            }),
             self.db_query(),
             self.db_op("avp_db_load", true, dbops::load),
             self.db_op("avp_db_store", false, dbops::store),

@@ -1,0 +1,136 @@
+//! `avp_subst(avps, subst)`: a sed-like substitution on the string values of an AVP, as in
+//! OpenSIPS 3.x.
+//!
+//! `avps` is `$avp(src)[/$avp(dst)][/flags]`: the results go to `dst`, added in front of its
+//! values; without `dst` they replace the values of `src`. Flags: `g` every string value of
+//! `src` (newest first), not only the first one the expression matches; `d` delete each
+//! substituted value from `src` (always the case without `dst`). Integer values are skipped.
+//! `subst` is `/regex/replacement/flags` (core `subst` syntax: `\1`..`\9`, flags `i`, `g`);
+//! variables in it (`\1@$rd`) are read at each call. Returns 1 when some value was
+//! substituted, -1 when none matched (or the AVP has no value).
+
+use std::sync::Arc;
+
+use siplua_core::context::Context;
+use siplua_core::format::CompiledFormat;
+use siplua_core::function::{Args, PreparedArg};
+use siplua_core::subst::Subst;
+use siplua_core::value::Value;
+
+use super::names::{avp_name, fail, flags, raw_text};
+
+/// The prepared `avps` argument.
+pub struct Names {
+    src: String,
+    dst: Option<String>,
+    all: bool,
+    delete: bool,
+}
+
+/// The prepared `subst` argument: compiled once, or per call when it holds variables.
+enum Expr {
+    Fixed(Subst),
+    PerCall(Arc<CompiledFormat>),
+}
+
+/// Parses `src[/dst][/flags]`.
+fn parse_names(text: &str) -> Result<Names, String> {
+    let (src, rest) = text.trim().split_once('/').unwrap_or((text.trim(), ""));
+    let (dst, flag_text) = if rest.starts_with('$') {
+        let (d, f) = rest.split_once('/').unwrap_or((rest, ""));
+        (Some(avp_name(d)?), f)
+    } else {
+        (None, rest)
+    };
+    let f = flags(flag_text.trim(), "gd")?;
+    Ok(Names {
+        src: avp_name(src)?,
+        dst,
+        all: f.contains('g'),
+        delete: f.contains('d'),
+    })
+}
+
+/// Parses both arguments once, at load time (a bad expression is a load error).
+pub fn fixup(args: &mut [PreparedArg]) -> Result<(), String> {
+    let names = raw_text(&args[0]).ok_or("the first argument must be \"$avp(src)[/...]\"")?;
+    args[0] = PreparedArg::Custom(Arc::new(parse_names(&names)?));
+    let expr = match &args[1] {
+        PreparedArg::Str(s) => Expr::Fixed(Subst::parse(s)?),
+        PreparedArg::Format(f) => {
+            // Checked now as written; run with the variables' values.
+            Subst::parse(&f.source_text())?;
+            Expr::PerCall(f.clone())
+        }
+        _ => return Err("the substitution must be a string \"/regex/replacement/flags\"".into()),
+    };
+    args[1] = PreparedArg::Custom(Arc::new(expr));
+    Ok(())
+}
+
+/// Runs a prepared call.
+pub fn run(ctx: &mut Context, args: &Args) -> i32 {
+    let (Some(n), Some(expr)) = (args.custom::<Names>(0), args.custom::<Expr>(1)) else {
+        return -1;
+    };
+    let per_call;
+    let subst = match expr {
+        Expr::Fixed(s) => s,
+        Expr::PerCall(f) => match Subst::parse(&f.expand(ctx)) {
+            Ok(s) => {
+                per_call = s;
+                &per_call
+            }
+            Err(e) => return fail("avp_subst", &e),
+        },
+    };
+    // (index among the values of src, newest first; result)
+    let mut done: Vec<(usize, String)> = Vec::new();
+    for (i, v) in ctx.avps.all(&n.src).enumerate() {
+        let Value::Str(text) = v else { continue };
+        if let Some(result) = subst.apply(text) {
+            done.push((i, result));
+            if !n.all {
+                break;
+            }
+        }
+    }
+    if done.is_empty() {
+        return -1;
+    }
+    if n.delete || n.dst.is_none() {
+        for (i, _) in done.iter().rev() {
+            ctx.avps.remove_at(&n.src, *i as i64);
+        }
+    }
+    let dst = n.dst.as_deref().unwrap_or(&n.src);
+    for (_, result) in done {
+        ctx.avps.add(dst, Value::Str(result));
+    }
+    1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn avps_argument() {
+        let n = parse_names("$avp(a)").unwrap();
+        assert_eq!(
+            (n.src.as_str(), n.dst.as_deref(), n.all, n.delete),
+            ("a", None, false, false)
+        );
+        let n = parse_names("$avp(a)/$avp(b)/gD").unwrap();
+        assert_eq!(
+            (n.src.as_str(), n.dst.as_deref(), n.all, n.delete),
+            ("a", Some("b"), true, true)
+        );
+        let n = parse_names("$avp(a)/g").unwrap();
+        assert_eq!((n.dst.as_deref(), n.all), (None, true));
+        let n = parse_names("$avp(a)/$avp(b)").unwrap();
+        assert_eq!((n.dst.as_deref(), n.all), (Some("b"), false));
+        assert!(parse_names("$avp(a)/x").is_err());
+        assert!(parse_names("$avp(a)/$var(b)").is_err());
+    }
+}
