@@ -1,7 +1,7 @@
 //! avpops' AVP operations end to end: `avp_pushto` into the Request-URI, `$du` and branches,
-//! `avp_copy`, `avp_subst`, `avp_op`, `avp_shuffle` and `avp_print`, each checked through
-//! what a request's reply carries (`append_to_reply`), plus the load errors bad constant
-//! arguments give.
+//! `avp_copy`, `avp_subst`, `avp_op`, `avp_shuffle`, `avp_print`, `avp_delete` and the
+//! `is_avp_set` flags, each checked through what a request's reply carries
+//! (`append_to_reply`), plus the load errors bad constant arguments give.
 
 mod common;
 
@@ -259,6 +259,40 @@ fn shuffle_reorders_and_print_logs() {
 }
 
 #[test]
+fn delete_and_is_avp_set_take_their_flags() {
+    let s = server(
+        r#"route {
+        $avp(d) = "old";
+        $avp(d) = "new";
+        avp_delete("$avp(d)");
+        append_to_reply("X-One: $(avp(d)[*])\r\n");
+        $avp(d) = "again";
+        if (avp_delete("$avp(d)/g") && !is_avp_set("$avp(d)") && !avp_delete("$avp(d)")) {
+            append_to_reply("X-All: gone\r\n");
+        }
+        $avp(i) = 0;
+        $avp(t) = "text";
+        $var(r) = "";
+        if (is_avp_set("$avp(i)/n")) { $var(r) = $var(r) + "n"; }
+        if (is_avp_set("$avp(i)/ne")) { $var(r) = $var(r) + "e"; }
+        if (!is_avp_set("$avp(i)/s")) { $var(r) = $var(r) + "!s"; }
+        if (is_avp_set("$avp(t)/s")) { $var(r) = $var(r) + "s"; }
+        if (!is_avp_set("$avp(t)/e")) { $var(r) = $var(r) + "!e"; }
+        append_to_reply("X-Set: $var(r)\r\n");
+        sl_send_reply(200, "Deleted");
+    }"#,
+    );
+    let r = ask(&s, "sip:123@example.com");
+    assert_eq!(
+        header(&r, "X-One"),
+        Some("old"),
+        "the newest value only: {r}"
+    );
+    assert_eq!(header(&r, "X-All"), Some("gone"), "{r}");
+    assert_eq!(header(&r, "X-Set"), Some("ne!ss!e"), "{r}");
+}
+
+#[test]
 fn bad_constant_arguments_fail_the_load() {
     let cases = [
         (r#"avp_pushto("$hdr(X-Foo)", "$avp(x)");"#, "append_hf"),
@@ -273,6 +307,8 @@ fn bad_constant_arguments_fail_the_load() {
         ),
         (r#"avp_op("$avp(a)", "pow/2");"#, "unknown operation"),
         (r#"avp_op("$avp(a)", "add/s:x");"#, "must be an integer"),
+        (r#"avp_delete("$avp(a)/x");"#, "unknown flag 'x'"),
+        (r#"is_avp_set("$avp(a)/sn");"#, "exclude each other"),
     ];
     for (i, (call, message)) in cases.iter().enumerate() {
         let (out, path) = check_config(

@@ -1,6 +1,6 @@
-//! `avpops`: `is_avp_set(name)`, `avp_check(name, "op/value[/flags]")`, `avp_delete(name)`,
-//! `avp_pushto`, `avp_copy`, `avp_subst`, `avp_op`, `avp_shuffle`, `avp_print` on `$avp(...)`
-//! variables, and, on the MySQL database of `db_url`, `avp_db_query(query[, dest])` and
+//! `avpops`: `is_avp_set(name[/flags])`, `avp_check(name, "op/value[/flags]")`,
+//! `avp_delete(name[/g])`, `avp_pushto`, `avp_copy`, `avp_subst`, `avp_op`, `avp_shuffle`,
+//! `avp_print` on `$avp(...)` variables, and, on the MySQL database of `db_url`, `avp_db_query(query[, dest])` and
 //! `avp_db_load` / `avp_db_store` / `avp_db_delete` on the `usr_preferences` table, with
 //! OpenSIPS 3.x names, argument syntax and return codes.
 
@@ -9,6 +9,7 @@ mod copy;
 mod dbops;
 mod names;
 mod op;
+mod presence;
 mod print;
 mod pushto;
 mod query;
@@ -45,18 +46,8 @@ pub struct AvpOps {
 
 /// The AVP name of a `$avp(name)` argument (a load error for anything else).
 fn fixup_avp_name(args: &mut [PreparedArg]) -> Result<(), String> {
-    let text = match &args[0] {
-        PreparedArg::Pv(pv) => pv.text.to_string(),
-        PreparedArg::Str(s) => s.to_string(),
-        _ => return Err("the first argument must be \"$avp(name)\"".into()),
-    };
-    let name = text
-        .trim()
-        .strip_prefix("$avp(")
-        .and_then(|s| s.strip_suffix(')'))
-        .filter(|s| !s.is_empty() && !s.contains(['$', '(', ')']))
-        .ok_or_else(|| format!("expected \"$avp(name)\", got {text:?}"))?;
-    args[0] = PreparedArg::Str(name.into());
+    let text = names::raw_text(&args[0]).ok_or("the first argument must be \"$avp(name)\"")?;
+    args[0] = PreparedArg::Str(names::avp_name(&text)?.into());
     Ok(())
 }
 
@@ -132,17 +123,11 @@ impl Module for AvpOps {
         vec![
             FunctionDecl::new(
                 "is_avp_set",
-                vec![name_arg()],
+                vec![ParamSpec::req("name", ParamKind::Str)],
                 RouteMask::ALL,
-                |ctx: &mut Context, args: &Args| {
-                    if ctx.avps.count(avp_name(args)) > 0 {
-                        1
-                    } else {
-                        -1
-                    }
-                },
+                presence::is_set,
             )
-            .with_fixup(fixup_avp_name),
+            .with_fixup(presence::fixup_is_set),
             FunctionDecl::new(
                 "avp_check",
                 vec![name_arg(), ParamSpec::req("op", ParamKind::Str)],
@@ -168,17 +153,11 @@ impl Module for AvpOps {
             .with_fixup(fixup_avp_check),
             FunctionDecl::new(
                 "avp_delete",
-                vec![name_arg()],
+                vec![ParamSpec::req("name", ParamKind::Str)],
                 RouteMask::ALL,
-                |ctx: &mut Context, args: &Args| {
-                    if ctx.avps.remove_all(avp_name(args)) > 0 {
-                        1
-                    } else {
-                        -1
-                    }
-                },
+                presence::delete,
             )
-            .with_fixup(fixup_avp_name),
+            .with_fixup(presence::fixup_delete),
             FunctionDecl::new(
                 "avp_pushto",
                 vec![
