@@ -130,6 +130,10 @@ fn subst_rewrites_string_values() {
         $avp(word) = "Hello hello";
         avp_subst("$avp(word)", "/HELLO/bye/gi");
         append_to_reply("X-Word: $avp(word)\r\n");
+        $var(path) = "a/b\\c";
+        $avp(p) = "x-y";
+        avp_subst("$avp(p)", "/-/$var(path)/");
+        append_to_reply("X-Path: $avp(p)\r\n");
         sl_send_reply(200, "Substituted");
     }"#,
     );
@@ -162,6 +166,7 @@ fn subst_rewrites_string_values() {
     );
     assert_eq!(header(&r, "X-NoMatch"), Some("-1"), "{r}");
     assert_eq!(header(&r, "X-Word"), Some("bye bye"), "{r}");
+    assert_eq!(header(&r, "X-Path"), Some("xa/b\\cy"), "a value is literal: {r}");
 }
 
 #[test]

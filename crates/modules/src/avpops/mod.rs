@@ -15,6 +15,7 @@ mod pushto;
 mod query;
 mod shuffle;
 mod subst;
+mod subst_expr;
 
 use std::sync::Arc;
 

@@ -5,19 +5,17 @@
 //! values; without `dst` they replace the values of `src`. Flags: `g` every string value of
 //! `src` (newest first), not only the first one the expression matches; `d` delete each
 //! substituted value from `src` (always the case without `dst`). Integer values are skipped.
-//! `subst` is `/regex/replacement/flags` (core `subst` syntax: `\1`..`\9`, flags `i`, `g`);
-//! variables in it (`\1@$rd`) are read at each call. Returns 1 when some value was
+//! `subst` is `/regex/replacement/flags` (see `subst_expr`). Returns 1 when some value was
 //! substituted, -1 when none matched (or the AVP has no value).
 
 use std::sync::Arc;
 
 use siplua_core::context::Context;
-use siplua_core::format::CompiledFormat;
 use siplua_core::function::{Args, PreparedArg};
-use siplua_core::subst::Subst;
 use siplua_core::value::Value;
 
 use super::names::{avp_name, fail, flags, raw_text};
+use super::subst_expr::Expr;
 
 /// The prepared `avps` argument.
 pub struct Names {
@@ -25,12 +23,6 @@ pub struct Names {
     dst: Option<String>,
     all: bool,
     delete: bool,
-}
-
-/// The prepared `subst` argument: compiled once, or per call when it holds variables.
-enum Expr {
-    Fixed(Subst),
-    PerCall(Arc<CompiledFormat>),
 }
 
 /// Parses `src[/dst][/flags]`.
@@ -56,11 +48,8 @@ pub fn fixup(args: &mut [PreparedArg]) -> Result<(), String> {
     let names = raw_text(&args[0]).ok_or("the first argument must be \"$avp(src)[/...]\"")?;
     args[0] = PreparedArg::Custom(Arc::new(parse_names(&names)?));
     let expr = match &args[1] {
-        PreparedArg::Str(s) => Expr::Fixed(Subst::parse(s)?),
-        PreparedArg::Format(f) => {
-            // Checked now as written; run with the variables' values.
-            Subst::parse(&f.source_text())?;
-            Expr::PerCall(f.clone())
+        PreparedArg::Str(_) | PreparedArg::Format(_) => {
+            Expr::parse(&raw_text(&args[1]).unwrap_or_default())?
         }
         _ => return Err("the substitution must be a string \"/regex/replacement/flags\"".into()),
     };
@@ -73,28 +62,26 @@ pub fn run(ctx: &mut Context, args: &Args) -> i32 {
     let (Some(n), Some(expr)) = (args.custom::<Names>(0), args.custom::<Expr>(1)) else {
         return -1;
     };
-    let per_call;
-    let subst = match expr {
-        Expr::Fixed(s) => s,
-        Expr::PerCall(f) => match Subst::parse(&f.expand(ctx)) {
-            Ok(s) => {
-                per_call = s;
-                &per_call
-            }
-            Err(e) => return fail("avp_subst", &e),
-        },
-    };
+    let src = &n.src;
+    let all = n.all;
     // (index among the values of src, newest first; result)
-    let mut done: Vec<(usize, String)> = Vec::new();
-    for (i, v) in ctx.avps.all(&n.src).enumerate() {
-        let Value::Str(text) = v else { continue };
-        if let Some(result) = subst.apply(text) {
-            done.push((i, result));
-            if !n.all {
-                break;
+    let found = expr.with(ctx, |subst| {
+        let mut done: Vec<(usize, String)> = Vec::new();
+        for (i, v) in ctx.avps.all(src).enumerate() {
+            let Value::Str(text) = v else { continue };
+            if let Some(result) = subst.apply(text) {
+                done.push((i, result));
+                if !all {
+                    break;
+                }
             }
         }
-    }
+        done
+    });
+    let done = match found {
+        Ok(d) => d,
+        Err(e) => return fail("avp_subst", &e),
+    };
     if done.is_empty() {
         return -1;
     }
