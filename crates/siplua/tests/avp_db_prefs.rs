@@ -18,7 +18,7 @@ const ROUTES: &str = r#"route {
         avp_db_store("$fu", "$avp(count)");
         append_to_reply("X-Stored: $var(a) $rc\r\n");
         avp_delete("$avp(fwd)");
-        avp_delete("$avp(count)");
+        avp_delete("$avp(count)/g");
         $avp(uuid) = $fU;
         $avp(lang) = "de";
         avp_db_store("$avp(uuid)", "$avp(lang)");

@@ -19,6 +19,8 @@ use siplua_core::value::Value;
 use siplua_db::{Db, DbValue};
 use siplua_sip::uri::Uri;
 
+use super::names::raw_text;
+
 /// The table and column names (module parameters).
 #[derive(Clone, Debug)]
 pub struct Columns {
@@ -76,17 +78,6 @@ struct Name {
     /// `None` for `$avp(*)`.
     avp: Option<String>,
     table: Option<String>,
-}
-
-/// The text of an argument as the script wrote it.
-fn raw_text(arg: &PreparedArg) -> Option<String> {
-    match arg {
-        PreparedArg::Str(s) => Some(s.to_string()),
-        PreparedArg::Pv(pv) => Some(pv.text.to_string()),
-        PreparedArg::Format(f) => Some(f.source_text()),
-        PreparedArg::Int(i) => Some(i.to_string()),
-        _ => None,
-    }
 }
 
 /// Prepares the source and name arguments of the three functions.

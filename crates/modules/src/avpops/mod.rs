@@ -1,13 +1,21 @@
-//! `avpops`: `is_avp_set(name)`, `avp_check(name, "op/value[/flags]")`, `avp_delete(name)`
-//! on `$avp(...)` variables, and, on the MySQL database of `db_url`, `avp_db_query(query[,
-//! dest])` and `avp_db_load` / `avp_db_store` / `avp_db_delete` on the `usr_preferences`
-//! table, with OpenSIPS 3.x names and return codes. The other operations (`avp_copy`,
-//! `avp_pushto`, `avp_op`, `avp_subst`, ...) are not there: a script calling them fails to
-//! load with "unknown function".
+//! `avpops`: `is_avp_set(name[/flags])`, `avp_check(name, "op/value[/flags]")`,
+//! `avp_delete(name[/g])`, `avp_pushto`, `avp_copy`, `avp_subst`, `avp_op`, `avp_shuffle`,
+//! `avp_print` on `$avp(...)` variables, and, on the MySQL database of `db_url`, `avp_db_query(query[, dest])` and
+//! `avp_db_load` / `avp_db_store` / `avp_db_delete` on the `usr_preferences` table, with
+//! OpenSIPS 3.x names, argument syntax and return codes.
 
 mod check;
+mod copy;
 mod dbops;
+mod names;
+mod op;
+mod presence;
+mod print;
+mod pushto;
 mod query;
+mod shuffle;
+mod subst;
+mod subst_expr;
 
 use std::sync::Arc;
 
@@ -39,18 +47,8 @@ pub struct AvpOps {
 
 /// The AVP name of a `$avp(name)` argument (a load error for anything else).
 fn fixup_avp_name(args: &mut [PreparedArg]) -> Result<(), String> {
-    let text = match &args[0] {
-        PreparedArg::Pv(pv) => pv.text.to_string(),
-        PreparedArg::Str(s) => s.to_string(),
-        _ => return Err("the first argument must be \"$avp(name)\"".into()),
-    };
-    let name = text
-        .trim()
-        .strip_prefix("$avp(")
-        .and_then(|s| s.strip_suffix(')'))
-        .filter(|s| !s.is_empty() && !s.contains(['$', '(', ')']))
-        .ok_or_else(|| format!("expected \"$avp(name)\", got {text:?}"))?;
-    args[0] = PreparedArg::Str(name.into());
+    let text = names::raw_text(&args[0]).ok_or("the first argument must be \"$avp(name)\"")?;
+    args[0] = PreparedArg::Str(names::avp_name(&text)?.into());
     Ok(())
 }
 
@@ -126,17 +124,11 @@ impl Module for AvpOps {
         vec![
             FunctionDecl::new(
                 "is_avp_set",
-                vec![name_arg()],
+                vec![ParamSpec::req("name", ParamKind::Str)],
                 RouteMask::ALL,
-                |ctx: &mut Context, args: &Args| {
-                    if ctx.avps.count(avp_name(args)) > 0 {
-                        1
-                    } else {
-                        -1
-                    }
-                },
+                presence::is_set,
             )
-            .with_fixup(fixup_avp_name),
+            .with_fixup(presence::fixup_is_set),
             FunctionDecl::new(
                 "avp_check",
                 vec![name_arg(), ParamSpec::req("op", ParamKind::Str)],
@@ -162,17 +154,61 @@ impl Module for AvpOps {
             .with_fixup(fixup_avp_check),
             FunctionDecl::new(
                 "avp_delete",
+                vec![ParamSpec::req("name", ParamKind::Str)],
+                RouteMask::ALL,
+                presence::delete,
+            )
+            .with_fixup(presence::fixup_delete),
+            FunctionDecl::new(
+                "avp_pushto",
+                vec![
+                    ParamSpec::req("destination", ParamKind::Str),
+                    ParamSpec::req("name", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                pushto::run,
+            )
+            .with_fixup(pushto::fixup),
+            FunctionDecl::new(
+                "avp_copy",
+                vec![
+                    ParamSpec::req("from_avp", ParamKind::Str),
+                    ParamSpec::req("to_avp", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                copy::run,
+            )
+            .with_fixup(copy::fixup),
+            FunctionDecl::new(
+                "avp_subst",
+                vec![
+                    ParamSpec::req("avps", ParamKind::Str),
+                    ParamSpec::req("subst", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                subst::run,
+            )
+            .with_fixup(subst::fixup),
+            FunctionDecl::new(
+                "avp_op",
+                vec![
+                    ParamSpec::req("name", ParamKind::Str),
+                    ParamSpec::req("op_value", ParamKind::Str),
+                ],
+                RouteMask::ALL,
+                op::run,
+            )
+            .with_fixup(op::fixup),
+            FunctionDecl::new(
+                "avp_shuffle",
                 vec![name_arg()],
                 RouteMask::ALL,
-                |ctx: &mut Context, args: &Args| {
-                    if ctx.avps.remove_all(avp_name(args)) > 0 {
-                        1
-                    } else {
-                        -1
-                    }
-                },
+                |ctx: &mut Context, args: &Args| shuffle::run(ctx, avp_name(args)),
             )
             .with_fixup(fixup_avp_name),
+            FunctionDecl::new("avp_print", vec![], RouteMask::ALL, |ctx, _| {
+                print::run(ctx)
+            }),
             self.db_query(),
             self.db_op("avp_db_load", true, dbops::load),
             self.db_op("avp_db_store", false, dbops::store),
