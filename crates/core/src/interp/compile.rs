@@ -449,7 +449,7 @@ pub fn prepare_args(
         })?;
         prepared.push(p);
     }
-    if let Some(fixup) = decl.fixup {
+    if let Some(fixup) = &decl.fixup {
         fixup(&mut prepared).map_err(|m| (None, format!("function '{}': {m}", decl.name)))?;
     }
     Ok(Args(prepared))
