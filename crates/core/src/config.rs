@@ -45,8 +45,6 @@ pub const IGNORED: &[&str] = &[
     "query_flush_time",
     "disable_core_dump",
     "disable_stateless_fwd",
-    "enable_asserts",
-    "abort_on_assert",
     "timer_workers",
     "wdir",
     "chroot",
@@ -125,6 +123,11 @@ pub struct CoreConfig {
     pub advertised_address: Option<String>,
     /// `advertised_port`: the port advertised with it (or alone) for those sockets.
     pub advertised_port: Option<u16>,
+    /// `enable_asserts`: whether `assert()` checks its condition (off: it does nothing).
+    pub enable_asserts: bool,
+    /// `abort_on_assert`: a failed `assert()` ends the message's processing at once (OpenSIPS
+    /// aborts the whole server).
+    pub abort_on_assert: bool,
 }
 
 impl Default for CoreConfig {
@@ -156,6 +159,8 @@ impl Default for CoreConfig {
             overload_retry_after: 5,
             advertised_address: None,
             advertised_port: None,
+            enable_asserts: false,
+            abort_on_assert: false,
         }
     }
 }
@@ -239,6 +244,8 @@ impl CoreConfig {
                         .map_err(|_| "expected a port number".to_string())?,
                 )
             }
+            "enable_asserts" => self.enable_asserts = boolean(v)?,
+            "abort_on_assert" => self.abort_on_assert = boolean(v)?,
             name if IGNORED.contains(&name) => {}
             name => return Err(format!("unknown global parameter '{name}'")),
         }

@@ -96,6 +96,8 @@ pub struct Context<'w> {
     pub replied: Option<u16>,
     /// Set by `force_rport()`: add `rport` handling as if the request asked for it.
     pub force_rport: bool,
+    /// `script_trace(...)` in effect: every statement run is logged.
+    pub trace: Option<crate::interp::trace::ScriptTrace>,
     /// Per-message state of modules (tm's current transaction, for instance), by type.
     extensions: Vec<(TypeId, Box<dyn Any + Send>)>,
 }
@@ -130,6 +132,7 @@ impl<'w> Context<'w> {
             params: Vec::new(),
             replied: None,
             force_rport: false,
+            trace: None,
             extensions: Vec::new(),
         }
     }

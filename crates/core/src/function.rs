@@ -25,8 +25,10 @@ pub type Handler = Arc<dyn Fn(&mut Context, &Args) -> i32 + Send + Sync>;
 
 /// Function-specific preparation run after the generic one, at load time (or once per
 /// distinct call in `moduleFunc`): turns arguments into what the handler wants, e.g. a
-/// method list into a bit mask, or rejects them with a message the loader prints.
-pub type Fixup = fn(&mut [PreparedArg]) -> Result<(), String>;
+/// method list into a bit mask, or rejects them with a message the loader prints. A closure,
+/// so that a module can prepare with its own state (permissions reads the rule files its
+/// calls name, relative to the configuration's directory, once at load time).
+pub type Fixup = Arc<dyn Fn(&mut [PreparedArg]) -> Result<(), String> + Send + Sync>;
 
 /// The declared type of one parameter, which decides how its argument is prepared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,8 +112,11 @@ impl FunctionDecl {
     }
 
     /// Adds function-specific preparation.
-    pub fn with_fixup(mut self, fixup: Fixup) -> FunctionDecl {
-        self.fixup = Some(fixup);
+    pub fn with_fixup(
+        mut self,
+        fixup: impl Fn(&mut [PreparedArg]) -> Result<(), String> + Send + Sync + 'static,
+    ) -> FunctionDecl {
+        self.fixup = Some(Arc::new(fixup));
         self
     }
 

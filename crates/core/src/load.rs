@@ -122,6 +122,8 @@ pub fn load_script(
     let core_stats = CoreStats::register(&stats);
     let timers = Arc::new(TimerService::default());
     let mut apis = Apis::default();
+    let main_file = Path::new(sources.name(siplua_script::FileId(0)));
+    let script_dir = main_file.parent().unwrap_or(Path::new(""));
     for m in modules.iter_mut() {
         let mut env = InitEnv {
             apis: &mut apis,
@@ -129,6 +131,7 @@ pub fn load_script(
             loaded: &names,
             stats: &stats,
             timers: &timers,
+            script_dir,
         };
         if let Err(e) = m.init(&mut env) {
             errors.push(format!("module {}: initialisation failed: {e}", m.name()));

@@ -121,6 +121,9 @@ pub struct InitEnv<'a> {
     pub stats: &'a crate::stats::Stats,
     /// The timer service, for the module's delayed jobs.
     pub timers: &'a std::sync::Arc<crate::timer::TimerService>,
+    /// The directory of the main configuration file, which OpenSIPS modules resolve relative
+    /// file names against (empty: the current directory, for a script without a path).
+    pub script_dir: &'a std::path::Path,
 }
 
 /// A built-in module.

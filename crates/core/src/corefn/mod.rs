@@ -1,18 +1,22 @@
 //! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
-//! branches and serial forking, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
-//! OpenSIPS.
+//! branches and serial forking, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward` and `send`, the `cache_*` key-value functions, `script_trace`, `get_timestamp`, `construct_uri`. Looked up before module functions, as in
+//! OpenSIPS. (`assert` is a statement of the interpreter: its first argument is a condition.)
 
 mod advertise;
 mod branch;
 mod cache;
+mod construct_uri;
 mod flags;
 mod forward;
 mod logging;
 mod myself;
 mod rport;
 mod ruri;
+mod script_trace;
+mod send;
 mod send_socket;
 mod serial;
+mod timestamp;
 
 use crate::function::FunctionDecl;
 
@@ -30,6 +34,10 @@ pub fn functions() -> Vec<FunctionDecl> {
     all.extend(send_socket::functions());
     all.extend(advertise::functions());
     all.extend(serial::functions());
+    all.extend(send::functions());
+    all.extend(script_trace::functions());
+    all.extend(timestamp::functions());
+    all.extend(construct_uri::functions());
     all
 }
 

@@ -12,7 +12,7 @@ use siplua_script::{
     Span, StmtKind,
 };
 
-use super::program::{Call, Expr, Ins, Program, Route, RouteNames};
+use super::program::{Call, Expr, Ins, Program, Route, RouteNames, Step};
 use crate::format::CompiledFormat;
 use crate::function::{Args, FunctionDecl, ParamKind, PreparedArg};
 use crate::pv::{CompiledPv, PvLookup};
@@ -122,10 +122,13 @@ impl Compiler<'_> {
         }
     }
 
-    fn block(&mut self, block: &Block) -> Vec<Ins> {
+    fn block(&mut self, block: &Block) -> Vec<Step> {
         block
             .iter()
-            .filter_map(|s| self.stmt(&s.kind, s.span))
+            .filter_map(|s| {
+                let ins = self.stmt(&s.kind, s.span)?;
+                Some(Step { ins, span: s.span })
+            })
             .collect()
     }
 
@@ -179,6 +182,7 @@ impl Compiler<'_> {
                 "exit" if call.args.is_empty() => Ins::Exit,
                 "drop" if call.args.is_empty() => Ins::Drop,
                 "break" if call.args.is_empty() => Ins::Break,
+                "assert" => self.assert(call)?,
                 _ => Ins::Call(self.call(call)?),
             },
             StmtKind::Exit => Ins::Exit,
@@ -188,6 +192,29 @@ impl Compiler<'_> {
                 None => None,
             }),
             StmtKind::Break => Ins::Break,
+        })
+    }
+
+    /// `assert(condition, "message")`: a statement of the core, its condition an expression
+    /// as in `if`.
+    fn assert(&mut self, call: &siplua_script::Call) -> Option<Ins> {
+        let message = match call.args.as_slice() {
+            [_, m] => match self.constant(m) {
+                Some(Value::Str(s)) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(message) = message else {
+            self.error(
+                call.span,
+                "assert() takes a condition and a constant message string",
+            );
+            return None;
+        };
+        Some(Ins::Assert {
+            cond: self.expr(&call.args[0])?,
+            message,
         })
     }
 
@@ -449,7 +476,7 @@ pub fn prepare_args(
         })?;
         prepared.push(p);
     }
-    if let Some(fixup) = decl.fixup {
+    if let Some(fixup) = &decl.fixup {
         fixup(&mut prepared).map_err(|m| (None, format!("function '{}': {m}", decl.name)))?;
     }
     Ok(Args(prepared))

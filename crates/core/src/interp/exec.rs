@@ -4,12 +4,14 @@
 
 use std::cmp::Ordering;
 
-use siplua_script::BinOp;
+use siplua_script::{BinOp, Span};
 use tracing::error;
 
 use super::compile::script_regex;
-use super::program::{Call, Expr, Ins, Program};
+use super::program::{Call, Expr, Ins, Program, Step};
 use crate::context::Context;
+use crate::pv::ErrorInfo;
+use crate::route_type::RouteType;
 use crate::value::Value;
 
 /// How far nested `route(...)` calls may go before the call fails (OpenSIPS uses 100 too).
@@ -71,9 +73,12 @@ struct Vm<'p> {
 }
 
 impl Vm<'_> {
-    fn block(&mut self, body: &[Ins], ctx: &mut Context) -> Flow {
-        for ins in body {
-            match self.ins(ins, ctx) {
+    fn block(&mut self, body: &[Step], ctx: &mut Context) -> Flow {
+        for step in body {
+            if ctx.trace.is_some() {
+                super::trace::step(self.program, step, ctx);
+            }
+            match self.ins(&step.ins, step.span, ctx) {
                 Flow::Next => {}
                 other => return other,
             }
@@ -81,7 +86,8 @@ impl Vm<'_> {
         Flow::Next
     }
 
-    fn ins(&mut self, ins: &Ins, ctx: &mut Context) -> Flow {
+    /// Runs one statement; `at` is where it is written.
+    fn ins(&mut self, ins: &Ins, at: Span, ctx: &mut Context) -> Flow {
         match ins {
             Ins::If {
                 cond,
@@ -190,6 +196,60 @@ impl Vm<'_> {
                 Flow::Return(code)
             }
             Ins::Break => Flow::Break,
+            Ins::Assert { cond, message } => {
+                if !ctx.core.config.enable_asserts {
+                    return Flow::Next;
+                }
+                match self.test(cond, ctx) {
+                    Ok(true) => Flow::Next,
+                    Ok(false) => self.assertion_failed(message, at, ctx),
+                    Err(s) => Flow::Stop(s),
+                }
+            }
+        }
+    }
+
+    /// A failed `assert`, as OpenSIPS handles it: logged, then `error_route` runs with
+    /// `$err.class` 4 (assertion) and the script goes on unless that route exits. With
+    /// `abort_on_assert` OpenSIPS aborts the whole server; siplua ends this message's
+    /// processing instead (as `drop`), so that one message cannot stop the service.
+    fn assertion_failed(&mut self, message: &str, span: Span, ctx: &mut Context) -> Flow {
+        crate::log::emit(
+            crate::log::level::ERR,
+            "core",
+            &format!(
+                "ASSERTION FAILED at {}: {message}",
+                self.program.position(span)
+            ),
+        );
+        if ctx.core.config.abort_on_assert {
+            return Flow::Stop(Stop::Drop);
+        }
+        let from = ctx.route_type;
+        let Some(route) = self.program.error else {
+            return Flow::Next;
+        };
+        if matches!(
+            from,
+            RouteType::Error | RouteType::OnReply | RouteType::Local
+        ) {
+            return Flow::Next;
+        }
+        ctx.set_ext(ErrorInfo {
+            class: 4,
+            level: 1,
+            info: "assertion failed".into(),
+            rcode: 500,
+            rreason: "server error".into(),
+        });
+        ctx.route_type = RouteType::Error;
+        let flow = self.block(&self.program.routes[route].body, ctx);
+        ctx.route_type = from;
+        ctx.take_ext::<ErrorInfo>();
+        match flow {
+            Flow::Stop(s) => Flow::Stop(s),
+            Flow::Return(0) => Flow::Stop(Stop::Exit),
+            _ => Flow::Next,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod compile;
 pub mod exec;
 pub mod program;
+pub mod trace;
 
 pub use compile::{compile, prepare_args};
 pub use exec::{run, Outcome};

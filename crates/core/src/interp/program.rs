@@ -62,7 +62,15 @@ pub struct Route {
     /// Its name, if any.
     pub name: Option<String>,
     /// Its instructions.
-    pub body: Vec<Ins>,
+    pub body: Vec<Step>,
+}
+
+/// A statement and where it is written (what `script_trace` prints).
+pub struct Step {
+    /// The statement.
+    pub ins: Ins,
+    /// Its position.
+    pub span: Span,
 }
 
 /// A statement.
@@ -72,16 +80,16 @@ pub enum Ins {
         /// Condition.
         cond: Expr,
         /// Taken when true.
-        then: Vec<Ins>,
+        then: Vec<Step>,
         /// Taken when false.
-        otherwise: Vec<Ins>,
+        otherwise: Vec<Step>,
     },
     /// `while`, bounded by `max_while_loops`.
     While {
         /// Condition.
         cond: Expr,
         /// Body.
-        body: Vec<Ins>,
+        body: Vec<Step>,
         /// Where, for the "too many iterations" log line.
         span: Span,
     },
@@ -92,7 +100,7 @@ pub enum Ins {
         /// What is iterated over (read with every index).
         iter: CompiledPv,
         /// Body.
-        body: Vec<Ins>,
+        body: Vec<Step>,
     },
     /// `switch`: the body of case `i` starts at `cases[i].1`; execution falls through to the
     /// end unless a `break` stops it.
@@ -102,7 +110,7 @@ pub enum Ins {
         /// Case values (`None` = default) and where their code starts in `body`.
         cases: Vec<(Option<Value>, usize)>,
         /// All case bodies, concatenated.
-        body: Vec<Ins>,
+        body: Vec<Step>,
     },
     /// Assignment to a pseudo-variable.
     Assign {
@@ -125,6 +133,13 @@ pub enum Ins {
     Return(Option<Expr>),
     /// `break`.
     Break,
+    /// `assert(cond, "message")` (checked only with `enable_asserts`).
+    Assert {
+        /// The condition that must hold.
+        cond: Expr,
+        /// What is logged when it does not.
+        message: String,
+    },
 }
 
 /// An expression.

@@ -1,12 +1,17 @@
-//! `permissions` (address part): is a peer one of ours? `check_source_address(group[,
-//! $context_info[, pattern]])`, `check_address(group, ip, port, proto[, $context_info[,
-//! pattern]])` and `get_source_group($var)` against the `address` table (OpenSIPS 3.x names;
-//! 1 match, -1 none). As in OpenSIPS the table is read once at start-up (an unreadable table
-//! stops start-up) and again on MI `address_reload`; `address_dump` lists the rows in use.
-//! The call-routing files (`allow_routing`, `allow_register`, `allow_uri`) and partitions are
-//! not there: calling them is a load error.
+//! `permissions`: is a peer one of ours? `check_source_address(group[, $context_info[,
+//! pattern]])`, `check_address(group, ip, port, proto[, $context_info[, pattern]])` and
+//! `get_source_group($var)` against the `address` table (OpenSIPS 3.x names; 1 match, -1
+//! none). As in OpenSIPS the table is read once at start-up (an unreadable table stops
+//! start-up) and again on MI `address_reload`; `address_dump` lists the rows in use. The
+//! table needs `db_url` (no default, as in OpenSIPS 3.x): without it calling these functions
+//! is a load error. And may this call be routed? `allow_routing`, `allow_register` and
+//! `allow_uri` against allow/deny rule files ([`calls`]). Partitions are not supported.
 
+mod calls;
+mod checks;
+mod files;
 pub(crate) mod matching;
+mod rules;
 
 use std::sync::Arc;
 
@@ -64,19 +69,25 @@ const COLUMNS: [&str; 7] = [
 
 /// The module.
 pub struct Permissions {
-    db_url: String,
+    db_url: Option<String>,
     table: String,
     columns: [String; 7],
+    file_params: files::FileParams,
+    check_all_branches: bool,
     shared: Option<Arc<Shared>>,
+    rule_files: Option<Arc<files::RuleFiles>>,
 }
 
 impl Default for Permissions {
     fn default() -> Self {
         Permissions {
-            db_url: "mysql://opensipsro:opensipsro@localhost/opensips".into(),
+            db_url: None,
             table: "address".into(),
             columns: COLUMNS.map(str::to_owned),
+            file_params: files::FileParams::default(),
+            check_all_branches: true,
             shared: None,
+            rule_files: None,
         }
     }
 }
@@ -172,11 +183,14 @@ impl Module for Permissions {
     fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
         let v = value.as_str();
         match name {
-            "db_url" => self.db_url = v,
+            "db_url" => self.db_url = Some(v),
             "address_table" => self.table = v,
             "partition" => return Err("permissions partitions are not supported".into()),
-            "default_allow_file" | "default_deny_file" | "allow_suffix" | "deny_suffix"
-            | "check_all_branches" => {}
+            "default_allow_file" => self.file_params.default_allow = v,
+            "default_deny_file" => self.file_params.default_deny = v,
+            "allow_suffix" => self.file_params.allow_suffix = v,
+            "deny_suffix" => self.file_params.deny_suffix = v,
+            "check_all_branches" => self.check_all_branches = value.as_int() != 0,
             _ => match COLUMNS
                 .iter()
                 .position(|c| format!("{}_col", short(c)) == name)
@@ -189,8 +203,13 @@ impl Module for Permissions {
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        let files = files::RuleFiles::new(env.script_dir, self.file_params.clone())?;
+        self.rule_files = Some(Arc::new(files));
+        let Some(url) = &self.db_url else {
+            return Ok(());
+        };
         self.shared = Some(Arc::new(Shared {
-            store: store::open(env, "permissions", &self.db_url)?,
+            store: store::open(env, "permissions", url)?,
             table: self.table.clone(),
             columns: self.columns.clone(),
             entries: Snapshot::default(),
@@ -206,71 +225,18 @@ impl Module for Permissions {
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {
-        let Some(shared) = self.shared.clone() else {
-            return Vec::new();
-        };
-        let (s1, s2, s3) = (shared.clone(), shared.clone(), shared);
-        vec![
-            FunctionDecl::new(
-                "check_source_address",
-                vec![
-                    ParamSpec::req("group_id", ParamKind::Int),
-                    ParamSpec::opt("context_info", ParamKind::Var),
-                    ParamSpec::opt("pattern", ParamKind::Str),
-                ],
-                RouteMask::ALL,
-                move |ctx: &mut Context, args: &Args| {
-                    let group = args.int(ctx, 0).unwrap_or(0);
-                    let pattern = args.str(ctx, 2).map(|p| p.into_owned());
-                    let Some(peer) = source(ctx) else { return -1 };
-                    let found = s1.find(group, &peer, pattern.as_deref());
-                    answer(ctx, found, args.pv(1))
-                },
-            ),
-            FunctionDecl::new(
-                "check_address",
-                vec![
-                    ParamSpec::req("group_id", ParamKind::Int),
-                    ParamSpec::req("ip", ParamKind::Str),
-                    ParamSpec::req("port", ParamKind::Int),
-                    ParamSpec::req("proto", ParamKind::Str),
-                    ParamSpec::opt("context_info", ParamKind::Var),
-                    ParamSpec::opt("pattern", ParamKind::Str),
-                ],
-                RouteMask::ALL,
-                move |ctx: &mut Context, args: &Args| {
-                    let group = args.int(ctx, 0).unwrap_or(0);
-                    let Ok(ip) = args.str(ctx, 1).unwrap_or_default().trim().parse() else {
-                        return -1;
-                    };
-                    let peer = Peer {
-                        ip,
-                        port: args.int(ctx, 2).unwrap_or(0).clamp(0, 65535) as u16,
-                        proto: args.str(ctx, 3).unwrap_or_default().to_ascii_lowercase(),
-                    };
-                    let pattern = args.str(ctx, 5).map(|p| p.into_owned());
-                    let found = s2.find(group, &peer, pattern.as_deref());
-                    answer(ctx, found, args.pv(4))
-                },
-            ),
-            FunctionDecl::new(
-                "get_source_group",
-                vec![ParamSpec::req("var", ParamKind::Var)],
-                RouteMask::ALL,
-                move |ctx: &mut Context, args: &Args| {
-                    let Some(peer) = source(ctx) else { return -1 };
-                    let found = s3.find(0, &peer, None);
-                    let Some(pv) = args.pv(0) else { return -1 };
-                    match found {
-                        Some(e) => match pv.set(ctx, AssignOp::Set, Value::Int(e.group)) {
-                            Ok(()) => 1,
-                            Err(err) => log_err(&format!("get_source_group: {err}")),
-                        },
-                        None => -1,
-                    }
-                },
-            ),
-        ]
+        let mut all = address_functions(self.shared.clone());
+        if let Some(files) = &self.rule_files {
+            all.extend(calls::functions(files, self.check_all_branches));
+        }
+        all
+    }
+
+    fn start(&self, _core: &Arc<siplua_core::engine::Core>) -> Result<(), String> {
+        if let Some(files) = &self.rule_files {
+            files.started();
+        }
+        Ok(())
     }
 
     fn mi_commands(&self) -> Vec<MiCommand> {
@@ -312,4 +278,85 @@ fn short(col: &str) -> &str {
     } else {
         col
     }
+}
+
+/// The address-table functions, on the table read at start-up. Without a table (no
+/// `db_url`) they stay declared, so that a call is a load error that says why.
+fn address_functions(shared: Option<Arc<Shared>>) -> Vec<FunctionDecl> {
+    let without_table = shared.is_none();
+    let (s1, s2, s3) = (shared.clone(), shared.clone(), shared);
+    let all = vec![
+        FunctionDecl::new(
+            "check_source_address",
+            vec![
+                ParamSpec::req("group_id", ParamKind::Int),
+                ParamSpec::opt("context_info", ParamKind::Var),
+                ParamSpec::opt("pattern", ParamKind::Str),
+            ],
+            RouteMask::ALL,
+            move |ctx: &mut Context, args: &Args| {
+                let group = args.int(ctx, 0).unwrap_or(0);
+                let pattern = args.str(ctx, 2).map(|p| p.into_owned());
+                let Some(peer) = source(ctx) else { return -1 };
+                let Some(s1) = &s1 else { return -1 };
+                let found = s1.find(group, &peer, pattern.as_deref());
+                answer(ctx, found, args.pv(1))
+            },
+        ),
+        FunctionDecl::new(
+            "check_address",
+            vec![
+                ParamSpec::req("group_id", ParamKind::Int),
+                ParamSpec::req("ip", ParamKind::Str),
+                ParamSpec::req("port", ParamKind::Int),
+                ParamSpec::req("proto", ParamKind::Str),
+                ParamSpec::opt("context_info", ParamKind::Var),
+                ParamSpec::opt("pattern", ParamKind::Str),
+            ],
+            RouteMask::ALL,
+            move |ctx: &mut Context, args: &Args| {
+                let group = args.int(ctx, 0).unwrap_or(0);
+                let Ok(ip) = args.str(ctx, 1).unwrap_or_default().trim().parse() else {
+                    return -1;
+                };
+                let peer = Peer {
+                    ip,
+                    port: args.int(ctx, 2).unwrap_or(0).clamp(0, 65535) as u16,
+                    proto: args.str(ctx, 3).unwrap_or_default().to_ascii_lowercase(),
+                };
+                let pattern = args.str(ctx, 5).map(|p| p.into_owned());
+                let Some(s2) = &s2 else { return -1 };
+                let found = s2.find(group, &peer, pattern.as_deref());
+                answer(ctx, found, args.pv(4))
+            },
+        ),
+        FunctionDecl::new(
+            "get_source_group",
+            vec![ParamSpec::req("var", ParamKind::Var)],
+            RouteMask::ALL,
+            move |ctx: &mut Context, args: &Args| {
+                let Some(peer) = source(ctx) else { return -1 };
+                let Some(s3) = &s3 else { return -1 };
+                let found = s3.find(0, &peer, None);
+                let Some(pv) = args.pv(0) else { return -1 };
+                match found {
+                    Some(e) => match pv.set(ctx, AssignOp::Set, Value::Int(e.group)) {
+                        Ok(()) => 1,
+                        Err(err) => log_err(&format!("get_source_group: {err}")),
+                    },
+                    None => -1,
+                }
+            },
+        ),
+    ];
+    if !without_table {
+        return all;
+    }
+    all.into_iter()
+        .map(|d| {
+            d.with_fixup(|_| {
+                Err("the address table needs modparam(\"permissions\", \"db_url\", ...)".into())
+            })
+        })
+        .collect()
 }
