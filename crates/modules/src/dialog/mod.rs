@@ -1,7 +1,8 @@
 //! `dialog`: in-memory dialog tracking with OpenSIPS 3.x names — `create_dialog()`,
 //! `validate_dialog()`, `match_dialog()`, dialog profiles (`set_dlg_profile`,
 //! `unset_dlg_profile`, `is_in_profile`, `get_profile_size`), dialog values
-//! (`store_dlg_value`, `fetch_dlg_value`, `$dlg_val`) and `$DLG_status`, `$DLG_dir`,
+//! (`store_dlg_value`, `fetch_dlg_value`, `$dlg_val`), other dialogs (`get_dialog_info`,
+//! `get_dialog_vals`, `load_dialog_ctx`, `unload_dialog_ctx`) and `$DLG_status`, `$DLG_dir`,
 //! `$DLG_lifetime`, `$DLG_timeout`, `$DLG_count`, `$DLG_did`.
 //!
 //! Dialogs live in memory only; their states follow the INVITE's replies, the ACK and the
@@ -10,6 +11,7 @@
 
 mod api;
 mod functions;
+mod lookup;
 mod pv;
 mod table;
 
@@ -135,7 +137,10 @@ impl Module for DialogModule {
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {
-        functions::declarations(self.table.clone(), self.profiles.clone(), self.timeout)
+        let mut decls =
+            functions::declarations(self.table.clone(), self.profiles.clone(), self.timeout);
+        decls.extend(lookup::declarations(&self.table));
+        decls
     }
 
     fn pseudo_variables(&self) -> Vec<PvDecl> {
