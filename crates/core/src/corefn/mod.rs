@@ -1,10 +1,11 @@
 //! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
-//! branches and serial forking, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward`, the `cache_*` key-value functions. Looked up before module functions, as in
+//! branches and serial forking, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward`, the `cache_*` key-value functions, `raise_event`. Looked up before module functions, as in
 //! OpenSIPS.
 
 mod advertise;
 mod branch;
 mod cache;
+mod event;
 mod flags;
 mod forward;
 mod logging;
@@ -30,6 +31,7 @@ pub fn functions() -> Vec<FunctionDecl> {
     all.extend(send_socket::functions());
     all.extend(advertise::functions());
     all.extend(serial::functions());
+    all.extend(event::functions());
     all
 }
 
