@@ -2,7 +2,8 @@
 //! `validate_dialog()`, `match_dialog()`, dialog profiles (`set_dlg_profile`,
 //! `unset_dlg_profile`, `is_in_profile`, `get_profile_size`), dialog values
 //! (`store_dlg_value`, `fetch_dlg_value`, `$dlg_val`), other dialogs (`get_dialog_info`,
-//! `get_dialog_vals`, `load_dialog_ctx`, `unload_dialog_ctx`) and `$DLG_status`, `$DLG_dir`,
+//! `get_dialog_vals`, `load_dialog_ctx`, `unload_dialog_ctx`), `dlg_on_timeout` and
+//! `$DLG_status`, `$DLG_dir`,
 //! `$DLG_lifetime`, `$DLG_timeout`, `$DLG_count`, `$DLG_did`.
 //!
 //! Dialogs live in memory only; their states follow the INVITE's replies, the ACK and the
@@ -14,6 +15,7 @@ mod functions;
 mod lookup;
 mod pv;
 mod table;
+mod timeout;
 
 pub use api::DialogApi;
 pub use table::{Current, Direction, Key};
@@ -22,9 +24,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::context::Context;
-use siplua_core::function::FunctionDecl;
+use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
 use siplua_core::module::{InitEnv, MessageHooks, ModParamSpec, ModParamValue, Module};
 use siplua_core::pv::PvDecl;
+use siplua_core::route_type::{RouteMask, RouteType};
+use siplua_script::RouteKind;
 
 use table::Table;
 
@@ -140,6 +144,21 @@ impl Module for DialogModule {
         let mut decls =
             functions::declarations(self.table.clone(), self.profiles.clone(), self.timeout);
         decls.extend(lookup::declarations(&self.table));
+        let table = self.table.clone();
+        decls.push(FunctionDecl::new(
+            "dlg_on_timeout",
+            vec![ParamSpec::opt(
+                "route",
+                ParamKind::Route(RouteKind::Request),
+            )],
+            RouteMask::of(&[
+                RouteType::Request,
+                RouteType::Failure,
+                RouteType::OnReply,
+                RouteType::Branch,
+            ]),
+            move |ctx: &mut Context, args: &Args| timeout::dlg_on_timeout(ctx, args, &table),
+        ));
         decls
     }
 

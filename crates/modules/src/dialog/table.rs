@@ -49,20 +49,33 @@ pub struct Dialog {
     pub values: HashMap<String, String>,
     /// `set_dlg_flag` flags, bit `n` for flag `n` (0..31).
     pub flags: u32,
+    /// `dlg_on_timeout`: the route run when the lifetime runs out; the dialog then ends
+    /// only after it (see `timeout.rs`).
+    pub on_timeout: Option<usize>,
+    /// Bumped each time the timeout timer is armed: an older timer finds it changed and
+    /// does nothing.
+    pub timer_generation: u64,
 }
 
 impl Dialog {
-    fn end(&mut self, now: Instant) {
+    /// Ends it (state 5) now.
+    pub(super) fn end(&mut self, now: Instant) {
         if self.state != state::DELETED {
             self.state = state::DELETED;
             self.ended = Some(now);
         }
     }
 
+    /// Ends it when its lifetime ran out — unless a timeout route is to run first.
     fn expire(&mut self, now: Instant) {
-        if self.state != state::DELETED && now >= self.start + self.timeout {
+        if self.state != state::DELETED && self.on_timeout.is_none() && self.left(now).is_zero() {
             self.end(now);
         }
+    }
+
+    /// The lifetime left at `now`.
+    pub fn left(&self, now: Instant) -> Duration {
+        (self.start + self.timeout).saturating_duration_since(now)
     }
 
     /// Moves the state on a reply to its INVITE.
@@ -149,6 +162,8 @@ impl Table {
             profiles: Vec::new(),
             values: HashMap::new(),
             flags: 0,
+            on_timeout: None,
+            timer_generation: 0,
         };
         match map.get_mut(&key) {
             Some(d) if !d.active() => *d = fresh(),
