@@ -21,12 +21,14 @@ loadmodule "sl.so"
 loadmodule "tm.so"
 loadmodule "signaling.so"
 loadmodule "sipmsgops.so"
+loadmodule "cfgutils.so"
 
 route {{
     if (is_method("REGISTER")) {{
         $var(rc) = 0;
         t_replicate("sip:127.0.0.1:{replica}");
         $var(rc) = $rc;
+        if ($hdr(X-Slow) == "yes") usleep(400000);
         append_to_reply("X-Replicated: $var(rc)\r\n");
         send_reply(200, "Saved Here");
         exit;
@@ -107,6 +109,24 @@ fn a_replicated_register_is_answered_here_and_the_replicas_replies_are_absorbed(
         replica.sock.recv_from(&mut buf).is_err(),
         "the replica got the REGISTER again"
     );
+}
+
+#[test]
+fn a_replicas_answer_before_the_scripts_own_is_not_relayed() {
+    let replica = NextHop::new();
+    let server = Server::start(&proxy_cfg(replica.port(), 1));
+    let c = UdpClient::new();
+    let register = request("REGISTER", "sip:example.com", c.port(), "X-Slow: yes\r\n");
+    c.send(&server, register.as_bytes());
+    // The replica answers at once, while the script still waits (the other worker gets it).
+    let (copy, from) = replica.recv(&server);
+    replica
+        .sock
+        .send_to(reply_to(&copy, 200, "Replica OK").as_bytes(), from)
+        .unwrap();
+    let first = c.recv().expect("an answer");
+    assert_eq!(reason(&first), "Saved Here", "{first}");
+    assert!(c.silent_for(500), "a second answer reached the UA");
 }
 
 #[test]
