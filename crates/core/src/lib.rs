@@ -14,6 +14,7 @@ pub mod context;
 pub mod corefn;
 pub mod dns;
 pub mod engine;
+pub mod events;
 pub mod flags;
 pub mod format;
 pub mod forward;

@@ -15,6 +15,7 @@ pub mod dialplan;
 pub mod dispatcher;
 pub mod domain;
 pub mod drouting;
+pub mod event_route;
 pub mod group;
 pub mod httpd;
 pub mod load_balancer;
@@ -84,6 +85,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),
     ("cfgutils", || Box::new(cfgutils::Cfgutils::default())),
+    ("event_route", || Box::new(event_route::EventRoute)),
     ("statistics", || Box::new(statistics::Statistics::default())),
     ("rtpproxy", || Box::new(rtpproxy::RtpProxy::default())),
     ("rtpengine", || Box::new(rtpengine::RtpEngine::default())),

@@ -1,11 +1,12 @@
 //! Core script functions (not part of any module): logging, flags, Request-URI rewriting,
-//! branches and serial forking, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward` and `send`, the `cache_*` key-value functions, `script_trace`, `get_timestamp`, `construct_uri`. Looked up before module functions, as in
+//! branches and serial forking, `is_myself`, `force_rport`, `force_send_socket`, `set_advertised_address`/`_port`, stateless `forward` and `send`, the `cache_*` key-value functions, `script_trace`, `get_timestamp`, `construct_uri`, `raise_event`. Looked up before module functions, as in
 //! OpenSIPS. (`assert` is a statement of the interpreter: its first argument is a condition.)
 
 mod advertise;
 mod branch;
 mod cache;
 mod construct_uri;
+mod event;
 mod flags;
 mod forward;
 mod logging;
@@ -38,6 +39,7 @@ pub fn functions() -> Vec<FunctionDecl> {
     all.extend(script_trace::functions());
     all.extend(timestamp::functions());
     all.extend(construct_uri::functions());
+    all.extend(event::functions());
     all
 }
 

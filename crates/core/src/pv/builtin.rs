@@ -217,14 +217,16 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
         PvKind::DstUri => ctx.dst_uri.clone().into(),
         PvKind::RetCode => Value::Int(ctx.retcode as i64),
         PvKind::Param => {
-            let n = pv
-                .inner_text(ctx)
-                .and_then(|t| crate::value::parse_int(&t))
-                .unwrap_or(0);
-            let frame = ctx.params.last();
-            match frame {
-                Some(args) if n >= 1 => args.get(n as usize - 1).cloned().unwrap_or_default(),
-                _ => Value::Null,
+            let inner = pv.inner_text(ctx).unwrap_or_default();
+            // In a route called with arguments: the n-th argument; in an event route: the
+            // event's parameter of that name.
+            match (ctx.params.last(), ctx.ext::<crate::events::EventParams>()) {
+                (Some(args), _) => match crate::value::parse_int(&inner) {
+                    Some(n) if n >= 1 => args.get(n as usize - 1).cloned().unwrap_or_default(),
+                    _ => Value::Null,
+                },
+                (None, Some(event)) => event.get(&inner).cloned().unwrap_or_default(),
+                (None, None) => Value::Null,
             }
         }
         PvKind::Pid => Value::Int(std::process::id() as i64),

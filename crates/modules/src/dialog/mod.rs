@@ -1,7 +1,9 @@
 //! `dialog`: in-memory dialog tracking with OpenSIPS 3.x names — `create_dialog()`,
 //! `validate_dialog()`, `match_dialog()`, dialog profiles (`set_dlg_profile`,
 //! `unset_dlg_profile`, `is_in_profile`, `get_profile_size`), dialog values
-//! (`store_dlg_value`, `fetch_dlg_value`, `$dlg_val`) and `$DLG_status`, `$DLG_dir`,
+//! (`store_dlg_value`, `fetch_dlg_value`, `$dlg_val`), other dialogs (`get_dialog_info`,
+//! `get_dialog_vals`, `load_dialog_ctx`, `unload_dialog_ctx`), `dlg_on_timeout` and
+//! `$DLG_status`, `$DLG_dir`,
 //! `$DLG_lifetime`, `$DLG_timeout`, `$DLG_count`, `$DLG_did`.
 //!
 //! Dialogs live in memory only; their states follow the INVITE's replies, the ACK and the
@@ -10,8 +12,10 @@
 
 mod api;
 mod functions;
+mod lookup;
 mod pv;
 mod table;
+mod timeout;
 
 pub use api::DialogApi;
 pub use table::{Current, Direction, Key};
@@ -20,9 +24,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::context::Context;
-use siplua_core::function::FunctionDecl;
+use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
 use siplua_core::module::{InitEnv, MessageHooks, ModParamSpec, ModParamValue, Module};
 use siplua_core::pv::PvDecl;
+use siplua_core::route_type::{RouteMask, RouteType};
+use siplua_script::RouteKind;
 
 use table::Table;
 
@@ -135,7 +141,25 @@ impl Module for DialogModule {
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {
-        functions::declarations(self.table.clone(), self.profiles.clone(), self.timeout)
+        let mut decls =
+            functions::declarations(self.table.clone(), self.profiles.clone(), self.timeout);
+        decls.extend(lookup::declarations(&self.table));
+        let table = self.table.clone();
+        decls.push(FunctionDecl::new(
+            "dlg_on_timeout",
+            vec![ParamSpec::opt(
+                "route",
+                ParamKind::Route(RouteKind::Request),
+            )],
+            RouteMask::of(&[
+                RouteType::Request,
+                RouteType::Failure,
+                RouteType::OnReply,
+                RouteType::Branch,
+            ]),
+            move |ctx: &mut Context, args: &Args| timeout::dlg_on_timeout(ctx, args, &table),
+        ));
+        decls
     }
 
     fn pseudo_variables(&self) -> Vec<PvDecl> {

@@ -1,10 +1,12 @@
 //! The dialog pseudo-variables: `$DLG_status`, `$DLG_dir`, `$DLG_lifetime`, `$DLG_timeout`,
 //! `$DLG_did`, `$DLG_count` and `$dlg_val(name)` — null when the message has no dialog.
+//! `$DLG_timeout` and `$dlg_val` can be written.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use siplua_core::context::Context;
-use siplua_core::pv::PvDecl;
+use siplua_core::pv::{PvDecl, PvSetter};
 use siplua_core::value::Value;
 
 use super::table::{Current, Dialog, Direction, Table};
@@ -27,6 +29,28 @@ fn of_dialog(
     }
 }
 
+/// `$DLG_timeout = seconds`: the current dialog ends that many seconds from now (its
+/// timeout route, if any, runs then).
+fn set_timeout(table: &Arc<Table>) -> PvSetter {
+    let table = table.clone();
+    Arc::new(move |ctx: &mut Context, _, value| {
+        let Some(key) = ctx.ext::<Current>().map(|c| c.key.clone()) else {
+            return Err("no dialog for this message (create_dialog first)".into());
+        };
+        let secs = value
+            .to_int()
+            .filter(|s| *s >= 0)
+            .ok_or("$DLG_timeout takes a number of seconds (0 or more)")?;
+        table
+            .with(&key, |d| {
+                d.timeout = d.start.elapsed() + Duration::from_secs(secs as u64);
+            })
+            .ok_or("the dialog has ended")?;
+        super::timeout::rearm(ctx.core, &table, &key);
+        Ok(())
+    })
+}
+
 /// Every dialog pseudo-variable.
 pub fn declarations(table: Arc<Table>) -> Vec<PvDecl> {
     let count = table.clone();
@@ -46,9 +70,12 @@ pub fn declarations(table: Arc<Table>) -> Vec<PvDecl> {
         of_dialog(&table, "DLG_lifetime", |d, _| {
             Value::Int(d.start.elapsed().as_secs() as i64)
         }),
-        of_dialog(&table, "DLG_timeout", |d, _| {
-            Value::Int(d.timeout.saturating_sub(d.start.elapsed()).as_secs() as i64)
-        }),
+        PvDecl {
+            set: Some(set_timeout(&table)),
+            ..of_dialog(&table, "DLG_timeout", |d, _| {
+                Value::Int(d.left(Instant::now()).as_secs() as i64)
+            })
+        },
         of_dialog(&table, "DLG_did", |d, _| Value::Str(d.id.to_string())),
         PvDecl {
             name: "DLG_count",

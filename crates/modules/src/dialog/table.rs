@@ -49,20 +49,33 @@ pub struct Dialog {
     pub values: HashMap<String, String>,
     /// `set_dlg_flag` flags, bit `n` for flag `n` (0..31).
     pub flags: u32,
+    /// `dlg_on_timeout`: the route run when the lifetime runs out; the dialog then ends
+    /// only after it (see `timeout.rs`).
+    pub on_timeout: Option<usize>,
+    /// Bumped each time the timeout timer is armed: an older timer finds it changed and
+    /// does nothing.
+    pub timer_generation: u64,
 }
 
 impl Dialog {
-    fn end(&mut self, now: Instant) {
+    /// Ends it (state 5) now.
+    pub(super) fn end(&mut self, now: Instant) {
         if self.state != state::DELETED {
             self.state = state::DELETED;
             self.ended = Some(now);
         }
     }
 
+    /// Ends it when its lifetime ran out — unless a timeout route is to run first.
     fn expire(&mut self, now: Instant) {
-        if self.state != state::DELETED && now >= self.start + self.timeout {
+        if self.state != state::DELETED && self.on_timeout.is_none() && self.left(now).is_zero() {
             self.end(now);
         }
+    }
+
+    /// The lifetime left at `now`.
+    pub fn left(&self, now: Instant) -> Duration {
+        (self.start + self.timeout).saturating_duration_since(now)
     }
 
     /// Moves the state on a reply to its INVITE.
@@ -149,6 +162,8 @@ impl Table {
             profiles: Vec::new(),
             values: HashMap::new(),
             flags: 0,
+            on_timeout: None,
+            timer_generation: 0,
         };
         match map.get_mut(&key) {
             Some(d) if !d.active() => *d = fresh(),
@@ -264,6 +279,48 @@ impl Table {
         counts
     }
 
+    /// `get_dialog_info`: the value `attr` of every dialog not ended whose value `key` is
+    /// `key_val`; `Err(n)` when the n-th such dialog has no `attr` (OpenSIPS fails then).
+    pub fn values_where(&self, key: &str, key_val: &str, attr: &str) -> Result<Vec<String>, usize> {
+        let now = Instant::now();
+        let mut map = self.dialogs.lock();
+        let mut found = Vec::new();
+        for d in map.values_mut() {
+            d.expire(now);
+            if !d.active() || d.values.get(key).map(String::as_str) != Some(key_val) {
+                continue;
+            }
+            match d.values.get(attr) {
+                Some(v) => found.push(v.clone()),
+                None => return Err(found.len() + 1),
+            }
+        }
+        Ok(found)
+    }
+
+    /// The dialog with this Call-ID: one not ended first, else (unless `active_only`) one
+    /// ended but still lingering.
+    pub fn by_call_id(&self, call_id: &str, active_only: bool) -> Option<Key> {
+        let now = Instant::now();
+        let mut map = self.dialogs.lock();
+        let mut ended = None;
+        for (k, d) in map.iter_mut().filter(|(k, _)| k.0 == call_id) {
+            d.expire(now);
+            if d.active() {
+                return Some(k.clone());
+            }
+            ended = Some(k.clone());
+        }
+        ended.filter(|_| !active_only)
+    }
+
+    /// The dialog whose `$DLG_did` is `did`.
+    pub fn by_did(&self, did: &str) -> Option<Key> {
+        let id: u64 = did.trim().parse().ok()?;
+        let map = self.dialogs.lock();
+        map.iter().find(|(_, d)| d.id == id).map(|(k, _)| k.clone())
+    }
+
     /// Active dialogs.
     pub fn active(&self) -> usize {
         let now = Instant::now();
@@ -302,6 +359,34 @@ mod tests {
         let again = msg("INVITE sip:b@y SIP/2.0", "ft", None, "2 INVITE");
         assert_eq!(t.create(&again, Duration::from_secs(60)), Some(key.clone()));
         assert_eq!(t.with(&key, |d| d.state), Some(state::UNCONFIRMED));
+    }
+
+    #[test]
+    fn finds_dialogs_by_value_call_id_and_did() {
+        let t = Table::default();
+        let invite = msg("INVITE sip:b@y SIP/2.0", "ft", None, "1 INVITE");
+        let key = t.create(&invite, Duration::from_secs(60)).unwrap();
+        t.with(&key, |d| {
+            d.values.insert("caller".into(), "alice".into());
+            d.values.insert("callee".into(), "bob".into());
+        });
+        assert_eq!(
+            t.values_where("caller", "alice", "callee"),
+            Ok(vec!["bob".into()])
+        );
+        assert_eq!(t.values_where("caller", "carol", "callee"), Ok(vec![]));
+        // A match without the asked value is an error, as in OpenSIPS.
+        assert_eq!(t.values_where("caller", "alice", "nothing"), Err(1));
+        assert_eq!(t.by_call_id("c1", true), Some(key.clone()));
+        assert_eq!(t.by_call_id("other", false), None);
+        let did = t.with(&key, |d| d.id.to_string()).unwrap();
+        assert_eq!(t.by_did(&did), Some(key.clone()));
+        assert_eq!(t.by_did("x"), None);
+        // Ended: no longer found by value or as an active dialog, still loadable.
+        t.end(&key);
+        assert_eq!(t.values_where("caller", "alice", "callee"), Ok(vec![]));
+        assert_eq!(t.by_call_id("c1", true), None);
+        assert_eq!(t.by_call_id("c1", false), Some(key));
     }
 
     #[test]

@@ -39,8 +39,9 @@ pub fn functions() -> Vec<FunctionDecl> {
     ]
 }
 
-/// Splits header text as scripts write it (`"X-A: 1\r\nX-B: 2\r\n"`) into (name, value) pairs.
-fn header_lines(text: &str) -> Result<Vec<(&str, &str)>, String> {
+/// Splits header text as scripts write it (`"X-A: 1\r\nX-B: 2\r\n"`) into (name, value) pairs
+/// (tm's `t_add_hdrs` reads its argument the same way).
+pub(crate) fn header_lines(text: &str) -> Result<Vec<(&str, &str)>, String> {
     text.split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .filter(|l| !l.trim().is_empty())

@@ -8,7 +8,7 @@
 //! `remove_body_part`, `add_body_part`.
 
 mod codecs;
-mod headers;
+pub(crate) mod headers;
 mod inspect;
 mod lists;
 mod parts;

@@ -31,8 +31,9 @@ pub fn check(shared: &Arc<TmShared>, core: &Core, worker: &mut WorkerState, tx: 
         if state.uas.is_final() || state.completing || !state.all_final() {
             return;
         }
-        let codes: Vec<u16> = state.branches.iter().map(|b| b.status).collect();
-        let Some(i) = best_response(&codes) else {
+        let (indexes, codes): (Vec<usize>, Vec<u16>) =
+            state.relayed().map(|(i, b)| (i, b.status)).unzip();
+        let Some(i) = best_response(&codes).map(|best| indexes[best]) else {
             return;
         };
         state.completing = true;

@@ -7,6 +7,7 @@ use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
 use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_script::RouteKind;
+use siplua_sip::edit::{Edits, Position};
 use siplua_sip::Method;
 
 use super::relay::{self, Lookup};
@@ -129,10 +130,9 @@ pub fn functions(shared: &Arc<TmShared>) -> Vec<FunctionDecl> {
             let which = args.str(ctx, 0).unwrap_or_default().into_owned();
             let state = tx.state.lock();
             let finals: Vec<bool> = state
-                .branches
-                .iter()
-                .filter(|b| b.is_final())
-                .map(|b| b.local)
+                .relayed()
+                .filter(|(_, b)| b.is_final())
+                .map(|(_, b)| b.local)
                 .collect();
             let hit = match which.as_str() {
                 "all" => !finals.is_empty() && finals.iter().all(|l| *l),
@@ -171,6 +171,28 @@ pub fn functions(shared: &Arc<TmShared>) -> Vec<FunctionDecl> {
             1
         },
     ));
+    let s = shared.clone();
+    v.push(FunctionDecl::new(
+        "t_replicate",
+        vec![
+            ParamSpec::req("uri", ParamKind::Str),
+            ParamSpec::opt("flags", ParamKind::Str),
+        ],
+        RouteMask::of(&[REQ]),
+        move |ctx: &mut Context, args: &Args| {
+            let uri = args.str(ctx, 0).unwrap_or_default().trim().to_owned();
+            super::replicate::t_replicate(&s, ctx, &uri)
+        },
+    ));
+    v.push(FunctionDecl::new(
+        "t_add_hdrs",
+        vec![ParamSpec::req("sip_hdrs", ParamKind::Str)],
+        RouteMask::of(&[REQ]),
+        |ctx: &mut Context, args: &Args| {
+            let text = args.str(ctx, 0).unwrap_or_default().into_owned();
+            t_add_hdrs(ctx, &text)
+        },
+    ));
     v.push(FunctionDecl::new(
         "t_set_fr",
         vec![
@@ -187,6 +209,45 @@ pub fn functions(shared: &Arc<TmShared>) -> Vec<FunctionDecl> {
         },
     ));
     v
+}
+
+/// `t_add_hdrs("Name: value\r\n...")`: header lines added to every branch the transaction
+/// sends from now on (and to their CANCELs and ACKs), replacing those of an earlier call.
+/// 1; -1 without a transaction (`t_newtran` first) or for text that is not header lines.
+fn t_add_hdrs(ctx: &mut Context, text: &str) -> i32 {
+    let Some(tx) = current_tx(ctx) else {
+        siplua_core::log::emit(
+            siplua_core::log::level::ERR,
+            "tm",
+            "t_add_hdrs: no transaction (call t_newtran() first)",
+        );
+        return -1;
+    };
+    let lines = match crate::sipmsgops::headers::header_lines(text) {
+        Ok(lines) => lines,
+        Err(e) => {
+            siplua_core::log::emit(
+                siplua_core::log::level::ERR,
+                "tm",
+                &format!("t_add_hdrs: {e}"),
+            );
+            return -1;
+        }
+    };
+    // Checked now (names, values) rather than when each branch is built.
+    let mut probe = Edits::new();
+    for (name, value) in &lines {
+        if let Err(e) = probe.add_header(&tx.request, name, value, Position::End) {
+            let text = format!("t_add_hdrs: cannot add header {name}: {e}");
+            siplua_core::log::emit(siplua_core::log::level::ERR, "tm", &text);
+            return -1;
+        }
+    }
+    tx.state.lock().extra_hdrs = lines
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    1
 }
 
 /// `t_reply(code, reason)`: a reply through the transaction (created when there is none),

@@ -204,6 +204,7 @@ fn branch_specs(ctx: &mut Context, dest: Option<String>) -> Vec<BranchSpec> {
             edits: edits_with(ctx, ctx.path.as_deref()),
             socket: ctx.send_socket,
             advertised: ctx.advertised.clone(),
+            replica: false,
         });
     }
     for b in std::mem::take(&mut ctx.branches) {
@@ -218,6 +219,7 @@ fn branch_specs(ctx: &mut Context, dest: Option<String>) -> Vec<BranchSpec> {
             edits: edits_with(ctx, b.path.as_deref()),
             socket: b.socket.or(ctx.send_socket),
             advertised: ctx.advertised.clone(),
+            replica: false,
         });
     }
     specs
@@ -274,6 +276,7 @@ fn run_branch_route(
         edits: std::mem::take(&mut bctx.edits),
         socket: bctx.send_socket,
         advertised: std::mem::take(&mut bctx.advertised),
+        replica: spec.replica,
     })
 }
 

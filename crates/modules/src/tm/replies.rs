@@ -57,7 +57,7 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
     };
     shared.stats.received_replies.inc();
 
-    let (next, on_reply) = {
+    let (next, on_reply, replica) = {
         let mut state = tx.state.lock();
         let restart = shared.params.restart_fr_on_each_reply;
         let fr_inv = state.fr_inv;
@@ -65,6 +65,7 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
         let Some(b) = state.branches.get_mut(index) else {
             return ReplyVerdict::Consumed;
         };
+        let replica = b.replica;
         let next = if b.is_final() {
             // A retransmitted final: 2xx go upstream again, negative ones get our ACK again.
             if (200..300).contains(&code) {
@@ -102,9 +103,10 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
                 Next::Negative
             }
         };
-        (next, on_reply)
+        (next, on_reply, replica)
     };
-    if matches!(next, Next::Done) {
+    // A `t_replicate` copy's replies end here: its timers and ACK were handled above.
+    if replica || matches!(next, Next::Done) {
         return ReplyVerdict::Consumed;
     }
 

@@ -75,6 +75,9 @@ pub struct TxState {
     pub cleanup_armed: bool,
     /// Called once when the final reply goes upstream.
     pub on_final: Vec<super::shared::FinalCallback>,
+    /// `t_add_hdrs`: header lines (name, value) added to every branch sent from now on and
+    /// to their CANCELs and ACKs.
+    pub extra_hdrs: Vec<(String, String)>,
 }
 
 /// The server side: the last reply sent upstream.
@@ -125,6 +128,12 @@ pub struct Branch {
     pub fr_generation: u64,
     /// What DNS failover needs: the branch as built and the targets not tried yet.
     pub failover: Option<(super::uac::BranchSpec, Vec<Target>)>,
+    /// A copy sent by `t_replicate`: its replies stay here (never relayed upstream, no
+    /// onreply or failure route) and it takes no part in choosing the final reply.
+    pub replica: bool,
+    /// The `t_add_hdrs` lines it was sent with (`Name: value\r\n` each), repeated in its
+    /// CANCEL and ACK.
+    pub extra_hdrs: String,
 }
 
 impl Branch {
@@ -162,9 +171,15 @@ impl Branch {
 }
 
 impl TxState {
-    /// True when every branch has a final status (and there is at least one).
+    /// The branches that decide the transaction's final reply (replicas do not), with
+    /// their index.
+    pub fn relayed(&self) -> impl Iterator<Item = (usize, &Branch)> {
+        self.branches.iter().enumerate().filter(|(_, b)| !b.replica)
+    }
+
+    /// True when every relayed branch has a final status (and there is at least one).
     pub fn all_final(&self) -> bool {
-        !self.branches.is_empty() && self.branches.iter().all(Branch::is_final)
+        self.relayed().next().is_some() && self.relayed().all(|(_, b)| b.is_final())
     }
 }
 

@@ -12,7 +12,7 @@ use siplua_core::forward::{
 };
 use siplua_core::timer::TimerCtx;
 use siplua_sip::digits::Digits;
-use siplua_sip::edit::Edits;
+use siplua_sip::edit::{Edits, Position};
 use siplua_sip::{HeaderKind, Message};
 use siplua_transport::{Destination, Proto, SocketId, Transports};
 
@@ -37,6 +37,8 @@ pub struct BranchSpec {
     pub socket: Option<SocketId>,
     /// Address and port advertised instead of the socket's (`set_advertised_*`).
     pub advertised: Advertised,
+    /// A `t_replicate` copy (see [`Branch::replica`]).
+    pub replica: bool,
 }
 
 /// Builds, sends and files one branch to the first target its destination resolves to
@@ -117,7 +119,15 @@ fn send_branch(
     id.push_str(Digits::hex(tx.id).as_str());
     id.push('.');
     id.push_str(itoa::Buffer::new().format(index));
+    let replica = spec.replica;
     let mut edits = spec.edits;
+    let mut extra_hdrs = String::new();
+    for (name, value) in &state.extra_hdrs {
+        edits
+            .add_header(&tx.request, name, value, Position::End)
+            .map_err(|e| format!("cannot add header {name}: {e}"))?;
+        extra_hdrs.push_str(&format!("{name}: {value}\r\n"));
+    }
     if tx.request.ruri_str() != Some(spec.uri.as_str()) {
         edits
             .set_ruri(&tx.request, &spec.uri)
@@ -151,6 +161,8 @@ fn send_branch(
         fr_timer: None,
         fr_generation: 0,
         failover,
+        replica,
+        extra_hdrs,
     });
     shared.table.add_branch(id.clone(), tx.clone(), index);
     if let Err(e) = transports.send(&dst, &sent) {
@@ -265,7 +277,7 @@ fn timeout(ctx: &mut TimerCtx, shared: &Arc<TmShared>, tx: &TxRef, index: usize,
 pub fn send_cancel(transports: &Transports, b: &Branch) {
     if let Some(sent) = &b.sent_message() {
         let to = sent.get(HeaderKind::To).unwrap_or("");
-        let bytes = hop_request(sent, "CANCEL", to);
+        let bytes = hop_request(sent, "CANCEL", to, &b.extra_hdrs);
         let _ = transports.send(&b.destination(), &bytes);
     }
 }
@@ -275,13 +287,14 @@ pub fn send_cancel(transports: &Transports, b: &Branch) {
 pub fn send_ack(transports: &Transports, b: &Branch, reply: &Message) {
     if let Some(sent) = &b.sent_message() {
         let to = reply.get(HeaderKind::To).unwrap_or("");
-        let bytes = hop_request(sent, "ACK", to);
+        let bytes = hop_request(sent, "ACK", to, &b.extra_hdrs);
         let _ = transports.send(&b.destination(), &bytes);
     }
 }
 
-/// CANCEL or ACK derived from the request sent on a branch.
-fn hop_request(sent: &Message, method: &str, to: &str) -> Vec<u8> {
+/// CANCEL or ACK derived from the request sent on a branch, with the branch's
+/// `t_add_hdrs` lines (`extra`, each ending in CRLF).
+fn hop_request(sent: &Message, method: &str, to: &str, extra: &str) -> Vec<u8> {
     let mut out = String::with_capacity(512);
     out.push_str(&format!(
         "{method} {} SIP/2.0\r\n",
@@ -303,6 +316,7 @@ fn hop_request(sent: &Message, method: &str, to: &str) -> Vec<u8> {
         sent.get(HeaderKind::CallId).unwrap_or("")
     ));
     let number = sent.cseq().map(|c| c.number).unwrap_or(1);
+    out.push_str(extra);
     out.push_str(&format!(
         "CSeq: {number} {method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
     ));
@@ -317,9 +331,11 @@ mod tests {
     fn cancel_keeps_branch_and_routes() {
         let raw = "INVITE sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKtm1.0\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKa\r\nRoute: <sip:r1;lr>\r\nFrom: <sip:a@h>;tag=f\r\nTo: <sip:bob@h>\r\nCall-ID: cid\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n";
         let sent = Message::parse_slice(raw.as_bytes()).unwrap();
-        let out = String::from_utf8(hop_request(&sent, "CANCEL", "<sip:bob@h>")).unwrap();
+        let out =
+            String::from_utf8(hop_request(&sent, "CANCEL", "<sip:bob@h>", "X-Org: 1\r\n")).unwrap();
         assert!(out.starts_with("CANCEL sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKtm1.0\r\nRoute: <sip:r1;lr>\r\n"), "{out}");
         assert!(out.contains("CSeq: 7 CANCEL\r\n"));
+        assert!(out.contains("\r\nX-Org: 1\r\nCSeq: 7 CANCEL"), "{out}");
         assert!(!out.contains("z9hG4bKa"));
         let parsed = Message::parse_slice(out.as_bytes()).unwrap();
         assert!(siplua_sip::validate::check_request(&parsed).is_ok());
