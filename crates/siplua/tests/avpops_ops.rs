@@ -166,7 +166,11 @@ fn subst_rewrites_string_values() {
     );
     assert_eq!(header(&r, "X-NoMatch"), Some("-1"), "{r}");
     assert_eq!(header(&r, "X-Word"), Some("bye bye"), "{r}");
-    assert_eq!(header(&r, "X-Path"), Some("xa/b\\cy"), "a value is literal: {r}");
+    assert_eq!(
+        header(&r, "X-Path"),
+        Some("xa/b\\cy"),
+        "a value is literal: {r}"
+    );
 }
 
 #[test]
