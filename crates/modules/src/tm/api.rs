@@ -58,7 +58,7 @@ impl TmApi {
             .branches
             .iter()
             .rev()
-            .find(|b| b.status == code && !b.local && b.final_reply.is_some())?;
+            .find(|b| b.status == code && !b.local && !b.replica && b.final_reply.is_some())?;
         let uri = b.sent_message()?.ruri_str()?.to_owned();
         Some((b.final_reply.clone()?, uri))
     }
@@ -74,7 +74,7 @@ impl TmApi {
             .branches
             .iter()
             .skip(state.first_branch)
-            .filter(|b| (300..400).contains(&b.status) && !b.local)
+            .filter(|b| (300..400).contains(&b.status) && !b.local && !b.replica)
             .filter_map(|b| b.final_reply.clone())
             .collect()
     }
