@@ -512,3 +512,47 @@ fn contact_fields_ip_transformations_and_branch_index() {
         server.log_text()
     );
 }
+
+#[test]
+fn identity_headers_address_family_pid_and_colours() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+    append_to_reply("X-Ai: $ai\r\nX-Re: $re\r\nX-Di: $di\r\nX-Dir: $dir\r\nX-Dip: $dip\r\nX-Rt: $rt\r\nX-Af: $af\r\nX-Pp: $pp\r\nX-C: $(C(Rx){s.len})\r\n");
+    sl_send_reply(200, "OK");
+}"#,
+    ));
+    let c = UdpClient::new();
+    let extra = "P-Asserted-Identity: \"Alice, A.\" <sip:alice@example.com>, <tel:+15551234>\r\n\
+                 Remote-Party-ID: <sip:rpid@example.com>;party=calling\r\n\
+                 Diversion: <sip:fwd@example.com>;reason=user-busy;privacy=full\r\n\
+                 Refer-To: <sip:carol@example.com>\r\n";
+    let reply = c.ask(
+        &server,
+        &request("OPTIONS", "sip:bob@127.0.0.1", c.port(), extra),
+    );
+    let pid = server.pid().unwrap().to_string();
+    for (name, want) in [
+        ("X-Ai", "sip:alice@example.com"),
+        ("X-Re", "sip:rpid@example.com"),
+        ("X-Di", "sip:fwd@example.com"),
+        ("X-Dir", "user-busy"),
+        ("X-Dip", "full"),
+        ("X-Rt", "sip:carol@example.com"),
+        ("X-Af", "INET"),
+        ("X-Pp", pid.as_str()),
+        // ESC [ 1 ; 3 1 ; 4 9 m
+        ("X-C", "10"),
+    ] {
+        assert_eq!(header(&reply, name), Some(want), "{name}: {reply}");
+    }
+    let (out, _) = check_config(
+        "bad_colour.cfg",
+        &cfg("", "route { xlog(\"$C(zz)x\"); }").replace("{PORT}", "5999"),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("two colour letters"),
+        "{err}"
+    );
+}

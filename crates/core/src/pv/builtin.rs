@@ -8,6 +8,8 @@ use std::sync::Arc;
 use siplua_script::AssignOp;
 
 use super::branch;
+use super::color;
+use super::identity;
 use super::message;
 use super::socket;
 use super::{CompiledPv, Inner, PvDecl, PvLookup, Resolved};
@@ -19,6 +21,12 @@ use crate::value::Value;
 pub enum PvKind {
     /// A value read from the message or its origin (`$ru`, `$fU`, `$si`, ...).
     Msg(message::MsgPv),
+    /// `$ai`, `$re`, `$di`, `$dip`, `$dir`, `$rt`: identity and transfer headers.
+    Identity(identity::IdentityPv),
+    /// `$af`: the address family the message came over, `INET` or `INET6`.
+    AddrFamily,
+    /// `$C(fb)`: the terminal escape that colours later log text (foreground, background).
+    Color,
     /// `$hdr(name)`: header bodies by name.
     Hdr,
     /// `$hdrcnt(name)`: how many headers have that name.
@@ -69,6 +77,7 @@ impl std::fmt::Debug for PvKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PvKind::Msg(m) => write!(f, "Msg({m:?})"),
+            PvKind::Identity(i) => write!(f, "Identity({i:?})"),
             PvKind::Module(d) => write!(f, "Module({})", d.name),
             PvKind::Err(e) => write!(f, "Err({e})"),
             PvKind::Socket(w) => write!(f, "Socket({w:?})"),
@@ -82,6 +91,8 @@ impl std::fmt::Debug for PvKind {
                 PvKind::RetCode => "RetCode",
                 PvKind::Param => "Param",
                 PvKind::Pid => "Pid",
+                PvKind::AddrFamily => "AddrFamily",
+                PvKind::Color => "Color",
                 PvKind::Ts => "Ts",
                 PvKind::Tf => "Tf",
                 PvKind::StartTime => "StartTime",
@@ -111,6 +122,9 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
     if let Some(m) = message::MsgPv::by_name(name) {
         return Ok(PvKind::Msg(m));
     }
+    if let Some(i) = identity::IdentityPv::by_name(name) {
+        return Ok(PvKind::Identity(i));
+    }
     let kind = match name {
         "hdr" => return needs_inner(PvKind::Hdr),
         "hdrcnt" => return needs_inner(PvKind::HdrCount),
@@ -119,6 +133,10 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
         "var" => return needs_inner(PvKind::Var),
         "param" => return needs_inner(PvKind::Param),
         "time" => return needs_inner(PvKind::Time),
+        "C" => {
+            color::check(inner)?;
+            return needs_inner(PvKind::Color);
+        }
         "branch" => {
             branch::check_field(inner)?;
             return needs_inner(PvKind::BranchField);
@@ -134,7 +152,8 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
         }
         "du" => PvKind::DstUri,
         "retcode" | "rc" => PvKind::RetCode,
-        "pid" => PvKind::Pid,
+        "pid" | "pp" => PvKind::Pid,
+        "af" => PvKind::AddrFamily,
         "Ts" => PvKind::Ts,
         "Tf" => PvKind::Tf,
         "TS" => PvKind::StartTime,
@@ -230,6 +249,11 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
             }
         }
         PvKind::Pid => Value::Int(std::process::id() as i64),
+        PvKind::Identity(i) => ctx.message().map_or(Value::Null, |m| i.get(m)),
+        PvKind::AddrFamily => ctx.origin.map_or(Value::Null, |o| {
+            Value::from(if o.src.is_ipv4() { "INET" } else { "INET6" })
+        }),
+        PvKind::Color => color::escape(&pv.inner_text(ctx).unwrap_or_default()).into(),
         PvKind::Socket(which) => socket::get(ctx, *which, pv.inner_text(ctx).as_deref()),
         PvKind::Ts => Value::Int(chrono::Utc::now().timestamp()),
         PvKind::Tf => Value::Str(

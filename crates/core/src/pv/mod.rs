@@ -7,6 +7,8 @@
 
 mod branch;
 mod builtin;
+mod color;
+mod identity;
 pub use builtin::ErrorInfo;
 mod message;
 mod socket;
