@@ -383,3 +383,45 @@ fn recv_until_status(c: &UdpClient, code: u16) -> Option<String> {
     }
     None
 }
+
+/// `$T_fr_timeout` / `$T_fr_inv_timeout`: read the module's values, then a smaller
+/// `$T_fr_timeout` times a silent callee out sooner than the module's 30 s.
+#[test]
+fn fr_timeout_variables_read_and_set_the_timeouts() {
+    let callee = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let callee_port = callee.local_addr().unwrap().port();
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"\nmodparam(\"tm\", \"fr_timeout\", 30)\nmodparam(\"tm\", \"fr_inv_timeout\", 40)\n",
+        &format!(
+            r#"route {{
+                if (is_method("ACK")) {{ t_check_trans(); exit; }}
+                xlog("L_INFO", "fr before: $T_fr_timeout $T_fr_inv_timeout\n");
+                $T_fr_timeout = 1;
+                xlog("L_INFO", "fr after: $T_fr_timeout $T_fr_inv_timeout\n");
+                $du = "sip:127.0.0.1:{callee_port}";
+                t_relay();
+            }}"#
+        ),
+    ));
+    let caller = UdpClient::new();
+    let started = Instant::now();
+    caller.send(
+        &server,
+        request(
+            "INVITE",
+            &format!("sip:bob@127.0.0.1:{}", server.port),
+            caller.port(),
+            "",
+        )
+        .as_bytes(),
+    );
+    let timeout = recv_until_status(&caller, 408).expect("a 408 from the 1 s timer");
+    assert_eq!(status(&timeout), 408);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(server.wait_log("fr before: 30 40"), "{}", server.log_text());
+    assert!(server.wait_log("fr after: 1 40"), "{}", server.log_text());
+}

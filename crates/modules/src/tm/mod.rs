@@ -19,6 +19,7 @@ mod replies;
 mod select;
 mod shared;
 mod table;
+mod timer_pvs;
 mod tx;
 mod uac;
 mod uas;
@@ -80,9 +81,14 @@ impl Module for Tm {
     }
 
     /// `$T_branch_idx`: the branch a branch route builds or an onreply route's reply came
-    /// on, 0 elsewhere (as OpenSIPS).
+    /// on, 0 elsewhere (as OpenSIPS); `$T_fr_timeout`, `$T_fr_inv_timeout`.
     fn pseudo_variables(&self) -> Vec<PvDecl> {
-        vec![PvDecl {
+        let mut pvs = self
+            .shared
+            .as_ref()
+            .map(timer_pvs::declarations)
+            .unwrap_or_default();
+        pvs.push(PvDecl {
             name: "T_branch_idx",
             takes_inner: false,
             get: Arc::new(|ctx: &Context, _| {
@@ -90,7 +96,8 @@ impl Module for Tm {
                 Value::Int(branch.unwrap_or(0) as i64)
             }),
             set: None,
-        }]
+        });
+        pvs
     }
 
     fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {
