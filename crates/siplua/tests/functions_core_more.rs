@@ -1,6 +1,6 @@
 //! More core functions, end to end: `assert` with and without `enable_asserts`,
 //! `abort_on_assert` and `error_route`; `script_trace` on and off; `get_timestamp`;
-//! `construct_uri`; `send` (the received message, no Via added, extra headers).
+//! `construct_uri`; `send` (the received message, no Via added, extra headers); `xdbg`.
 
 mod common;
 
@@ -207,4 +207,23 @@ fn send_passes_the_received_message_on_unchanged() {
     );
     assert_eq!(sent, expected, "the request as received, plus the headers");
     assert_eq!(headers(&sent, "Via").len(), 1, "no Via added: {sent}");
+}
+
+/// `xdbg(format)` logs at L_DBG: only with a log level that shows debug lines.
+#[test]
+fn xdbg_logs_at_debug_level() {
+    let routes = r#"route {
+    xdbg("xdbg says $rm\n");
+    sl_send_reply(200, "OK");
+}"#;
+    let quiet = Server::start(&cfg("", routes));
+    assert!(ask(&quiet, "").is_some());
+    let debug = Server::start(&cfg("", routes).replace("log_level = 3", "log_level = 4"));
+    assert!(ask(&debug, "").is_some());
+    assert!(debug.wait_log("xdbg says OPTIONS"), "{}", debug.log_text());
+    assert!(
+        !quiet.log_text().contains("xdbg says"),
+        "{}",
+        quiet.log_text()
+    );
 }

@@ -207,3 +207,53 @@ fn maxfwd_return_codes() {
         assert_eq!(header(&reply, "X-Rc"), Some(rc), "{mf:?}: {reply}");
     }
 }
+
+/// acc's `drop_accounting()` takes back an earlier `do_accounting("log")` of the route: the
+/// answered MESSAGE with `X-Drop` leaves no ACC line, the other one does.
+#[test]
+fn drop_accounting_takes_back_do_accounting() {
+    let hop = NextHop::new();
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"\nloadmodule \"acc.so\"\n",
+        &format!(
+            r#"route {{
+                do_accounting("log");
+                if (is_present_hf("X-Drop")) {{
+                    drop_accounting();
+                    xlog("L_INFO", "dropped: $rc $ci\n");
+                }}
+                t_relay("udp:127.0.0.1:{}");
+            }}"#,
+            hop.port()
+        ),
+    ));
+    for (call, extra) in [("kept", ""), ("dropped", "X-Drop: 1\r\n")] {
+        let c = UdpClient::new();
+        let req = request("MESSAGE", "sip:bob@example.com", c.port(), extra).replacen(
+            "Call-ID: ",
+            &format!("Call-ID: {call}-"),
+            1,
+        );
+        c.send(&server, req.as_bytes());
+        let (fwd, from) = hop.recv(&server);
+        hop.sock
+            .send_to(reply_to(&fwd, 200, "OK").as_bytes(), from)
+            .unwrap();
+        let answer = c.recv().expect("the 200 relayed");
+        assert_eq!(status(&answer), 200, "{answer}");
+    }
+    assert!(
+        server.wait_log("dropped: 1 dropped-"),
+        "{}",
+        server.log_text()
+    );
+    assert!(
+        server.wait_log("ACC: transaction answered"),
+        "{}",
+        server.log_text()
+    );
+    let log = server.log_text();
+    let acc_lines: Vec<&str> = log.lines().filter(|l| l.contains("ACC: ")).collect();
+    assert_eq!(acc_lines.len(), 1, "{log}");
+    assert!(acc_lines[0].contains("call_id=kept-"), "{log}");
+}

@@ -1,6 +1,7 @@
 //! sipmsgops' `has_body_part`, `remove_body_part` and `add_body_part`: what the next hop
 //! receives (body, Content-Type, Content-Length) after a part is taken out of a multipart
-//! body, kept alone (`"revert"`), added to a single body, and after the whole body goes.
+//! body, kept alone (`"revert"`, `filter_body`), added to a single body, and after the whole
+//! body goes; `search_append` and `search_append_body`.
 
 mod common;
 
@@ -36,6 +37,13 @@ fn proxy(hop: u16) -> Server {
         remove_body_part();
         if (!has_body_part()) {{ append_hf("X-Empty: 1\r\n"); }}
         add_body_part("just text", "text/plain");
+    }} else if ($hdr(X-Op) == "filter") {{
+        filter_body("application/isup");
+        if (!filter_body("text/html")) {{ append_hf("X-No-Html: -1\r\n"); }}
+    }} else if ($hdr(X-Op) == "append") {{
+        search_append("X-Op: append", ";seen");
+        search_append_body("m=audio 4000", "0");
+        if (!search_append_body("nowhere", "x")) {{ append_hf("X-No-Match: -1\r\n"); }}
     }} else if ($hdr(X-Op) == "none") {{
         if (!remove_body_part("application/isup")) {{ append_hf("X-No-Isup: -1\r\n"); }}
         remove_body_part();
@@ -130,4 +138,24 @@ fn whole_body_removed_and_replaced() {
     assert!(body.is_empty(), "{got}");
     assert!(header(&got, "Content-Type").is_none(), "{got}");
     assert_eq!(header(&got, "X-No-Isup"), Some("-1"), "{got}");
+}
+
+#[test]
+fn filter_body_keeps_one_part_and_search_append_inserts_after_a_match() {
+    let hop = NextHop::new();
+    let s = proxy(hop.port());
+
+    let (got, body) = relay(&s, &hop, "filter", MULTI_CT, &multi_body());
+    assert_eq!(
+        header(&got, "Content-Type"),
+        Some("application/isup;version=itu-t92+"),
+        "{got}"
+    );
+    assert_eq!(body, "ISUP-BYTES", "{got}");
+    assert_eq!(header(&got, "X-No-Html"), Some("-1"), "{got}");
+
+    let (got, body) = relay(&s, &hop, "append", "application/sdp", SDP);
+    assert_eq!(header(&got, "X-Op"), Some("append;seen"), "{got}");
+    assert_eq!(body, SDP.replace("m=audio 4000", "m=audio 40000"), "{got}");
+    assert_eq!(header(&got, "X-No-Match"), Some("-1"), "{got}");
 }

@@ -1,4 +1,4 @@
-//! `xlog([level,] format)` and `log([level,] text)`.
+//! `xlog([level,] format)`, `log([level,] text)` and `xdbg(format)` (xlog at L_DBG).
 
 use crate::context::Context;
 use crate::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
@@ -16,6 +16,12 @@ pub fn functions() -> Vec<FunctionDecl> {
     vec![
         FunctionDecl::new("xlog", params(), RouteMask::ALL, xlog).with_fixup(level_fixup),
         FunctionDecl::new("log", params(), RouteMask::ALL, xlog).with_fixup(level_fixup),
+        FunctionDecl::new(
+            "xdbg",
+            vec![ParamSpec::req("text", ParamKind::Str)],
+            RouteMask::ALL,
+            xdbg,
+        ),
     ]
 }
 
@@ -47,6 +53,14 @@ fn xlog(ctx: &mut Context, args: &Args) -> i32 {
     if log::enabled(level) {
         let text = args.str(ctx, text_arg).unwrap_or_default();
         log::emit(level, "script", &text);
+    }
+    1
+}
+
+fn xdbg(ctx: &mut Context, args: &Args) -> i32 {
+    if log::enabled(log::level::DBG) {
+        let text = args.str(ctx, 0).unwrap_or_default();
+        log::emit(log::level::DBG, "script", &text);
     }
     1
 }

@@ -162,8 +162,49 @@ impl Module for Acc {
             )
             .with_fixup(fixup),
         );
+        functions.push(
+            FunctionDecl::new(
+                "drop_accounting",
+                vec![
+                    ParamSpec::opt("type", ParamKind::StaticStr),
+                    ParamSpec::opt("flags", ParamKind::StaticStr),
+                ],
+                RouteMask::of(&[RouteType::Request, RouteType::Branch]),
+                drop_accounting,
+            )
+            .with_fixup(fixup),
+        );
         functions
     }
+}
+
+/// `drop_accounting([type[, flags]])`: takes back what `do_accounting` asked for this
+/// request — the backends named (all without `type`), or with `flags` only those flags.
+/// 1; -1 when no accounting was asked for in this route.
+fn drop_accounting(ctx: &mut Context, args: &Args) -> i32 {
+    let Some(Requested(what)) = ctx.ext::<Requested>() else {
+        return -1;
+    };
+    let kinds = args.str(ctx, 0);
+    let flags = args.str(ctx, 1).unwrap_or_default();
+    let mut w = what.lock();
+    let named = |k: &str| {
+        kinds
+            .as_deref()
+            .is_none_or(|t| t.split('|').any(|x| x.trim() == k))
+    };
+    if flags.trim().is_empty() {
+        if named("log") {
+            w.log = false;
+        }
+        if named("db") {
+            w.db = false;
+        }
+    } else {
+        w.failed &= !flags.contains("failed");
+        w.missed &= !flags.contains("missed");
+    }
+    1
 }
 
 /// Checks the backend list (`log`, `db`) and the flags at load time.

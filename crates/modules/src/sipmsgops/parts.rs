@@ -1,5 +1,6 @@
 //! Body parts: `has_body_part([mime])`, `remove_body_part([mime[, "revert"]])`,
-//! `add_body_part(body, mime[, headers])` on a single or a multipart body.
+//! `add_body_part(body, mime[, headers])`, `filter_body(mime)` on a single or a multipart
+//! body.
 //!
 //! A single body is one part (its type the message's Content-Type); a `multipart/*` body is
 //! split on its boundary. Changes rebuild the body with Content-Type and Content-Length
@@ -26,6 +27,12 @@ pub fn functions() -> Vec<FunctionDecl> {
             vec![opt("mime"), opt("revert")],
             m,
             remove_body_part,
+        ),
+        FunctionDecl::new(
+            "filter_body",
+            vec![ParamSpec::req("mime", ParamKind::Str)],
+            m,
+            filter_body,
         ),
         FunctionDecl::new(
             "add_body_part",
@@ -312,6 +319,27 @@ fn remove_body_part(ctx: &mut Context, args: &Args) -> i32 {
         return -1;
     }
     if store(ctx, msg, &parts, ct.as_deref()) {
+        1
+    } else {
+        -1
+    }
+}
+
+/// `filter_body(mime)`: the first part of that type becomes the whole body (with its
+/// Content-Type); 1, -1 when there is no such part.
+fn filter_body(ctx: &mut Context, args: &Args) -> i32 {
+    let Some(msg) = ctx.msg else { return -1 };
+    let Some(want) = args.str(ctx, 0).map(|w| w.trim().to_ascii_lowercase()) else {
+        return -1;
+    };
+    let (ct, parts) = current(ctx, msg);
+    let Some(keep) = parts.iter().find(|p| p.mime == want).cloned() else {
+        return -1;
+    };
+    if parts.len() == 1 && ct.as_deref().map(mime_of).as_deref() == Some(want.as_str()) {
+        return 1;
+    }
+    if store(ctx, msg, &[keep], ct.as_deref()) {
         1
     } else {
         -1

@@ -1,5 +1,6 @@
 //! Regular-expression edits of the message text and a few checks on it: `replace`,
-//! `replace_all` (the header lines), `replace_body`, `replace_body_all`, `remove_hf_re`,
+//! `replace_all` (the header lines), `replace_body`, `replace_body_all`, `search_append`,
+//! `search_append_body`, `remove_hf_re`,
 //! `remove_hf_glob`, `append_time`, `is_audio_on_hold`, `sipmsg_validate`; and the core's `force_tcp_alias`.
 
 use chrono::Utc;
@@ -30,6 +31,12 @@ pub fn functions() -> Vec<FunctionDecl> {
         }),
         FunctionDecl::new("replace_body_all", re_txt(), m, |c, a| {
             replace(c, a, Part::Body, true)
+        }),
+        FunctionDecl::new("search_append", re_txt(), m, |c, a| {
+            search_append(c, a, Part::Head)
+        }),
+        FunctionDecl::new("search_append_body", re_txt(), m, |c, a| {
+            search_append(c, a, Part::Body)
         }),
         FunctionDecl::new(
             "remove_hf_re",
@@ -145,6 +152,48 @@ fn replace(ctx: &mut Context, args: &Args, part: Part, all: bool) -> i32 {
         1
     } else {
         -1
+    }
+}
+
+/// `search_append(re, text)`, `search_append_body(re, text)`: the text (pseudo-variables
+/// expanded) goes right after the first match in the header lines or the body; 1 when
+/// there was a match.
+fn search_append(ctx: &mut Context, args: &Args, part: Part) -> i32 {
+    let (Some(re), Some(text)) = (args.regex(ctx, 0), args.str(ctx, 1)) else {
+        return -1;
+    };
+    let (re, text): (Regex, String) = (re.into_owned(), text.into_owned());
+    let Some(msg) = ctx.msg.as_ref() else {
+        return -1;
+    };
+    let result = match part {
+        Part::Body => {
+            let body = ctx.edits.body(msg).to_vec();
+            let Some(m) = std::str::from_utf8(&body).ok().and_then(|b| re.find(b)) else {
+                return -1;
+            };
+            let mut new = body[..m.end()].to_vec();
+            new.extend_from_slice(text.as_bytes());
+            new.extend_from_slice(&body[m.end()..]);
+            ctx.edits.replace_body(msg, &new, None)
+        }
+        Part::Head => {
+            let (start, end) = head_range(msg);
+            let hay = msg
+                .as_bytes()
+                .get(start..end)
+                .and_then(|b| std::str::from_utf8(b).ok());
+            let Some(m) = hay.and_then(|h| re.find(h)) else {
+                return -1;
+            };
+            let with_text = format!("{}{text}", m.as_str());
+            ctx.edits
+                .replace_range(msg, start + m.start(), start + m.end(), &with_text)
+        }
+    };
+    match result {
+        Ok(()) => 1,
+        Err(_) => -1,
     }
 }
 
