@@ -5,10 +5,17 @@
 //! whether a line is wanted, against a global level that `log_level`, `-L` and the management
 //! interface change at run time, and then hands it to `tracing` at the nearest level.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// The current log level (OpenSIPS numbering).
 static LOG_LEVEL: AtomicI32 = AtomicI32::new(2);
+
+thread_local! {
+    /// A level that a script gave this worker with `$log_level = n` (OpenSIPS: the process's
+    /// own level), until it assigns NULL.
+    static THREAD_LEVEL: Cell<Option<i32>> = const { Cell::new(None) };
+}
 
 /// OpenSIPS' level numbers.
 pub mod level {
@@ -33,9 +40,16 @@ pub fn set_level(l: i32) {
     LOG_LEVEL.store(l.clamp(level::ALERT, level::DBG), Ordering::Relaxed);
 }
 
-/// The global level.
+/// The level in force on this thread: its own (`$log_level`), else the global one.
 pub fn current_level() -> i32 {
-    LOG_LEVEL.load(Ordering::Relaxed)
+    THREAD_LEVEL
+        .with(Cell::get)
+        .unwrap_or_else(|| LOG_LEVEL.load(Ordering::Relaxed))
+}
+
+/// Gives this thread its own level (`$log_level = n`), or back the global one (`None`).
+pub fn set_thread_level(l: Option<i32>) {
+    THREAD_LEVEL.with(|t| t.set(l.map(|l| l.clamp(level::ALERT, level::DBG))));
 }
 
 /// True when a line at `l` would be printed.

@@ -556,3 +556,41 @@ fn identity_headers_address_family_pid_and_colours() {
         "{err}"
     );
 }
+
+/// `$log_level`: reads the level in force; assigning gives the worker its own level until
+/// NULL gives it back the global one.
+#[test]
+fn log_level_is_read_and_set_per_worker() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+    xlog("L_INFO", "level before: $log_level\n");
+    $log_level = 4;
+    xdbg("debug while raised\n");
+    xlog("L_INFO", "level raised: $log_level\n");
+    $log_level = NULL;
+    xdbg("debug after reset\n");
+    xlog("L_INFO", "level after: $log_level\n");
+    sl_send_reply(200, "OK");
+}"#,
+    ));
+    let c = UdpClient::new();
+    let reply = c.ask(
+        &server,
+        &request("OPTIONS", "sip:bob@127.0.0.1", c.port(), ""),
+    );
+    assert_eq!(status(&reply), 200, "{reply}");
+    for line in [
+        "level before: 3",
+        "debug while raised",
+        "level raised: 4",
+        "level after: 3",
+    ] {
+        assert!(server.wait_log(line), "{line}: {}", server.log_text());
+    }
+    assert!(
+        !server.log_text().contains("debug after reset"),
+        "{}",
+        server.log_text()
+    );
+}

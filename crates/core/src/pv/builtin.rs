@@ -27,6 +27,9 @@ pub enum PvKind {
     AddrFamily,
     /// `$C(fb)`: the terminal escape that colours later log text (foreground, background).
     Color,
+    /// `$log_level`: the level in force for this worker; assigning gives the worker its own
+    /// level, NULL gives it back the global one (OpenSIPS: per process).
+    LogLevel,
     /// `$hdr(name)`: header bodies by name.
     Hdr,
     /// `$hdrcnt(name)`: how many headers have that name.
@@ -93,6 +96,7 @@ impl std::fmt::Debug for PvKind {
                 PvKind::Pid => "Pid",
                 PvKind::AddrFamily => "AddrFamily",
                 PvKind::Color => "Color",
+                PvKind::LogLevel => "LogLevel",
                 PvKind::Ts => "Ts",
                 PvKind::Tf => "Tf",
                 PvKind::StartTime => "StartTime",
@@ -154,6 +158,7 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
         "retcode" | "rc" => PvKind::RetCode,
         "pid" | "pp" => PvKind::Pid,
         "af" => PvKind::AddrFamily,
+        "log_level" => PvKind::LogLevel,
         "Ts" => PvKind::Ts,
         "Tf" => PvKind::Tf,
         "TS" => PvKind::StartTime,
@@ -183,7 +188,12 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
 pub(super) fn is_writable(kind: &PvKind) -> bool {
     match kind {
         PvKind::Msg(m) => m.is_writable(),
-        PvKind::Avp | PvKind::Var | PvKind::DstUri | PvKind::MsgFlags | PvKind::BranchFlags => true,
+        PvKind::Avp
+        | PvKind::Var
+        | PvKind::DstUri
+        | PvKind::MsgFlags
+        | PvKind::BranchFlags
+        | PvKind::LogLevel => true,
         PvKind::Module(d) => d.set.is_some(),
         _ => false,
     }
@@ -254,6 +264,7 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
             Value::from(if o.src.is_ipv4() { "INET" } else { "INET6" })
         }),
         PvKind::Color => color::escape(&pv.inner_text(ctx).unwrap_or_default()).into(),
+        PvKind::LogLevel => Value::Int(crate::log::current_level() as i64),
         PvKind::Socket(which) => socket::get(ctx, *which, pv.inner_text(ctx).as_deref()),
         PvKind::Ts => Value::Int(chrono::Utc::now().timestamp()),
         PvKind::Tf => Value::Str(
@@ -364,6 +375,13 @@ pub(super) fn set(
         }
         PvKind::BranchFlags => {
             ctx.branch_flags = value.as_int() as u64;
+            Ok(())
+        }
+        PvKind::LogLevel => {
+            crate::log::set_thread_level(match value {
+                Value::Null => None,
+                v => Some(i32::try_from(v.as_int()).map_err(|_| format!("bad log level {v}"))?),
+            });
             Ok(())
         }
         PvKind::Msg(m) => message::set(*m, ctx, value),
