@@ -399,7 +399,11 @@ fn fr_timeout_variables_read_and_set_the_timeouts() {
                 $T_fr_timeout = 1;
                 xlog("L_INFO", "fr after: $T_fr_timeout $T_fr_inv_timeout\n");
                 $du = "sip:127.0.0.1:{callee_port}";
+                t_on_failure("failed");
                 t_relay();
+            }}
+            failure_route[failed] {{
+                xlog("L_INFO", "failed: $T_reply_code $T_reply_reason $T_ruri\n");
             }}"#
         ),
     ));
@@ -424,4 +428,58 @@ fn fr_timeout_variables_read_and_set_the_timeouts() {
     );
     assert!(server.wait_log("fr before: 30 40"), "{}", server.log_text());
     assert!(server.wait_log("fr after: 1 40"), "{}", server.log_text());
+    let ruri = format!("sip:bob@127.0.0.1:{}", server.port);
+    assert!(
+        server.wait_log(&format!("failed: 408 Request Timeout {ruri}")),
+        "{}",
+        server.log_text()
+    );
+}
+
+/// `$T_reply_reason` in a failure route is the reason of the reply the branch got.
+#[test]
+fn reply_reason_of_a_received_negative_reply() {
+    let callee = UdpSocket::bind("127.0.0.1:0").unwrap();
+    callee
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let callee_port = callee.local_addr().unwrap().port();
+    let server = Server::start(&cfg(
+        "loadmodule \"tm.so\"",
+        &format!(
+            r#"route {{
+                if (is_method("ACK")) {{ t_check_trans(); exit; }}
+                $du = "sip:127.0.0.1:{callee_port}";
+                t_on_failure("failed");
+                t_relay();
+            }}
+            failure_route[failed] {{
+                xlog("L_INFO", "failed: $T_reply_code $T_reply_reason\n");
+            }}"#
+        ),
+    ));
+    let caller = UdpClient::new();
+    caller.send(
+        &server,
+        request(
+            "INVITE",
+            &format!("sip:bob@127.0.0.1:{}", server.port),
+            caller.port(),
+            "",
+        )
+        .as_bytes(),
+    );
+    let inv = recv_until(&callee, |m| m.starts_with("INVITE ")).expect("INVITE at the callee");
+    callee
+        .send_to(
+            reply_to(&inv, 486, "Gone Fishing", ";tag=c1").as_bytes(),
+            server.addr(),
+        )
+        .unwrap();
+    assert!(recv_until_status(&caller, 486).is_some());
+    assert!(
+        server.wait_log("failed: 486 Gone Fishing"),
+        "{}",
+        server.log_text()
+    );
 }

@@ -16,6 +16,7 @@ mod params;
 mod relay;
 mod replicate;
 mod replies;
+mod reply_pvs;
 mod select;
 mod shared;
 mod table;
@@ -81,13 +82,15 @@ impl Module for Tm {
     }
 
     /// `$T_branch_idx`: the branch a branch route builds or an onreply route's reply came
-    /// on, 0 elsewhere (as OpenSIPS); `$T_fr_timeout`, `$T_fr_inv_timeout`.
+    /// on, 0 elsewhere (as OpenSIPS); `$T_fr_timeout`, `$T_fr_inv_timeout`, `$T_reply_reason`,
+    /// `$T_ruri`.
     fn pseudo_variables(&self) -> Vec<PvDecl> {
         let mut pvs = self
             .shared
             .as_ref()
             .map(timer_pvs::declarations)
             .unwrap_or_default();
+        pvs.extend(reply_pvs::declarations());
         pvs.push(PvDecl {
             name: "T_branch_idx",
             takes_inner: false,
