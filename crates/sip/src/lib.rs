@@ -63,6 +63,7 @@ pub mod validate;
 
 pub use error::{HeaderError, HeaderProblem, ParseError, ParseErrorKind, SyntaxError};
 pub use header_kind::HeaderKind;
+pub use list::first_list_value;
 pub use message::{Header, HeaderValue, Message, INLINE_HEADERS};
 pub use method::Method;
 pub use span::Span;

@@ -6,6 +6,14 @@ use memchr::{memchr, memchr2, memchr3};
 
 use crate::chars::is_lws;
 
+/// The first of the comma-separated values of one header value (trimmed; commas inside
+/// quotes and `<>` do not count): for headers read by name, whose kind is not known to be a
+/// list (`Diversion`, `Remote-Party-ID`).
+pub fn first_list_value(s: &str) -> &str {
+    let (start, end) = ListSplit::new(s).next().unwrap_or((0, 0));
+    s.get(start..end).unwrap_or("")
+}
+
 /// Iterator over the values of one header line, as trimmed byte ranges
 /// relative to the start of the line's value.
 #[derive(Clone, Debug)]

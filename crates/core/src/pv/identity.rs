@@ -4,7 +4,7 @@
 //! such header as OpenSIPS does; null when the header is missing or does not parse.
 
 use siplua_sip::headers::NameAddr;
-use siplua_sip::Message;
+use siplua_sip::{first_list_value, Message};
 
 use crate::value::Value;
 
@@ -57,7 +57,7 @@ impl IdentityPv {
         else {
             return Value::Null;
         };
-        let Ok(na) = NameAddr::parse(first_value(text)) else {
+        let Ok(na) = NameAddr::parse(first_list_value(text)) else {
             return Value::Null;
         };
         let param = |name: &str| na.params().value(name).map_or(Value::Null, Value::from);
@@ -67,24 +67,6 @@ impl IdentityPv {
             _ => Value::from(na.uri().as_str()),
         }
     }
-}
-
-/// The first value of a comma-separated header: up to the first comma outside quotes and
-/// angle brackets.
-fn first_value(text: &str) -> &str {
-    let (mut quoted, mut bracketed, mut escaped) = (false, false, false);
-    for (i, c) in text.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' if !bracketed => quoted = !quoted,
-            '<' if !quoted => bracketed = true,
-            '>' if !quoted => bracketed = false,
-            ',' if !quoted && !bracketed => return text[..i].trim(),
-            _ => {}
-        }
-    }
-    text.trim()
 }
 
 #[cfg(test)]
