@@ -54,11 +54,10 @@ impl TmApi {
         let code = ctx.replied?;
         let tx = current_tx(ctx)?;
         let state = tx.state.lock();
-        let b = state
-            .branches
-            .iter()
-            .rev()
-            .find(|b| b.status == code && !b.local && !b.replica && b.final_reply.is_some())?;
+        let (_, b) = state
+            .relayed()
+            .filter(|(_, b)| b.status == code && !b.local && b.final_reply.is_some())
+            .last()?;
         let uri = b.sent_message()?.ruri_str()?.to_owned();
         Some((b.final_reply.clone()?, uri))
     }
@@ -71,11 +70,9 @@ impl TmApi {
         };
         let state = tx.state.lock();
         state
-            .branches
-            .iter()
-            .skip(state.first_branch)
-            .filter(|b| (300..400).contains(&b.status) && !b.local && !b.replica)
-            .filter_map(|b| b.final_reply.clone())
+            .relayed()
+            .filter(|(i, b)| *i >= state.first_branch && (300..400).contains(&b.status) && !b.local)
+            .filter_map(|(_, b)| b.final_reply.clone())
             .collect()
     }
 }
