@@ -200,6 +200,7 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         self.stop.trigger();
+        self.transports.wake_udp_receivers();
         self.tcp.table.close_all();
         for addr in &self.tcp_listeners {
             listener::wake(*addr, WAKE_TIMEOUT);

@@ -93,6 +93,15 @@ impl Transports {
         self.udp.get(id.index())?.as_ref()?.get(member)
     }
 
+    /// Wakes every UDP worker blocked in a receive, at shutdown.
+    pub(crate) fn wake_udp_receivers(&self) {
+        self.udp
+            .iter()
+            .flatten()
+            .flatten()
+            .for_each(crate::udp::wake_receiver);
+    }
+
     /// Lets requests to `addr` reuse connection `conn` (RFC 5923 `alias`, or a registered
     /// contact behind NAT). Returns false if the connection is closed.
     pub fn add_alias(&self, conn: ConnId, addr: SocketAddr) -> bool {

@@ -1,8 +1,7 @@
 //! UDP: binding a socket and the receive loop run by each of its workers.
 
 use std::io;
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::net::{Shutdown, SocketAddr};
 
 use bytes::{Bytes, BytesMut};
 use socket2::{Domain, Protocol, Socket, Type};
@@ -15,9 +14,6 @@ use crate::stop::Stop;
 
 /// Datagrams between two looks at the receive backlog while not overloaded.
 const OVERLOAD_SAMPLE: u32 = 16;
-
-/// How often a blocked receiver looks at the stop flag; bounds shutdown latency.
-const STOP_POLL: Duration = Duration::from_millis(100);
 
 /// Binds the receive sockets of one UDP listen address: one per worker.
 ///
@@ -54,7 +50,11 @@ pub(crate) fn bind_group(
     Ok(group)
 }
 
-/// Binds a UDP socket with large kernel buffers and a short read timeout for shutdown polling.
+/// Binds a UDP socket with large kernel buffers.
+///
+/// Receives block without a timeout: a timed wait costs the kernel a timer armed and removed
+/// each time the worker sleeps, which is before nearly every datagram at moderate rates. At
+/// shutdown [`wake_receiver`] ends the wait instead.
 ///
 /// No SO_REUSEADDR: on Linux it would let a second server bind the same UDP port silently.
 fn bind(addr: SocketAddr, buffer: usize, reuse_port: bool) -> io::Result<Socket> {
@@ -73,8 +73,21 @@ fn bind(addr: SocketAddr, buffer: usize, reuse_port: bool) -> io::Result<Socket>
         tracing::debug!(%addr, error = %e, "cannot set SO_SNDBUF");
     }
     sock.bind(&addr.into())?;
-    sock.set_read_timeout(Some(STOP_POLL))?;
     Ok(sock)
+}
+
+/// Wakes the worker blocked receiving on `sock` so that it sees the stop flag.
+///
+/// Shutting the receive side of a UDP socket makes a blocked `recvfrom` return 0 once the
+/// datagrams already queued are read (Linux reports `ENOTCONN` for an unconnected socket but
+/// still shuts it and wakes its waiters). Sending from the socket goes on working, so replies
+/// and retransmissions during shutdown are not lost.
+pub(crate) fn wake_receiver(sock: &Socket) {
+    if let Err(e) = sock.shutdown(Shutdown::Read) {
+        if e.kind() != io::ErrorKind::NotConnected {
+            tracing::debug!(error = %e, "udp shutdown(SHUT_RD)");
+        }
+    }
 }
 
 /// Sends one datagram from `sock`.
