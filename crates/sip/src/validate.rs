@@ -28,6 +28,16 @@ pub struct Invalid {
 }
 
 impl Invalid {
+    /// A problem of the whole message rather than of one header.
+    fn message(code: u16, reason: &'static str) -> Self {
+        Invalid {
+            code,
+            reason,
+            header: None,
+            cause: None,
+        }
+    }
+
     fn bad(header: HeaderKind, reason: &'static str) -> Self {
         Invalid {
             code: 400,
@@ -65,20 +75,10 @@ impl std::error::Error for Invalid {}
 /// Max-Forwards when present. Content-Length was checked by the parser.
 pub fn check_request(msg: &Message) -> Result<(), Invalid> {
     let Some(method) = msg.method_str() else {
-        return Err(Invalid {
-            code: 400,
-            reason: "Not a Request",
-            header: None,
-            cause: None,
-        });
+        return Err(Invalid::message(400, "Not a Request"));
     };
     if !msg.is_sip_2_0() {
-        return Err(Invalid {
-            code: 505,
-            reason: "Version Not Supported",
-            header: None,
-            cause: None,
-        });
+        return Err(Invalid::message(505, "Version Not Supported"));
     }
     check_common(msg)?;
     let cseq = msg.cseq().map_err(Invalid::from_header("Bad CSeq"))?;
@@ -94,20 +94,10 @@ pub fn check_request(msg: &Message) -> Result<(), Invalid> {
 /// response is to be dropped (RFC 4475 scalarlg).
 pub fn check_response(msg: &Message) -> Result<(), Invalid> {
     if msg.is_request() {
-        return Err(Invalid {
-            code: 400,
-            reason: "Not a Response",
-            header: None,
-            cause: None,
-        });
+        return Err(Invalid::message(400, "Not a Response"));
     }
     if !msg.is_sip_2_0() {
-        return Err(Invalid {
-            code: 505,
-            reason: "Version Not Supported",
-            header: None,
-            cause: None,
-        });
+        return Err(Invalid::message(505, "Version Not Supported"));
     }
     check_common(msg)?;
     msg.cseq().map_err(Invalid::from_header("Bad CSeq"))?;
