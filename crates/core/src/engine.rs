@@ -12,7 +12,7 @@ use crate::config::CoreConfig;
 use crate::interp::Program;
 use crate::mi::{MiRegistry, Processes};
 use crate::module::{Apis, Module};
-use crate::pv::{PvDecl, PvLookup};
+use crate::pv::{PvClass, PvDecl, PvLookup};
 use crate::registry::FunctionTable;
 use crate::stats::{CoreStats, Stats};
 use crate::timer::TimerService;
@@ -34,6 +34,8 @@ pub struct Core {
     pub functions: FunctionTable,
     /// Module pseudo-variables by name.
     pub module_pvs: HashMap<&'static str, Arc<PvDecl>>,
+    /// Module pseudo-variables with their own name syntax, by name.
+    pub module_pv_classes: HashMap<&'static str, Arc<dyn PvClass>>,
     /// The compiled routes; replaced as a whole by a reload.
     pub program: ArcSwap<Program>,
     /// Sockets and senders, set once the transports are up.
@@ -85,6 +87,10 @@ impl Core {
 impl PvLookup for Core {
     fn module_pv(&self, name: &str) -> Option<Arc<PvDecl>> {
         self.module_pvs.get(name).cloned()
+    }
+
+    fn module_pv_class(&self, name: &str) -> Option<Arc<dyn PvClass>> {
+        self.module_pv_classes.get(name).cloned()
     }
 }
 

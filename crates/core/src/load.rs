@@ -69,7 +69,10 @@ pub fn compile_routes(path: &Path, core: &Core) -> Result<crate::interp::Program
         &script,
         Arc::new(sources),
         &core.functions,
-        &core.module_pvs,
+        &crate::pv::ModuleLookup {
+            decls: &core.module_pvs,
+            classes: &core.module_pv_classes,
+        },
     )
 }
 
@@ -144,13 +147,21 @@ pub fn load_script(
     let mut functions = FunctionTable::default();
     functions.register("core", crate::corefn::functions());
     let mut module_pvs = HashMap::new();
+    let mut module_pv_classes = HashMap::new();
     for m in &modules {
         functions.register(m.name(), m.functions());
         for pv in m.pseudo_variables() {
             module_pvs.entry(pv.name).or_insert_with(|| Arc::new(pv));
         }
+        for class in m.pv_classes() {
+            module_pv_classes.entry(class.name()).or_insert(class);
+        }
     }
-    let program = crate::interp::compile(script, sources.clone(), &functions, &module_pvs)?;
+    let lookup = crate::pv::ModuleLookup {
+        decls: &module_pvs,
+        classes: &module_pv_classes,
+    };
+    let program = crate::interp::compile(script, sources.clone(), &functions, &lookup)?;
     let mi = mi_registry(&modules)?;
     let hooked = |claims: fn(MessageHooks) -> bool| -> Vec<usize> {
         (0..modules.len())
@@ -168,6 +179,7 @@ pub fn load_script(
         apis,
         functions,
         module_pvs,
+        module_pv_classes,
         program: ArcSwap::from_pointee(program),
         transports: OnceLock::new(),
         started_unix: chrono::Utc::now().timestamp(),

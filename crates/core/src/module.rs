@@ -13,7 +13,7 @@ use crate::context::Context;
 use crate::engine::Core;
 use crate::function::FunctionDecl;
 use crate::mi::MiCommand;
-use crate::pv::PvDecl;
+use crate::pv::{PvClass, PvDecl};
 
 /// The declared type of a module parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +163,12 @@ pub trait Module: Send + Sync {
 
     /// The pseudo-variables it exports.
     fn pseudo_variables(&self) -> Vec<PvDecl> {
+        Vec::new()
+    }
+
+    /// The pseudo-variables it exports whose name has a syntax of its own, parsed at load
+    /// (`$json(obj/key[1])`).
+    fn pv_classes(&self) -> Vec<Arc<dyn PvClass>> {
         Vec::new()
     }
 

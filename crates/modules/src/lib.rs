@@ -18,6 +18,7 @@ pub mod drouting;
 pub mod event_route;
 pub mod group;
 pub mod httpd;
+pub mod json;
 pub mod load_balancer;
 pub mod maxfwd;
 pub(crate) mod media_proxy;
@@ -79,6 +80,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("mi_fifo", || Box::new(mi_fifo::MiFifo::default())),
     ("mi_http", || Box::new(mi_http::MiHttp::default())),
     ("httpd", || Box::new(httpd::Httpd::default())),
+    ("json", || Box::new(json::Json)),
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
     ("pike", || Box::new(pike::Pike::default())),

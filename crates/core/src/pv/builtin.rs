@@ -74,6 +74,8 @@ pub enum PvKind {
     Socket(socket::Which),
     /// A module's variable.
     Module(Arc<PvDecl>),
+    /// A module's variable with its own name syntax, prepared at load (`$json(a/b)`).
+    Class(Arc<dyn super::PvInstance>),
 }
 
 impl std::fmt::Debug for PvKind {
@@ -82,6 +84,7 @@ impl std::fmt::Debug for PvKind {
             PvKind::Msg(m) => write!(f, "Msg({m:?})"),
             PvKind::Identity(i) => write!(f, "Identity({i:?})"),
             PvKind::Module(d) => write!(f, "Module({})", d.name),
+            PvKind::Class(_) => f.write_str("Class"),
             PvKind::Err(e) => write!(f, "Err({e})"),
             PvKind::Socket(w) => write!(f, "Socket({w:?})"),
             other => f.write_str(match other {
@@ -193,7 +196,8 @@ pub(super) fn is_writable(kind: &PvKind) -> bool {
         | PvKind::DstUri
         | PvKind::MsgFlags
         | PvKind::BranchFlags
-        | PvKind::LogLevel => true,
+        | PvKind::LogLevel
+        | PvKind::Class(_) => true,
         PvKind::Module(d) => d.set.is_some(),
         _ => false,
     }
@@ -300,6 +304,7 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
             let inner = pv.inner_text(ctx);
             (decl.get)(ctx, inner.as_deref())
         }
+        PvKind::Class(instance) => instance.get(ctx, index),
     }
 }
 
@@ -392,6 +397,7 @@ pub(super) fn set(
             }
             None => Err(format!("{} is read-only", pv.text)),
         },
+        PvKind::Class(instance) => instance.set(ctx, op, value),
         _ => Err(format!("{} is read-only", pv.text)),
     }
 }

@@ -7,6 +7,8 @@
 
 mod branch;
 mod builtin;
+mod class;
+pub use class::{ModuleLookup, PvClass, PvInstance};
 mod color;
 mod identity;
 pub use builtin::ErrorInfo;
@@ -83,6 +85,13 @@ pub struct CompiledPv {
 pub trait PvLookup {
     /// The module declaration for `$name`, if a loaded module exports one.
     fn module_pv(&self, name: &str) -> Option<Arc<PvDecl>>;
+
+    /// The module variable class for `$name`, if a loaded module exports one (none by
+    /// default: only the engine's lookup knows them).
+    fn module_pv_class(&self, name: &str) -> Option<Arc<dyn PvClass>> {
+        let _ = name;
+        None
+    }
 }
 
 /// No module variables: for compiling outside a loaded engine (tests, Lua's ad-hoc specs use
@@ -104,12 +113,15 @@ impl CompiledPv {
             Some(PvInner::Text(t)) => Inner::Text(t.as_str().into()),
             Some(PvInner::Pv(p)) => Inner::Dynamic(Box::new(CompiledPv::compile(p, lookup)?)),
         };
-        let kind = builtin::resolve(&spec.name, &inner, lookup)?;
         let index = match &spec.index {
             None => None,
             Some(PvIndex::Int(i)) => Some(Index::At(*i)),
             Some(PvIndex::All) => Some(Index::All),
             Some(PvIndex::Pv(p)) => Some(Index::Dynamic(Box::new(CompiledPv::compile(p, lookup)?))),
+        };
+        let kind = match lookup.module_pv_class(&spec.name) {
+            Some(class) => PvKind::Class(class.compile(&inner, index.as_ref(), lookup)?),
+            None => builtin::resolve(&spec.name, &inner, lookup)?,
         };
         let transforms = spec
             .transforms
@@ -177,8 +189,10 @@ impl CompiledPv {
 
 /// An index after reading any variable in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Resolved {
+pub enum Resolved {
+    /// One position; negative counts from the end.
     At(i64),
+    /// Every value (`[*]`).
     All,
 }
 
