@@ -35,6 +35,7 @@ mod functions_core;
 mod functions_core_more;
 mod functions_modules;
 mod group;
+mod json;
 mod load_balancer;
 mod load_errors;
 mod lua_api;

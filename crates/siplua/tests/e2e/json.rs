@@ -2,7 +2,7 @@
 //! path, iterates it and links objects, and copies the results into reply headers; malformed
 //! constant paths are load errors with their position.
 
-mod common;
+use crate::common;
 
 use common::*;
 
