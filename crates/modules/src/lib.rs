@@ -16,6 +16,7 @@ pub mod dispatcher;
 pub mod domain;
 pub mod drouting;
 pub mod event_route;
+pub mod exec;
 pub mod group;
 pub mod httpd;
 pub mod load_balancer;
@@ -121,4 +122,5 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
     }),
+    ("exec", || Box::new(exec::Exec::default())),
 ];
