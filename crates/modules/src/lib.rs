@@ -32,6 +32,7 @@ pub mod prometheus;
 pub mod proto;
 pub mod ratelimit;
 pub mod registrar;
+pub mod rest_client;
 pub mod rr;
 pub mod rtpengine;
 pub mod rtpproxy;
@@ -121,6 +122,9 @@ pub const CATALOGUE: Catalogue<'static> = &[
     }),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
+    }),
+    ("rest_client", || {
+        Box::new(rest_client::RestClient::default())
     }),
     ("exec", || Box::new(exec::Exec::default())),
 ];
