@@ -103,8 +103,13 @@ pub fn code_of(e: &Error) -> i32 {
         Error::Timeout(Timeout::Connect | Timeout::Resolve) => RCL_CONNECT_TIMEOUT,
         Error::Timeout(_) => RCL_TRANSFER_TIMEOUT,
         Error::ConnectionFailed => RCL_CONNECT_REFUSED,
+        // What libcurl reports as CURLE_COULDNT_CONNECT, which rest_client returns as -1.
         Error::Io(io) => match io.kind() {
-            ErrorKind::ConnectionRefused => RCL_CONNECT_REFUSED,
+            ErrorKind::ConnectionRefused
+            | ErrorKind::HostUnreachable
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::NetworkDown
+            | ErrorKind::AddrNotAvailable => RCL_CONNECT_REFUSED,
             ErrorKind::TimedOut => RCL_TRANSFER_TIMEOUT,
             _ => RCL_INTERNAL_ERR,
         },
@@ -140,6 +145,13 @@ mod tests {
             ))),
             RCL_CONNECT_REFUSED
         );
+        assert_eq!(
+            code_of(&Error::Io(std::io::Error::from(
+                ErrorKind::NetworkUnreachable
+            ))),
+            RCL_CONNECT_REFUSED
+        );
+        assert_eq!(code_of(&Error::ConnectionFailed), RCL_CONNECT_REFUSED);
         assert_eq!(code_of(&Error::HostNotFound), RCL_INTERNAL_ERR);
         assert_eq!(code_of(&Error::BadUri("x".into())), RCL_INTERNAL_ERR);
     }
