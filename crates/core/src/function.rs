@@ -92,6 +92,9 @@ pub struct FunctionDecl {
     pub fixup: Option<Fixup>,
     /// The code that runs.
     pub handler: Handler,
+    /// Whether OpenSIPS exports an asynchronous version of it, which is what makes it
+    /// usable under `async(...)` and `launch(...)`.
+    pub async_capable: bool,
 }
 
 impl FunctionDecl {
@@ -108,7 +111,15 @@ impl FunctionDecl {
             routes,
             fixup: None,
             handler: Arc::new(handler),
+            async_capable: false,
         }
+    }
+
+    /// Marks the function as one OpenSIPS also exports asynchronously, so that
+    /// `async(...)` and `launch(...)` accept it.
+    pub fn async_capable(mut self) -> FunctionDecl {
+        self.async_capable = true;
+        self
     }
 
     /// Adds function-specific preparation.

@@ -16,6 +16,7 @@ pub mod dispatcher;
 pub mod domain;
 pub mod drouting;
 pub mod event_route;
+pub mod exec;
 pub mod group;
 pub mod httpd;
 pub mod json;
@@ -32,6 +33,7 @@ pub mod prometheus;
 pub mod proto;
 pub mod ratelimit;
 pub mod registrar;
+pub mod rest_client;
 pub mod rr;
 pub mod rtpengine;
 pub mod rtpproxy;
@@ -123,4 +125,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())
     }),
+    ("rest_client", || {
+        Box::new(rest_client::RestClient::default())
+    }),
+    ("exec", || Box::new(exec::Exec::default())),
 ];

@@ -205,6 +205,44 @@ pub enum StmtKind {
     Return(Option<Expr>),
     /// `break;`.
     Break,
+    /// `async(function(args), resume_route[, timeout]);`.
+    Async(AsyncStmt),
+    /// `launch(function(args)[, report_route[, report_param]]);`.
+    Launch(LaunchStmt),
+}
+
+/// `async(function(args), resume_route[, timeout])`: the function runs, then the script
+/// continues in `resume_route` with `$rc` set; what follows the statement is never run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsyncStmt {
+    /// The function started.
+    pub call: Call,
+    /// The route the script resumes in.
+    pub resume: RouteRef,
+    /// The optional timeout, in seconds.
+    pub timeout: Option<Expr>,
+}
+
+/// `launch(function(args)[, report_route[, report_param]])`: the function runs detached
+/// from the script, which goes on after the statement; the report route, if any, runs when
+/// the function is done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaunchStmt {
+    /// The function started.
+    pub call: Call,
+    /// The route run when it is done.
+    pub report: Option<RouteRef>,
+    /// The value handed to the report route as `$param(1)`.
+    pub param: Option<Expr>,
+}
+
+/// A route named by a statement (`async`'s resume route, `launch`'s report route).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteRef {
+    /// The route's name.
+    pub name: String,
+    /// Where the name is written.
+    pub span: Span,
 }
 
 /// One `case value:` or `default:` arm.

@@ -35,12 +35,19 @@ impl FormatString {
 pub(crate) fn parse_format_in(text: &str, file: FileId) -> Result<FormatString, PvError> {
     let b = text.as_bytes();
     let mut parts = Vec::new();
+    let mut lit = String::new();
     let mut lit_start = 0;
     let mut p = 0;
     while p < b.len() {
-        if b[p] == b'$' && starts_pv(b.get(p + 1).copied()) {
-            if lit_start < p {
-                parts.push(FmtPart::Text(text[lit_start..p].to_string()));
+        if b[p] == b'$' && b.get(p + 1) == Some(&b'$') {
+            // `$$` is a literal `$` (how scripts pass `$$SHELL_VAR` to exec()).
+            lit.push_str(&text[lit_start..=p]);
+            p += 2;
+            lit_start = p;
+        } else if b[p] == b'$' && starts_pv(b.get(p + 1).copied()) {
+            lit.push_str(&text[lit_start..p]);
+            if !lit.is_empty() {
+                parts.push(FmtPart::Text(std::mem::take(&mut lit)));
             }
             let (spec, end) = parse_pv_at(text, p, file, 0)?;
             parts.push(FmtPart::Pv(spec));
@@ -50,8 +57,9 @@ pub(crate) fn parse_format_in(text: &str, file: FileId) -> Result<FormatString, 
             p += 1;
         }
     }
-    if lit_start < b.len() {
-        parts.push(FmtPart::Text(text[lit_start..].to_string()));
+    lit.push_str(&text[lit_start..]);
+    if !lit.is_empty() {
+        parts.push(FmtPart::Text(lit));
     }
     Ok(FormatString {
         parts,
@@ -80,6 +88,14 @@ mod tests {
         let f = parse_format_in("^[0-9]+$ costs $ 5 $", FileId(0)).unwrap();
         assert_eq!(f.parts, vec![FmtPart::Text("^[0-9]+$ costs $ 5 $".into())]);
         assert!(f.is_literal());
+    }
+
+    #[test]
+    fn double_dollar_is_one_literal_dollar() {
+        let f = parse_format_in("echo $$HOME-$$$rU", FileId(0)).unwrap();
+        assert_eq!(f.parts[0], FmtPart::Text("echo $HOME-$".into()));
+        assert!(matches!(&f.parts[1], FmtPart::Pv(p) if p.name == "rU"));
+        assert_eq!(f.parts.len(), 2);
     }
 
     #[test]

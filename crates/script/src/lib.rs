@@ -25,8 +25,9 @@ mod transform;
 use std::path::{Path, PathBuf};
 
 pub use ast::{
-    AssignOp, BinOp, Block, Call, Case, Expr, ExprKind, GlobalParam, GlobalValue, Literal,
-    LoadModule, ModParam, RouteDef, RouteKind, Script, SocketSpec, Stmt, StmtKind,
+    AssignOp, AsyncStmt, BinOp, Block, Call, Case, Expr, ExprKind, GlobalParam, GlobalValue,
+    LaunchStmt, Literal, LoadModule, ModParam, RouteDef, RouteKind, RouteRef, Script, SocketSpec,
+    Stmt, StmtKind,
 };
 pub use error::{Diagnostic, Location};
 pub use format::{FmtPart, FormatString};

@@ -246,3 +246,18 @@ fn assert_located(
         }
     }
 }
+
+#[test]
+fn async_needs_a_call_and_a_resume_route() {
+    let e = errors("route {\n  async(rest_get, resume);\n}\n");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("bad.cfg:2:17: expected `(` after `rest_get`"),
+        "{e:?}"
+    );
+    let e = errors("route {\n  async(exec(\"ls\"));\n}\n");
+    assert!(
+        e[0].starts_with("bad.cfg:2:19: expected `,` and a resume route"),
+        "{e:?}"
+    );
+}

@@ -180,8 +180,35 @@ fn calls_with_and_without_parens() {
     assert_eq!(c(2).args[0].kind, ExprKind::Ident("relay".into()));
     assert_eq!(c(2).args.len(), 3);
     assert_eq!(sexp(&c(3).args[0]), "404");
-    assert_eq!(sexp(&c(4).args[0]), r#"rest_get("http://x", $var)"#);
-    assert_eq!(c(4).args[1].kind, ExprKind::Ident("resume".into()));
+    let StmtKind::Async(a) = &b[4].kind else {
+        panic!("{:?}", b[4].kind);
+    };
+    assert_eq!(a.call.name, "rest_get");
+    assert_eq!(a.call.args.len(), 2);
+    assert_eq!(a.resume.name, "resume");
+    assert_eq!(a.timeout, None);
+}
+
+#[test]
+fn async_and_launch_statements() {
+    let b = body(
+        r#"async(exec("ls", , $var(out)), "done", 5); launch(exec("x")); launch(sleep(1), report, "p");"#,
+    );
+    let StmtKind::Async(a) = &b[0].kind else {
+        panic!("{:?}", b[0].kind);
+    };
+    assert_eq!((a.call.name.as_str(), a.call.args.len()), ("exec", 3));
+    assert_eq!(a.resume.name, "done");
+    assert_eq!(a.timeout.as_ref().map(sexp).as_deref(), Some("5"));
+    let StmtKind::Launch(l) = &b[1].kind else {
+        panic!("{:?}", b[1].kind);
+    };
+    assert_eq!((l.call.name.as_str(), l.report.is_none()), ("exec", true));
+    let StmtKind::Launch(l) = &b[2].kind else {
+        panic!("{:?}", b[2].kind);
+    };
+    assert_eq!(l.report.as_ref().map(|r| r.name.as_str()), Some("report"));
+    assert_eq!(l.param.as_ref().map(sexp).as_deref(), Some(r#""p""#));
 }
 
 #[test]

@@ -192,6 +192,8 @@ impl Compiler<'_> {
                 None => None,
             }),
             StmtKind::Break => Ins::Break,
+            StmtKind::Async(a) => self.async_stmt(a)?,
+            StmtKind::Launch(l) => self.launch_stmt(l)?,
         })
     }
 
@@ -355,6 +357,96 @@ impl Compiler<'_> {
             decl,
             args,
             span: call.span,
+        })
+    }
+
+    /// The function of an `async(...)`/`launch(...)`: a module function that OpenSIPS also
+    /// exports asynchronously (anything else is refused at load time, as OpenSIPS does).
+    fn async_call(&mut self, call: &siplua_script::Call, statement: &str) -> Option<Call> {
+        if call.name == "route" {
+            self.error(
+                call.span,
+                format!("{statement}() takes a function, not route()"),
+            );
+            return None;
+        }
+        if self
+            .functions
+            .get(&call.name)
+            .is_some_and(|d| !d.async_capable)
+        {
+            self.error(
+                call.span,
+                format!(
+                    "function '{}' cannot be used in {statement}(): OpenSIPS has no \
+                     asynchronous version of it",
+                    call.name
+                ),
+            );
+            return None;
+        }
+        self.call(call)
+    }
+
+    /// A resume/report route named by `async`/`launch`: a `route[name]` that must exist.
+    fn named_route(&mut self, r: &siplua_script::RouteRef) -> Option<usize> {
+        let found = self
+            .by_name
+            .get(&RouteKind::Request)
+            .and_then(|routes| routes.get(&r.name))
+            .copied();
+        match found {
+            Some(route) => {
+                self.calls[self.current].routes.push(route);
+                Some(route)
+            }
+            None => {
+                self.error(
+                    r.span,
+                    format!(
+                        "unknown route '{}' (no route[{}] is defined)",
+                        r.name, r.name
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `async(f(args), resume[, timeout])`. The timeout must be a positive constant.
+    fn async_stmt(&mut self, a: &siplua_script::AsyncStmt) -> Option<Ins> {
+        let call = self.async_call(&a.call, "async");
+        let resume = self.named_route(&a.resume);
+        if let Some(t) = &a.timeout {
+            if !matches!(self.constant(t), Some(Value::Int(n)) if n > 0) {
+                self.error(
+                    t.span,
+                    "async() timeout must be a positive number of seconds",
+                );
+                return None;
+            }
+        }
+        Some(Ins::Async {
+            call: call?,
+            resume: resume?,
+        })
+    }
+
+    /// `launch(f(args)[, report[, param]])`.
+    fn launch_stmt(&mut self, l: &siplua_script::LaunchStmt) -> Option<Ins> {
+        let call = self.async_call(&l.call, "launch");
+        let report = match &l.report {
+            Some(r) => Some(self.named_route(r)?),
+            None => None,
+        };
+        let param = match &l.param {
+            Some(p) => Some(self.expr(p)?),
+            None => None,
+        };
+        Some(Ins::Launch {
+            call: call?,
+            report,
+            param,
         })
     }
 

@@ -196,6 +196,12 @@ impl Vm<'_> {
                 Flow::Return(code)
             }
             Ins::Break => Flow::Break,
+            Ins::Async { call, resume } => self.async_stmt(call, *resume, ctx),
+            Ins::Launch {
+                call,
+                report,
+                param,
+            } => self.launch(call, *report, param.as_ref(), ctx),
             Ins::Assert { cond, message } => {
                 if !ctx.core.config.enable_asserts {
                     return Flow::Next;
@@ -251,6 +257,62 @@ impl Vm<'_> {
             Flow::Return(0) => Flow::Stop(Stop::Exit),
             _ => Flow::Next,
         }
+    }
+
+    /// `async(f, resume)`: `f` runs here (siplua workers are synchronous threads, so there is
+    /// nothing to suspend), `$rc` gets its code, then `resume` runs as the rest of the
+    /// script: the statements after `async` never run, as in OpenSIPS.
+    fn async_stmt(&mut self, call: &Call, resume: usize, ctx: &mut Context) -> Flow {
+        ctx.retcode = self.function_code(call, ctx);
+        match self.detached_route(resume, Vec::new(), ctx) {
+            Flow::Stop(Stop::Drop) => Flow::Stop(Stop::Drop),
+            _ => Flow::Stop(Stop::Exit),
+        }
+    }
+
+    /// `launch(f, report, param)`: `f` runs, then `report` with `$rc` = its code and
+    /// `$param(1)` = `param`; the report route is detached from the script (its `exit` or
+    /// `drop` ends only itself) and the script goes on with `$rc` = 1, the statement's own
+    /// success.
+    fn launch(
+        &mut self,
+        call: &Call,
+        report: Option<usize>,
+        param: Option<&Expr>,
+        ctx: &mut Context,
+    ) -> Flow {
+        let param = match param.map(|p| self.eval(p, ctx)).transpose() {
+            Ok(p) => p,
+            Err(s) => return Flow::Stop(s),
+        };
+        ctx.retcode = self.function_code(call, ctx);
+        if let Some(report) = report {
+            self.detached_route(report, param.into_iter().collect(), ctx);
+        }
+        ctx.retcode = 1;
+        Flow::Next
+    }
+
+    /// The code of an async-started function (never a route: the loader refuses those).
+    fn function_code(&mut self, call: &Call, ctx: &mut Context) -> i32 {
+        match call {
+            Call::Function { decl, args, .. } => (decl.handler)(ctx, args),
+            Call::Route { .. } => -1,
+        }
+    }
+
+    /// Runs a resume/report route with its own `$param` frame.
+    fn detached_route(&mut self, route: usize, params: Vec<Value>, ctx: &mut Context) -> Flow {
+        if self.depth >= MAX_ROUTE_DEPTH {
+            error!("route nested deeper than {MAX_ROUTE_DEPTH} calls: not run");
+            return Flow::Next;
+        }
+        ctx.params.push(params);
+        self.depth += 1;
+        let flow = self.block(&self.program.routes[route].body, ctx);
+        self.depth -= 1;
+        ctx.params.pop();
+        flow
     }
 
     /// Calls a function or route; its code goes to `$retcode`; 0 stops the script.

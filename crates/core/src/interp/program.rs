@@ -133,6 +133,25 @@ pub enum Ins {
     Return(Option<Expr>),
     /// `break`.
     Break,
+    /// `async(f(args), resume_route[, timeout])`: `f` runs on the worker (siplua workers are
+    /// synchronous), `$rc` gets its code, the script continues in `resume` and ends there:
+    /// what follows the statement never runs, as in OpenSIPS.
+    Async {
+        /// The function (always a [`Call::Function`] of an async-capable function).
+        call: Call,
+        /// The resume route.
+        resume: usize,
+    },
+    /// `launch(f(args)[, report_route[, param]])`: `f` runs, then the report route (with
+    /// `$rc` = its code and `$param(1)` = `param`), and the script goes on after the statement.
+    Launch {
+        /// The function (always a [`Call::Function`] of an async-capable function).
+        call: Call,
+        /// The report route, if any.
+        report: Option<usize>,
+        /// The report route's `$param(1)`.
+        param: Option<Expr>,
+    },
     /// `assert(cond, "message")` (checked only with `enable_asserts`).
     Assert {
         /// The condition that must hold.

@@ -20,6 +20,17 @@ pub struct ScriptTrace {
     pub info: Option<String>,
 }
 
+/// What a call is called in a trace line.
+fn call_name(program: &Program, call: &Call) -> String {
+    match call {
+        Call::Function { decl, .. } => format!("function {}", decl.name),
+        Call::Route { route, .. } => format!(
+            "route {}",
+            program.routes[*route].name.as_deref().unwrap_or("")
+        ),
+    }
+}
+
 /// What a statement is called in a trace line.
 fn name(program: &Program, ins: &Ins) -> String {
     match ins {
@@ -28,11 +39,9 @@ fn name(program: &Program, ins: &Ins) -> String {
         Ins::For { .. } => "for".into(),
         Ins::Switch { .. } => "switch".into(),
         Ins::Assign { target, .. } => format!("assign {}", target.text),
-        Ins::Call(Call::Function { decl, .. }) => format!("function {}", decl.name),
-        Ins::Call(Call::Route { route, .. }) => format!(
-            "route {}",
-            program.routes[*route].name.as_deref().unwrap_or("")
-        ),
+        Ins::Call(call) => call_name(program, call),
+        Ins::Async { call, .. } => format!("async {}", call_name(program, call)),
+        Ins::Launch { call, .. } => format!("launch {}", call_name(program, call)),
         Ins::Exit => "exit".into(),
         Ins::Drop => "drop".into(),
         Ins::Return(_) => "return".into(),

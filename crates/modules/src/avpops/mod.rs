@@ -268,6 +268,7 @@ impl AvpOps {
                 query::run(db, ctx, &sql, &dest)
             },
         )
+        .async_capable()
         .with_fixup(|args| {
             // The destination names AVPs: it is read as written, never expanded.
             let text = match args.get(1) {

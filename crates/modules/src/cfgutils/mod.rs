@@ -203,7 +203,8 @@ impl Module for Cfgutils {
                     std::thread::sleep(Duration::from_secs(s));
                     1
                 },
-            ),
+            )
+            .async_capable(),
             FunctionDecl::new(
                 "usleep",
                 vec![ParamSpec::req("microseconds", ParamKind::Int)],
@@ -213,7 +214,8 @@ impl Module for Cfgutils {
                     std::thread::sleep(Duration::from_micros(us));
                     1
                 },
-            ),
+            )
+            .async_capable(),
             FunctionDecl::new(
                 "ts_usec_delta",
                 vec![

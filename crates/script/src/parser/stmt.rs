@@ -91,6 +91,8 @@ impl Parser {
             "drop" => self.bare_keyword(StmtKind::Drop),
             "break" => self.bare_keyword(StmtKind::Break),
             "return" => self.return_stmt(),
+            "async" if self.peek_nth(1).kind == TokenKind::LParen => self.async_stmt(),
+            "launch" if self.peek_nth(1).kind == TokenKind::LParen => self.launch_stmt(),
             "else" => Err(Diagnostic::new(t.span, "`else` without a matching `if`")),
             "case" | "default" => Err(Diagnostic::new(
                 t.span,
