@@ -51,6 +51,8 @@ pub const IGNORED: &[&str] = &[
     "disable_core_dump",
     "disable_stateless_fwd",
     "timer_workers",
+    "auto_scaling_profile",
+    "auto_scaling_cycle",
     "wdir",
     "chroot",
     "user",

@@ -8,6 +8,7 @@
 //! Errors are collected: after a bad statement the parser skips to the next
 //! `;` or `}` and goes on, so one run reports several independent mistakes.
 
+mod autoscale;
 mod expr;
 mod route;
 mod socket;

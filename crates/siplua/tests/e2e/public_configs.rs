@@ -165,3 +165,24 @@ fn memory_and_xlog_buffer_globals_load() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// OpenSIPS 3.x auto-scaling profiles (a public trunking proxy defines three and attaches
+/// them to its worker pools) load; the pools keep the size written, and the server answers.
+#[test]
+fn auto_scaling_profiles_load_and_the_server_answers() {
+    let globals = "auto_scaling_cycle = 3\n\
+                   auto_scaling_profile = PROFILE_TIMER\n\
+                   \x20    scale up to 6 on 70% for 4 cycles within 5\n\
+                   \x20    scale down to 2 on 18% for 10 cycles\n\
+                   timer_workers = 2 use_auto_scaling_profile PROFILE_TIMER\n\
+                   udp_workers = 1 use_auto_scaling_profile PROFILE_TIMER";
+    let routes = r#"route { sl_send_reply(200, "Scaled"); }"#;
+    let server = Server::start(&cfg(globals, routes));
+    let client = UdpClient::new();
+    let r = client.ask(
+        &server,
+        &request("OPTIONS", "sip:s@example.com", client.port(), ""),
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    assert_eq!(reason(&r), "Scaled");
+}
