@@ -19,6 +19,7 @@ pub mod flags;
 pub mod format;
 pub mod forward;
 pub mod function;
+mod init_order;
 pub mod interp;
 pub mod load;
 pub mod log;

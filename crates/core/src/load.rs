@@ -127,7 +127,8 @@ pub fn load_script(
     let mut apis = Apis::default();
     let main_file = Path::new(sources.name(siplua_script::FileId(0)));
     let script_dir = main_file.parent().unwrap_or(Path::new(""));
-    for m in modules.iter_mut() {
+    for i in crate::init_order::init_order(&modules) {
+        let m = &mut modules[i];
         let mut env = InitEnv {
             apis: &mut apis,
             config: &mut config,

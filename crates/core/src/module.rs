@@ -111,7 +111,7 @@ impl Apis {
 
 /// What `Module::init` may read and publish.
 pub struct InitEnv<'a> {
-    /// APIs published by modules initialised earlier (load order, dependencies first).
+    /// APIs published by modules initialised earlier (dependencies first, then load order).
     pub apis: &'a mut Apis,
     /// The global configuration; transport modules (`proto_tcp`) may adjust their part.
     pub config: &'a mut crate::config::CoreConfig,
@@ -143,8 +143,16 @@ pub trait Module: Send + Sync {
         Err(format!("module {} has no parameter {name}", self.name()))
     }
 
-    /// Modules that must be loaded before this one (e.g. `registrar` needs `usrloc`).
+    /// Modules that must be loaded with this one (e.g. `registrar` needs `usrloc`); they are
+    /// initialised first whatever the order of the `loadmodule` lines.
     fn dependencies(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Modules initialised before this one when the script loads them too, which it uses if
+    /// present (`topology_hiding` uses `dialog`); unlike [`Module::dependencies`] they need
+    /// not be loaded.
+    fn optional_dependencies(&self) -> &'static [&'static str] {
         &[]
     }
 

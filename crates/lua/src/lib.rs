@@ -22,6 +22,7 @@ mod module;
 pub mod params;
 pub mod reload;
 pub mod sandbox;
+mod source;
 pub mod state;
 pub mod watch;
 pub mod worker;

@@ -135,7 +135,7 @@ impl WorkerLua {
         let path = &shared.settings.filename;
         let fail = |e: &dyn std::fmt::Display| format!("siplua error loading file {path}: {e}");
         let version = FileVersion::of(path).map_err(|e| fail(&e))?;
-        let code = std::fs::read(path).map_err(|e| fail(&e))?;
+        let code = crate::source::script_text(std::fs::read(path).map_err(|e| fail(&e))?);
         let st = WorkerLua::build(shared, version).map_err(|e| fail(&e))?;
         st.data.budget.refill(&st.lua);
         st.lua

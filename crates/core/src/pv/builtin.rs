@@ -50,6 +50,8 @@ pub enum PvKind {
     Pid,
     /// `$Ts`: current Unix time, seconds.
     Ts,
+    /// `$Tsm`: the microseconds of the current second (0-999999), to pair with `$Ts`.
+    Tsm,
     /// `$Tf`: current time, formatted like ctime.
     Tf,
     /// `$TS`: start-up Unix time.
@@ -101,6 +103,7 @@ impl std::fmt::Debug for PvKind {
                 PvKind::Color => "Color",
                 PvKind::LogLevel => "LogLevel",
                 PvKind::Ts => "Ts",
+                PvKind::Tsm => "Tsm",
                 PvKind::Tf => "Tf",
                 PvKind::StartTime => "StartTime",
                 PvKind::Time => "Time",
@@ -163,6 +166,7 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
         "af" => PvKind::AddrFamily,
         "log_level" => PvKind::LogLevel,
         "Ts" => PvKind::Ts,
+        "Tsm" => PvKind::Tsm,
         "Tf" => PvKind::Tf,
         "TS" => PvKind::StartTime,
         "T_reply_code" => PvKind::ReplyCode,
@@ -271,6 +275,7 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
         PvKind::LogLevel => Value::Int(crate::log::current_level() as i64),
         PvKind::Socket(which) => socket::get(ctx, *which, pv.inner_text(ctx).as_deref()),
         PvKind::Ts => Value::Int(chrono::Utc::now().timestamp()),
+        PvKind::Tsm => Value::Int(i64::from(chrono::Utc::now().timestamp_subsec_micros())),
         PvKind::Tf => Value::Str(
             chrono::Local::now()
                 .format("%a %b %e %H:%M:%S %Y")
@@ -390,6 +395,7 @@ pub(super) fn set(
             Ok(())
         }
         PvKind::Msg(m) => message::set(*m, ctx, value),
+        PvKind::Socket(socket::Which::Out) => socket::set_out(ctx, value),
         PvKind::Module(decl) => match &decl.set {
             Some(setter) => {
                 let inner = pv.inner_text(ctx);

@@ -50,6 +50,7 @@ pub enum MsgPv {
     MsgLen,
     MsgBuf,
     Body,
+    Version,
 }
 
 /// (name, variable) for every message variable.
@@ -96,6 +97,7 @@ const NAMES: &[(&str, MsgPv)] = &[
     ("ml", MsgPv::MsgLen),
     ("mb", MsgPv::MsgBuf),
     ("rb", MsgPv::Body),
+    ("rv", MsgPv::Version),
 ];
 
 impl MsgPv {
@@ -197,6 +199,7 @@ pub fn get(pv: MsgPv, ctx: &Context) -> Value {
         MsgPv::MsgLen => Value::Int(msg.as_bytes().len() as i64),
         MsgPv::MsgBuf => Value::Str(String::from_utf8_lossy(msg.as_bytes()).into_owned()),
         MsgPv::Body => Value::Str(String::from_utf8_lossy(msg.body()).into_owned()),
+        MsgPv::Version => Value::from(msg.version()),
         MsgPv::SrcIp | MsgPv::SrcPort | MsgPv::RcvIp | MsgPv::RcvPort | MsgPv::Proto => Value::Null,
     }
 }

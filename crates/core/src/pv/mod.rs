@@ -152,7 +152,11 @@ impl CompiledPv {
 
     /// True when the variable can be assigned to.
     pub fn is_writable(&self) -> bool {
-        builtin::is_writable(&self.kind)
+        match self.kind {
+            // `$socket_out = "udp:..."` forces the socket; its fields are read-only.
+            PvKind::Socket(socket::Which::Out) => matches!(self.inner, Inner::None),
+            _ => builtin::is_writable(&self.kind),
+        }
     }
 
     /// Assigns a value with the script's operator semantics (`=` adds an AVP value, `:=`

@@ -1,10 +1,12 @@
 //! `$socket_in(field)` and `$socket_out(field)`: the socket a message came in on and the one
 //! forced for sending it (`force_send_socket`), as OpenSIPS 3.x names them. Without a field
 //! the whole socket (`udp:127.0.0.1:5060`); the current templates test
-//! `$socket_in(proto) == "tcp"`.
+//! `$socket_in(proto) == "tcp"`. `$socket_out = "udp:10.0.0.1:5060"` forces the socket as
+//! `force_send_socket` does, `$socket_out = NULL` lets the routing choose again.
 
 use super::Inner;
 use crate::context::Context;
+use crate::corefn::socket_named;
 use crate::value::Value;
 
 /// Which socket the variable names.
@@ -59,4 +61,18 @@ pub(super) fn get(ctx: &Context, which: Which, field: Option<&str>) -> Value {
         // siplua's sockets have no names or tags.
         _ => Value::Null,
     }
+}
+
+/// `$socket_out = value`: a socket of ours (`[proto:]host[:port]`) forces it, NULL or "" clears
+/// the forced socket; anything else is an error and leaves the socket as it was.
+pub(super) fn set_out(ctx: &mut Context, value: Value) -> Result<(), String> {
+    if value.is_null() || value.as_str().is_empty() {
+        ctx.send_socket = None;
+        return Ok(());
+    }
+    let text = value.as_str().into_owned();
+    let id = socket_named(ctx, &text)
+        .ok_or_else(|| format!("$socket_out: {text} is not a socket siplua listens on"))?;
+    ctx.send_socket = Some(id);
+    Ok(())
 }

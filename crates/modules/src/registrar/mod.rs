@@ -170,10 +170,10 @@ impl Module for RegistrarModule {
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
-        let usrloc = env.apis.get::<Usrloc>().ok_or(
-            "the usrloc API is not available: load usrloc before registrar \
-             (loadmodule \"usrloc.so\" first)",
-        )?;
+        let usrloc = env
+            .apis
+            .get::<Usrloc>()
+            .ok_or("the usrloc module published no API (its initialisation failed)")?;
         self.settings.aor.use_domain = usrloc.use_domain();
         let s = &self.settings;
         let stat = |n: &str| env.stats.counter("registrar", n);

@@ -75,6 +75,10 @@ impl Module for TopologyHiding {
         &["tm"]
     }
 
+    fn optional_dependencies(&self) -> &'static [&'static str] {
+        &["dialog"]
+    }
+
     fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
         let s = Arc::make_mut(&mut self.settings);
         let text = value.as_str();
@@ -102,7 +106,7 @@ impl Module for TopologyHiding {
         match env.apis.get::<DialogApi>() {
             Some(api) => self.store = Some(Arc::new(Store::new(api))),
             None if env.loaded.iter().any(|m| m == "dialog") => {
-                return Err("load the dialog module before topology_hiding".into())
+                return Err("the dialog module published no API (its initialisation failed)".into())
             }
             None => siplua_core::log::emit(
                 siplua_core::log::level::WARN,

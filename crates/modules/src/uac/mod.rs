@@ -86,6 +86,10 @@ impl Module for Uac {
         Ok(())
     }
 
+    fn optional_dependencies(&self) -> &'static [&'static str] {
+        &["uac_auth"]
+    }
+
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
         self.credentials = env.apis.get::<CredentialStore>();
         Ok(())

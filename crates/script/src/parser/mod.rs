@@ -9,6 +9,7 @@
 //! `;` or `}` and goes on, so one run reports several independent mistakes.
 
 mod async_stmt;
+mod autoscale;
 mod expr;
 mod route;
 mod socket;

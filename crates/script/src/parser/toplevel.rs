@@ -1,6 +1,7 @@
 //! Top-level items: global parameters, `loadmodule`, `modparam`, and the
 //! dispatch to route blocks.
 
+use super::autoscale::global_value_text;
 use super::{PResult, Parser};
 use crate::ast::{AssignOp, GlobalParam, GlobalValue, Literal, LoadModule, ModParam, Script};
 use crate::error::Diagnostic;
@@ -132,11 +133,18 @@ impl Parser {
         while self.eat(&TokenKind::Comma) {
             values.push(self.global_value(socket)?);
         }
-        let value = if values.len() == 1 {
+        let mut value = if values.len() == 1 {
             values.remove(0)
         } else {
             GlobalValue::List(values)
         };
+        if name == "auto_scaling_profile" {
+            let mut text = global_value_text(&value);
+            self.auto_scaling_description(&mut text)?;
+            value = GlobalValue::Str(text);
+        } else if !socket {
+            self.skip_auto_scaling_use()?;
+        }
         Ok(GlobalParam {
             name,
             value,

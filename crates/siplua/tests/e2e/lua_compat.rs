@@ -103,3 +103,42 @@ route {
     assert_eq!(hv(&r, "Allow"), "OPTIONS");
     assert!(hv(&r, "X-Lua").starts_with("siplua"), "{r}");
 }
+
+/// A script that starts with a `#!` line, as scripts written to run under `lua` too do: Lua's
+/// loader (which OpenSIPS uses) skips that line, and so does siplua's; the line numbers of
+/// errors still match the file. This one reads its input from AVPs, shells out with
+/// `io.popen` and hands the result back with `AVP_set`, like public OpenSIPS helpers.
+#[test]
+fn a_script_with_a_shebang_line_loads() {
+    let dir = scratch("shebang");
+    let script = "#!/usr/bin/lua\n\
+        function convert(msg)\n\
+        \x20 local text = tostring(AVP_get(\"text\"))\n\
+        \x20 local p = io.popen(\"printf %s '\" .. text .. \"' | tr a-z A-Z\")\n\
+        \x20 local out = p:read(\"*all\")\n\
+        \x20 p:close()\n\
+        \x20 return AVP_set(\"converted\", out)\n\
+        end\n\
+        function broken(msg)\n\
+        \x20 error(\"on purpose\")\n\
+        end\n";
+    std::fs::write(dir.join("test.lua"), script).unwrap();
+    let route = r#"
+route {
+    if (is_method("ACK")) { exit; }
+    $avp(text) = "hello";
+    if ($hdr(X-F) == "broken") {
+        lua_exec("broken");
+    } else if (lua_exec("convert")) {
+        append_to_reply("X-Converted: $avp(converted)\r\n");
+    }
+    sl_send_reply(200, "OK");
+}
+"#;
+    let t = LuaTest::start_in(&dir, "", route);
+    let r = t.call("convert");
+    assert_eq!(status(&r), 200, "{r}");
+    assert_eq!(hv(&r, "X-Converted"), "HELLO", "{r}");
+    t.call("broken");
+    assert!(wait_log(&t, "test.lua:10: on purpose", 3), "{}", t.log());
+}

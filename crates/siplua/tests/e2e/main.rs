@@ -60,6 +60,7 @@ mod permissions_avpops;
 mod permissions_files;
 mod pike_ratelimit;
 mod pseudo_variables;
+mod public_configs;
 mod registrar;
 mod residential;
 mod rest_client;
