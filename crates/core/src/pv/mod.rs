@@ -11,6 +11,7 @@ mod color;
 mod identity;
 pub use builtin::ErrorInfo;
 mod message;
+pub mod route;
 mod socket;
 
 use std::sync::Arc;
@@ -83,6 +84,12 @@ pub struct CompiledPv {
 pub trait PvLookup {
     /// The module declaration for `$name`, if a loaded module exports one.
     fn module_pv(&self, name: &str) -> Option<Arc<PvDecl>>;
+
+    /// The file and line of the statement being compiled, which `$cfg_file` and `$cfg_line`
+    /// give; `None` outside a script (Lua's ad-hoc variables), where they are null.
+    fn position(&self) -> Option<(String, u32)> {
+        None
+    }
 }
 
 /// No module variables: for compiling outside a loaded engine (tests, Lua's ad-hoc specs use

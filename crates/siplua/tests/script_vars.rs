@@ -1,0 +1,257 @@
+//! Script-position and route variables end to end: `$cfg_line`, `$cfg_file` (an included
+//! file too), `$route`/`$route.type`/`$route.name` with OpenSIPS' indexes, `$argv(name)` from
+//! `-o name=value`, and dialog's `$DLG_end_reason` after a BYE from either side. Variables
+//! OpenSIPS 3.x does not have are load errors with their position.
+
+mod common;
+
+use common::*;
+
+/// The 1-based line of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("{needle} not in the configuration"))
+}
+
+const ROUTES: &str = r#"
+startup_route {
+    xlog("L_INFO", "STARTUP route=$route type=$route.type name=$route.name\n");
+}
+
+route {
+    append_to_reply("X-Line: $cfg_line\r\n");
+    $var(line) = $cfg_line;
+    if ($var(line) > 0) {
+        append_to_reply("X-Nested: $cfg_line\r\n");
+    }
+    append_to_reply("X-Line-Var: $var(line)\r\n");
+    append_to_reply("X-File: $cfg_file\r\n");
+    append_to_reply("X-Route: $route\r\n");
+    append_to_reply("X-Top-Name: $route.name\r\n");
+    route(first, "p1");
+    route(included);
+    append_to_reply("X-After: $(route[*])\r\n");
+    sl_send_reply(200, "Vars");
+    exit;
+}
+
+route[first] {
+    route(second);
+}
+
+route[second] {
+    append_to_reply("X-Stack: $(route[*])\r\n");
+    append_to_reply("X-Current: $route\r\n");
+    append_to_reply("X-Parent: $(route[1])\r\n");
+    append_to_reply("X-Top: $(route[-1])\r\n");
+    append_to_reply("X-Next-Top: $(route[-2])\r\n");
+    append_to_reply("X-Out: $(route[3])\r\n");
+    append_to_reply("X-Type: $route.type\r\n");
+    append_to_reply("X-Top-Type: $(route.type[-1])\r\n");
+    append_to_reply("X-Name: $route.name\r\n");
+    append_to_reply("X-Parent-Name: $(route.name[1])\r\n");
+}
+
+include_file "{DIR}/included.cfg"
+"#;
+
+const INCLUDED: &str = "# an included file\n\nroute[included] {\n    append_to_reply(\"X-Inc: $cfg_file:$cfg_line\\r\\n\");\n}\n";
+
+#[test]
+fn line_file_and_route_stack() {
+    let dir = scratch("script-vars");
+    std::fs::write(dir.join("included.cfg"), INCLUDED).unwrap();
+    let text = cfg("", ROUTES);
+    let server = Server::start_in(&dir, &text);
+    let c = UdpClient::new();
+    let reply = c
+        .request(
+            &server,
+            &request("OPTIONS", "sip:v@example.com", c.port(), ""),
+        )
+        .expect("a reply");
+    assert_eq!(status(&reply), 200, "{reply}");
+    let h = |name: &str| header(&reply, name).unwrap_or("<missing>").to_owned();
+
+    let line = line_of(&text, "X-Line: $cfg_line");
+    assert_eq!(h("X-Line"), line.to_string(), "{reply}");
+    assert_eq!(
+        h("X-Line-Var"),
+        line_of(&text, "$var(line) = $cfg_line").to_string()
+    );
+    // Inside an if block: the line of the statement in the block.
+    assert_eq!(h("X-Nested"), line_of(&text, "X-Nested").to_string());
+    let main_file = dir.join("test.cfg").display().to_string();
+    assert_eq!(h("X-File"), main_file);
+    let inc = dir.join("included.cfg").display().to_string();
+    assert_eq!(h("X-Inc"), format!("{inc}:4"), "{reply}");
+
+    assert_eq!(h("X-Route"), "route");
+    assert_eq!(h("X-Top-Name"), "<null>");
+    assert_eq!(h("X-Stack"), "route > route[first] > route[second]");
+    assert_eq!(h("X-Current"), "route[second]");
+    assert_eq!(h("X-Parent"), "route[first]");
+    assert_eq!(h("X-Top"), "route");
+    assert_eq!(h("X-Next-Top"), "route[first]");
+    assert_eq!(h("X-Out"), "<null>");
+    assert_eq!(h("X-Type"), "route");
+    assert_eq!(h("X-Top-Type"), "route");
+    assert_eq!(h("X-Name"), "second");
+    assert_eq!(h("X-Parent-Name"), "first");
+    // Back in the main route once the calls returned.
+    assert_eq!(h("X-After"), "route");
+    assert!(
+        server
+            .log_text()
+            .contains("STARTUP route=startup_route type=startup_route name=<null>"),
+        "{}",
+        server.log_text()
+    );
+}
+
+#[test]
+fn argv_reads_the_o_options() {
+    let dir = scratch("script-argv");
+    let text = cfg(
+        "",
+        r#"route {
+    append_to_reply("X-Foo: $argv(foo)\r\nX-Empty: $argv(empty)\r\nX-None: $argv(none)\r\n");
+    sl_send_reply(200, "Argv");
+}"#,
+    );
+    let server = Server::start_with_args(
+        &dir,
+        &text,
+        free_port(),
+        &["-o", "foo=one", "-o", "empty=", "-o", "foo=two=2"],
+    );
+    let c = UdpClient::new();
+    let reply = c
+        .request(
+            &server,
+            &request("OPTIONS", "sip:v@example.com", c.port(), ""),
+        )
+        .expect("a reply");
+    // The last -o for a name wins; the value may hold '='.
+    assert_eq!(header(&reply, "X-Foo"), Some("two=2"), "{reply}");
+    assert_eq!(header(&reply, "X-Empty"), Some(""), "{reply}");
+    assert_eq!(header(&reply, "X-None"), Some("<null>"), "{reply}");
+}
+
+#[test]
+fn a_malformed_o_option_is_refused() {
+    let out = run_siplua(&["-c", "-o", "novalue"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-o novalue: expected NAME=VALUE"));
+}
+
+#[test]
+fn unknown_route_and_argv_forms_are_load_errors_with_their_position() {
+    // `$route_type` is not an OpenSIPS 3.x variable (it is `$route.type`).
+    let text = cfg("", "route {\n    xlog(\"$route_type\\n\");\n}\n").replace("{PORT}", "5999");
+    let (out, path) = check_config("route_type.cfg", &text);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let line = line_of(&text, "$route_type");
+    assert!(
+        err.contains(&format!("{}:{line}:", path.display())) && err.contains("$route_type"),
+        "{err}"
+    );
+    let text = cfg("", "route {\n    $var(a) = $argv;\n}\n").replace("{PORT}", "5999");
+    let (out, path) = check_config("argv.cfg", &text);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let line = line_of(&text, "$argv;");
+    assert!(
+        err.contains(&format!("{}:{line}:", path.display())) && err.contains("$argv(...)"),
+        "{err}"
+    );
+}
+
+fn dialog_cfg(next_hop: u16) -> String {
+    format!(
+        r#"
+log_level = 3
+xlog_level = 3
+stderror_enabled = yes
+udp_workers = 1
+socket = udp:127.0.0.1:{{PORT}}
+loadmodule "proto_udp.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "signaling.so"
+loadmodule "sipmsgops.so"
+loadmodule "dialog.so"
+
+route {{
+    if (has_totag()) {{
+        append_to_reply("X-End: $DLG_end_reason\r\nX-Status: $DLG_status\r\n");
+        sl_send_reply(200, "In dialog");
+        exit;
+    }}
+    create_dialog();
+    t_relay("udp:127.0.0.1:{next_hop}");
+}}
+"#
+    )
+}
+
+/// Sets up a call through the proxy, answered 200 by the next hop; returns the caller's
+/// Call-ID and From header.
+fn answered_call(server: &Server, hop: &NextHop, c: &UdpClient) -> (String, String) {
+    let invite = request("INVITE", "sip:bob@example.com", c.port(), "");
+    c.send(server, invite.as_bytes());
+    let (got, from) = hop.recv(server);
+    hop.sock
+        .send_to(reply_to(&got, 200, "OK").as_bytes(), from)
+        .unwrap();
+    let fin = recv_final(c).expect("the 200 relayed");
+    assert_eq!(status(&fin), 200, "{fin}");
+    (
+        header(&invite, "Call-ID").unwrap().to_owned(),
+        header(&invite, "From").unwrap().to_owned(),
+    )
+}
+
+/// An in-dialog request with the given From and To, sent from `port`.
+fn in_dialog(method: &str, call_id: &str, from: &str, to: &str, port: u16) -> String {
+    format!(
+        "{method} sip:peer@127.0.0.1 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-{method}-{port};rport\r\n\
+         From: {from}\r\n\
+         To: {to}\r\n\
+         Call-ID: {call_id}\r\n\
+         CSeq: 20 {method}\r\n\
+         Max-Forwards: 70\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+#[test]
+fn dlg_end_reason_names_the_side_that_sent_the_bye() {
+    let hop = NextHop::new();
+    let server = Server::start(&dialog_cfg(hop.port()));
+    let c = UdpClient::new();
+    let callee = "<sip:bob@example.com>;tag=t200";
+
+    // The caller hangs up: a request before it sees no reason yet.
+    let (call_id, from) = answered_call(&server, &hop, &c);
+    let info = in_dialog("INFO", &call_id, &from, callee, c.port());
+    let reply = c.request(&server, &info).expect("INFO answered");
+    assert_eq!(header(&reply, "X-End"), Some("<null>"), "{reply}");
+    assert_eq!(header(&reply, "X-Status"), Some("3"), "{reply}");
+    let bye = in_dialog("BYE", &call_id, &from, callee, c.port());
+    let reply = c.request(&server, &bye).expect("BYE answered");
+    assert_eq!(header(&reply, "X-End"), Some("Downstream BYE"), "{reply}");
+    assert_eq!(header(&reply, "X-Status"), Some("5"), "{reply}");
+
+    // The callee hangs up.
+    let (call_id, from) = answered_call(&server, &hop, &c);
+    let bye = in_dialog("BYE", &call_id, callee, &from, hop.port());
+    hop.sock.send_to(bye.as_bytes(), server.addr()).unwrap();
+    let (reply, _) = hop.recv(&server);
+    assert_eq!(header(&reply, "X-End"), Some("Upstream BYE"), "{reply}");
+}
