@@ -1,11 +1,14 @@
 //! Script-position and route variables end to end: `$cfg_line`, `$cfg_file` (an included
 //! file too), `$route`/`$route.type`/`$route.name` with OpenSIPS' indexes, `$argv(name)` from
 //! `-o name=value`, and dialog's `$DLG_end_reason` after a BYE from either side. Variables
-//! OpenSIPS 3.x does not have are load errors with their position.
+//! OpenSIPS 3.x does not have are load errors with their position. Also cfgutils' MI
+//! commands `get_config_hash` / `check_config_hash` over a real MI transport.
 
 mod common;
+mod mi_support;
 
 use common::*;
+use mi_support::MiServer;
 
 /// The 1-based line of the first line of `text` containing `needle`.
 fn line_of(text: &str, needle: &str) -> usize {
@@ -254,4 +257,75 @@ fn dlg_end_reason_names_the_side_that_sent_the_bye() {
     hop.sock.send_to(bye.as_bytes(), server.addr()).unwrap();
     let (reply, _) = hop.recv(&server);
     assert_eq!(header(&reply, "X-End"), Some("Upstream BYE"), "{reply}");
+}
+
+/// One MI call over HTTP, as JSON.
+fn mi_call(mi: &MiServer, method: &str) -> serde_json::Value {
+    let (code, body) = mi.post(&format!(
+        r#"{{"jsonrpc":"2.0","method":"{method}","id":1}}"#
+    ));
+    assert_eq!(code, 200, "{body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn config_hash_is_taken_at_start_and_checked_against_the_file() {
+    let mi = MiServer::start(
+        "loadmodule \"cfgutils.so\"\nmodparam(\"cfgutils\", \"hash_file\", \"{DIR}/test.cfg\")",
+        "route { sl_send_reply(200, \"OK\"); }",
+    );
+    let path = mi.server.dir.join("test.cfg");
+    let md5sum = std::process::Command::new("md5sum")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let expected = String::from_utf8_lossy(&md5sum.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(expected.len(), 32);
+    let r = mi_call(&mi, "get_config_hash");
+    assert_eq!(
+        r["result"],
+        serde_json::Value::from(expected.as_str()),
+        "{r}"
+    );
+    let r = mi_call(&mi, "check_config_hash");
+    assert_eq!(
+        r["result"], "The actual config file hash is identical to the stored one.",
+        "{r}"
+    );
+    // Edited on disk after the start: the check fails, the stored hash stays.
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\n# edited\n");
+    std::fs::write(&path, text).unwrap();
+    let r = mi_call(&mi, "check_config_hash");
+    assert_eq!(r["error"]["code"], 400, "{r}");
+    assert_eq!(mi_call(&mi, "get_config_hash")["result"], expected.as_str());
+}
+
+#[test]
+fn config_hash_without_hash_file_is_disabled_and_a_missing_file_fails_the_start() {
+    let mi = MiServer::start(
+        "loadmodule \"cfgutils.so\"",
+        "route { sl_send_reply(200, \"OK\"); }",
+    );
+    for method in ["get_config_hash", "check_config_hash"] {
+        let r = mi_call(&mi, method);
+        assert_eq!(r["error"]["code"], 404, "{r}");
+        assert_eq!(r["error"]["message"], "Functionality disabled", "{r}");
+    }
+    let text = cfg(
+        "loadmodule \"cfgutils.so\"\nmodparam(\"cfgutils\", \"hash_file\", \"/nonexistent/x.cfg\")",
+        "route { exit; }",
+    )
+    .replace("{PORT}", "5999");
+    let (out, _) = check_config("hash_missing.cfg", &text);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("hash_file: cannot read /nonexistent/x.cfg"),
+        "{err}"
+    );
 }
