@@ -5,6 +5,7 @@
 //! commands `get_config_hash` / `check_config_hash` over a real MI transport.
 
 mod common;
+mod dns_support;
 mod mi_support;
 
 use common::*;
@@ -327,5 +328,42 @@ fn config_hash_without_hash_file_is_disabled_and_a_missing_file_fails_the_start(
     assert!(
         err.contains("hash_file: cannot read /nonexistent/x.cfg"),
         "{err}"
+    );
+}
+
+#[test]
+fn ip_resolve_gives_a_names_address_and_keeps_an_address() {
+    let dns = dns_support::Dnsmasq::start(&["--host-record=sip.example.test,192.0.2.7".into()]);
+    let text = cfg(
+        &format!(
+            "dns_server = \"127.0.0.1:{}\"\ndns_retr_time = 1\n",
+            dns.port
+        ),
+        r#"route {
+    $var(name) = "sip.example.test";
+    $var(ip) = "10.0.0.1";
+    $var(v6) = "2001:db8::1";
+    $var(none) = "nope.example.test";
+    append_to_reply("X-Name: $(var(name){ip.resolve})\r\nX-Ip: $(var(ip){ip.resolve})\r\n");
+    append_to_reply("X-V6: $(var(v6){ip.resolve})\r\nX-None: $(var(none){ip.resolve})\r\n");
+    sl_send_reply(200, "Resolved");
+}"#,
+    );
+    let server = Server::start(&text);
+    let c = UdpClient::new();
+    let reply = c
+        .request(
+            &server,
+            &request("OPTIONS", "sip:v@example.com", c.port(), ""),
+        )
+        .expect("a reply");
+    assert_eq!(header(&reply, "X-Name"), Some("192.0.2.7"), "{reply}");
+    assert_eq!(header(&reply, "X-Ip"), Some("10.0.0.1"), "{reply}");
+    assert_eq!(header(&reply, "X-V6"), Some("2001:db8::1"), "{reply}");
+    assert_eq!(header(&reply, "X-None"), Some("<null>"), "{reply}");
+    assert!(
+        dns.queries().contains(&"A sip.example.test".to_owned()),
+        "{:?}",
+        dns.queries()
     );
 }
