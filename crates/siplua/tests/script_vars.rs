@@ -367,3 +367,47 @@ fn ip_resolve_gives_a_names_address_and_keeps_an_address() {
         dns.queries()
     );
 }
+
+#[test]
+fn ruri_tel2sip_turns_a_tel_request_uri_into_a_sip_one() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+    if ($hdr(X-Set) != NULL) $ru = $hdr(X-Set);
+    ruri_tel2sip();
+    $var(rc) = $rc;
+    append_to_reply("X-Ru: $ru\r\nX-Rc: $var(rc)\r\n");
+    sl_send_reply(200, "Converted");
+}"#,
+    ));
+    let c = UdpClient::new();
+    let ask = |ruri: &str, extra: &str| {
+        let reply = c
+            .request(&server, &request("OPTIONS", ruri, c.port(), extra))
+            .expect("a reply");
+        (
+            header(&reply, "X-Ru").unwrap_or("").to_owned(),
+            header(&reply, "X-Rc").unwrap_or("").to_owned(),
+        )
+    };
+    // The From host (example.com) becomes the host; the number keeps its parameters.
+    assert_eq!(
+        ask("tel:+40211234567", ""),
+        ("sip:+40211234567@example.com;user=phone".into(), "1".into())
+    );
+    assert_eq!(
+        ask(
+            "sip:x@example.org",
+            "X-Set: tel:5551234;phone-context=example.net\r\n"
+        ),
+        (
+            "sip:5551234;phone-context=example.net@example.com;user=phone".into(),
+            "1".into()
+        )
+    );
+    // Not a tel URI: nothing to do, still true.
+    assert_eq!(
+        ask("sip:bob@example.org", ""),
+        ("sip:bob@example.org".into(), "1".into())
+    );
+}

@@ -3,7 +3,7 @@
 //! `ruri_has_param`, `search`, `search_body`, `subst`, `subst_uri`, `subst_user`,
 //! `is_uri_user_e164`, `replace` and its variants, `remove_hf_re`, `append_time`,
 //! `is_audio_on_hold`, `sipmsg_validate`, the `codec_*` family, `ruri_add_param`,
-//! `ruri_del_param`, `append_urihf`, `is_privacy`, `remove_hf_glob`, `change_reply_status`,
+//! `ruri_del_param`, `ruri_tel2sip`, `append_urihf`, `is_privacy`, `remove_hf_glob`, `change_reply_status`,
 //! `list_hdr_has_option`, `list_hdr_add_option`, `list_hdr_remove_option`, `has_body_part`,
 //! `remove_body_part`, `add_body_part`.
 
