@@ -411,3 +411,65 @@ fn ruri_tel2sip_turns_a_tel_request_uri_into_a_sip_one() {
         ("sip:bob@example.org".into(), "1".into())
     );
 }
+
+/// `stream_exists` / `stream_delete` on what siplua forwards: a whole stream goes, its
+/// attributes with it; the second regular expression matches the transport.
+#[test]
+fn stream_functions_find_and_drop_whole_media_streams() {
+    let server = Server::start(&cfg(
+        "",
+        r#"route {
+    if (stream_exists("image") && stream_exists("video", "SAVP") && !stream_exists("audio", "SAVP")) {
+        append_hf("X-Exists: ok\r\n");
+    }
+    if (stream_delete("^video$")) append_hf("X-Deleted: video\r\n");
+    if (!stream_delete("text")) append_hf("X-Kept: no text\r\n");
+    if (!stream_exists("video")) append_hf("X-Gone: video\r\n");
+    $du = "sip:127.0.0.1:" + $hdr(X-Peer);
+    forward();
+}"#,
+    ));
+    let peer = UdpClient::new();
+    let c = UdpClient::new();
+    let sdp =
+        "v=0\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n\
+               m=video 4002 RTP/SAVP 96\r\na=rtpmap:96 H264/90000\r\n\
+               m=image 4004 udptl t38\r\n";
+    let req = request(
+        "INVITE",
+        "sip:bob@example.com",
+        c.port(),
+        &format!("X-Peer: {}\r\n", peer.port()),
+    )
+    .replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!(
+            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        ),
+    );
+    c.send(&server, req.as_bytes());
+    let got = loop {
+        let m = peer
+            .recv()
+            .unwrap_or_else(|| panic!("nothing forwarded; log:\n{}", server.log_text()));
+        if m.starts_with("INVITE ") {
+            break m;
+        }
+    };
+    let body = got.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    assert_eq!(
+        body,
+        "v=0\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n\
+         m=image 4004 udptl t38\r\n",
+        "{got}"
+    );
+    for (h, v) in [
+        ("X-Exists", "ok"),
+        ("X-Deleted", "video"),
+        ("X-Kept", "no text"),
+        ("X-Gone", "video"),
+    ] {
+        assert_eq!(header(&got, h), Some(v), "{got}");
+    }
+}
