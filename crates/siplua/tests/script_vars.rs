@@ -172,6 +172,17 @@ fn unknown_route_and_argv_forms_are_load_errors_with_their_position() {
         err.contains(&format!("{}:{line}:", path.display())) && err.contains("$argv(...)"),
         "{err}"
     );
+    // A constant regular expression of stream_delete that does not compile.
+    let text = cfg("", "route {\n    stream_delete(\"vid(eo\");\n}\n").replace("{PORT}", "5999");
+    let (out, path) = check_config("stream_re.cfg", &text);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let line = line_of(&text, "stream_delete");
+    assert!(
+        err.contains(&format!("{}:{line}:", path.display()))
+            && err.contains("invalid regular expression"),
+        "{err}"
+    );
 }
 
 fn dialog_cfg(next_hop: u16) -> String {
