@@ -135,6 +135,8 @@ pub struct CoreConfig {
     /// `abort_on_assert`: a failed `assert()` ends the message's processing at once (OpenSIPS
     /// aborts the whole server).
     pub abort_on_assert: bool,
+    /// `-o name=value` command-line options, read by the script as `$argv(name)`.
+    pub argv: Vec<(String, String)>,
 }
 
 impl Default for CoreConfig {
@@ -168,6 +170,7 @@ impl Default for CoreConfig {
             advertised_port: None,
             enable_asserts: false,
             abort_on_assert: false,
+            argv: Vec::new(),
         }
     }
 }

@@ -31,6 +31,15 @@ pub struct Origin {
     pub conn: Option<ConnId>,
 }
 
+/// A `route(name, ...)` call being run.
+#[derive(Clone, Debug)]
+pub struct RouteCall {
+    /// The route's id in the program.
+    pub route: usize,
+    /// Its arguments (`$param(1)`...).
+    pub args: Vec<crate::value::Value>,
+}
+
 /// A branch added by `append_branch` or `lookup`: a destination for forking.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Branch {
@@ -90,8 +99,12 @@ pub struct Context<'w> {
     pub avps: AvpList,
     /// Return code of the last function or route (`$retcode`, `$rc`).
     pub retcode: i32,
-    /// Arguments of the route being run (`$param(n)`), innermost call last.
-    pub params: Vec<Vec<crate::value::Value>>,
+    /// The `route(name, ...)` calls being run, innermost last: which route and its
+    /// arguments (`$param(n)`, `$route`).
+    pub calls: Vec<RouteCall>,
+    /// The route `interp::run` started with, and how many entries of `calls` were there
+    /// already (a route run inside another run keeps its own stack): what `$route` reads.
+    pub top_route: Option<(usize, usize)>,
     /// Status code of the reply the script sent for this request, if any.
     pub replied: Option<u16>,
     /// Set by `force_rport()`: add `rport` handling as if the request asked for it.
@@ -129,7 +142,8 @@ impl<'w> Context<'w> {
             reply_headers: String::new(),
             avps: AvpList::default(),
             retcode: 1,
-            params: Vec::new(),
+            calls: Vec::new(),
+            top_route: None,
             replied: None,
             force_rport: false,
             trace: None,

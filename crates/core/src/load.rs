@@ -33,6 +33,8 @@ pub struct Overrides {
     pub workers: Option<usize>,
     /// `-L`: log level.
     pub log_level: Option<i32>,
+    /// `-o name=value`: options the script reads as `$argv(name)`.
+    pub argv: Vec<(String, String)>,
 }
 
 /// Loads a configuration file.
@@ -213,6 +215,7 @@ fn apply_overrides(config: &mut CoreConfig, o: &Overrides) -> Result<(), String>
     if let Some(l) = o.log_level {
         config.log_level = l;
     }
+    config.argv.extend(o.argv.iter().cloned());
     if !o.listen.is_empty() {
         config.listen.clear();
         for s in &o.listen {

@@ -41,6 +41,10 @@ pub struct Cli {
     )]
     pub log_level: Option<i32>,
 
+    /// A script option `NAME=VALUE` (repeatable), read in the script as `$argv(NAME)`.
+    #[arg(short = 'o', value_name = "NAME=VALUE")]
+    pub options: Vec<String>,
+
     /// Stay in the foreground (accepted for OpenSIPS compatibility: siplua never forks).
     #[arg(short = 'F', hide = true)]
     pub foreground: bool,

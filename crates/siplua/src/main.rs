@@ -32,6 +32,17 @@ fn main() -> ExitCode {
         log_level: cli.log_level,
         ..Overrides::default()
     };
+    for o in &cli.options {
+        match o.split_once('=') {
+            Some((name, value)) if !name.is_empty() => {
+                overrides.argv.push((name.to_owned(), value.to_owned()));
+            }
+            _ => {
+                eprintln!("siplua: -o {o}: expected NAME=VALUE");
+                return ExitCode::from(2);
+            }
+        }
+    }
     for l in &cli.listen {
         match socket_arg::parse(l) {
             Ok(s) => overrides.listen.push(s),

@@ -7,14 +7,14 @@ mod client;
 mod rfc3263;
 mod srv;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
 use crate::forward::Target;
-use client::Client;
+use client::{Client, QType};
 pub use rfc3263::Wanted;
 
 /// What the `dns_*` core parameters set.
@@ -123,4 +123,25 @@ pub fn resolve(w: Wanted<'_>) -> Result<Vec<Target>, String> {
         return Err(format!("cannot resolve '{}'", w.host));
     }
     Ok(list)
+}
+
+/// The first address of a host name (`{ip.resolve}`): its A records, then AAAA when
+/// `dns_try_ipv6` is on; `None` when it has none or the resolver fails (logged).
+pub fn resolve_host(name: &str) -> Option<IpAddr> {
+    let client = match client() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("cannot resolve {name}: {e}");
+            return None;
+        }
+    };
+    let s = client.settings();
+    let deadline = Instant::now() + s.retr_time * s.retr_no.max(1);
+    let mut types = vec![QType::A];
+    if s.try_ipv6 {
+        types.push(QType::Aaaa);
+    }
+    types
+        .into_iter()
+        .find_map(|q| client.query(name, q, deadline).ips.first().copied())
 }

@@ -3,6 +3,7 @@
 //! arguments, a function not allowed in the route type that reaches it, an unknown route).
 //! Each error is rendered `FILE:LINE:COL: message`.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -27,10 +28,15 @@ pub fn compile(
     functions: &FunctionTable,
     pvs: &dyn PvLookup,
 ) -> Result<Program, Vec<String>> {
+    let positioned = Positioned {
+        inner: pvs,
+        sources: &sources,
+        at: Cell::new(None),
+    };
     let mut c = Compiler {
         sources: &sources,
         functions,
-        pvs,
+        pvs: &positioned,
         by_name: HashMap::new(),
         errors: Vec::new(),
         calls: Vec::new(),
@@ -75,10 +81,29 @@ struct RouteCalls {
     routes: Vec<usize>,
 }
 
+/// The engine's variable lookup, plus where the statement being compiled is written (what
+/// `$cfg_line` and `$cfg_file` become).
+struct Positioned<'a> {
+    inner: &'a dyn PvLookup,
+    sources: &'a SourceMap,
+    at: Cell<Option<Span>>,
+}
+
+impl PvLookup for Positioned<'_> {
+    fn module_pv(&self, name: &str) -> Option<Arc<crate::pv::PvDecl>> {
+        self.inner.module_pv(name)
+    }
+
+    fn position(&self) -> Option<(String, u32)> {
+        let (file, line, _) = self.sources.line_col(self.at.get()?);
+        Some((file.to_owned(), line))
+    }
+}
+
 struct Compiler<'a> {
     sources: &'a SourceMap,
     functions: &'a FunctionTable,
-    pvs: &'a dyn PvLookup,
+    pvs: &'a Positioned<'a>,
     by_name: RouteNames,
     errors: Vec<String>,
     calls: Vec<RouteCalls>,
@@ -126,6 +151,7 @@ impl Compiler<'_> {
         block
             .iter()
             .filter_map(|s| {
+                self.pvs.at.set(Some(s.span));
                 let ins = self.stmt(&s.kind, s.span)?;
                 Some(Step { ins, span: s.span })
             })
@@ -665,7 +691,8 @@ fn route_arg(kind: RouteKind, name: &str, routes: &RouteNames) -> Result<Prepare
         .ok_or_else(|| format!("no {}[{name}] is defined", keyword(kind)))
 }
 
-fn keyword(kind: RouteKind) -> &'static str {
+/// The keyword a route of this kind is written with (`failure_route`), as `$route` shows it.
+pub(crate) fn keyword(kind: RouteKind) -> &'static str {
     match kind {
         RouteKind::Request => "route",
         RouteKind::Failure => "failure_route",

@@ -9,7 +9,7 @@ use tracing::error;
 
 use super::compile::script_regex;
 use super::program::{Call, Expr, Ins, Program, Step};
-use crate::context::Context;
+use crate::context::{Context, RouteCall};
 use crate::pv::ErrorInfo;
 use crate::route_type::RouteType;
 use crate::value::Value;
@@ -49,7 +49,10 @@ pub fn run(program: &Program, route: usize, ctx: &mut Context) -> Outcome {
     let Some(r) = program.routes.get(route) else {
         return Outcome::Returned(-1);
     };
-    match vm.block(&r.body, ctx) {
+    let outer = ctx.top_route.replace((route, ctx.calls.len()));
+    let flow = vm.block(&r.body, ctx);
+    ctx.top_route = outer;
+    match flow {
         Flow::Next | Flow::Break => Outcome::Returned(1),
         Flow::Return(0) => Outcome::Exited,
         Flow::Return(n) => Outcome::Returned(n),
@@ -307,11 +310,14 @@ impl Vm<'_> {
             error!("route nested deeper than {MAX_ROUTE_DEPTH} calls: not run");
             return Flow::Next;
         }
-        ctx.params.push(params);
+        ctx.calls.push(RouteCall {
+            route,
+            args: params,
+        });
         self.depth += 1;
         let flow = self.block(&self.program.routes[route].body, ctx);
         self.depth -= 1;
-        ctx.params.pop();
+        ctx.calls.pop();
         flow
     }
 
@@ -329,11 +335,14 @@ impl Vm<'_> {
                 for a in args {
                     values.push(self.eval(a, ctx)?);
                 }
-                ctx.params.push(values);
+                ctx.calls.push(RouteCall {
+                    route: *route,
+                    args: values,
+                });
                 self.depth += 1;
                 let flow = self.block(&self.program.routes[*route].body, ctx);
                 self.depth -= 1;
-                ctx.params.pop();
+                ctx.calls.pop();
                 match flow {
                     Flow::Next | Flow::Break => 1,
                     Flow::Return(n) => n,

@@ -11,6 +11,7 @@ use super::branch;
 use super::color;
 use super::identity;
 use super::message;
+use super::route;
 use super::socket;
 use super::{CompiledPv, Inner, PvDecl, PvLookup, Resolved};
 use crate::context::Context;
@@ -74,6 +75,13 @@ pub enum PvKind {
     Random,
     /// `$socket_in(field)`, `$socket_out(field)`.
     Socket(socket::Which),
+    /// `$route`, `$route.type`, `$route.name`: the stack of routes being run.
+    Route(route::Field),
+    /// `$cfg_line`, `$cfg_file`: where the statement reading it is written, known when the
+    /// script is compiled.
+    Fixed(Value),
+    /// `$argv(name)`: the value of a `-o name=value` command-line option.
+    Argv,
     /// A module's variable.
     Module(Arc<PvDecl>),
     /// A module's variable with its own name syntax, prepared at load (`$json(a/b)`).
@@ -89,6 +97,8 @@ impl std::fmt::Debug for PvKind {
             PvKind::Class(_) => f.write_str("Class"),
             PvKind::Err(e) => write!(f, "Err({e})"),
             PvKind::Socket(w) => write!(f, "Socket({w:?})"),
+            PvKind::Route(r) => write!(f, "Route({r:?})"),
+            PvKind::Fixed(v) => write!(f, "Fixed({v:?})"),
             other => f.write_str(match other {
                 PvKind::Hdr => "Hdr",
                 PvKind::HdrCount => "HdrCount",
@@ -113,6 +123,7 @@ impl std::fmt::Debug for PvKind {
                 PvKind::Branch => "Branch",
                 PvKind::BranchField => "BranchField",
                 PvKind::Random => "Random",
+                PvKind::Argv => "Argv",
                 _ => "?",
             }),
         }
@@ -135,6 +146,9 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
     if let Some(i) = identity::IdentityPv::by_name(name) {
         return Ok(PvKind::Identity(i));
     }
+    if let Some(f) = route::Field::by_name(name) {
+        return Ok(PvKind::Route(f));
+    }
     let kind = match name {
         "hdr" => return needs_inner(PvKind::Hdr),
         "hdrcnt" => return needs_inner(PvKind::HdrCount),
@@ -143,6 +157,17 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
         "var" => return needs_inner(PvKind::Var),
         "param" => return needs_inner(PvKind::Param),
         "time" => return needs_inner(PvKind::Time),
+        "argv" => return needs_inner(PvKind::Argv),
+        "cfg_line" => PvKind::Fixed(
+            lookup
+                .position()
+                .map_or(Value::Null, |(_, line)| Value::Int(line.into())),
+        ),
+        "cfg_file" => PvKind::Fixed(
+            lookup
+                .position()
+                .map_or(Value::Null, |(file, _)| Value::Str(file)),
+        ),
         "C" => {
             color::check(inner)?;
             return needs_inner(PvKind::Color);
@@ -257,9 +282,9 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
             let inner = pv.inner_text(ctx).unwrap_or_default();
             // In a route called with arguments: the n-th argument; in an event route: the
             // event's parameter of that name.
-            match (ctx.params.last(), ctx.ext::<crate::events::EventParams>()) {
-                (Some(args), _) => match crate::value::parse_int(&inner) {
-                    Some(n) if n >= 1 => args.get(n as usize - 1).cloned().unwrap_or_default(),
+            match (ctx.calls.last(), ctx.ext::<crate::events::EventParams>()) {
+                (Some(call), _) => match crate::value::parse_int(&inner) {
+                    Some(n) if n >= 1 => call.args.get(n as usize - 1).cloned().unwrap_or_default(),
                     _ => Value::Null,
                 },
                 (None, Some(event)) => event.get(&inner).cloned().unwrap_or_default(),
@@ -295,6 +320,17 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
             branch::get(ctx, &name, index)
         }
         PvKind::Random => branch::random(),
+        PvKind::Route(field) => route::get(ctx, *field, index),
+        PvKind::Fixed(v) => v.clone(),
+        PvKind::Argv => {
+            let name = pv.inner_text(ctx).unwrap_or_default();
+            let argv = &ctx.core.config.argv;
+            // The last `-o` given for a name wins, as a later option overrides an earlier one.
+            argv.iter()
+                .rev()
+                .find(|(n, _)| *n == name)
+                .map_or(Value::Null, |(_, v)| Value::from(v.as_str()))
+        }
         PvKind::Err(field) => match ctx.ext::<ErrorInfo>() {
             None => Value::Null,
             Some(e) => match *field {

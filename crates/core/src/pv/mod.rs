@@ -13,6 +13,7 @@ mod color;
 mod identity;
 pub use builtin::ErrorInfo;
 mod message;
+pub mod route;
 mod socket;
 
 use std::sync::Arc;
@@ -90,6 +91,12 @@ pub trait PvLookup {
     /// default: only the engine's lookup knows them).
     fn module_pv_class(&self, name: &str) -> Option<Arc<dyn PvClass>> {
         let _ = name;
+        None
+    }
+
+    /// The file and line of the statement being compiled, which `$cfg_file` and `$cfg_line`
+    /// give; `None` outside a script (Lua's ad-hoc variables), where they are null.
+    fn position(&self) -> Option<(String, u32)> {
         None
     }
 }

@@ -30,6 +30,7 @@ enum Op {
     IpIsIp6,
     IpFamily,
     IpIsPrivate,
+    IpResolve,
     SLen,
     SInt,
     SSubstr,
@@ -184,6 +185,7 @@ const TABLE: &[(&str, &str, Op, usize, usize)] = &[
     ("ip", "isip6", Op::IpIsIp6, 0, 0),
     ("ip", "family", Op::IpFamily, 0, 0),
     ("ip", "isprivate", Op::IpIsPrivate, 0, 0),
+    ("ip", "resolve", Op::IpResolve, 0, 0),
 ];
 
 impl CompiledTransform {
@@ -314,6 +316,14 @@ impl CompiledTransform {
                 None => Value::Null,
             },
             Op::IpIsPrivate => flag(matches!(ip_of(&s), Some(IpAddr::V4(v4)) if v4.is_private())),
+            // An address is kept as it is; a name is resolved (blocking, as OpenSIPS does,
+            // bounded by dns_retr_time * dns_retr_no and cached); null when it does not.
+            Op::IpResolve => match ip_of(&s) {
+                Some(_) => v,
+                None => {
+                    crate::dns::resolve_host(&s).map_or(Value::Null, |ip| ip.to_string().into())
+                }
+            },
         }
     }
 }

@@ -1,21 +1,25 @@
 //! `cfgutils`: the script helpers of OpenSIPS 3.x that real configurations use most —
 //! `rand_event()` and its probability functions, `sleep()`/`usleep()`, named locks,
 //! `ts_usec_delta()`, `pkg_status()`/`shm_status()`, `check_time_rec()`, and the
-//! `$shv(name)` / `$env(NAME)` variables.
+//! `$shv(name)` / `$env(NAME)` variables, and the MI commands `get_config_hash` /
+//! `check_config_hash` (with the `hash_file` parameter).
 //!
-//! Not done (docs/compatibility.md): `check_config_hash()` /
-//! `get_config_hash()`, `set_count`/`set_select_weight`, `abort()`, the `varset` parameter.
+//! Not done (docs/compatibility.md): `set_count`/`set_select_weight`, `abort()`, the `varset`
+//! parameter.
 
+mod config_hash;
 mod locks;
 mod shared_vars;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
-use siplua_core::module::{ModParamSpec, ModParamValue, Module};
+use siplua_core::mi::MiCommand;
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 use siplua_core::pv::PvDecl;
 use siplua_core::route_type::RouteMask;
 use siplua_core::value::Value;
@@ -29,6 +33,7 @@ const PARAMS: &[ModParamSpec] = &[
     ModParamSpec::int("initial_probability"),
     ModParamSpec::str("shvset"),
     ModParamSpec::int("lock_pool_size"),
+    ModParamSpec::str("hash_file"),
 ];
 
 /// The module.
@@ -37,6 +42,8 @@ pub struct Cfgutils {
     probability: Arc<AtomicI64>,
     vars: Arc<SharedVars>,
     locks: Arc<Locks>,
+    hash_file: Option<PathBuf>,
+    config_hash: Option<Arc<config_hash::ConfigHash>>,
 }
 
 impl Default for Cfgutils {
@@ -46,6 +53,8 @@ impl Default for Cfgutils {
             probability: Arc::new(AtomicI64::new(10)),
             vars: Arc::default(),
             locks: Arc::default(),
+            hash_file: None,
+            config_hash: None,
         }
     }
 }
@@ -99,13 +108,25 @@ impl Module for Cfgutils {
                 self.vars.set(name, v);
             }
             "lock_pool_size" => {}
+            "hash_file" => self.hash_file = Some(PathBuf::from(value.as_str())),
             _ => return Err(format!("module cfgutils has no parameter {name}")),
+        }
+        Ok(())
+    }
+
+    fn init(&mut self, _env: &mut InitEnv) -> Result<(), String> {
+        if let Some(path) = &self.hash_file {
+            self.config_hash = Some(Arc::new(config_hash::ConfigHash::take(path)?));
         }
         Ok(())
     }
 
     fn pseudo_variables(&self) -> Vec<PvDecl> {
         self.vars.declarations()
+    }
+
+    fn mi_commands(&self) -> Vec<MiCommand> {
+        config_hash::commands(self.config_hash.clone())
     }
 
     fn functions(&self) -> Vec<FunctionDecl> {

@@ -1,5 +1,6 @@
 //! The dialog pseudo-variables: `$DLG_status`, `$DLG_dir`, `$DLG_lifetime`, `$DLG_timeout`,
-//! `$DLG_did`, `$DLG_count` and `$dlg_val(name)` — null when the message has no dialog.
+//! `$DLG_did`, `$DLG_end_reason`, `$DLG_count` and `$dlg_val(name)` — null when the message
+//! has no dialog.
 //! `$DLG_timeout` and `$dlg_val` can be written.
 
 use std::sync::Arc;
@@ -77,6 +78,9 @@ pub fn declarations(table: Arc<Table>) -> Vec<PvDecl> {
             })
         },
         of_dialog(&table, "DLG_did", |d, _| Value::Str(d.id.to_string())),
+        of_dialog(&table, "DLG_end_reason", |d, _| {
+            d.end_reason.map_or(Value::Null, Value::from)
+        }),
         PvDecl {
             name: "DLG_count",
             takes_inner: false,

@@ -55,6 +55,19 @@ pub struct Dialog {
     /// Bumped each time the timeout timer is armed: an older timer finds it changed and
     /// does nothing.
     pub timer_generation: u64,
+    /// Why it ended, in OpenSIPS' words (`$DLG_end_reason`): a BYE or its lifetime; none
+    /// when it failed (a negative final reply) or has not ended.
+    pub end_reason: Option<&'static str>,
+}
+
+/// `$DLG_end_reason` values, as OpenSIPS names them.
+pub mod reason {
+    /// The callee sent a BYE.
+    pub const UPSTREAM_BYE: &str = "Upstream BYE";
+    /// The caller sent a BYE.
+    pub const DOWNSTREAM_BYE: &str = "Downstream BYE";
+    /// The lifetime ran out.
+    pub const LIFETIME: &str = "Lifetime Timeout";
 }
 
 impl Dialog {
@@ -66,10 +79,18 @@ impl Dialog {
         }
     }
 
+    /// Ends it now for `why` ([`reason`]), unless it has already ended.
+    pub(super) fn end_because(&mut self, now: Instant, why: &'static str) {
+        if self.state != state::DELETED {
+            self.end_reason = Some(why);
+            self.end(now);
+        }
+    }
+
     /// Ends it when its lifetime ran out — unless a timeout route is to run first.
     fn expire(&mut self, now: Instant) {
         if self.state != state::DELETED && self.on_timeout.is_none() && self.left(now).is_zero() {
-            self.end(now);
+            self.end_because(now, reason::LIFETIME);
         }
     }
 
@@ -164,6 +185,7 @@ impl Table {
             flags: 0,
             on_timeout: None,
             timer_generation: 0,
+            end_reason: None,
         };
         match map.get_mut(&key) {
             Some(d) if !d.active() => *d = fresh(),
@@ -218,7 +240,13 @@ impl Table {
         d.expire(now);
         match msg.method_str() {
             Some("ACK") if d.state == state::CONFIRMED_NA => d.state = state::CONFIRMED,
-            Some("BYE") => d.end(now),
+            Some("BYE") => d.end_because(
+                now,
+                match dir {
+                    Direction::Downstream => reason::DOWNSTREAM_BYE,
+                    Direction::Upstream => reason::UPSTREAM_BYE,
+                },
+            ),
             _ => {}
         }
         Some(Current { key, dir })
@@ -406,6 +434,7 @@ mod tests {
         let ack = msg("ACK sip:b@y SIP/2.0", "ft", Some("tt"), "1 ACK");
         assert_eq!(t.follow(&ack).unwrap().dir, Direction::Downstream);
         assert_eq!(t.with(&key, |d| d.state), Some(state::CONFIRMED));
+        assert_eq!(t.with(&key, |d| d.end_reason), Some(None));
         // From the callee, with a tag other than the one it answered with: not this dialog.
         let stray = msg("BYE sip:a@x SIP/2.0", "other", Some("ft"), "1 BYE");
         assert!(t.follow(&stray).is_none());
@@ -414,6 +443,10 @@ mod tests {
         let cur = t.follow(&bye).unwrap();
         assert_eq!((cur.key, cur.dir), (key.clone(), Direction::Upstream));
         assert_eq!(t.with(&key, |d| d.state), Some(state::DELETED));
+        assert_eq!(
+            t.with(&key, |d| d.end_reason),
+            Some(Some(reason::UPSTREAM_BYE))
+        );
         assert_eq!(t.active(), 0);
     }
 }

@@ -112,7 +112,7 @@ fn fire(t: &mut TimerCtx, table: &Arc<Table>, key: Key, generation: u64) {
         let left = d.left(now);
         if left.is_zero() || !d.active() {
             d.on_timeout = None;
-            d.end(now);
+            d.end_because(now, super::table::reason::LIFETIME);
             return None;
         }
         d.timer_generation += 1;

@@ -1,6 +1,6 @@
 //! Request-URI parameters and URI-bearing headers: `ruri_add_param(param)`,
-//! `ruri_del_param(name)`, `append_urihf(prefix, suffix)` (a header built around the
-//! Request-URI), and `is_privacy(type)` on the Privacy header (RFC 3323).
+//! `ruri_del_param(name)`, `ruri_tel2sip()`, `append_urihf(prefix, suffix)` (a header built
+//! around the Request-URI), and `is_privacy(type)` on the Privacy header (RFC 3323).
 
 use siplua_core::context::Context;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec};
@@ -47,6 +47,9 @@ pub fn functions() -> Vec<FunctionDecl> {
                 })
             },
         ),
+        FunctionDecl::new("ruri_tel2sip", vec![], RouteMask::REQUEST_LIKE, |c, _| {
+            ruri_tel2sip(c)
+        }),
         FunctionDecl::new(
             "append_urihf",
             vec![s("prefix"), s("suffix")],
@@ -81,6 +84,40 @@ pub fn functions() -> Vec<FunctionDecl> {
             },
         ),
     ]
+}
+
+/// `ruri_tel2sip()`: a `tel:` Request-URI becomes `sip:NUMBER@FROM_HOST;user=phone`, as
+/// OpenSIPS converts it (the tel URI's own parameters stay with the number, in the user
+/// part). 1 when converted or not a tel URI; -1 without a From host or when the result does
+/// not parse.
+fn ruri_tel2sip(ctx: &mut Context) -> i32 {
+    let Some(ruri) = ctx.ruri().map(str::to_owned) else {
+        return -1;
+    };
+    let Some(number) = tel_number(&ruri) else {
+        return 1;
+    };
+    let host = ctx
+        .msg
+        .and_then(|m| m.from().ok())
+        .map(|f| f.uri().host().to_owned())
+        .filter(|h| !h.is_empty());
+    let Some(host) = host else {
+        return -1;
+    };
+    let new = format!("sip:{number}@{host};user=phone");
+    if Uri::parse(&new).is_err() {
+        return -1;
+    }
+    ctx.new_ruri = Some(new);
+    1
+}
+
+/// What follows `tel:` (any case) in a URI, if it is a tel URI.
+fn tel_number(uri: &str) -> Option<&str> {
+    uri.get(..4)
+        .filter(|s| s.eq_ignore_ascii_case("tel:"))
+        .map(|_| &uri[4..])
 }
 
 /// Rewrites the Request-URI's parameter list (`;a=1;b`) with `f`; `None` leaves it.
@@ -134,5 +171,21 @@ fn append_urihf(ctx: &mut Context, args: &Args) -> i32 {
     {
         Ok(()) => 1,
         Err(_) => -1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tel_number;
+
+    #[test]
+    fn only_tel_uris_are_converted() {
+        assert_eq!(tel_number("tel:+4021"), Some("+4021"));
+        assert_eq!(
+            tel_number("TEL:+4021;phone-context=x"),
+            Some("+4021;phone-context=x")
+        );
+        assert_eq!(tel_number("sip:+4021@h"), None);
+        assert_eq!(tel_number("tel"), None);
     }
 }

@@ -5,6 +5,7 @@
 
 mod auth_support;
 mod common;
+mod dns_support;
 mod lua_support;
 mod mi_support;
 mod rtp_support;
@@ -67,6 +68,7 @@ mod rest_client;
 mod rr;
 mod rtpengine;
 mod rtpproxy;
+mod script_vars;
 mod secure_config;
 mod sipmsgops_body_parts;
 mod sipmsgops_lists_status;

@@ -71,6 +71,11 @@ impl Server {
 
     /// Like [`Server::start_in`] on a given port (to start a server again where it was).
     pub fn start_on(dir: &Path, cfg: &str, port: u16) -> Server {
+        Server::start_with_args(dir, cfg, port, &[])
+    }
+
+    /// Like [`Server::start_on`], with extra command-line arguments (`-o name=value`).
+    pub fn start_with_args(dir: &Path, cfg: &str, port: u16, args: &[&str]) -> Server {
         let text = cfg
             .replace("{PORT}", &port.to_string())
             .replace("{DIR}", &dir.display().to_string());
@@ -80,6 +85,7 @@ impl Server {
         let child = Command::new(bin())
             .arg("-f")
             .arg(&path)
+            .args(args)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()
