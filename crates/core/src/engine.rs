@@ -98,4 +98,8 @@ impl PvLookup for HashMap<&'static str, Arc<PvDecl>> {
     fn module_pv(&self, name: &str) -> Option<Arc<PvDecl>> {
         self.get(name).cloned()
     }
+
+    fn module_pv_class(&self, _name: &str) -> Option<Arc<dyn PvClass>> {
+        None
+    }
 }

@@ -94,6 +94,10 @@ impl PvLookup for Positioned<'_> {
         self.inner.module_pv(name)
     }
 
+    fn module_pv_class(&self, name: &str) -> Option<Arc<dyn crate::pv::PvClass>> {
+        self.inner.module_pv_class(name)
+    }
+
     fn position(&self) -> Option<(String, u32)> {
         let (file, line, _) = self.sources.line_col(self.at.get()?);
         Some((file.to_owned(), line))

@@ -87,12 +87,9 @@ pub trait PvLookup {
     /// The module declaration for `$name`, if a loaded module exports one.
     fn module_pv(&self, name: &str) -> Option<Arc<PvDecl>>;
 
-    /// The module variable class for `$name`, if a loaded module exports one (none by
-    /// default: only the engine's lookup knows them).
-    fn module_pv_class(&self, name: &str) -> Option<Arc<dyn PvClass>> {
-        let _ = name;
-        None
-    }
+    /// The module variable class for `$name`, if a loaded module exports one. No default:
+    /// a lookup that wraps another must pass it on, or `$json` and its kind vanish.
+    fn module_pv_class(&self, name: &str) -> Option<Arc<dyn PvClass>>;
 
     /// The file and line of the statement being compiled, which `$cfg_file` and `$cfg_line`
     /// give; `None` outside a script (Lua's ad-hoc variables), where they are null.
@@ -107,6 +104,10 @@ pub struct NoModulePvs;
 
 impl PvLookup for NoModulePvs {
     fn module_pv(&self, _name: &str) -> Option<Arc<PvDecl>> {
+        None
+    }
+
+    fn module_pv_class(&self, _name: &str) -> Option<Arc<dyn PvClass>> {
         None
     }
 }
