@@ -134,6 +134,9 @@ impl Running {
         queue_rxs: Vec<crossbeam_channel::Receiver<crate::message::Received>>,
         tls: Option<Arc<TlsContext>>,
     ) -> io::Result<()> {
+        // Each worker reports once its handler is built (the modules' per-worker start-up,
+        // e.g. the Lua script loaded), so that `start` returns with every worker ready.
+        let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<()>();
         let mut worker_id = 0;
         let udp_ids: Vec<SocketId> = self
             .transports
@@ -149,8 +152,10 @@ impl Running {
                 let max = cfg.max_message_size;
                 let overload = cfg.overload_queue_percent;
                 let stop = Arc::clone(&self.stop);
+                let ready = ready_tx.clone();
                 self.spawn(format!("udp-worker-{worker_id}"), move || {
                     let mut handler = factory(&info);
+                    report_ready(ready);
                     if let Some(sock) = info.transports.udp_receiver(socket, member) {
                         udp::worker_loop(sock, socket, max, overload, &stop, &mut *handler);
                     }
@@ -159,6 +164,7 @@ impl Running {
             }
         }
         if listeners.is_empty() {
+            wait_ready(ready_tx, &ready_rx);
             return Ok(());
         }
         for queue in queue_rxs {
@@ -166,8 +172,10 @@ impl Running {
             let factory = Arc::clone(factory);
             let overload = cfg.overload_queue_percent;
             let stop = Arc::clone(&self.stop);
+            let ready = ready_tx.clone();
             self.spawn(format!("tcp-worker-{worker_id}"), move || {
                 let mut handler = factory(&info);
+                report_ready(ready);
                 tcp_worker_loop(&queue, overload, &stop, &mut *handler);
             })?;
             worker_id += 1;
@@ -179,6 +187,7 @@ impl Running {
                 listener::accept_loop(&listener_sock, socket, &ctx, tls.as_deref());
             })?;
         }
+        wait_ready(ready_tx, &ready_rx);
         Ok(())
     }
 
@@ -220,6 +229,19 @@ impl Drop for Running {
             );
         }
     }
+}
+
+/// Tells [`wait_ready`] that one worker's handler is built.
+fn report_ready(ready: crossbeam_channel::Sender<()>) {
+    // The receiver is gone only once `spawn_all` returned; nobody waits any more then.
+    let _ = ready.send(());
+}
+
+/// Waits until every worker has reported ready, or has ended without reporting (its handler
+/// failed to build: its sender is dropped unsent, which still ends the wait).
+fn wait_ready(own: crossbeam_channel::Sender<()>, ready: &crossbeam_channel::Receiver<()>) {
+    drop(own);
+    while ready.recv().is_ok() {}
 }
 
 /// Joins the threads that finish before `deadline`; those still running stay in `threads`.
