@@ -67,6 +67,7 @@ impl Module for LuaModule {
             generation: Default::default(),
             stats,
         });
+        crate::state::WorkerLua::compile_check(&shared)?;
         env.apis.publish(shared.watch.clone());
         self.shared = Some(shared);
         Ok(())

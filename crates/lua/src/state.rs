@@ -147,6 +147,21 @@ impl WorkerLua {
         Ok(st)
     }
 
+    /// Compiles the settings' file without running it, so that a syntax error stops the
+    /// server at start-up (and `siplua -c`) once, with the file and line, rather than in each
+    /// worker. Runtime errors of the script's top level still show when a worker runs it.
+    pub fn compile_check(shared: &Shared) -> Result<(), String> {
+        let path = &shared.settings.filename;
+        let fail = |e: &dyn std::fmt::Display| format!("siplua error loading file {path}: {e}");
+        let code = crate::source::script_text(std::fs::read(path).map_err(|e| fail(&e))?);
+        Lua::new()
+            .load(&code[..])
+            .set_name(format!("@{path}"))
+            .into_function()
+            .map(drop)
+            .map_err(|e| fail(&e))
+    }
+
     /// A state with the API but no script (the first half of [`WorkerLua::load`]).
     fn build(shared: &Arc<Shared>, version: FileVersion) -> mlua::Result<WorkerLua> {
         // SAFETY: `unsafe_new_with` only allows what OpenSIPS allows too: every standard

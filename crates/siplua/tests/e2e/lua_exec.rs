@@ -215,6 +215,14 @@ fn a_broken_script_stops_start_up_with_file_and_line() {
         err.contains(&format!("{}:{line}:", dir.join("test.lua").display())),
         "{err}"
     );
+    // `siplua -c` compiles the script too, so it names the same line without starting.
+    let out = run_siplua(&["-c", "-f", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:{line}:", dir.join("test.lua").display())),
+        "{err}"
+    );
 
     // A runtime error in the top-level code and a missing file stop it too.
     std::fs::write(dir.join("test.lua"), "local x = nil\nx.field = 1\n").unwrap();
