@@ -24,7 +24,9 @@ fn fresh(name: &str) -> (PathBuf, Db) {
 #[test]
 fn missing_or_bad_files_fail_to_open() {
     let opts = SqliteOptions::default();
-    let e = Db::open_sqlite("/nonexistent/dir/x.db".as_ref(), &opts).err().unwrap();
+    let e = Db::open_sqlite("/nonexistent/dir/x.db".as_ref(), &opts)
+        .err()
+        .unwrap();
     assert!(matches!(e, DbError::Unavailable { .. }), "{e}");
     assert!(e.to_string().contains("no such database file"), "{e}");
 
@@ -71,7 +73,10 @@ fn mysql_dialect_statements_run() {
     assert_eq!(rows[0].get_str(0).as_deref(), Some("bob"));
     assert_eq!(rows[0].get_i64(2), Some(8));
     let rows = db
-        .query("SELECT UNIX_TIMESTAMP(at) FROM t WHERE name = ?", &["alice".into()])
+        .query(
+            "SELECT UNIX_TIMESTAMP(at) FROM t WHERE name = ?",
+            &["alice".into()],
+        )
         .unwrap();
     assert_eq!(rows[0].get_i64(0), Some(1_700_000_000));
     let e = db.query("SELECT nope FROM t", &[]).unwrap_err();

@@ -54,7 +54,9 @@ fn word(sql: &str, w: &str, end: usize, out: &mut String) -> usize {
             out.push_str(&match (upper.as_str(), arg.is_empty()) {
                 ("FROM_UNIXTIME", _) => format!("datetime({arg}, 'unixepoch', 'localtime')"),
                 ("UNIX_TIMESTAMP", true) => "CAST(strftime('%s', 'now') AS INTEGER)".into(),
-                ("UNIX_TIMESTAMP", false) => format!("CAST(strftime('%s', {arg}, 'utc') AS INTEGER)"),
+                ("UNIX_TIMESTAMP", false) => {
+                    format!("CAST(strftime('%s', {arg}, 'utc') AS INTEGER)")
+                }
                 _ => "datetime('now', 'localtime')".into(),
             });
             return close + 1;

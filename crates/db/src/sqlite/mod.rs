@@ -58,7 +58,8 @@ impl SqliteDb {
             return Err(unavailable("no such database file".into()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| unavailable(e.to_string()))?;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| unavailable(e.to_string()))?;
         conn.busy_timeout(opts.busy_timeout)
             .map_err(|e| unavailable(e.to_string()))?;
         for p in &opts.pragmas {
@@ -98,7 +99,10 @@ impl SqliteDb {
         let conn = self.0.conn.lock();
         conn.execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| self.error(e))?;
-        let mut tx = SqliteTx { db: self, conn: &conn };
+        let mut tx = SqliteTx {
+            db: self,
+            conn: &conn,
+        };
         let out = f(&mut tx);
         let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
         let ended = conn.execute_batch(end).map_err(|e| self.error(e));
