@@ -143,7 +143,8 @@ mod tests {
     #[test]
     fn opensips_params_load() {
         load(
-            "loadmodule \"db_sqlite.so\"\n\
+            "loadmodule \"proto_udp.so\"\n\
+             loadmodule \"db_sqlite.so\"\n\
              modparam(\"db_sqlite\", \"alloc_limit\", 25)\n\
              modparam(\"db_sqlite\", \"busy_timeout\", 1000)\n\
              modparam(\"db_sqlite\", \"exec_pragma\", \"foreign_keys = 1\")\n\
