@@ -1,7 +1,8 @@
 //! `db_sqlite` end to end: the real binary with `db_url = "sqlite:///..."` on a file holding
 //! OpenSIPS' tables — digest auth against `subscriber` (auth_db), accounting rows (acc),
-//! `check_source_address` against `address` (permissions), bindings in `location` (usrloc
-//! in a database mode) — and start-up errors for bad URLs and files.
+//! `check_source_address` against `address` (permissions), `avp_db_query` (avpops),
+//! bindings in `location` (usrloc in a database mode) — and start-up errors for bad URLs
+//! and files.
 
 use crate::auth_support;
 use crate::common;
@@ -211,7 +212,8 @@ fn digest_auth_against_subscriber_and_location_rows() {
     assert_eq!(header(&unknown, "X-RC"), Some("-1"), "{unknown}");
 }
 
-/// acc rows for a transaction and `acc_db_request`, with the times SQLite stored.
+/// acc rows for a transaction and `acc_db_request`, with the times SQLite stored; the
+/// address table and a raw `avp_db_query` on the same file.
 #[test]
 fn acc_rows_and_source_addresses() {
     let (dir, path, db) = database("sqlite-acc");
@@ -221,7 +223,8 @@ fn acc_rows_and_source_addresses() {
         &cfg(
             &format!(
                 "loadmodule \"db_sqlite.so\"\nloadmodule \"tm.so\"\nloadmodule \"acc.so\"\n\
-                 loadmodule \"permissions.so\"\n\
+                 loadmodule \"permissions.so\"\nloadmodule \"avpops.so\"\n\
+                 modparam(\"avpops\", \"db_url\", \"{url}\")\n\
                  modparam(\"acc\", \"db_url\", \"{url}\")\n\
                  modparam(\"permissions\", \"db_url\", \"{url}\")\n"
             ),
@@ -229,6 +232,8 @@ fn acc_rows_and_source_addresses() {
                 if ($rU == "perm") {
                     if (check_source_address(1)) { append_to_reply("X-G1: yes\r\n"); }
                     if (check_source_address(2)) { append_to_reply("X-G2: yes\r\n"); }
+                    avp_db_query("SELECT ip FROM address WHERE grp = 2 AND NOW() IS NOT NULL", "$avp(ip)");
+                    append_to_reply("X-Ip: $avp(ip)\r\n");
                     sl_send_reply(200, "Checked");
                     exit;
                 }
@@ -251,6 +256,11 @@ fn acc_rows_and_source_addresses() {
     assert_eq!(status(&perm), 200, "{perm}");
     assert_eq!(header(&perm, "X-G1"), Some("yes"), "{perm}");
     assert_eq!(header(&perm, "X-G2"), None, "{perm}");
+    assert_eq!(
+        header(&perm, "X-Ip"),
+        Some("10.0.0.0"),
+        "avp_db_query: {perm}"
+    );
 
     let ok = request("MESSAGE", "sip:ok@example.com", c.port(), "");
     assert_eq!(status(&c.ask(&server, &ok)), 200);
