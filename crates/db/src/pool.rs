@@ -1,8 +1,9 @@
-//! [`Db`]: a small pool of MySQL connections shared by every thread of a module.
+//! [`MysqlPool`]: a small pool of MySQL connections shared by every thread of a module (the
+//! MySQL side of [`crate::Db`]).
 //!
 //! Connections are made on first use, kept idle between calls and dropped when they fail, so
 //! a server restart costs one failed-then-retried call at most. Every network step (connect,
-//! read, write) is bounded by the timeout given to [`Db::open`]. After a failed connect the
+//! read, write) is bounded by the timeout given to [`MysqlPool::open`]. After a failed connect the
 //! pool answers `Unavailable` at once for a short while (the smaller of the timeout and one
 //! second), so a dead or unreachable server costs the workers one timeout, not one each.
 
@@ -13,14 +14,15 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, Params, Value};
 use parking_lot::Mutex;
 
+use crate::handle::TxOps;
 use crate::{DbError, DbUrl, DbValue, Row};
 
 /// Idle connections kept for reuse; more may be open while busy.
 const MAX_IDLE: usize = 16;
 
-/// A handle on one database, cheap to clone and to share between threads.
+/// A handle on one MySQL database, cheap to clone and to share between threads.
 #[derive(Clone)]
-pub struct Db(Arc<Inner>);
+pub(crate) struct MysqlPool(Arc<Inner>);
 
 struct Inner {
     opts: Opts,
@@ -70,10 +72,10 @@ fn io_kind(e: &mysql::Error) -> Option<std::io::ErrorKind> {
     }
 }
 
-impl Db {
+impl MysqlPool {
     /// A handle on the database at `url`; connects on first use. `timeout` bounds each
     /// connect, read and write.
-    pub fn open(url: &DbUrl, timeout: Duration) -> Db {
+    pub fn open(url: &DbUrl, timeout: Duration) -> MysqlPool {
         let opts = OptsBuilder::new()
             .ip_or_hostname(Some(url.host.clone()))
             .tcp_port(url.port)
@@ -84,7 +86,7 @@ impl Db {
             .tcp_connect_timeout(Some(timeout))
             .read_timeout(Some(timeout))
             .write_timeout(Some(timeout));
-        Db(Arc::new(Inner {
+        MysqlPool(Arc::new(Inner {
             opts: opts.into(),
             url: url.to_string(),
             timeout,
@@ -147,13 +149,13 @@ impl Db {
     /// exist take no gap locks): committed when `f` returns `Ok`, rolled back otherwise.
     pub fn transaction<T>(
         &self,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, DbError>,
+        f: impl FnOnce(&mut MysqlTx<'_>) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let (conn, ()) = self.checkout(&mut |c: &mut Conn| {
             c.query_drop("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")?;
             c.query_drop("START TRANSACTION")
         })?;
-        let mut tx = Tx {
+        let mut tx = MysqlTx {
             db: self,
             conn,
             usable: true,
@@ -233,25 +235,25 @@ enum Failed {
     Dropped(DbError),
 }
 
-/// An open transaction of [`Db::transaction`]; its statements run on one connection.
-pub struct Tx<'a> {
-    db: &'a Db,
+/// An open transaction of [`MysqlPool::transaction`]; its statements run on one connection.
+pub(crate) struct MysqlTx<'a> {
+    db: &'a MysqlPool,
     conn: Conn,
     /// False once a statement broke the connection (it is then dropped, not pooled).
     usable: bool,
 }
 
-impl Tx<'_> {
-    /// [`Db::query`] inside the transaction.
-    pub fn query(&mut self, sql: &str, params: &[DbValue]) -> Result<Vec<Row>, DbError> {
+impl TxOps for MysqlTx<'_> {
+    fn query(&mut self, sql: &str, params: &[DbValue]) -> Result<Vec<Row>, DbError> {
         self.statement(|conn| query_on(conn, sql, params))
     }
 
-    /// [`Db::exec`] inside the transaction.
-    pub fn exec(&mut self, sql: &str, params: &[DbValue]) -> Result<u64, DbError> {
+    fn exec(&mut self, sql: &str, params: &[DbValue]) -> Result<u64, DbError> {
         self.statement(|conn| exec_on(conn, sql, params))
     }
+}
 
+impl MysqlTx<'_> {
     fn statement<T>(
         &mut self,
         f: impl FnOnce(&mut Conn) -> mysql::Result<T>,

@@ -9,6 +9,7 @@ pub mod cachedb_local;
 pub mod cachedb_memcached;
 pub mod cfgutils;
 pub mod db_mysql;
+pub mod db_sqlite;
 pub mod db_text;
 pub mod dialog;
 pub mod dialplan;
@@ -41,6 +42,7 @@ pub mod signaling;
 pub mod sipmsgops;
 pub mod sl;
 pub(crate) mod snapshot;
+pub mod sql;
 pub mod statistics;
 pub mod timerec;
 pub mod tls_mgm;
@@ -79,6 +81,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("auth_db", || Box::new(auth_db::AuthDb::default())),
     ("db_text", || Box::new(db_text::DbText)),
     ("db_mysql", || Box::new(db_mysql::DbMysql::default())),
+    ("db_sqlite", || Box::new(db_sqlite::DbSqlite::default())),
     ("mi_fifo", || Box::new(mi_fifo::MiFifo::default())),
     ("mi_http", || Box::new(mi_http::MiHttp::default())),
     ("httpd", || Box::new(httpd::Httpd::default())),

@@ -135,7 +135,7 @@ impl Module for Acc {
             .or_else(|| env.config.db_default_url.clone());
         if let Some(url) = url {
             self.db = Some(Arc::new(AccDb::new(
-                crate::db_mysql::open(env, "acc", &url)?,
+                crate::sql::open(env, "acc", &url)?,
                 self.acc_table.clone(),
                 self.missed_table.clone(),
             )));

@@ -85,8 +85,8 @@ impl Store for Db {
     }
 }
 
-/// Opens the store a `db_url` names: `text://` through `db_text`, `mysql://` through
-/// `db_mysql` (each needs its module loaded, as in OpenSIPS). `module` names the module whose
+/// Opens the store a `db_url` names: `text://` through `db_text`, `sqlite://` through
+/// `db_sqlite`, `mysql://` through `db_mysql` (each needs its module loaded, as in OpenSIPS). `module` names the module whose
 /// parameter it is, for messages (auth_db, domain and alias_db share this).
 pub fn open(env: &InitEnv, module: &str, url: &str) -> Result<Box<dyn Store>, String> {
     let scheme = url.split("://").next().unwrap_or("");
@@ -99,6 +99,6 @@ pub fn open(env: &InitEnv, module: &str, url: &str) -> Result<Box<dyn Store>, St
             }
             Ok(Box::new(TextDb::open(url)?))
         }
-        _ => Ok(Box::new(crate::db_mysql::open(env, module, url)?)),
+        _ => Ok(Box::new(crate::sql::open(env, module, url)?)),
     }
 }

@@ -109,12 +109,12 @@ impl Module for AvpOps {
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
         if let Some(url) = &self.db_url {
-            if !url.starts_with("mysql://") {
+            if !url.starts_with("mysql://") && !url.starts_with("sqlite://") {
                 return Err(format!(
-                    "avpops db_url {url:?}: avp_db_query runs SQL, which needs a mysql:// database"
+                    "avpops db_url {url:?}: avp_db_query runs SQL, which needs a mysql:// or sqlite:// database"
                 ));
             }
-            self.db = Some(Arc::new(crate::db_mysql::open(env, "avpops", url)?));
+            self.db = Some(Arc::new(crate::sql::open(env, "avpops", url)?));
         }
         Ok(())
     }

@@ -153,7 +153,7 @@ impl Module for UsrlocModule {
             DbMode::NoDb => None,
             mode => {
                 let url = crate::db_mysql::url_or_default(env, self.db_url.as_deref());
-                let db = crate::db_mysql::open(env, "usrloc", &url)?;
+                let db = crate::sql::open(env, "usrloc", &url)?;
                 let sockets = env
                     .config
                     .listen

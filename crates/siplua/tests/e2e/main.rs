@@ -73,6 +73,7 @@ mod secure_config;
 mod sipmsgops_body_parts;
 mod sipmsgops_lists_status;
 mod sipp;
+mod sqlite;
 mod statements;
 mod statistics;
 mod storage;
