@@ -44,14 +44,15 @@ pub(super) fn translate(sql: &str) -> String {
 fn word(sql: &str, w: &str, end: usize, out: &mut String) -> usize {
     let rest = &sql[end..];
     let after_ws = end + (rest.len() - rest.trim_start().len());
-    let upper = w.to_ascii_uppercase();
-    if matches!(upper.as_str(), "FROM_UNIXTIME" | "UNIX_TIMESTAMP" | "NOW")
-        && sql[after_ws..].starts_with('(')
-    {
+    // Names are compared without case, and without an upper-cased copy of every word.
+    let time_fn = ["FROM_UNIXTIME", "UNIX_TIMESTAMP", "NOW"]
+        .into_iter()
+        .find(|name| w.eq_ignore_ascii_case(name));
+    if let (Some(name), true) = (time_fn, sql[after_ws..].starts_with('(')) {
         if let Some(close) = closing_paren(sql, after_ws) {
             let arg = translate(&sql[after_ws + 1..close]);
             let arg = arg.trim();
-            out.push_str(&match (upper.as_str(), arg.is_empty()) {
+            out.push_str(&match (name, arg.is_empty()) {
                 ("FROM_UNIXTIME", _) => format!("datetime({arg}, 'unixepoch', 'localtime')"),
                 ("UNIX_TIMESTAMP", true) => "CAST(strftime('%s', 'now') AS INTEGER)".into(),
                 ("UNIX_TIMESTAMP", false) => {
@@ -66,12 +67,12 @@ fn word(sql: &str, w: &str, end: usize, out: &mut String) -> usize {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .next()
         .unwrap_or("");
-    if upper == "INSERT" && next_word.eq_ignore_ascii_case("IGNORE") {
+    if w.eq_ignore_ascii_case("INSERT") && next_word.eq_ignore_ascii_case("IGNORE") {
         out.push_str(w);
         out.push_str(" OR IGNORE");
         return after_ws + next_word.len();
     }
-    if upper == "FOR"
+    if w.eq_ignore_ascii_case("FOR")
         && next_word.eq_ignore_ascii_case("UPDATE")
         && sql[after_ws + next_word.len()..]
             .trim_matches(|c: char| c.is_whitespace() || c == ';')

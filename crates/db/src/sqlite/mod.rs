@@ -82,12 +82,15 @@ impl SqliteDb {
 
     /// Runs a statement that returns rows.
     pub fn query(&self, sql: &str, params: &[DbValue]) -> Result<Vec<Row>, DbError> {
-        query_on(&self.0.conn.lock(), sql, params).map_err(|e| self.error(e))
+        // Translated before the connection is taken: other threads wait for SQLite only.
+        let sql = dialect::translate(sql);
+        query_on(&self.0.conn.lock(), &sql, params).map_err(|e| self.error(e))
     }
 
     /// Runs a statement that changes rows; returns how many it changed.
     pub fn exec(&self, sql: &str, params: &[DbValue]) -> Result<u64, DbError> {
-        exec_on(&self.0.conn.lock(), sql, params).map_err(|e| self.error(e))
+        let sql = dialect::translate(sql);
+        exec_on(&self.0.conn.lock(), &sql, params).map_err(|e| self.error(e))
     }
 
     /// Runs `f` between `BEGIN IMMEDIATE` and `COMMIT` (`ROLLBACK` when it fails), holding
@@ -135,16 +138,17 @@ pub(crate) struct SqliteTx<'a> {
 
 impl TxOps for SqliteTx<'_> {
     fn query(&mut self, sql: &str, params: &[DbValue]) -> Result<Vec<Row>, DbError> {
-        query_on(self.conn, sql, params).map_err(|e| self.db.error(e))
+        query_on(self.conn, &dialect::translate(sql), params).map_err(|e| self.db.error(e))
     }
 
     fn exec(&mut self, sql: &str, params: &[DbValue]) -> Result<u64, DbError> {
-        exec_on(self.conn, sql, params).map_err(|e| self.db.error(e))
+        exec_on(self.conn, &dialect::translate(sql), params).map_err(|e| self.db.error(e))
     }
 }
 
+/// Runs `sql`, already translated, on `conn`.
 fn query_on(conn: &Connection, sql: &str, params: &[DbValue]) -> rusqlite::Result<Vec<Row>> {
-    let mut stmt = conn.prepare_cached(&dialect::translate(sql))?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let width = stmt.column_count();
     let mut rows = stmt.query(params_from_iter(params.iter().map(value::param)))?;
     let mut out = Vec::new();
@@ -157,8 +161,9 @@ fn query_on(conn: &Connection, sql: &str, params: &[DbValue]) -> rusqlite::Resul
     Ok(out)
 }
 
+/// Runs `sql`, already translated, on `conn`.
 fn exec_on(conn: &Connection, sql: &str, params: &[DbValue]) -> rusqlite::Result<u64> {
-    let mut stmt = conn.prepare_cached(&dialect::translate(sql))?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let n = stmt.execute(params_from_iter(params.iter().map(value::param)))?;
     Ok(n as u64)
 }
