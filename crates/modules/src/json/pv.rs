@@ -3,6 +3,7 @@
 //! name computed from a variable (`$json($var(n))`) is parsed at each use.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use siplua_core::context::Context;
@@ -71,16 +72,19 @@ pub struct JsonPv {
 
 impl JsonPv {
     /// The variable name and the resolved steps, or why they cannot be had now.
-    pub fn locate(&self, ctx: &Context) -> Result<(String, Vec<path::Resolved>, Iter), String> {
-        let parsed;
-        let p = match &self.name {
-            Name::Parsed(p) => p,
+    /// A name written in the script is borrowed, not copied, on each use.
+    pub fn locate(
+        &self,
+        ctx: &Context,
+    ) -> Result<(Cow<'_, str>, Vec<path::Resolved>, Iter), String> {
+        match &self.name {
+            Name::Parsed(p) => Ok((Cow::Borrowed(p.name.as_str()), p.resolve(ctx)?, p.iter)),
             Name::Computed(pv) => {
-                parsed = path::parse(&pv.get(ctx).as_str(), ctx.core)?;
-                &parsed
+                let p = path::parse(&pv.get(ctx).as_str(), ctx.core)?;
+                let steps = p.resolve(ctx)?;
+                Ok((Cow::Owned(p.name), steps, p.iter))
             }
-        };
-        Ok((p.name.clone(), p.resolve(ctx)?, p.iter))
+        }
     }
 
     /// The node this use names, if it exists.
