@@ -306,19 +306,22 @@ impl Vm<'_> {
 
     /// Runs a resume/report route with its own `$param` frame.
     fn detached_route(&mut self, route: usize, params: Vec<Value>, ctx: &mut Context) -> Flow {
+        self.enter_route(route, params, ctx).unwrap_or(Flow::Next)
+    }
+
+    /// Runs `route` on a frame of its own (`$param`, `$route`); `None`, with an error logged,
+    /// when routes are already nested [`MAX_ROUTE_DEPTH`] deep.
+    fn enter_route(&mut self, route: usize, args: Vec<Value>, ctx: &mut Context) -> Option<Flow> {
         if self.depth >= MAX_ROUTE_DEPTH {
-            error!("route nested deeper than {MAX_ROUTE_DEPTH} calls: not run");
-            return Flow::Next;
+            error!("route() nested deeper than {MAX_ROUTE_DEPTH} calls: call refused");
+            return None;
         }
-        ctx.calls.push(RouteCall {
-            route,
-            args: params,
-        });
+        ctx.calls.push(RouteCall { route, args });
         self.depth += 1;
         let flow = self.block(&self.program.routes[route].body, ctx);
         self.depth -= 1;
         ctx.calls.pop();
-        flow
+        Some(flow)
     }
 
     /// Calls a function or route; its code goes to `$retcode`; 0 stops the script.
@@ -326,27 +329,18 @@ impl Vm<'_> {
         let code = match call {
             Call::Function { decl, args, .. } => (decl.handler)(ctx, args),
             Call::Route { route, args } => {
-                if self.depth >= MAX_ROUTE_DEPTH {
-                    error!("route() nested deeper than {MAX_ROUTE_DEPTH} calls: call refused");
-                    ctx.retcode = -1;
-                    return Ok(-1);
-                }
                 let mut values = Vec::with_capacity(args.len());
                 for a in args {
                     values.push(self.eval(a, ctx)?);
                 }
-                ctx.calls.push(RouteCall {
-                    route: *route,
-                    args: values,
-                });
-                self.depth += 1;
-                let flow = self.block(&self.program.routes[*route].body, ctx);
-                self.depth -= 1;
-                ctx.calls.pop();
-                match flow {
-                    Flow::Next | Flow::Break => 1,
-                    Flow::Return(n) => n,
-                    Flow::Stop(s) => return Err(s),
+                match self.enter_route(*route, values, ctx) {
+                    None => {
+                        ctx.retcode = -1;
+                        return Ok(-1);
+                    }
+                    Some(Flow::Next | Flow::Break) => 1,
+                    Some(Flow::Return(n)) => n,
+                    Some(Flow::Stop(s)) => return Err(s),
                 }
             }
         };
