@@ -56,8 +56,10 @@ pub fn reply_local(
     let bytes = build_local(core, tx, code, reason, extra_headers)?;
     send_upstream(transports, tx, &bytes)?;
     shared.stats.local_replies.inc();
-    let mut state = tx.state.lock();
-    record(shared, tx, &mut state, code, Arc::new(bytes));
+    let report = record(shared, tx, &mut tx.state.lock(), code, Arc::new(bytes));
+    if let Some(report) = report {
+        report.run(tx);
+    }
     Ok(())
 }
 
@@ -79,8 +81,10 @@ pub fn relay(
     let bytes = edits.apply(reply);
     send_upstream(transports, tx, &bytes)?;
     shared.stats.relayed_replies.inc();
-    let mut state = tx.state.lock();
-    record(shared, tx, &mut state, code, Arc::new(bytes));
+    let report = record(shared, tx, &mut tx.state.lock(), code, Arc::new(bytes));
+    if let Some(report) = report {
+        report.run(tx);
+    }
     Ok(())
 }
 
@@ -134,57 +138,75 @@ fn restore_request_fields(request: &Message, reply: &Message, edits: &mut Edits)
 
 /// Remembers the last reply (to answer retransmissions); a final one also counts in the
 /// statistics, starts Timer G when it is a negative reply to an INVITE over UDP, and arms the
-/// cleanup.
+/// cleanup. The first final reply also hands back the callbacks waiting for it, for the
+/// caller to run once it has released the transaction's lock.
 pub fn record(
     shared: &Arc<TmShared>,
     tx: &TxRef,
     state: &mut TxState,
     code: u16,
     bytes: Arc<Vec<u8>>,
-) {
+) -> Option<FinalReport> {
     let first_final = code >= 200 && !state.uas.is_final();
     if code >= state.uas.status || (200..300).contains(&code) {
         state.uas.status = code;
         state.uas.last_reply = Some(bytes);
     }
-    if first_final {
-        shared.stats.final_sent(code);
-        run_final_callbacks(tx, state, code);
-        if tx.is_invite && code >= 300 && tx.origin.proto == Proto::Udp {
-            arm_timer_g(shared, tx, state, shared.params.t1, Duration::ZERO);
-        }
-        arm_cleanup(shared, tx, state);
+    if !first_final {
+        return None;
     }
+    shared.stats.final_sent(code);
+    if tx.is_invite && code >= 300 && tx.origin.proto == Proto::Udp {
+        arm_timer_g(shared, tx, state, shared.params.t1, Duration::ZERO);
+    }
+    arm_cleanup(shared, tx, state);
+    if state.on_final.is_empty() {
+        return None;
+    }
+    Some(FinalReport {
+        callbacks: std::mem::take(&mut state.on_final),
+        code,
+        reply: state.uas.last_reply.clone(),
+        cancelled: state.cancelled,
+    })
 }
 
-/// Tells the registered callbacks (`acc`) about the final reply.
-fn run_final_callbacks(tx: &TxRef, state: &mut TxState, code: u16) {
-    if state.on_final.is_empty() {
-        return;
-    }
-    let parsed = state
-        .uas
-        .last_reply
-        .as_ref()
-        .and_then(|b| Message::parse(bytes::Bytes::from(b.as_ref().clone())).ok());
-    let reason = parsed
-        .as_ref()
-        .and_then(|m| m.reason().map(str::to_owned))
-        .unwrap_or_default();
-    let to_tag = parsed
-        .as_ref()
-        .and_then(|m| m.to().ok().and_then(|t| t.tag().map(str::to_owned)))
-        .unwrap_or_default();
-    let info = FinalInfo {
-        request: &tx.request,
-        code,
-        reason: &reason,
-        to_tag: &to_tag,
-        elapsed: tx.created.elapsed(),
-        cancelled: state.cancelled,
-    };
-    for cb in std::mem::take(&mut state.on_final) {
-        cb(&info);
+/// The callbacks (`acc`) waiting for a transaction's final reply, taken out of its state so
+/// that they run without its lock: `acc`'s database INSERT would otherwise hold up every
+/// retransmission and timer of the transaction while it waits for the server.
+pub struct FinalReport {
+    callbacks: Vec<super::shared::FinalCallback>,
+    code: u16,
+    reply: Option<Arc<Vec<u8>>>,
+    cancelled: bool,
+}
+
+impl FinalReport {
+    /// Tells each callback about the final reply.
+    pub fn run(self, tx: &TxRef) {
+        let parsed = self
+            .reply
+            .as_ref()
+            .and_then(|b| Message::parse(bytes::Bytes::from(b.as_ref().clone())).ok());
+        let reason = parsed
+            .as_ref()
+            .and_then(|m| m.reason().map(str::to_owned))
+            .unwrap_or_default();
+        let to_tag = parsed
+            .as_ref()
+            .and_then(|m| m.to().ok().and_then(|t| t.tag().map(str::to_owned)))
+            .unwrap_or_default();
+        let info = FinalInfo {
+            request: &tx.request,
+            code: self.code,
+            reason: &reason,
+            to_tag: &to_tag,
+            elapsed: tx.created.elapsed(),
+            cancelled: self.cancelled,
+        };
+        for cb in self.callbacks {
+            cb(&info);
+        }
     }
 }
 
