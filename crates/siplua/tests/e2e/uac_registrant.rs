@@ -2,8 +2,9 @@
 //! table: the REGISTER's headers, the 401 challenge answered once with the row's credentials
 //! (the test recomputes the digest), the short expiry granted in the 200 refreshed before it
 //! runs out, on the Call-ID of the registration with a growing CSeq, from the forced socket;
-//! `reg_list` over MI. From SQLite: a 403 retried after `failure_retry_interval` with a new
-//! Call-ID, a disabled row left alone until `reg_enable`, `reg_disable` unregistering.
+//! `reg_list` and `reg_reload` over MI. From SQLite: a 403 retried after
+//! `failure_retry_interval` with a new Call-ID, a disabled row left alone until `reg_enable`,
+//! `reg_force_register`, `reg_disable` unregistering.
 //! The same table on MariaDB, and the load errors of bad parameters.
 
 use crate::auth_support;
@@ -188,7 +189,8 @@ fn mi_call(mi: &MiServer, method: &str, params: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-/// Register, challenge, answer, 200 with 3 s; the refresh comes before the 3 s are over.
+/// Register, challenge, answer, 200 with 3 s; the refresh comes before the 3 s are over;
+/// then `reg_reload` with a new row.
 #[test]
 fn registers_answers_the_challenge_and_refreshes_in_time() {
     let dir = scratch("reg_text");
@@ -296,6 +298,37 @@ fn registers_answers_the_challenge_and_refreshes_in_time() {
     assert!(
         registrar.silent_for(1500),
         "nothing more before the refresh"
+    );
+
+    // reg_reload: the unchanged row carries on, a new row registers at once.
+    let first_row = Row {
+        registrar: &reg_uri,
+        aor,
+        password: "tr-secret",
+        binding,
+        params: ";line=7",
+        expiry: 600,
+        socket: &forced,
+        state: 0,
+    };
+    let added = Row {
+        aor: "sip:trunk2@trunk.example",
+        binding: "sip:trunk2@siplua.test",
+        params: "",
+        socket: "",
+        ..first_row
+    };
+    write_text_table(&dir, &[first_row, added]);
+    let reloaded = mi_call(&mi, "reg_reload", "{}");
+    assert_eq!(reloaded["result"], "OK", "{reloaded}");
+    let (new_one, from) = registrar.recv(server);
+    assert_eq!(header(&new_one, "To"), Some("<sip:trunk2@trunk.example>"));
+    registrar.answer(&new_one, from, 200, "OK", "Expires: 600\r\n");
+    wait_state(&mi, "sip:trunk2@trunk.example", "REGISTERED_STATE");
+    assert_eq!(record(&mi, aor)["state"], "REGISTERED_STATE");
+    assert!(
+        registrar.silent_for(800),
+        "the unchanged row is not registered again"
     );
 }
 
