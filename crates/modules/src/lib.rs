@@ -50,6 +50,7 @@ pub mod tm;
 pub mod topology_hiding;
 pub mod uac;
 pub mod uac_redirect;
+pub mod uac_registrant;
 pub mod usrloc;
 
 use siplua_core::load::Catalogue;
@@ -124,6 +125,9 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("uac", || Box::new(uac::Uac::default())),
     ("uac_redirect", || {
         Box::new(uac_redirect::UacRedirect::default())
+    }),
+    ("uac_registrant", || {
+        Box::new(uac_registrant::UacRegistrant::default())
     }),
     ("registrar", || {
         Box::new(registrar::RegistrarModule::default())

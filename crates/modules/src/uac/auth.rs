@@ -8,8 +8,8 @@ use siplua_sip::edit::Position;
 use siplua_sip::HeaderKind;
 
 use super::credentials::CredentialStore;
-use super::digest::{answer, Challenge, Request};
-use crate::auth::digest::{hex, Algorithm};
+use super::digest::{answer, cnonce, pick_challenge, Request};
+use crate::auth::digest::Algorithm;
 use crate::tm::api::TmApi;
 
 fn log(level: i32, text: &str) {
@@ -42,20 +42,13 @@ pub fn uac_auth(ctx: &mut Context, store: &CredentialStore, allowed: &[Algorithm
         );
         return -1;
     };
-    let (challenge_kind, answer_name) = match reply.status_code() {
-        Some(401) => (HeaderKind::WwwAuthenticate, "Authorization"),
-        Some(407) => (HeaderKind::ProxyAuthenticate, "Proxy-Authorization"),
-        _ => return -1,
-    };
-    let challenge = reply
-        .find_all(challenge_kind)
-        .filter_map(|(_, h)| Challenge::parse(reply.value_of(h)))
-        .find(|c| allowed.is_empty() || allowed.contains(&c.algorithm));
-    let Some(ch) = challenge else {
-        log(
-            siplua_core::log::level::ERR,
-            "uac_auth(): no usable Digest challenge in the reply",
-        );
+    let Some((ch, answer_name)) = pick_challenge(&reply, allowed) else {
+        if matches!(reply.status_code(), Some(401 | 407)) {
+            log(
+                siplua_core::log::level::ERR,
+                "uac_auth(): no usable Digest challenge in the reply",
+            );
+        }
         return -1;
     };
     let Some(cred) = store.lookup(ctx, &ch.realm) else {
@@ -68,11 +61,9 @@ pub fn uac_auth(ctx: &mut Context, store: &CredentialStore, allowed: &[Algorithm
     let Some(msg) = ctx.msg else {
         return -1;
     };
-    let mut raw = [0u8; 8];
-    if getrandom::fill(&mut raw).is_err() {
+    let Some(cnonce) = cnonce() else {
         return -1;
-    }
-    let cnonce = hex(&raw);
+    };
     let Some(method) = msg.method_str() else {
         return -1;
     };

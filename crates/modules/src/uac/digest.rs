@@ -3,9 +3,10 @@
 //! `Proxy-Authorization` answer. The hashing is the auth module's ([`crate::auth::digest`]).
 
 use siplua_sip::headers::auth::Auth;
+use siplua_sip::{HeaderKind, Message};
 
 use super::credentials::Credential;
-use crate::auth::digest::{self, Algorithm, Qop, ResponseInput};
+use crate::auth::digest::{self, hex, Algorithm, Qop, ResponseInput};
 
 /// One Digest challenge.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +58,30 @@ impl Challenge {
             qop,
         })
     }
+}
+
+/// The first usable Digest challenge of a 401 (`WWW-Authenticate`) or 407
+/// (`Proxy-Authenticate`) reply whose algorithm is in `allowed` (empty: any), with the name
+/// of the header that answers it; `None` for another code or no usable challenge.
+/// `uac_auth()` and `uac_registrant` answer challenges through this.
+pub fn pick_challenge(reply: &Message, allowed: &[Algorithm]) -> Option<(Challenge, &'static str)> {
+    let (kind, answer_name) = match reply.status_code() {
+        Some(401) => (HeaderKind::WwwAuthenticate, "Authorization"),
+        Some(407) => (HeaderKind::ProxyAuthenticate, "Proxy-Authorization"),
+        _ => return None,
+    };
+    reply
+        .find_all(kind)
+        .filter_map(|(_, h)| Challenge::parse(reply.value_of(h)))
+        .find(|c| allowed.is_empty() || allowed.contains(&c.algorithm))
+        .map(|c| (c, answer_name))
+}
+
+/// A fresh client nonce (16 hex digits); `None` when the system has no randomness to give.
+pub fn cnonce() -> Option<String> {
+    let mut raw = [0u8; 8];
+    getrandom::fill(&mut raw).ok()?;
+    Some(hex(&raw))
 }
 
 /// What the answer is computed over besides the challenge and credentials.

@@ -85,3 +85,4 @@ mod topology_hiding;
 mod transformations;
 mod uac;
 mod uac_redirect;
+mod uac_registrant;

@@ -4,12 +4,14 @@
 //! trunk's 401/407 challenge (the test recomputes the digest) and the trunk's 200 reaches
 //! the client with the client's CSeq.
 
+use crate::auth_support;
 use crate::common;
 
 use std::net::SocketAddr;
 
+use auth_support::{expected_response, param};
 use common::*;
-use siplua_modules::auth::digest::{self, Algorithm, Qop, ResponseInput};
+use siplua_modules::auth::digest::Algorithm;
 
 /// The trunk: receives what siplua sends and answers.
 struct Trunk(NextHop);
@@ -98,32 +100,6 @@ fn final_reply(client: &UdpClient, server: &Server) -> String {
             return r;
         }
     }
-}
-
-fn param<'a>(value: &'a str, name: &str) -> &'a str {
-    value
-        .split(',')
-        .find_map(|p| {
-            let (n, v) = p.trim().trim_start_matches("Digest ").split_once('=')?;
-            (n.trim() == name).then(|| v.trim().trim_matches('"'))
-        })
-        .unwrap_or_else(|| panic!("no {name} in {value}"))
-}
-
-/// The response a correct client computes for these credentials.
-fn expected_response(alg: Algorithm, method: &str, auth: &str, password: &str) -> String {
-    let ha1 = digest::ha1(alg, param(auth, "username"), param(auth, "realm"), password);
-    digest::response(
-        &ha1,
-        &ResponseInput {
-            alg,
-            method,
-            uri: param(auth, "uri"),
-            nonce: param(auth, "nonce"),
-            qop: Some((Qop::Auth, param(auth, "nc"), param(auth, "cnonce"))),
-            body: b"",
-        },
-    )
 }
 
 #[test]

@@ -45,8 +45,9 @@ pub fn server_string() -> String {
     )
 }
 
-/// A Unix time as C's `ctime` prints it (local time), as OpenSIPS shows dates.
-fn ctime(unix: i64) -> String {
+/// A Unix time as C's `ctime` prints it (local time), as OpenSIPS shows dates (modules'
+/// MI listings use it too).
+pub fn ctime(unix: i64) -> String {
     use chrono::TimeZone;
     chrono::Local
         .timestamp_opt(unix, 0)

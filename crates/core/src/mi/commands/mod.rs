@@ -7,6 +7,8 @@ mod statistics;
 
 use super::command::MiCommand;
 
+pub use info::ctime;
+
 /// Every core command, in the order `which` lists them.
 pub fn all() -> Vec<MiCommand> {
     let mut v = info::commands();

@@ -170,3 +170,30 @@ pub fn request_with_body(
         body.len()
     )
 }
+
+/// The value of parameter `name` in a `Digest ...` credentials value (panics when absent).
+pub fn param<'a>(value: &'a str, name: &str) -> &'a str {
+    value
+        .split(',')
+        .find_map(|p| {
+            let (n, v) = p.trim().trim_start_matches("Digest ").split_once('=')?;
+            (n.trim() == name).then(|| v.trim().trim_matches('"'))
+        })
+        .unwrap_or_else(|| panic!("no {name} in {value}"))
+}
+
+/// The response a correct client computes for these credentials (qop=auth, no body).
+pub fn expected_response(alg: Algorithm, method: &str, auth: &str, password: &str) -> String {
+    let ha1 = digest::ha1(alg, param(auth, "username"), param(auth, "realm"), password);
+    digest::response(
+        &ha1,
+        &ResponseInput {
+            alg,
+            method,
+            uri: param(auth, "uri"),
+            nonce: param(auth, "nonce"),
+            qop: Some((Qop::Auth, param(auth, "nc"), param(auth, "cnonce"))),
+            body: b"",
+        },
+    )
+}
