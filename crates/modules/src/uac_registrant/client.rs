@@ -102,9 +102,13 @@ impl Engine {
         live.cseq = live.cseq.wrapping_add(1);
         let n = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let branch = format!("{BRANCH}{n}");
+        // Known before it is sent: an answer may arrive before `transmit` returns, and waits
+        // for `live` (held here until `live.tx` is set) in `answered`.
+        self.waiting.lock().insert(branch.clone(), reg.clone());
         let sent = match transmit(transports, reg, &live, &branch, auth.as_ref(), unregister) {
             Ok(s) => s,
             Err(e) => {
+                self.waiting.lock().remove(&branch);
                 log(
                     siplua_core::log::level::ERR,
                     &format!("cannot send REGISTER for {}: {e}", reg.row.aor),
@@ -116,7 +120,6 @@ impl Engine {
         live.dst = Some(sent.to.addr);
         live.last_register_sent = now();
         live.state = RegState::waiting(unregister, auth.is_some());
-        self.waiting.lock().insert(branch.clone(), reg.clone());
         let weak = Arc::downgrade(reg);
         let retransmit = (sent.to.proto == Proto::Udp)
             .then(|| self.arm_retransmit(weak.clone(), branch.clone(), Arc::new(sent), T1));
