@@ -135,7 +135,7 @@ impl Module for Uri {
             for (old, new) in ALIASES {
                 if let Some(f) = sipmsgops.iter().find(|f| f.name == *new) {
                     out.push(FunctionDecl {
-                        name: *old,
+                        name: old,
                         ..f.clone()
                     });
                 }
