@@ -99,8 +99,7 @@ impl Checks {
         let want = args.str(ctx, 0).unwrap_or_default().into_owned();
         match authorized_credentials(ctx, "uri") {
             Some(c) if !c.user().is_empty() && c.user() == want => 1,
-            Some(_) => -1,
-            None => -1,
+            _ => -1,
         }
     }
 

@@ -58,7 +58,7 @@ fn parameters_set_the_headers() {
 }
 
 #[test]
-fn options_needs_sl_and_a_request_route() {
+fn options_needs_sl() {
     let port = free_port().to_string();
     let text = "socket = udp:127.0.0.1:{PORT}\nloadmodule \"proto_udp.so\"\n\
                 loadmodule \"options.so\"\nroute { options_reply(); }\n"
