@@ -27,12 +27,14 @@ pub(crate) mod media_proxy;
 pub mod mi_fifo;
 pub mod mi_http;
 pub mod nathelper;
+pub mod options;
 mod partition;
 pub mod permissions;
 pub mod pike;
 pub mod prometheus;
 pub mod proto;
 pub mod ratelimit;
+pub mod regex;
 pub mod registrar;
 pub mod rest_client;
 pub mod rr;
@@ -44,6 +46,7 @@ pub mod sl;
 pub(crate) mod snapshot;
 pub mod sql;
 pub mod statistics;
+pub mod textops;
 pub mod timerec;
 pub mod tls_mgm;
 pub mod tm;
@@ -51,6 +54,7 @@ pub mod topology_hiding;
 pub mod uac;
 pub mod uac_redirect;
 pub mod uac_registrant;
+pub mod uri;
 pub mod usrloc;
 
 use siplua_core::load::Catalogue;
@@ -75,6 +79,11 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("sl", || Box::new(sl::Sl::default())),
     ("signaling", || Box::new(signaling::Signaling)),
     ("sipmsgops", || Box::new(sipmsgops::SipMsgOps)),
+    ("textops", || Box::new(textops::TextOps)),
+    ("options", || Box::new(options::Options::default())),
+    ("regex", || Box::new(regex::RegexModule::default())),
+    ("uri", || Box::new(uri::Uri::v2())),
+    ("uri_db", || Box::new(uri::Uri::v1_db())),
     ("maxfwd", || Box::new(maxfwd::MaxFwd::default())),
     ("tm", || Box::new(tm::Tm::default())),
     ("acc", || Box::new(acc::Acc::default())),

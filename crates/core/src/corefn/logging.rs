@@ -1,4 +1,6 @@
-//! `xlog([level,] format)`, `log([level,] text)` and `xdbg(format)` (xlog at L_DBG).
+//! `xlog([level,] format)`, `log([level,] text)` and `xdbg(format)` (xlog at L_DBG); and
+//! OpenSIPS 1.x–2.x's `setdebug([level])` / `resetdebug()`, which give this worker a log
+//! level of its own (what `$log_level = n` / `$log_level = NULL` do in 3.x).
 
 use crate::context::Context;
 use crate::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
@@ -16,6 +18,20 @@ pub fn functions() -> Vec<FunctionDecl> {
     vec![
         FunctionDecl::new("xlog", params(), RouteMask::ALL, xlog).with_fixup(level_fixup),
         FunctionDecl::new("log", params(), RouteMask::ALL, xlog).with_fixup(level_fixup),
+        FunctionDecl::new(
+            "setdebug",
+            vec![ParamSpec::opt("level", ParamKind::Int)],
+            RouteMask::ALL,
+            |c, a| {
+                // Without a level, OpenSIPS 2.x goes back to the global one.
+                log::set_thread_level(a.int(c, 0).map(|l| l as i32));
+                1
+            },
+        ),
+        FunctionDecl::new("resetdebug", vec![], RouteMask::ALL, |_, _| {
+            log::set_thread_level(None);
+            1
+        }),
         FunctionDecl::new(
             "xdbg",
             vec![ParamSpec::req("text", ParamKind::Str)],

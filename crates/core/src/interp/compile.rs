@@ -369,7 +369,7 @@ impl Compiler<'_> {
         if call.name == "route" {
             return self.route_call(call);
         }
-        let Some(decl) = self.functions.get(&call.name) else {
+        let Some(decl) = self.functions.get_for(&call.name, call.args.len()) else {
             self.error(call.span, format!("unknown function '{}'", call.name));
             return None;
         };

@@ -224,11 +224,15 @@ impl CallCache {
         // Only a miss needs the name as text (converting it costs an allocation).
         let fname = name.to_string_lossy();
         let fname = fname.as_str();
-        let decl = ctx.core.functions.get(fname).ok_or_else(|| {
-            mlua::Error::runtime(format!(
-                "moduleFunc: function '{fname}' called, but not available"
-            ))
-        })?;
+        let decl = ctx
+            .core
+            .functions
+            .get_for(fname, parts.len())
+            .ok_or_else(|| {
+                mlua::Error::runtime(format!(
+                    "moduleFunc: function '{fname}' called, but not available"
+                ))
+            })?;
         let texts: Vec<Option<&str>> = parts
             .iter()
             .map(|p| {

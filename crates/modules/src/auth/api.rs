@@ -329,6 +329,25 @@ pub fn state<'c>(ctx: &'c mut Context) -> &'c mut AuthState {
     ctx.ext_mut::<AuthState>().expect("just set")
 }
 
+/// The credentials a `www_authorize`/`proxy_authorize` of this message accepted (what
+/// OpenSIPS' `get_authorized_cred` finds), for the checks that compare them with the From,
+/// To or a given user; `None` (logged) when nothing was authorized yet.
+pub fn authorized_credentials(ctx: &Context, origin: &str) -> Option<Credentials> {
+    let msg = ctx.msg.as_ref()?;
+    let Some((kind, index)) = ctx.ext::<AuthState>().and_then(|s| s.authorized) else {
+        emit(
+            level::ERR,
+            origin,
+            "no authorized credentials (call www/proxy_authorize first)",
+        );
+        return None;
+    };
+    msg.auths(kind)
+        .zip(msg.find_all(kind))
+        .find(|(_, (i, _))| *i == index)
+        .and_then(|(a, (i, _))| Credentials::from_auth(i, &a.ok()?))
+}
+
 /// Sends a reply with `headers` added: through the transaction when tm has one for this
 /// request, else statelessly (as OpenSIPS' signaling layer does). False (logged) on failure.
 pub fn send(ctx: &mut Context, code: u16, reason: &str, headers: &str) -> bool {

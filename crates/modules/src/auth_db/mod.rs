@@ -329,20 +329,7 @@ impl Shared {
         let Some(msg) = ctx.msg.as_ref() else {
             return -1;
         };
-        let Some((kind, index)) = ctx.ext::<api::AuthState>().and_then(|s| s.authorized) else {
-            emit(
-                level::ERR,
-                "auth_db",
-                "no authorized credentials (call www/proxy_authorize first)",
-            );
-            return -1;
-        };
-        let Some(c) = msg
-            .auths(kind)
-            .zip(msg.find_all(kind))
-            .find(|(_, (i, _))| *i == index)
-            .and_then(|(a, (i, _))| Credentials::from_auth(i, &a.ok()?))
-        else {
+        let Some(c) = api::authorized_credentials(ctx, "auth_db") else {
             return -1;
         };
         let hdr = if to { msg.to() } else { msg.from() };

@@ -1,11 +1,11 @@
 //! `cfgutils`: the script helpers of OpenSIPS 3.x that real configurations use most —
 //! `rand_event()` and its probability functions, `sleep()`/`usleep()`, named locks,
-//! `ts_usec_delta()`, `pkg_status()`/`shm_status()`, `check_time_rec()`, and the
+//! `ts_usec_delta()`, `pkg_status()`/`shm_status()`, `check_time_rec()`, `abort()`, and the
 //! `$shv(name)` / `$env(NAME)` variables, and the MI commands `get_config_hash` /
 //! `check_config_hash` (with the `hash_file` parameter).
 //!
-//! Not done (docs/compatibility.md): `set_count`/`set_select_weight`, `abort()`, the `varset`
-//! parameter.
+//! Not done (docs/compatibility.md): `set_count`/`set_select_weight` (OpenSIPS 1.x–2.x) and
+//! the `varset` parameter.
 
 mod config_hash;
 mod locks;
@@ -261,6 +261,15 @@ impl Module for Cfgutils {
                 },
             ),
         ];
+        // OpenSIPS' debugging stop: the whole server aborts (a core dump where the system
+        // keeps them), on purpose and only when the script says so.
+        out.push(FunctionDecl::new("abort", vec![], all, |_, _| {
+            log(
+                siplua_core::log::level::CRIT,
+                "abort() called from the script: stopping the server",
+            );
+            std::process::abort()
+        }));
         for name in ["pkg_status", "shm_status"] {
             out.push(FunctionDecl::new(
                 name,

@@ -1,6 +1,7 @@
 //! sed-style substitutions, `'/regex/replacement/flags'` (`\1`..`\9` back-references; flags
 //! `i` case-insensitive, `g` every match): `subst` over the header lines, `subst_uri` on the
-//! Request-URI, `subst_user` on its user part; and `is_uri_user_e164(uri)`.
+//! Request-URI, `subst_user` on its user part, `subst_body` on the body; and
+//! `is_uri_user_e164(uri)`.
 
 use std::sync::Arc;
 
@@ -103,6 +104,24 @@ fn subst_user(ctx: &mut Context, args: &Args) -> i32 {
     set_ruri(ctx, new)
 }
 
+/// `subst_body`: the body as the route's earlier changes left it, matched as one text (`^`
+/// and `$` match at each line, as OpenSIPS compiles it with `REG_NEWLINE`).
+fn subst_body(ctx: &mut Context, args: &Args) -> i32 {
+    let (Some(s), Some(msg)) = (subst_of(args), ctx.msg.as_ref()) else {
+        return -1;
+    };
+    let Ok(body) = std::str::from_utf8(ctx.edits.body(msg)) else {
+        return -1;
+    };
+    let Some(new) = s.apply(body) else {
+        return -1;
+    };
+    match ctx.edits.replace_body(msg, new.as_bytes(), None) {
+        Ok(()) => 1,
+        Err(_) => -1,
+    }
+}
+
 /// `+` and 2 to 15 digits, the first not 0 (ITU-T E.164).
 fn is_e164(user: &str) -> bool {
     user.strip_prefix('+').is_some_and(|d| {
@@ -118,6 +137,8 @@ pub fn functions() -> Vec<FunctionDecl> {
         FunctionDecl::new("subst_uri", expr(), RouteMask::REQUEST_LIKE, subst_uri)
             .with_fixup(subst_fixup),
         FunctionDecl::new("subst_user", expr(), RouteMask::REQUEST_LIKE, subst_user)
+            .with_fixup(subst_fixup),
+        FunctionDecl::new("subst_body", expr(), RouteMask::WITH_MESSAGE, subst_body)
             .with_fixup(subst_fixup),
         FunctionDecl::new(
             "is_uri_user_e164",

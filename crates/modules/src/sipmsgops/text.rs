@@ -1,5 +1,6 @@
 //! Regular-expression edits of the message text and a few checks on it: `replace`,
-//! `replace_all` (the header lines), `replace_body`, `replace_body_all`, `search_append`,
+//! `replace_all` (the header lines), `replace_body`, `replace_body_all`,
+//! `replace_body_atonce`, `search_append`,
 //! `search_append_body`, `remove_hf_re`,
 //! `remove_hf_glob`, `append_time`, `is_audio_on_hold`, `sipmsg_validate`; and the core's `force_tcp_alias`.
 
@@ -30,6 +31,11 @@ pub fn functions() -> Vec<FunctionDecl> {
             replace(c, a, Part::Body, false)
         }),
         FunctionDecl::new("replace_body_all", re_txt(), m, |c, a| {
+            replace(c, a, Part::Body, true)
+        }),
+        // The body is matched as one text here, so every match at once is what
+        // `replace_body_all` already does.
+        FunctionDecl::new("replace_body_atonce", re_txt(), m, |c, a| {
             replace(c, a, Part::Body, true)
         }),
         FunctionDecl::new("search_append", re_txt(), m, |c, a| {
