@@ -60,6 +60,7 @@ mod operators;
 mod permissions_avpops;
 mod permissions_files;
 mod pike_ratelimit;
+mod presence;
 mod pseudo_variables;
 mod public_configs;
 mod registrar;
