@@ -119,14 +119,13 @@ pub fn send_all(
         let me = p.clone();
         let k = key.clone();
         let callback = Box::new(move |code: u16, _: Option<&siplua_sip::Message>| {
-            if code == 481 || (code == 408 && me.settings.end_sub_on_timeout) {
-                if me.store.lock().subscriptions.remove(&k).is_some() {
-                    siplua_core::log::emit(
-                        siplua_core::log::level::INFO,
-                        "presence",
-                        &format!("subscription {k} ended by a {code} to its NOTIFY"),
-                    );
-                }
+            let ends = code == 481 || (code == 408 && me.settings.end_sub_on_timeout);
+            if ends && me.store.lock().subscriptions.remove(&k).is_some() {
+                siplua_core::log::emit(
+                    siplua_core::log::level::INFO,
+                    "presence",
+                    &format!("subscription {k} ended by a {code} to its NOTIFY"),
+                );
             }
         });
         if let Err(e) = p.tm.send_request(transports, req, callback) {

@@ -123,13 +123,11 @@ fn parse(text: &str) -> Result<Doc<'_>, String> {
                 }
                 depth += 1;
             }
-            Event::Empty(e) => {
-                if depth == 1 {
-                    note_child(doc.as_mut(), &e)?;
-                    if let Some(d) = doc.as_mut() {
-                        d.children
-                            .push((before..after, before + 1 + e.name().as_ref().len()));
-                    }
+            Event::Empty(e) if depth == 1 => {
+                note_child(doc.as_mut(), &e)?;
+                if let Some(d) = doc.as_mut() {
+                    d.children
+                        .push((before..after, before + 1 + e.name().as_ref().len()));
                 }
             }
             Event::End(_) => {
