@@ -440,3 +440,59 @@ fn default_config_with_presence_loads_and_unknown_parameters_do_not() {
         "{stderr}"
     );
 }
+
+#[test]
+fn removed_and_expired_publications_are_notified() {
+    let server = Server::start(&config(1));
+    let (publisher, watcher) = (UdpClient::new(), UdpClient::new());
+    let r = publisher.ask(
+        &server,
+        &publish(&publisher, 1, "Event: presence\r\n", &pidf("t1", "open")),
+    );
+    let etag = header(&r, "SIP-ETag").expect("SIP-ETag").to_owned();
+    let r = publisher.ask(
+        &server,
+        &publish(
+            &publisher,
+            2,
+            "Event: presence\r\nExpires: 1\r\n",
+            &pidf("t2", "open"),
+        ),
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    let r = watcher.ask(
+        &server,
+        &subscribe(&watcher, 1, None, "Event: presence\r\n"),
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    let n = notify_where(&watcher, &server, |n| {
+        body(n).contains("t1") && body(n).contains("t2")
+    });
+    answer(&watcher, &server, &n, 200);
+
+    // The short publication expires: the state left is notified.
+    let n = notify_where(&watcher, &server, |n| !body(n).contains("t2"));
+    assert!(body(&n).contains("id=\"t1\""), "{n}");
+    answer(&watcher, &server, &n, 200);
+
+    // The last one is removed: a NOTIFY without body, the subscription still active.
+    let r = publisher.ask(
+        &server,
+        &publish(
+            &publisher,
+            3,
+            &format!("Event: presence\r\nExpires: 0\r\nSIP-If-Match: {etag}\r\n"),
+            "",
+        ),
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    assert_eq!(header(&r, "Expires"), Some("0"));
+    let n = notify_where(&watcher, &server, |n| !body(n).contains("t1"));
+    assert_eq!(header(&n, "Content-Length"), Some("0"), "{n}");
+    assert!(
+        header(&n, "Subscription-State")
+            .unwrap()
+            .starts_with("active;"),
+        "{n}"
+    );
+}
