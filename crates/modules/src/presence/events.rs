@@ -50,11 +50,15 @@ impl Events {
             .cloned()
     }
 
-    /// The names for an `Allow-Events` header.
-    pub fn names(&self) -> String {
+    /// The `Allow-Events` header line of a 489 (none while no package is registered).
+    pub fn allow_header(&self) -> String {
         let list = self.list.read();
         let names: Vec<&str> = list.iter().map(|e| e.name).collect();
-        names.join(", ")
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!("Allow-Events: {}\r\n", names.join(", "))
+        }
     }
 }
 

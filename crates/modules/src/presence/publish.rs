@@ -76,13 +76,7 @@ fn check(
     ctx: &Context,
     msg: &Message,
 ) -> Result<(Arc<EventPackage>, String), Outcome> {
-    let bad_event = || {
-        Outcome::Refused(
-            489,
-            "Bad Event",
-            format!("Allow-Events: {}\r\n", p.events.names()),
-        )
-    };
+    let bad_event = || Outcome::Refused(489, "Bad Event", p.events.allow_header());
     let ev = request::event(msg).ok_or_else(bad_event)?;
     let package = p.events.find(&ev.name).ok_or_else(bad_event)?;
     let pres_uri = request::presentity(ctx)

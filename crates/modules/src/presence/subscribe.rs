@@ -58,13 +58,7 @@ fn accept(
     msg: &Message,
     force_active: bool,
 ) -> Result<Accepted, Refused> {
-    let bad_event = || {
-        (
-            489,
-            "Bad Event",
-            format!("Allow-Events: {}\r\n", p.events.names()),
-        )
-    };
+    let bad_event = || (489, "Bad Event", p.events.allow_header());
     let ev = request::event(msg).ok_or_else(bad_event)?;
     let package = p.events.find(&ev.name).ok_or_else(bad_event)?;
     let bad = |reason: &'static str| (400, reason, String::new());
