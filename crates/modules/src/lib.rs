@@ -31,6 +31,8 @@ pub mod options;
 mod partition;
 pub mod permissions;
 pub mod pike;
+pub mod presence;
+pub mod presence_xml;
 pub mod prometheus;
 pub mod proto;
 pub mod ratelimit;
@@ -145,4 +147,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
         Box::new(rest_client::RestClient::default())
     }),
     ("exec", || Box::new(exec::Exec::default())),
+    ("presence", || Box::new(presence::PresenceModule::default())),
+    ("presence_xml", || {
+        Box::new(presence_xml::PresenceXml::default())
+    }),
 ];

@@ -1,14 +1,18 @@
 //! What tm offers other modules: `signaling`'s `send_reply` replies through the transaction
 //! when the request has one; `uac`'s `uac_auth` reads the challenge a branch received;
 //! `rtpengine_manage` looks at the request a reply answers; `uac_redirect` reads the 3xx
-//! replies of the latest round of branches.
+//! replies of the latest round of branches; `presence` replies with the To-tag of its
+//! subscription dialogs and originates its NOTIFYs as client transactions.
 
 use std::sync::Arc;
 
 use siplua_core::context::Context;
 
+use siplua_sip::reply::ReplyBuilder;
 use siplua_sip::Message;
+use siplua_transport::Transports;
 
+use super::local::{LocalCallback, LocalRequest};
 use super::shared::{current_tx, msg_state, FinalCallback, TmShared};
 
 /// tm's published API.
@@ -45,6 +49,46 @@ impl TmApi {
     /// Replies through the transaction (`t_reply`).
     pub fn reply(&self, ctx: &mut Context, code: i64, reason: &str) -> i32 {
         super::functions::t_reply(&self.shared, ctx, code, reason)
+    }
+
+    /// Replies through the message's transaction with `to_tag` as the To-tag (when the
+    /// request has none), the script's queued reply headers and `headers` (lines ending in
+    /// CRLF). Err without a transaction or when it could not be sent.
+    pub fn reply_tagged(
+        &self,
+        ctx: &mut Context,
+        code: u16,
+        reason: &str,
+        to_tag: &str,
+        headers: &str,
+    ) -> Result<(), String> {
+        let tx = current_tx(ctx).ok_or("no transaction")?;
+        let transports = ctx.worker.transports.clone().ok_or("no transports")?;
+        let extra = format!("{}{headers}", ctx.reply_headers);
+        let mut b = ReplyBuilder::new(&tx.request, code, reason).to_tag(to_tag);
+        if let Some(server) = ctx.core.config.server_header.as_deref() {
+            b = b.server(server);
+        }
+        if !extra.is_empty() {
+            b = b.extra_headers(&extra);
+        }
+        let bytes = b
+            .build()
+            .map_err(|e| format!("cannot build {code} reply: {e}"))?;
+        super::uas::send_built(&self.shared, &transports, &tx, code, bytes)?;
+        ctx.replied = Some(code);
+        Ok(())
+    }
+
+    /// Originates a request as a non-INVITE client transaction (Via, retransmissions,
+    /// timeout); `callback` gets its final status once. Err when it could not be sent.
+    pub fn send_request(
+        &self,
+        transports: &Arc<Transports>,
+        request: LocalRequest,
+        callback: LocalCallback,
+    ) -> Result<(), String> {
+        super::local::send(&self.shared, transports, request, callback)
     }
 
     /// In a failure route: the final reply received on the branch whose status the route

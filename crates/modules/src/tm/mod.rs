@@ -7,11 +7,13 @@
 //! `relay` (creating transactions, forking), `uac` (branches, their timers, CANCEL/ACK),
 //! `replicate` (`t_replicate`), `replies` (downstream replies), `completion` (failure route
 //! and the best reply), `uas` (replies upstream, Timer G, cleanup), `select` (best-reply
-//! rules), `functions` (the script API), `api` (what other modules use).
+//! rules), `local` (requests siplua originates), `functions` (the script API), `api` (what
+//! other modules use).
 
 pub mod api;
 mod completion;
 mod functions;
+pub mod local;
 mod params;
 mod relay;
 mod replicate;
@@ -68,6 +70,7 @@ impl Module for Tm {
             timers: env.timers.clone(),
             stats: TmStats::register(env.stats),
             salt,
+            local: local::LocalTable::default(),
         });
         env.apis.publish(Arc::new(api::TmApi::new(shared.clone())));
         self.shared = Some(shared);

@@ -42,6 +42,10 @@ pub fn on_reply(shared: &Arc<TmShared>, ctx: &mut Context) -> ReplyVerdict {
     else {
         return ReplyVerdict::Continue;
     };
+    if super::local::on_reply(shared, &branch_id, reply) {
+        shared.stats.received_replies.inc();
+        return ReplyVerdict::Consumed;
+    }
     let Some((tx, index)) = shared.table.find_branch(&branch_id) else {
         return ReplyVerdict::Continue;
     };

@@ -23,6 +23,8 @@ pub struct TmShared {
     pub stats: TmStats,
     /// A per-start salt in branch ids, so ids of a restarted siplua do not collide.
     pub salt: u32,
+    /// The requests siplua originates, waiting for their final reply.
+    pub local: super::local::LocalTable,
 }
 
 /// tm's counters, with OpenSIPS' names.

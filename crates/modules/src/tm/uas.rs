@@ -54,6 +54,18 @@ pub fn reply_local(
     extra_headers: &str,
 ) -> Result<(), String> {
     let bytes = build_local(core, tx, code, reason, extra_headers)?;
+    send_built(shared, transports, tx, code, bytes)
+}
+
+/// Sends a reply built here (by [`build_local`] or, with a To-tag of the caller's choice, by
+/// tm's API) upstream and records it.
+pub fn send_built(
+    shared: &Arc<TmShared>,
+    transports: &Transports,
+    tx: &TxRef,
+    code: u16,
+    bytes: Vec<u8>,
+) -> Result<(), String> {
     send_upstream(transports, tx, &bytes)?;
     shared.stats.local_replies.inc();
     let report = record(shared, tx, &mut tx.state.lock(), code, Arc::new(bytes));

@@ -42,6 +42,12 @@ fn residential_with_auth_domains_and_aliases_loads() {
 }
 
 #[test]
+fn residential_with_presence_loads() {
+    let (ok, errors) = check(&fixture("residential_presence.cfg"));
+    assert!(ok, "{errors:?}");
+}
+
+#[test]
 fn trunking_loads() {
     let (ok, errors) = check(&fixture("trunking.cfg"));
     assert!(ok, "{errors:?}");

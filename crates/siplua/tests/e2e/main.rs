@@ -62,6 +62,7 @@ mod options_module;
 mod permissions_avpops;
 mod permissions_files;
 mod pike_ratelimit;
+mod presence;
 mod pseudo_variables;
 mod public_configs;
 mod regex_module;
