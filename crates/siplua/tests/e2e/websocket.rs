@@ -22,7 +22,8 @@ use ws_support::{webrtc_request, WsClient};
 const WAIT: Duration = Duration::from_secs(5);
 
 /// Proxy + registrar on UDP `{PORT}` and WS `{WS}`; `{EXTRA}` adds sockets and modules,
-/// `{NAT}` runs before `save` (nathelper calls in one variant).
+/// `{NAT}` runs before `save` (nathelper calls in one variant), `{ONREPLY}` is an
+/// `onreply_route` or nothing.
 const PROXY: &str = r#"log_level = 3
 xlog_level = 3
 stderror_enabled = yes
@@ -80,15 +81,18 @@ route {
     if (!t_relay())
         sl_send_reply(500, "relay failed");
 }
+{ONREPLY}
 "#;
 
-/// Starts the proxy with `extra` lines and `nat` calls; returns it and its WS port.
-fn start(dir_name: &str, extra: &str, nat: &str) -> (Server, u16) {
+/// Starts the proxy with `extra` lines, `nat` calls and an `onreply` route; returns it and
+/// its WS port.
+fn start(dir_name: &str, extra: &str, nat: &str, onreply: &str) -> (Server, u16) {
     let ws = free_port();
     let cfg = PROXY
         .replace("{WS}", &ws.to_string())
         .replace("{EXTRA}", extra)
-        .replace("{NAT}", nat);
+        .replace("{NAT}", nat)
+        .replace("{ONREPLY}", onreply);
     (Server::start_in(&scratch(dir_name), &cfg), ws)
 }
 
@@ -101,7 +105,7 @@ fn local(port: u16) -> SocketAddr {
 /// `$socket_in(proto)`; a ping is answered with its pong.
 #[test]
 fn upgrade_options_and_ping() {
-    let (server, ws_port) = start("ws-options", "", "");
+    let (server, ws_port) = start("ws-options", "", "", "");
     let mut ws = WsClient::connect(local(ws_port)).expect("upgrade");
     assert_eq!(ws.response.status().as_u16(), 101);
     assert_eq!(
@@ -144,7 +148,7 @@ fn upgrade_options_and_ping() {
 /// nothing is closed once `ws_handshake_timeout` is over.
 #[test]
 fn upgrade_without_sip_subprotocol_is_refused() {
-    let (server, ws_port) = start("ws-refused", "", "");
+    let (server, ws_port) = start("ws-refused", "", "", "");
     match WsClient::connect_with(local(ws_port), Some("chat")) {
         Err(tungstenite::Error::Http(resp)) => assert_eq!(resp.status().as_u16(), 400),
         Err(e) => panic!("expected a 400 answer, got {e}"),
@@ -183,22 +187,26 @@ fn upgrade_without_sip_subprotocol_is_refused() {
 
 /// A browser registers over WS (its Contact names a `.invalid` host); a UDP phone's INVITE
 /// for it is sent over the browser's connection, and the browser's 200 goes back to the
-/// phone. Once with the registrar storing the source as `received`, once with the Contact
-/// rewritten by `fix_nated_contact` (and `fix_nated_register`), as WebRTC configs do.
+/// phone. Once with the registrar storing the source as `received`, once as WebRTC configs
+/// do it: the Contact rewritten by `fix_nated_contact` (and `fix_nated_register`) on the
+/// REGISTER and on the replies that come over WS, so the phone's BYE, routed by the
+/// Record-Route to the fixed Contact, reaches the browser over its connection too.
 #[test]
 fn register_over_ws_then_call_from_udp() {
     let nathelper = "loadmodule \"nathelper.so\"\n\
                      modparam(\"nathelper\", \"received_avp\", \"$avp(rcv)\")\n\
                      modparam(\"registrar\", \"received_avp\", \"$avp(rcv)\")";
-    for (name, extra, nat) in [
-        ("ws-call", "", ""),
+    let onreply = "onreply_route {\n    if ($proto == \"ws\")\n        fix_nated_contact();\n}";
+    for (name, extra, nat, onreply) in [
+        ("ws-call", "", "", ""),
         (
             "ws-call-nat",
             nathelper,
             "fix_nated_contact(); fix_nated_register();",
+            onreply,
         ),
     ] {
-        let (server, ws_port) = start(name, extra, nat);
+        let (server, ws_port) = start(name, extra, nat, onreply);
         let mut browser = WsClient::connect(local(ws_port)).expect("upgrade");
         browser.send(&webrtc_request(
             "REGISTER",
@@ -232,9 +240,51 @@ fn register_over_ws_then_call_from_udp() {
             "{name}: {got}"
         );
         assert_eq!(header(&got, "X-Proto"), Some("udp"), "{name}: {got}");
-        browser.send(&reply_to(&got, 200, "OK"));
+        // A UAS's 200: its Contact, and the Record-Route set copied from the INVITE.
+        let mut contact = "Contact: <sip:abc@df7jal23ls0d.invalid;transport=ws>\r\n".to_owned();
+        for rr in headers(&got, "Record-Route") {
+            contact.push_str(&format!("Record-Route: {rr}\r\n"));
+        }
+        browser.send(
+            &reply_to(&got, 200, "OK")
+                .replace("Content-Length:", &format!("{contact}Content-Length:")),
+        );
         let answer = recv_final(&phone).expect("200 at the phone");
         assert_eq!(status(&answer), 200, "{name}: {answer}");
+        if onreply.is_empty() {
+            continue;
+        }
+        // The browser's Contact, fixed in onreply_route, names its connection.
+        let target = header(&answer, "Contact")
+            .unwrap_or("")
+            .trim_matches(['<', '>'])
+            .to_owned();
+        assert_eq!(
+            target,
+            format!("sip:abc@127.0.0.1:{};transport=ws", browser.local.port()),
+            "{name}: {answer}"
+        );
+        let bye = format!(
+            "BYE {target} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-bye-{name};rport\r\n\
+             Route: {route}\r\nMax-Forwards: 70\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {callid}\r\n\
+             CSeq: 99 BYE\r\nContent-Length: 0\r\n\r\n",
+            port = phone.port(),
+            route = header(&answer, "Record-Route").expect("Record-Route"),
+            from = header(&invite, "From").unwrap_or(""),
+            to = header(&answer, "To").unwrap_or(""),
+            callid = header(&invite, "Call-ID").unwrap_or(""),
+        );
+        phone.send(&server, bye.as_bytes());
+        let got_bye = browser.recv(WAIT).unwrap_or_else(|| {
+            panic!(
+                "{name}: BYE not received over the websocket\n{}",
+                server.log_text()
+            )
+        });
+        assert!(got_bye.starts_with("BYE "), "{name}: {got_bye}");
+        browser.send(&reply_to(&got_bye, 200, "OK"));
+        let done = recv_final(&phone).expect("200 to the BYE at the phone");
+        assert_eq!(status(&done), 200, "{name}: {done}");
     }
 }
 
@@ -242,7 +292,7 @@ fn register_over_ws_then_call_from_udp() {
 /// over `max_message_size` closes the connection with 1009.
 #[test]
 fn bad_sip_gets_400_and_too_big_closes() {
-    let (server, ws_port) = start("ws-bad", "max_message_size = 4096", "");
+    let (server, ws_port) = start("ws-bad", "max_message_size = 4096", "", "");
     let mut ws = WsClient::connect(local(ws_port)).expect("upgrade");
     ws.send(
         "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK-bad\r\n\
@@ -298,7 +348,8 @@ fn wss_options_register_and_call() {
     let cfg = PROXY
         .replace("{WS}", &ws.to_string())
         .replace("{EXTRA}", &extra)
-        .replace("{NAT}", "");
+        .replace("{NAT}", "")
+        .replace("{ONREPLY}", "");
     let server = Server::start_in(&dir, &cfg);
     let config = pki.client_config(&pki.ca, None);
     let mut browser = WsClient::connect_tls(local(wss), config).expect("wss upgrade");
