@@ -11,7 +11,7 @@ use crate::ws::frames::{self, Decoder, Event};
 use crate::ws::handshake::{self, Upgrade};
 use crate::ws::WsOptions;
 
-/// Close code 1000: a normal closure, echoed when the client's close had no code.
+/// Close code 1000: a normal closure, sent when the client's close had no code we may echo.
 const NORMAL: u16 = 1000;
 
 /// Where one connection's WebSocket stands, as its reader sees it.
@@ -74,7 +74,8 @@ impl WsReader {
                 }
                 Ok(Some(Event::Ping(payload))) => conn.write_raw(&frames::pong(&payload))?,
                 Ok(Some(Event::Close(code))) => {
-                    let _ = conn.write_raw(&frames::close(code.unwrap_or(NORMAL)));
+                    let echo = code.filter(|&c| sendable(c)).unwrap_or(NORMAL);
+                    let _ = conn.write_raw(&frames::close(echo));
                     return Ok(false);
                 }
                 Err(fault) => {
@@ -86,6 +87,27 @@ impl WsReader {
     }
 }
 
+/// Whether a close code may appear in a close frame (RFC 6455 §7.4): 1005, 1006 and 1015
+/// only describe a closure, and codes below 1000 or in 1016-2999 are not assigned.
+fn sendable(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
 fn invalid(reason: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sendable;
+
+    #[test]
+    fn only_sendable_close_codes_are_echoed() {
+        for ok in [1000, 1001, 1009, 1011, 3000, 4999] {
+            assert!(sendable(ok), "{ok}");
+        }
+        for not in [0, 999, 1004, 1005, 1006, 1015, 2000, 5000] {
+            assert!(!sendable(not), "{not}");
+        }
+    }
 }
