@@ -289,7 +289,7 @@ fn register_over_ws_then_call_from_udp() {
 }
 
 /// A frame whose SIP does not parse gets a 400 over the connection (as over TCP); a message
-/// over `max_message_size` closes the connection with 1009.
+/// over `max_message_size` closes the connection with 1009, an unmasked frame with 1002.
 #[test]
 fn bad_sip_gets_400_and_too_big_closes() {
     let (server, ws_port) = start("ws-bad", "max_message_size = 4096", "", "");
@@ -316,6 +316,17 @@ fn bad_sip_gets_400_and_too_big_closes() {
         other => panic!("expected a close frame with 1009, got {other:?}"),
     }
     assert!(ws.recv(Duration::from_millis(500)).is_none());
+
+    // A frame a browser would never send (not masked) closes with 1002.
+    let mut raw = WsClient::connect(local(ws_port)).expect("upgrade");
+    raw.ws
+        .get_mut()
+        .write_all(&[0x81, 0x02, b'h', b'i'])
+        .expect("raw frame");
+    match raw.next_frame(WAIT) {
+        Some(Message::Close(Some(frame))) => assert_eq!(frame.code, CloseCode::Protocol),
+        other => panic!("expected a close frame with 1002, got {other:?}"),
+    }
     drop(server);
 }
 
