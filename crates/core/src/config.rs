@@ -111,6 +111,10 @@ pub struct CoreConfig {
     pub db_default_url: Option<String>,
     /// TLS certificates and limits, set by the `tls_mgm` and `proto_tls` modules.
     pub tls: Option<siplua_transport::TlsOptions>,
+    /// WebSocket limits of `ws:` sockets, set by the `proto_ws` module.
+    pub ws: siplua_transport::WsOptions,
+    /// WebSocket limits of `wss:` sockets, set by the `proto_wss` module.
+    pub wss: siplua_transport::WsOptions,
     /// Accepted TCP connections allowed per source IP, 0 for no cap (siplua's
     /// `tcp_max_connections_per_source`).
     pub tcp_max_connections_per_source: usize,
@@ -160,6 +164,8 @@ impl Default for CoreConfig {
             dns: crate::dns::DnsSettings::default(),
             db_default_url: None,
             tls: None,
+            ws: Default::default(),
+            wss: Default::default(),
             tcp_max_connections_per_source: 256,
             tcp_max_msg_time: 4,
             max_message_size: 65535,
@@ -373,15 +379,21 @@ fn listen_specs(s: &SocketSpec) -> Result<Vec<ListenSpec>, String> {
         Some("udp") => vec![Proto::Udp],
         Some("tcp") => vec![Proto::Tcp],
         Some("tls") => vec![Proto::Tls],
+        Some("ws") => vec![Proto::Ws],
+        Some("wss") => vec![Proto::Wss],
         Some(other) => {
             return Err(format!(
-                "protocol '{other}' is not supported yet (udp, tcp, tls)"
+                "protocol '{other}' is not supported yet (udp, tcp, tls, ws, wss)"
             ))
         }
     };
-    let port = s
-        .port
-        .unwrap_or(if protos == [Proto::Tls] { 5061 } else { 5060 });
+    // OpenSIPS' defaults: `tls_port`, `ws_port` and `wss_port`.
+    let port = s.port.unwrap_or(match protos[..] {
+        [Proto::Tls] => 5061,
+        [Proto::Ws] => 80,
+        [Proto::Wss] => 443,
+        _ => 5060,
+    });
     let ip = resolve_host(&s.host, port)?;
     let advertised = s
         .advertised
@@ -465,6 +477,16 @@ mod tests {
         assert_eq!(l[0].addr, "127.0.0.1:5061".parse().unwrap());
         let l = listen_specs(&parse_socket_text("tls:127.0.0.1:5071").unwrap()).unwrap();
         assert_eq!(l[0].addr.port(), 5071);
+    }
+
+    #[test]
+    fn websocket_sockets_default_to_ports_80_and_443() {
+        let l = listen_specs(&parse_socket_text("ws:127.0.0.1").unwrap()).unwrap();
+        assert_eq!((l[0].proto, l[0].addr.port()), (Proto::Ws, 80));
+        let l = listen_specs(&parse_socket_text("WSS:127.0.0.1").unwrap()).unwrap();
+        assert_eq!((l[0].proto, l[0].addr.port()), (Proto::Wss, 443));
+        let l = listen_specs(&parse_socket_text("ws:127.0.0.1:8080").unwrap()).unwrap();
+        assert_eq!(l[0].addr.port(), 8080);
     }
 
     #[test]

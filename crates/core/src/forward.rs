@@ -35,13 +35,17 @@ pub fn resolve_all(dest: &str) -> Result<Vec<Target>, String> {
             if u.scheme() != siplua_sip::Scheme::Other && u.scheme() != siplua_sip::Scheme::Tel =>
         {
             let sips = u.scheme() == siplua_sip::Scheme::Sips;
-            // RFC 3261 §26.2.2: a sips: URI is reached over TLS whatever its transport says.
+            // RFC 3261 §26.2.2: a sips: URI is reached over TLS whatever its transport says
+            // (over WSS when it says WebSocket).
             let proto = match u.transport().map(str::to_ascii_lowercase).as_deref() {
+                Some("ws" | "wss") if sips => Some(Proto::Wss),
                 _ if sips => Some(Proto::Tls),
                 None => None,
                 Some("udp") => Some(Proto::Udp),
                 Some("tcp") => Some(Proto::Tcp),
                 Some("tls") => Some(Proto::Tls),
+                Some("ws") => Some(Proto::Ws),
+                Some("wss") => Some(Proto::Wss),
                 Some(other) => return Err(format!("transport '{other}' is not supported")),
             };
             let host = u.maddr().unwrap_or(u.host());
@@ -52,6 +56,8 @@ pub fn resolve_all(dest: &str) -> Result<Vec<Target>, String> {
                 Some((p, r)) if p.eq_ignore_ascii_case("udp") => (Some(Proto::Udp), r),
                 Some((p, r)) if p.eq_ignore_ascii_case("tcp") => (Some(Proto::Tcp), r),
                 Some((p, r)) if p.eq_ignore_ascii_case("tls") => (Some(Proto::Tls), r),
+                Some((p, r)) if p.eq_ignore_ascii_case("ws") => (Some(Proto::Ws), r),
+                Some((p, r)) if p.eq_ignore_ascii_case("wss") => (Some(Proto::Wss), r),
                 _ => (None, dest),
             };
             let (h, p) = crate::sipview::split_host_port(rest)?;
@@ -82,11 +88,14 @@ pub fn add_path_route(msg: &Message, edits: &mut Edits, path: &str) -> Result<()
         .map_err(|e| format!("cannot add the Path as Route: {e}"))
 }
 
-/// The port a destination without one is reached on: 5061 for TLS, 5060 otherwise (RFC 3261 §19.1.2).
+/// The port a destination without one is reached on: 5061 for TLS, 5060 for UDP and TCP
+/// (RFC 3261 §19.1.2), 80 for WS and 443 for WSS (RFC 7118 §5.2, OpenSIPS' `ws_port`/`wss_port`).
 pub fn default_port(proto: Proto) -> u16 {
     match proto {
         Proto::Tls => 5061,
         Proto::Udp | Proto::Tcp => 5060,
+        Proto::Ws => 80,
+        Proto::Wss => 443,
     }
 }
 
@@ -338,6 +347,8 @@ pub fn forward_reply(ctx: &mut Context) -> Result<(), String> {
         "UDP" => Proto::Udp,
         "TCP" => Proto::Tcp,
         "TLS" => Proto::Tls,
+        "WS" => Proto::Ws,
+        "WSS" => Proto::Wss,
         other => return Err(format!("transport {other} is not supported")),
     };
     let host = next.received().unwrap_or(next.host());

@@ -423,5 +423,7 @@ fn proto_module(p: Proto) -> &'static str {
         Proto::Udp => "proto_udp",
         Proto::Tcp => "proto_tcp",
         Proto::Tls => "proto_tls",
+        Proto::Ws => "proto_ws",
+        Proto::Wss => "proto_wss",
     }
 }

@@ -67,6 +67,8 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("proto_udp", || Box::new(proto::ProtoUdp) as Box<dyn Module>),
     ("proto_tcp", || Box::new(proto::ProtoTcp::default())),
     ("proto_tls", || Box::new(proto::ProtoTls::default())),
+    ("proto_ws", || Box::new(proto::ProtoWebSocket::plain())),
+    ("proto_wss", || Box::new(proto::ProtoWebSocket::secure())),
     ("tls_mgm", || Box::new(tls_mgm::TlsMgm::default())),
     ("tls_openssl", || {
         Box::new(tls_mgm::TlsLibrary {

@@ -116,7 +116,10 @@ fn register_processes(core: &Core, transports: &siplua_transport::Transports) {
                     p.register(format!("SIP receiver udp:{}", s.addr));
                 }
             }
-            siplua_transport::Proto::Tcp | siplua_transport::Proto::Tls => tcp = true,
+            siplua_transport::Proto::Tcp
+            | siplua_transport::Proto::Tls
+            | siplua_transport::Proto::Ws
+            | siplua_transport::Proto::Wss => tcp = true,
         }
     }
     if tcp {
@@ -135,6 +138,8 @@ fn transport_config(core: &Core) -> TransportConfig {
         tcp_connection_lifetime: Duration::from_secs(c.tcp_connection_lifetime),
         tcp_max_connections: c.tcp_max_connections,
         tls: c.tls.clone(),
+        ws: c.ws,
+        wss: c.wss,
         tcp_max_connections_per_source: c.tcp_max_connections_per_source,
         tcp_max_msg_time: Duration::from_secs(c.tcp_max_msg_time),
         max_message_size: c.max_message_size,

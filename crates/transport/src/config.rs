@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::tls::options::TlsOptions;
+use crate::ws::WsOptions;
 
 /// Settings of the transport layer (`children`, `tcp_children`, `tcp_*` in opensips.cfg).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,10 @@ pub struct TransportConfig {
     /// Longest time one SIP message may take to arrive whole over TCP; a connection that
     /// trickles a message slower than this is closed (`tcp_max_msg_time`).
     pub tcp_max_msg_time: Duration,
+    /// `proto_ws` settings, for `ws:` sockets.
+    pub ws: WsOptions,
+    /// `proto_wss` settings, for `wss:` sockets (certificates come from `tls`).
+    pub wss: WsOptions,
 }
 
 impl Default for TransportConfig {
@@ -57,6 +62,8 @@ impl Default for TransportConfig {
             overload_queue_percent: 80,
             tcp_max_connections_per_source: 256,
             tcp_max_msg_time: Duration::from_secs(4),
+            ws: WsOptions::default(),
+            wss: WsOptions::default(),
         }
     }
 }

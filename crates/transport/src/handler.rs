@@ -31,7 +31,7 @@ pub enum WorkerKind {
         /// The UDP socket the worker blocks on.
         socket: SocketId,
     },
-    /// Receives complete messages from all TCP and TLS connections through the shared queue.
+    /// Receives complete messages from TCP, TLS, WS and WSS connections through its queue.
     Tcp,
 }
 

@@ -1,4 +1,4 @@
-//! SIP transports for siplua: binds UDP, TCP and TLS sockets, runs the worker threads, receives
+//! SIP transports for siplua: binds UDP, TCP, TLS, WS and WSS sockets, runs the worker threads, receives
 //! complete SIP messages and hands them to a per-worker [`Handler`], and sends bytes out.
 //!
 //! It knows nothing of the routing script. The engine implements [`Handler`] (one per
@@ -7,9 +7,9 @@
 //!
 //! Threads of a run:
 //! - per UDP socket, `udp_workers` workers all blocking on that one socket;
-//! - per TCP or TLS listen socket, one acceptor;
-//! - per TCP or TLS connection, one reader that decrypts (TLS), frames the stream and answers
-//!   keep-alive pings;
+//! - per TCP, TLS, WS or WSS listen socket, one acceptor;
+//! - per connection, one reader that decrypts (TLS, WSS), answers the WebSocket upgrade (WS,
+//!   WSS), frames the stream (or decodes WebSocket frames) and answers keep-alive pings;
 //! - `tcp_workers` workers fed by the readers through one bounded queue.
 //!
 //! Limits: one thread (256 KiB stack) per open TCP connection, so `tcp_max_connections`
@@ -36,6 +36,7 @@ mod tcp;
 mod tls;
 mod transports;
 mod udp;
+mod ws;
 
 pub use config::TransportConfig;
 pub use handler::{Handler, HandlerFactory, WorkerInfo, WorkerKind};
@@ -45,3 +46,4 @@ pub use socket_info::{ListenSpec, Proto, SocketId, SocketInfo};
 pub use tls::context::TlsContext;
 pub use tls::options::{TlsDomain, TlsOptions, TlsVersion};
 pub use transports::Transports;
+pub use ws::WsOptions;

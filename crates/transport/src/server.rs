@@ -56,6 +56,8 @@ pub fn start(
         send_timeout: cfg.tcp_send_timeout,
         connect_timeout: cfg.tcp_connect_timeout,
         max_msg_time: cfg.tcp_max_msg_time,
+        ws: cfg.ws,
+        wss: cfg.wss,
     };
     let tcp = Arc::new(TcpContext::new(
         queue_txs,
@@ -82,12 +84,12 @@ pub fn start(
                 infos.push(SocketInfo::new(id, spec, local_addr(&group[0], spec)?));
                 udp_socks.push(Some(group));
             }
-            Proto::Tcp | Proto::Tls => {
+            Proto::Tcp | Proto::Tls | Proto::Ws | Proto::Wss => {
                 let sock = named(spec, listener::bind(spec.addr))?;
                 let addr = local_addr(&sock, spec)?;
                 infos.push(SocketInfo::new(id, spec, addr));
                 udp_socks.push(None);
-                listeners.push((id, sock, addr, spec.proto == Proto::Tls));
+                listeners.push((id, sock, addr, spec.proto));
             }
         }
     }
@@ -130,7 +132,7 @@ impl Running {
         &mut self,
         cfg: &TransportConfig,
         factory: &HandlerFactory,
-        listeners: Vec<(SocketId, Socket, SocketAddr, bool)>,
+        listeners: Vec<(SocketId, Socket, SocketAddr, Proto)>,
         queue_rxs: Vec<crossbeam_channel::Receiver<crate::message::Received>>,
         tls: Option<Arc<TlsContext>>,
     ) -> io::Result<()> {
@@ -180,11 +182,11 @@ impl Running {
             })?;
             worker_id += 1;
         }
-        for (socket, listener_sock, _, is_tls) in listeners {
+        for (socket, listener_sock, _, proto) in listeners {
             let ctx = Arc::clone(&self.tcp);
-            let tls = tls.clone().filter(|_| is_tls);
+            let tls = tls.clone().filter(|_| proto.is_secure());
             self.spawn(format!("tcp-accept-{}", socket.0), move || {
-                listener::accept_loop(&listener_sock, socket, &ctx, tls.as_deref());
+                listener::accept_loop(&listener_sock, socket, &ctx, proto, tls.as_deref());
             })?;
         }
         wait_ready(ready_tx, &ready_rx);
@@ -273,11 +275,14 @@ fn check_config(specs: &[ListenSpec], cfg: &TransportConfig) -> io::Result<()> {
     if has(Proto::Udp) && cfg.udp_workers == 0 {
         return invalid("udp_workers must be at least 1 when listening on UDP");
     }
-    if (has(Proto::Tcp) || has(Proto::Tls)) && cfg.tcp_workers == 0 {
-        return invalid("tcp_workers must be at least 1 when listening on TCP or TLS");
+    if specs.iter().any(|s| s.proto.is_stream()) && cfg.tcp_workers == 0 {
+        return invalid("tcp_workers must be at least 1 when listening on TCP, TLS, WS or WSS");
     }
     if has(Proto::Tls) && cfg.tls.is_none() {
         return invalid("a tls: socket needs TLS settings (load tls_mgm and proto_tls)");
+    }
+    if has(Proto::Wss) && cfg.tls.is_none() {
+        return invalid("a wss: socket needs TLS settings (load tls_mgm and proto_wss)");
     }
     if cfg.max_message_size == 0 || cfg.queue_capacity == 0 {
         return invalid("max_message_size and queue_capacity must be at least 1");
@@ -293,7 +298,7 @@ fn tls_context(specs: &[ListenSpec], cfg: &TransportConfig) -> io::Result<Option
     let Some(opts) = &cfg.tls else {
         return Ok(None);
     };
-    let need_server = specs.iter().any(|s| s.proto == Proto::Tls);
+    let need_server = specs.iter().any(|s| s.proto.is_secure());
     TlsContext::build(opts, need_server)
         .map(|c| Some(Arc::new(c)))
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("tls: {e}")))

@@ -15,6 +15,10 @@ pub enum Proto {
     Tcp,
     /// TCP carrying TLS records (RFC 3261 §26.2), framed as TCP once decrypted.
     Tls,
+    /// WebSocket (RFC 7118): one SIP message per WebSocket message, over TCP.
+    Ws,
+    /// Secure WebSocket (RFC 7118): WebSocket over TLS.
+    Wss,
 }
 
 impl Proto {
@@ -24,12 +28,24 @@ impl Proto {
             Proto::Udp => "UDP",
             Proto::Tcp => "TCP",
             Proto::Tls => "TLS",
+            Proto::Ws => "WS",
+            Proto::Wss => "WSS",
         }
     }
 
-    /// Whether it runs over a connection (TCP, TLS), as opposed to datagrams.
+    /// Whether it runs over a connection (TCP, TLS, WS, WSS), as opposed to datagrams.
     pub fn is_stream(self) -> bool {
         self != Proto::Udp
+    }
+
+    /// Whether its connections carry TLS (TLS, WSS).
+    pub fn is_secure(self) -> bool {
+        matches!(self, Proto::Tls | Proto::Wss)
+    }
+
+    /// Whether it carries SIP in WebSocket messages (WS, WSS).
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Proto::Ws | Proto::Wss)
     }
 }
 

@@ -9,7 +9,7 @@ use socket2::Socket;
 use crate::message::{ConnId, Destination};
 use crate::socket_info::{Proto, SocketId, SocketInfo};
 use crate::stop::Stop;
-use crate::tcp::{connect, TcpContext};
+use crate::tcp::{connect, Layers, TcpContext};
 use crate::tls::context::TlsContext;
 use crate::udp;
 
@@ -62,7 +62,8 @@ impl Transports {
     /// a new connection opened within `tcp_connect_timeout` and then read like an accepted one.
     /// TLS: the same, a new connection also doing its client handshake (certificate checked
     /// against the CA list) before the send returns. Two workers sending at once to a new
-    /// peer may each open a connection; both work.
+    /// peer may each open a connection; both work. WS and WSS: only over a connection the
+    /// peer opened (by id, source address or alias), as one frame; none is opened.
     pub fn send(&self, dst: &Destination, data: &[u8]) -> io::Result<()> {
         if self.stop.is_set() {
             return Err(io::Error::new(
@@ -78,7 +79,7 @@ impl Transports {
                     None => Err(no_socket(dst)),
                 }
             }
-            Proto::Tcp | Proto::Tls => self.send_stream(dst, data),
+            Proto::Tcp | Proto::Tls | Proto::Ws | Proto::Wss => self.send_stream(dst, data),
         }
     }
 
@@ -108,7 +109,7 @@ impl Transports {
         self.tcp.table.add_alias(conn, addr)
     }
 
-    /// Number of open TCP and TLS connections, for statistics.
+    /// Number of open TCP, TLS, WS and WSS connections, for statistics.
     pub fn tcp_connection_count(&self) -> usize {
         self.tcp.table.len()
     }
@@ -123,17 +124,34 @@ impl Transports {
         if let Some(conn) = open {
             return conn.write(data);
         }
+        if dst.proto.is_websocket() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                format!(
+                    "no open {} connection from {}: siplua does not open WebSocket connections",
+                    dst.proto, dst.addr
+                ),
+            ));
+        }
         let id = self.pick_socket(dst)?;
         let local = self.sockets[id.index()].addr;
         let stream = connect::connect(local, dst.addr, self.tcp.limits.connect_timeout)?;
-        let session = match dst.proto {
+        let layers = match dst.proto {
             Proto::Tls => {
                 let tls = self.tls.as_ref().ok_or_else(|| no_socket(dst))?;
-                Some((tls.connect(&stream, dst.addr)?, tls.send_timeout()))
+                Layers {
+                    tls: Some(tls.connect(&stream, dst.addr)?),
+                    websocket: None,
+                    send_timeout: tls.send_timeout(),
+                }
             }
-            _ => None,
+            _ => Layers {
+                tls: None,
+                websocket: None,
+                send_timeout: self.tcp.limits.send_timeout,
+            },
         };
-        let conn = self.tcp.register(stream, dst.addr, id, session)?;
+        let conn = self.tcp.register(stream, dst.addr, id, layers)?;
         conn.write(data)
     }
 

@@ -111,6 +111,8 @@ fn from_srv(
         Some(Proto::Tcp) => &[Proto::Tcp],
         Some(Proto::Tls) => &[Proto::Tls],
         Some(Proto::Udp) => &[Proto::Udp],
+        // No SRV service is defined for WebSocket (RFC 7118 §6): A/AAAA only.
+        Some(Proto::Ws | Proto::Wss) => &[],
         None => &[Proto::Udp, Proto::Tcp],
     };
     for &p in services {
@@ -118,6 +120,7 @@ fn from_srv(
             Proto::Udp => format!("_sip._udp.{host}"),
             Proto::Tcp => format!("_sip._tcp.{host}"),
             Proto::Tls => format!("_sips._tcp.{host}"),
+            Proto::Ws | Proto::Wss => continue,
         };
         srv_targets(&name, p, steps, lookup, draw, out);
         if !out.is_empty() {

@@ -7,7 +7,9 @@ use siplua_transport::{SocketId, Transports};
 pub fn find(transports: &Transports, text: &str) -> Option<SocketId> {
     let mut parts: Vec<&str> = text.trim().split(':').collect();
     let proto = match parts.first() {
-        Some(p) if ["udp", "tcp", "tls"].contains(&p.to_ascii_lowercase().as_str()) => {
+        Some(p)
+            if ["udp", "tcp", "tls", "ws", "wss"].contains(&p.to_ascii_lowercase().as_str()) =>
+        {
             Some(parts.remove(0).to_ascii_lowercase())
         }
         _ => None,

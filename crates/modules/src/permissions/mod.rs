@@ -166,6 +166,8 @@ fn source(ctx: &Context) -> Option<Peer> {
             Proto::Udp => "udp",
             Proto::Tcp => "tcp",
             Proto::Tls => "tls",
+            Proto::Ws => "ws",
+            Proto::Wss => "wss",
         }
         .to_owned(),
     })

@@ -1,9 +1,12 @@
-//! `proto_udp`, `proto_tcp` and `proto_tls`: the transport modules OpenSIPS 3 requires before a
-//! `socket=` of that protocol. They carry the transport parameters users set with `modparam`.
+//! `proto_udp`, `proto_tcp`, `proto_tls`, `proto_ws` and `proto_wss`: the transport modules
+//! OpenSIPS 3 requires before a `socket=` of that protocol. They carry the transport
+//! parameters users set with `modparam`.
 
 mod tls;
+mod ws;
 
 pub use tls::ProtoTls;
+pub use ws::ProtoWebSocket;
 
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
 

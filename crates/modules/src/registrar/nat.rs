@@ -9,8 +9,9 @@
 //!    link-local) other than the source — nobody outside can reach it;
 //! 3. the Contact names the host of the top Via but the request came from another address or
 //!    port (the RFC 3581 situation: the device's own address was rewritten on the way);
-//! 4. the REGISTER came over TCP and the Contact is not the connection's far end — a
-//!    connection-oriented client is reached over its connection.
+//! 4. the REGISTER came over TCP (TLS, WS, WSS) and the Contact is not the connection's far
+//!    end — a connection-oriented client is reached over its connection (a WebRTC client's
+//!    Contact names a `.invalid` host that nobody can resolve).
 //!
 //! A Contact for another host than the sender (a third-party registration) is left alone.
 
@@ -68,20 +69,24 @@ pub(crate) fn is_private(ip: IpAddr) -> bool {
 /// The address and transport a request to this Contact goes to, when it names an IP.
 fn contact_addr(uri: &Uri) -> Option<(SocketAddr, Proto)> {
     let ip: IpAddr = bare(uri.host()).parse().ok()?;
+    let sips = uri.scheme() == Scheme::Sips;
     let proto = match uri.transport().map(str::to_ascii_lowercase).as_deref() {
-        _ if uri.scheme() == Scheme::Sips => Proto::Tls,
+        Some("ws" | "wss") if sips => Proto::Wss,
+        _ if sips => Proto::Tls,
         Some("tcp") => Proto::Tcp,
         Some("tls") => Proto::Tls,
+        Some("ws") => Proto::Ws,
+        Some("wss") => Proto::Wss,
         _ => Proto::Udp,
     };
-    let default_port = if proto == Proto::Tls { 5061 } else { 5060 };
+    let default_port = siplua_core::forward::default_port(proto);
     Some((
         SocketAddr::new(ip, uri.port().unwrap_or(default_port)),
         proto,
     ))
 }
 
-/// `sip:ip:port[;transport=tcp|tls]` for a source address.
+/// `sip:ip:port[;transport=tcp|tls|ws|wss]` for a source address.
 pub(crate) fn source_uri(src: SocketAddr, proto: Proto) -> String {
     let host = match src.ip() {
         IpAddr::V6(ip) => format!("[{ip}]"),
@@ -91,6 +96,8 @@ pub(crate) fn source_uri(src: SocketAddr, proto: Proto) -> String {
         Proto::Udp => format!("sip:{host}:{}", src.port()),
         Proto::Tcp => format!("sip:{host}:{};transport=tcp", src.port()),
         Proto::Tls => format!("sip:{host}:{};transport=tls", src.port()),
+        Proto::Ws => format!("sip:{host}:{};transport=ws", src.port()),
+        Proto::Wss => format!("sip:{host}:{};transport=wss", src.port()),
     }
 }
 
@@ -178,6 +185,23 @@ mod tests {
             false
         )
         .is_some());
+        // 6. A WebRTC client over WS/WSS: its `.invalid` Contact is reached over the connection.
+        let webrtc = "<sip:abc@df7jal23ls0d.invalid;transport=ws>";
+        let ws = origin("198.51.100.1:40000", Proto::Ws);
+        assert_eq!(
+            check(webrtc, ("df7jal23ls0d.invalid", None), &ws, false).as_deref(),
+            Some("sip:198.51.100.1:40000;transport=ws")
+        );
+        let wss = origin("198.51.100.1:40000", Proto::Wss);
+        assert_eq!(
+            check(webrtc, ("df7jal23ls0d.invalid", None), &wss, false).as_deref(),
+            Some("sip:198.51.100.1:40000;transport=wss")
+        );
+        let ws_far_end = "<sip:a@198.51.100.1:40000;transport=ws>";
+        assert_eq!(
+            check(ws_far_end, ("198.51.100.1", Some(40000)), &ws, false),
+            None
+        );
         assert!(is_private("fd00::1".parse().unwrap()) && is_private("fe80::1".parse().unwrap()));
         assert!(!is_private("2001:db8::1".parse().unwrap()));
     }

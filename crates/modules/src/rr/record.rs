@@ -13,7 +13,8 @@ pub struct RrOptions {
 }
 
 /// `record_route([params])`: the address of the socket the request arrived on (its
-/// advertised name and port), `;transport=tcp` for TCP (`tls` for TLS), `;lr`, the From tag and `params`.
+/// advertised name and port), `;transport=tcp` for TCP (`tls`, `ws`, `wss` for those), `;lr`,
+/// the From tag and `params`.
 pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) -> i32 {
     let Some(socket) = ctx.received_on() else {
         return -1;
@@ -29,6 +30,8 @@ pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) ->
         Proto::Udp => {}
         Proto::Tcp => uri.push_str(";transport=tcp"),
         Proto::Tls => uri.push_str(";transport=tls"),
+        Proto::Ws => uri.push_str(";transport=ws"),
+        Proto::Wss => uri.push_str(";transport=wss"),
     }
     insert(ctx, &uri, opts, params)
 }

@@ -9,7 +9,7 @@ mod method;
 pub use library::TlsLibrary;
 
 use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Module};
-use siplua_transport::{Proto, TlsContext};
+use siplua_transport::TlsContext;
 
 use domains::{flag, Domains, Side};
 
@@ -122,7 +122,7 @@ impl Module for TlsMgm {
         let tls = env.config.tls.get_or_insert_with(Default::default);
         tls.server = server;
         tls.client = client;
-        let serves = env.config.listen.iter().any(|l| l.proto == Proto::Tls);
+        let serves = env.config.listen.iter().any(|l| l.proto.is_secure());
         TlsContext::build(tls, serves).map(|_| ())
     }
 }

@@ -27,6 +27,8 @@ pub fn proxy_address(ctx: &Context) -> Option<String> {
         Proto::Udp => {}
         Proto::Tcp => out.push_str(";transport=tcp"),
         Proto::Tls => out.push_str(";transport=tls"),
+        Proto::Ws => out.push_str(";transport=ws"),
+        Proto::Wss => out.push_str(";transport=wss"),
     }
     Some(out)
 }

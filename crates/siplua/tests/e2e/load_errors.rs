@@ -131,7 +131,7 @@ fn unknown_module_lists_available_ones() {
         "loadmodule \"nosuch.so\"\nroute { exit; }\n",
         4,
         1,
-        "unknown module 'nosuch' (available: proto_udp, proto_tcp, proto_tls, tls_mgm, tls_openssl, tls_wolfssl, sl, ",
+        "unknown module 'nosuch' (available: proto_udp, proto_tcp, proto_tls, proto_ws, proto_wss, tls_mgm, tls_openssl, tls_wolfssl, sl, ",
     );
     // The list names every built-in module, the lua module included.
     let (out, _) = check_config(

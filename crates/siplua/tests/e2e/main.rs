@@ -11,6 +11,7 @@ mod mi_support;
 mod rtp_support;
 mod storage_support;
 mod tls_support;
+mod ws_support;
 
 mod auth;
 mod avp_db_prefs;
@@ -90,3 +91,4 @@ mod transformations;
 mod uac;
 mod uac_redirect;
 mod uac_registrant;
+mod websocket;

@@ -14,6 +14,7 @@ use crate::message::ConnId;
 use crate::recv_buf::recv_into;
 use crate::socket_info::{Proto, SocketId};
 use crate::tls::session::TlsSession;
+use crate::ws::{frames, WsState};
 
 /// Bytes asked from the kernel per read.
 pub(crate) const READ_CHUNK: usize = 16 * 1024;
@@ -29,6 +30,8 @@ pub(crate) struct Connection {
     stream: Socket,
     /// TLS state when this is a TLS connection; the bytes on `stream` are then TLS records.
     tls: Option<TlsSession>,
+    /// WebSocket state when this is a WS or WSS connection: SIP messages then travel in frames.
+    websocket: Option<WsState>,
     /// Serializes plain TCP writes (a TLS session has its own output lock).
     write_lock: Mutex<()>,
     opened: Instant,
@@ -38,14 +41,16 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Wraps a connected stream (with its TLS session for TLS); `send_timeout` bounds every
-    /// write so a stuck peer cannot block a worker.
+    /// Wraps a connected stream (with its TLS session for TLS and WSS); `send_timeout` bounds
+    /// every write so a stuck peer cannot block a worker. `websocket` (the upgrade's time
+    /// limit) makes it a WS or WSS connection.
     pub(crate) fn new(
         id: ConnId,
         peer: SocketAddr,
         socket: SocketId,
         stream: Socket,
         tls: Option<TlsSession>,
+        websocket: Option<Duration>,
         send_timeout: Duration,
     ) -> io::Result<Self> {
         stream.set_write_timeout(Some(send_timeout))?;
@@ -56,6 +61,7 @@ impl Connection {
             socket,
             stream,
             tls,
+            websocket: websocket.map(WsState::new),
             write_lock: Mutex::new(()),
             opened: Instant::now(),
             last_activity: AtomicU64::new(0),
@@ -83,13 +89,19 @@ impl Connection {
         &self.stream
     }
 
-    /// TCP or TLS.
+    /// TCP, TLS, WS or WSS.
     pub(crate) fn proto(&self) -> Proto {
-        if self.tls.is_some() {
-            Proto::Tls
-        } else {
-            Proto::Tcp
+        match (self.tls.is_some(), self.websocket.is_some()) {
+            (false, false) => Proto::Tcp,
+            (true, false) => Proto::Tls,
+            (false, true) => Proto::Ws,
+            (true, true) => Proto::Wss,
         }
+    }
+
+    /// The WebSocket state of a WS or WSS connection.
+    pub(crate) fn websocket(&self) -> Option<&WsState> {
+        self.websocket.as_ref()
     }
 
     /// Appends the next bytes of the SIP stream to `buf` (decrypted for TLS); `Ok(0)` at its end.
@@ -103,14 +115,32 @@ impl Connection {
         }
     }
 
-    /// Whether a TLS handshake is still unfinished past `tls_handshake_timeout`.
+    /// Whether a TLS handshake or a WebSocket upgrade is still unfinished past its time limit.
     pub(crate) fn handshake_overdue(&self) -> bool {
         self.tls.as_ref().is_some_and(TlsSession::handshake_overdue)
+            || self.websocket.as_ref().is_some_and(WsState::overdue)
+    }
+
+    /// Writes one SIP message: as it is over TCP and TLS, as one frame over WS and WSS (once
+    /// the upgrade is done). Any failure closes the connection, as [`Connection::write_raw`].
+    pub(crate) fn write(&self, data: &[u8]) -> io::Result<()> {
+        match &self.websocket {
+            None => self.write_raw(data),
+            Some(ws) if ws.is_open() => self.write_raw(&frames::message(data)),
+            Some(_) => Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                format!(
+                    "{} connection to {} is not upgraded yet",
+                    self.proto(),
+                    self.peer
+                ),
+            )),
+        }
     }
 
     /// Writes all of `data` as one unit; any failure (including the send timeout) closes the
     /// connection, since a partial write leaves the stream unusable.
-    pub(crate) fn write(&self, data: &[u8]) -> io::Result<()> {
+    pub(crate) fn write_raw(&self, data: &[u8]) -> io::Result<()> {
         if self.is_closed() {
             return Err(io::Error::new(
                 io::ErrorKind::NotConnected,

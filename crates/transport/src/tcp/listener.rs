@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::socket_info::SocketId;
-use crate::tcp::TcpContext;
+use crate::socket_info::{Proto, SocketId};
+use crate::tcp::{Layers, TcpContext};
 use crate::tls::context::TlsContext;
 
 /// Pending-connection backlog of a listening socket.
@@ -30,8 +30,10 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<Socket> {
     Ok(sock)
 }
 
-/// Accepts connections until the stop signal fires, registering each in the table; on a
-/// `tls:` socket (`tls` given) each gets a server session whose handshake its reader runs.
+/// Accepts connections until the stop signal fires, registering each in the table as a
+/// connection of `proto`; on a `tls:` or `wss:` socket (`tls` given) each gets a server
+/// session whose handshake its reader runs, on `ws:` and `wss:` its reader first answers
+/// the WebSocket upgrade.
 ///
 /// Connections beyond `tcp_max_connections`, or beyond `tcp_max_connections_per_source` from
 /// one address, are accepted and closed at once, so the peer sees a reset rather than a
@@ -40,6 +42,7 @@ pub(crate) fn accept_loop(
     listener: &Socket,
     socket: SocketId,
     ctx: &Arc<TcpContext>,
+    proto: Proto,
     tls: Option<&TlsContext>,
 ) {
     while !ctx.stop.is_set() {
@@ -63,7 +66,7 @@ pub(crate) fn accept_loop(
             tracing::debug!(%peer, "tcp_max_connections_per_source reached; connection refused");
             continue;
         };
-        let session = match tls.map(|t| t.accept().map(|s| (s, t.send_timeout()))) {
+        let session = match tls.map(TlsContext::accept) {
             Some(Err(e)) => {
                 tracing::debug!(%peer, error = %e, "tls session refused");
                 continue;
@@ -71,9 +74,40 @@ pub(crate) fn accept_loop(
             Some(Ok(session)) => Some(session),
             None => None,
         };
-        if let Err(e) = ctx.register_holding(stream, peer, socket, session, Some(slot)) {
+        let layers = layers(ctx, proto, tls, session);
+        if let Err(e) = ctx.register_holding(stream, peer, socket, layers, Some(slot)) {
             tracing::debug!(%peer, error = %e, "tcp connection refused");
         }
+    }
+}
+
+/// What a connection accepted on a `proto` socket carries, with its send timeout.
+fn layers(
+    ctx: &TcpContext,
+    proto: Proto,
+    tls: Option<&TlsContext>,
+    session: Option<crate::tls::session::TlsSession>,
+) -> Layers {
+    let tls_handshake = tls.map_or(Duration::ZERO, TlsContext::handshake_timeout);
+    let (websocket, send_timeout) = match proto {
+        Proto::Ws => (
+            Some(ctx.limits.ws.handshake_timeout),
+            ctx.limits.ws.send_timeout,
+        ),
+        Proto::Wss => (
+            Some(tls_handshake + ctx.limits.wss.handshake_timeout),
+            ctx.limits.wss.send_timeout,
+        ),
+        Proto::Tls => (
+            None,
+            tls.map_or(ctx.limits.send_timeout, TlsContext::send_timeout),
+        ),
+        Proto::Tcp | Proto::Udp => (None, ctx.limits.send_timeout),
+    };
+    Layers {
+        tls: session,
+        websocket,
+        send_timeout,
     }
 }
 

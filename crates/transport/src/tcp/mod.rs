@@ -28,6 +28,7 @@ use crate::message::Received;
 use crate::socket_info::SocketId;
 use crate::stop::Stop;
 use crate::tls::session::TlsSession;
+use crate::ws::WsOptions;
 use connection::Connection;
 use table::ConnTable;
 
@@ -42,6 +43,20 @@ pub(crate) struct TcpLimits {
     pub(crate) send_timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) max_msg_time: Duration,
+    /// `proto_ws` settings, for connections accepted on `ws:` sockets.
+    pub(crate) ws: WsOptions,
+    /// `proto_wss` settings, for connections accepted on `wss:` sockets.
+    pub(crate) wss: WsOptions,
+}
+
+/// What a new connection carries over TCP, and the bound on its writes.
+pub(crate) struct Layers {
+    /// The TLS session of a TLS or WSS connection.
+    pub(crate) tls: Option<TlsSession>,
+    /// For WS and WSS: the time the WebSocket upgrade may take.
+    pub(crate) websocket: Option<Duration>,
+    /// Bound on one write (`tcp_send_timeout`, `tls_send_timeout`, `ws_send_timeout`, ...).
+    pub(crate) send_timeout: Duration,
 }
 
 /// Everything a reader thread or a sender needs: the table, the worker queues, the stop signal.
@@ -75,8 +90,8 @@ impl TcpContext {
         }
     }
 
-    /// Puts a connected stream in the table and starts its reader thread. A TLS stream comes
-    /// with its session and the send timeout for its writes (`tls_send_timeout`).
+    /// Puts a connected stream in the table and starts its reader thread; `layers` says what
+    /// it carries (a TLS session, WebSocket) and bounds its writes.
     ///
     /// Fails if the table is full or the thread cannot be started; the stream is then dropped (closed).
     pub(crate) fn register(
@@ -84,9 +99,9 @@ impl TcpContext {
         stream: Socket,
         peer: SocketAddr,
         socket: SocketId,
-        tls: Option<(TlsSession, Duration)>,
+        layers: Layers,
     ) -> io::Result<Arc<Connection>> {
-        self.register_holding(stream, peer, socket, tls, None)
+        self.register_holding(stream, peer, socket, layers, None)
     }
 
     /// [`TcpContext::register`] for an accepted connection holding its source's `slot`,
@@ -96,16 +111,20 @@ impl TcpContext {
         stream: Socket,
         peer: SocketAddr,
         socket: SocketId,
-        tls: Option<(TlsSession, Duration)>,
+        layers: Layers,
         slot: Option<per_source::SourceSlot>,
     ) -> io::Result<Arc<Connection>> {
-        let (tls, send_timeout) = match tls {
-            Some((session, timeout)) => (Some(session), timeout),
-            None => (None, self.limits.send_timeout),
-        };
-        let conn = self
-            .table
-            .insert(|id| Connection::new(id, peer, socket, stream, tls, send_timeout))?;
+        let conn = self.table.insert(|id| {
+            Connection::new(
+                id,
+                peer,
+                socket,
+                stream,
+                layers.tls,
+                layers.websocket,
+                layers.send_timeout,
+            )
+        })?;
         let ctx = Arc::clone(self);
         let reader_conn = Arc::clone(&conn);
         let spawned = std::thread::Builder::new()

@@ -1,16 +1,19 @@
 //! The reader thread of one TCP connection: read, frame, queue, answer pings, close when idle.
+//! WS and WSS connections are read the same way, their bytes taken apart by [`WsReader`].
 
 use std::io;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use crossbeam_channel::select;
 
 use crate::message::{ConnId, Received};
 use crate::recv_buf::is_timeout;
+use crate::socket_info::Proto;
 use crate::tcp::connection::{Connection, READ_CHUNK};
 use crate::tcp::framer::{next_frame, Frame};
 use crate::tcp::TcpContext;
+use crate::ws::reader::WsReader;
 
 /// RFC 5626 §3.5.1 pong, sent in answer to a CRLFCRLF ping.
 const PONG: &[u8] = b"\r\n";
@@ -31,6 +34,13 @@ fn read_loop(ctx: &TcpContext, conn: &Connection) -> io::Result<()> {
     let tick = idle_tick(lifetime).min(idle_tick(ctx.limits.max_msg_time));
     conn.stream().set_read_timeout(Some(tick))?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut websocket = conn.websocket().map(|_| {
+        let opts = match conn.proto() {
+            Proto::Wss => ctx.limits.wss,
+            _ => ctx.limits.ws,
+        };
+        WsReader::new(&opts, ctx.limits.max_message_size)
+    });
     // When the first byte of the message now being received arrived.
     let mut partial_since: Option<Instant> = None;
     loop {
@@ -48,7 +58,9 @@ fn read_loop(ctx: &TcpContext, conn: &Connection) -> io::Result<()> {
                     return Ok(());
                 }
                 if conn.handshake_overdue() {
-                    return Err(io::Error::other("tls handshake timeout"));
+                    return Err(io::Error::other(
+                        "tls handshake or websocket upgrade timeout",
+                    ));
                 }
                 if conn.idle_for() >= lifetime {
                     tracing::debug!(peer = %conn.peer(), "tcp connection idle; closing");
@@ -59,7 +71,11 @@ fn read_loop(ctx: &TcpContext, conn: &Connection) -> io::Result<()> {
             Err(e) => return Err(e),
         }
         let before = buf.len();
-        if !drain_frames(ctx, conn, &mut buf)? {
+        let going_on = match &mut websocket {
+            Some(ws) => ws.drain(ctx, conn, &mut buf)?,
+            None => drain_frames(ctx, conn, &mut buf)?,
+        };
+        if !going_on {
             return Ok(());
         }
         partial_since = match (buf.is_empty(), partial_since) {
@@ -79,19 +95,24 @@ fn drain_frames(ctx: &TcpContext, conn: &Connection, buf: &mut BytesMut) -> io::
             Frame::Incomplete => return Ok(true),
             Frame::Ping => conn.write(PONG)?,
             Frame::Message(data) => {
-                let msg = Received {
-                    data,
-                    src: conn.peer(),
-                    socket: conn.socket(),
-                    proto: conn.proto(),
-                    conn: Some(conn.id()),
-                };
-                if !enqueue(ctx, conn.id(), msg) {
+                if !deliver(ctx, conn, data) {
                     return Ok(false);
                 }
             }
         }
     }
+}
+
+/// Hands one SIP message that arrived on `conn` to its worker; false if shutdown came first.
+pub(crate) fn deliver(ctx: &TcpContext, conn: &Connection, data: Bytes) -> bool {
+    let msg = Received {
+        data,
+        src: conn.peer(),
+        socket: conn.socket(),
+        proto: conn.proto(),
+        conn: Some(conn.id()),
+    };
+    enqueue(ctx, conn.id(), msg)
 }
 
 /// Puts a message in its connection's worker queue, waiting while it is full; false if

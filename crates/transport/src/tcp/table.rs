@@ -150,6 +150,7 @@ mod tests {
                 SocketId(0),
                 server.into(),
                 None,
+                None,
                 Duration::from_secs(1),
             )
         })?;

@@ -59,6 +59,11 @@ impl TlsContext {
         self.send_timeout
     }
 
+    /// Time an accepted connection has for its handshake.
+    pub(crate) fn handshake_timeout(&self) -> Duration {
+        self.handshake_timeout
+    }
+
     /// A server session for a connection just accepted; its handshake runs in the reader.
     pub(crate) fn accept(&self) -> io::Result<TlsSession> {
         let cfg = self.server.as_ref().ok_or_else(|| {
