@@ -197,6 +197,8 @@ fn local_contact(p: &Presence, ctx: &Context) -> String {
         Proto::Udp => "",
         Proto::Tcp => ";transport=tcp",
         Proto::Tls => ";transport=tls",
+        Proto::Ws => ";transport=ws",
+        Proto::Wss => ";transport=wss",
     };
     format!("sip:{user}{host}:{}{transport}", socket.advertised_port)
 }
