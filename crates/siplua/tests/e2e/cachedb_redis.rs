@@ -142,6 +142,13 @@ fn redis_store_fetch_remove_counters_expiry() {
     );
     let ttl: i64 = direct(0, &["TTL", &k("en")]).parse().unwrap();
     assert!((1..=60).contains(&ttl), "TTL {ttl}");
+    // As OpenSIPS' module, every call with an expiry re-arms it.
+    assert_eq!(
+        op(&s, &c, "add", "redis", &k("en"), "1", Some(500)),
+        pair("1", "-2")
+    );
+    let ttl: i64 = direct(0, &["TTL", &k("en")]).parse().unwrap();
+    assert!((61..=500).contains(&ttl), "TTL {ttl}");
     // A value that is not a number is no counter.
     direct(0, &["SET", &k("text"), "abc"]);
     assert_eq!(op(&s, &c, "counter", "redis", &k("text"), "", None).0, "-1");
