@@ -81,6 +81,7 @@ fn direct(db: u32, args: &[&str]) -> String {
 
 #[test]
 fn redis_store_fetch_remove_counters_expiry() {
+    let _one = serial();
     let s = node();
     let c = UdpClient::new();
     let p = prefix("redis");
@@ -174,6 +175,7 @@ fn redis_store_fetch_remove_counters_expiry() {
 
 #[test]
 fn redis_group_url_uses_its_database() {
+    let _one = serial();
     let s = node();
     let c = UdpClient::new();
     let p = prefix("redis-db");
@@ -204,6 +206,7 @@ fn redis_group_url_uses_its_database() {
 
 #[test]
 fn redis_down_gives_errors_quickly() {
+    let _one = serial();
     let s = node();
     let c = UdpClient::new();
     let p = prefix("redis-down");
@@ -299,4 +302,32 @@ fn redis_bad_parameters_are_load_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("shutdown_on_error"), "{stderr}");
+}
+
+#[test]
+fn redis_restart_fails_then_recovers() {
+    let _one = serial();
+    let s = node();
+    let c = UdpClient::new();
+    let p = prefix("redis-restart");
+    let key = format!("{p}k");
+    // Both workers hold a pooled connection.
+    for _ in 0..4 {
+        assert_eq!(op(&s, &c, "store", "redis", &key, "v1", Some(60)).0, "1");
+    }
+    services("stop", "redis");
+    let started = Instant::now();
+    let failed = op(&s, &c, "fetch", "redis", &key, "", None);
+    services("start", "redis");
+    assert_eq!(failed, pair("-1", "none"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The broken connections are not reused: every worker answers again at once.
+    for _ in 0..4 {
+        assert_eq!(op(&s, &c, "store", "redis", &key, "v2", Some(60)).0, "1");
+    }
+    assert_eq!(direct(0, &["GET", &key]), "v2");
 }
