@@ -7,6 +7,7 @@ pub mod auth_db;
 pub mod avpops;
 pub mod cachedb_local;
 pub mod cachedb_memcached;
+pub mod cachedb_redis;
 pub mod cfgutils;
 pub mod db_mysql;
 pub mod db_sqlite;
@@ -130,6 +131,9 @@ pub const CATALOGUE: Catalogue<'static> = &[
     }),
     ("cachedb_memcached", || {
         Box::new(cachedb_memcached::CachedbMemcached::default())
+    }),
+    ("cachedb_redis", || {
+        Box::new(cachedb_redis::CachedbRedis::default())
     }),
     ("topology_hiding", || {
         Box::new(topology_hiding::TopologyHiding::default())

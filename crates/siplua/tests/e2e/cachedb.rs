@@ -15,7 +15,7 @@ use lua_support::*;
 use storage_support::*;
 
 /// A prefix no other run uses.
-fn prefix(name: &str) -> String {
+pub(crate) fn prefix(name: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -25,7 +25,7 @@ fn prefix(name: &str) -> String {
 
 /// The route: the Request-URI user names the operation, headers give storage id (`X-Id`),
 /// key, value and expiry; the reply reports the return code and the result variable.
-const ROUTE: &str = r#"
+pub(crate) const ROUTE: &str = r#"
 route {
     if (is_method("ACK")) { exit; }
     $var(v) = "none";
@@ -92,7 +92,7 @@ modparam("cachedb_memcached", "timeout", 300)
 }
 
 /// Runs one operation; returns (return code, result variable).
-fn op(
+pub(crate) fn op(
     server: &Server,
     client: &UdpClient,
     what: &str,
@@ -118,7 +118,7 @@ fn op(
     (hv(&reply, "X-Rc").to_owned(), hv(&reply, "X-V").to_owned())
 }
 
-fn pair(rc: &str, v: &str) -> (String, String) {
+pub(crate) fn pair(rc: &str, v: &str) -> (String, String) {
     (rc.to_owned(), v.to_owned())
 }
 

@@ -18,6 +18,7 @@ mod avp_db_prefs;
 mod avp_db_query;
 mod avpops_ops;
 mod cachedb;
+mod cachedb_redis;
 mod cfgutils;
 mod cli;
 mod compat2x;

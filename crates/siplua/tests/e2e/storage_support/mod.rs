@@ -1,4 +1,4 @@
-//! Helpers for the tests against real memcached and MariaDB servers (`lua_memcache.rs`,
+//! Helpers for the tests against real memcached, Redis and MariaDB servers (`lua_memcache.rs`,
 //! `lua_mysql.rs`): where the servers are, a check that fails loudly when one is not there,
 //! stopping and starting them through `scripts/services`, and one lock per test binary so a
 //! test that restarts a server never runs beside one that uses it.
@@ -73,6 +73,13 @@ pub fn require(what: &str, host: &str, port: u16) {
              variables at running ones"
         );
     }
+}
+
+/// Redis' `host:port` (`SIPLUA_TEST_REDIS`, default 127.0.0.1:6389).
+pub fn redis() -> (String, u16) {
+    let v = std::env::var("SIPLUA_TEST_REDIS").unwrap_or_else(|_| "127.0.0.1:6389".into());
+    let (h, p) = v.rsplit_once(':').expect("SIPLUA_TEST_REDIS is host:port");
+    (h.to_owned(), p.parse().expect("SIPLUA_TEST_REDIS port"))
 }
 
 /// Runs `scripts/services <action> <service>` and checks it worked.
