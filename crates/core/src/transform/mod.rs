@@ -369,7 +369,7 @@ fn check_sdp_args(op: Op, args: &[Arg]) -> Result<(), String> {
                 }
             }
             if let [Arg::Const(n)] = rest {
-                if !n.to_int().is_some_and(|n| n >= 0) {
+                if n.to_int().is_none_or(|n| n < 0) {
                     return Err(format!(
                         "{{sdp.line}}: the line index must be a non-negative integer, got {:?}",
                         n.as_str()

@@ -141,7 +141,10 @@ mod tests {
             assert_eq!(line(&body, 'a', 1), Some("a=sendonly"));
         }
         // A last line without its line end, and `x=` inside a line is not a line of type x.
-        assert_eq!(line("v=0\r\nc=IN IP4 1.2.3.4", 'c', 0), Some("c=IN IP4 1.2.3.4"));
+        assert_eq!(
+            line("v=0\r\nc=IN IP4 1.2.3.4", 'c', 0),
+            Some("c=IN IP4 1.2.3.4")
+        );
         assert_eq!(line("v=0\r\na=x c=y\r\n", 'c', 0), None);
         assert_eq!(line("", 'v', 0), None);
     }
@@ -162,7 +165,10 @@ mod tests {
         assert_eq!(stream(CRLF, &StreamSel::Index(-4)), None);
         assert_eq!(stream(CRLF, &sel("image")), None);
         assert_eq!(stream("v=0\r\ns=-\r\n", &StreamSel::Index(0)), None);
-        assert_eq!(stream(&lf(), &sel("video")), Some(video.replace("\r\n", "\n").as_str()));
+        assert_eq!(
+            stream(&lf(), &sel("video")),
+            Some(video.replace("\r\n", "\n").as_str())
+        );
     }
 
     #[test]
