@@ -78,7 +78,7 @@ pub(crate) fn parse_transform_at(
     }
     p = e + 1;
     let e = scan(b, p, |c| {
-        c.is_ascii_alphanumeric() || c == b'_' || c == b'.'
+        c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-'
     });
     if e == p {
         return Err(PvError::new(p, "expected a transformation name after `.`"));

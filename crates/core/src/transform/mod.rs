@@ -3,8 +3,10 @@
 //!
 //! Each is resolved at load time (an unknown one or a wrong argument count is a load error)
 //! and its arguments may be constants or pseudo-variables read per message. The helpers are
-//! in [`strings`] (text) and [`sip`] (parameters, addresses, header bodies).
+//! in [`strings`] (text), [`sip`] (parameters, addresses, header bodies) and [`sdp`] (SDP
+//! bodies).
 
+mod sdp;
 mod sip;
 mod strings;
 
@@ -78,6 +80,9 @@ enum Op {
     ParamExist,
     ParamCount,
     ParamName,
+    SdpLine,
+    SdpStream,
+    SdpStreamDelete,
 }
 
 /// A transformation argument, prepared.
@@ -186,6 +191,9 @@ const TABLE: &[(&str, &str, Op, usize, usize)] = &[
     ("ip", "family", Op::IpFamily, 0, 0),
     ("ip", "isprivate", Op::IpIsPrivate, 0, 0),
     ("ip", "resolve", Op::IpResolve, 0, 0),
+    ("sdp", "line", Op::SdpLine, 1, 2),
+    ("sdp", "stream", Op::SdpStream, 1, 1),
+    ("sdp", "stream-delete", Op::SdpStreamDelete, 1, 1),
 ];
 
 impl CompiledTransform {
@@ -228,6 +236,7 @@ impl CompiledTransform {
             }
             _ => args,
         };
+        check_sdp_args(*op, &args)?;
         Ok(CompiledTransform { op: *op, args })
     }
 
@@ -324,7 +333,55 @@ impl CompiledTransform {
                     crate::dns::resolve_host(&s).map_or(Value::Null, |ip| ip.to_string().into())
                 }
             },
+            Op::SdpLine => {
+                let ty = arg(0).as_str().chars().next();
+                // The index is 0 when absent; one read per message must be a whole,
+                // non-negative integer, or the result is null as in OpenSIPS.
+                let nth = self.args.get(1).map_or(Some(0), |a| a.value(ctx).to_int());
+                match (ty, nth.and_then(|n| usize::try_from(n).ok())) {
+                    (Some(ty), Some(nth)) => {
+                        sdp::line(&s, ty, nth).map_or(Value::Null, Value::from)
+                    }
+                    _ => Value::Null,
+                }
+            }
+            Op::SdpStream => {
+                sdp::stream(&s, &sdp::StreamSel::of(&arg(0))).map_or(Value::Null, Value::from)
+            }
+            Op::SdpStreamDelete => {
+                sdp::stream_delete(&s, &sdp::StreamSel::of(&arg(0))).map_or(Value::Null, Value::Str)
+            }
         }
+    }
+}
+
+/// The load-time checks of the SDP transformations' constant arguments: a line type is one
+/// character, a line index a non-negative integer, a stream selector not empty.
+fn check_sdp_args(op: Op, args: &[Arg]) -> Result<(), String> {
+    match (op, args) {
+        (Op::SdpLine, [ty, rest @ ..]) => {
+            if let Arg::Const(t) = ty {
+                if t.as_str().chars().count() != 1 {
+                    return Err(format!(
+                        "{{sdp.line}}: the line type must be one character, got {:?}",
+                        t.as_str()
+                    ));
+                }
+            }
+            if let [Arg::Const(n)] = rest {
+                if n.to_int().is_none_or(|n| n < 0) {
+                    return Err(format!(
+                        "{{sdp.line}}: the line index must be a non-negative integer, got {:?}",
+                        n.as_str()
+                    ));
+                }
+            }
+            Ok(())
+        }
+        (Op::SdpStream | Op::SdpStreamDelete, [Arg::Const(v)]) if v.as_str().is_empty() => {
+            Err("{sdp.stream}: the media type or index is empty".into())
+        }
+        _ => Ok(()),
     }
 }
 

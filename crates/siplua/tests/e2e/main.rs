@@ -75,6 +75,7 @@ mod rr;
 mod rtpengine;
 mod rtpproxy;
 mod script_vars;
+mod sdp_transformations;
 mod secure_config;
 mod sipmsgops_body_parts;
 mod sipmsgops_lists_status;
