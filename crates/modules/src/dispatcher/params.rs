@@ -2,63 +2,49 @@
 //! steer what siplua does are kept in [`Settings`], the others are listed in
 //! docs/dispatcher.md as accepted without effect.
 
-use siplua_core::module::{ModParamKind, ModParamSpec, ModParamValue};
-
-const fn s(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
-const fn i(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Int,
-    }
-}
+use siplua_core::module::{ModParamSpec, ModParamValue};
 
 /// Every parameter OpenSIPS 3.x declares for the module.
 pub const PARAMS: &[ModParamSpec] = &[
-    s("db_url"),
-    s("table_name"),
-    s("setid_col"),
-    s("destination_col"),
-    s("state_col"),
-    s("weight_col"),
-    s("priority_col"),
-    s("attrs_col"),
-    s("socket_col"),
-    s("probe_mode_col"),
-    s("description_col"),
-    s("hash_pvar"),
-    s("setid_pvar"),
-    s("attrs_avp"),
-    s("script_attrs_avp"),
-    s("dst_avp"),
-    s("grp_avp"),
-    s("cnt_avp"),
-    s("sock_avp"),
-    s("algo_route"),
-    s("pvar_algo_pattern"),
-    i("persistent_state"),
-    i("ds_ping_interval"),
-    s("ds_ping_method"),
-    s("ds_ping_from"),
-    i("ds_ping_maxfwd"),
-    s("ds_probing_sock"),
-    i("ds_probing_threshold"),
-    i("ds_probing_threshhold"),
-    i("ds_probing_mode"),
-    s("ds_probing_list"),
-    s("ds_define_blacklist"),
-    s("options_reply_codes"),
-    i("cluster_id"),
-    s("cluster_sharing_tag"),
-    s("cluster_probing_mode"),
-    s("partition"),
-    i("fetch_freeswitch_stats"),
-    i("max_freeswitch_weight"),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("table_name"),
+    ModParamSpec::str("setid_col"),
+    ModParamSpec::str("destination_col"),
+    ModParamSpec::str("state_col"),
+    ModParamSpec::str("weight_col"),
+    ModParamSpec::str("priority_col"),
+    ModParamSpec::str("attrs_col"),
+    ModParamSpec::str("socket_col"),
+    ModParamSpec::str("probe_mode_col"),
+    ModParamSpec::str("description_col"),
+    ModParamSpec::str("hash_pvar"),
+    ModParamSpec::str("setid_pvar"),
+    ModParamSpec::str("attrs_avp"),
+    ModParamSpec::str("script_attrs_avp"),
+    ModParamSpec::str("dst_avp"),
+    ModParamSpec::str("grp_avp"),
+    ModParamSpec::str("cnt_avp"),
+    ModParamSpec::str("sock_avp"),
+    ModParamSpec::str("algo_route"),
+    ModParamSpec::str("pvar_algo_pattern"),
+    ModParamSpec::int("persistent_state"),
+    ModParamSpec::int("ds_ping_interval"),
+    ModParamSpec::str("ds_ping_method"),
+    ModParamSpec::str("ds_ping_from"),
+    ModParamSpec::int("ds_ping_maxfwd"),
+    ModParamSpec::str("ds_probing_sock"),
+    ModParamSpec::int("ds_probing_threshold"),
+    ModParamSpec::int("ds_probing_threshhold"),
+    ModParamSpec::int("ds_probing_mode"),
+    ModParamSpec::str("ds_probing_list"),
+    ModParamSpec::str("ds_define_blacklist"),
+    ModParamSpec::str("options_reply_codes"),
+    ModParamSpec::int("cluster_id"),
+    ModParamSpec::str("cluster_sharing_tag"),
+    ModParamSpec::str("cluster_probing_mode"),
+    ModParamSpec::str("partition"),
+    ModParamSpec::int("fetch_freeswitch_stats"),
+    ModParamSpec::int("max_freeswitch_weight"),
 ];
 
 /// The column names of the destinations table.

@@ -2,62 +2,48 @@
 //! what siplua does are kept in [`Settings`], the others are listed in docs/drouting.md as
 //! accepted without effect.
 
-use siplua_core::module::{ModParamKind, ModParamSpec, ModParamValue};
-
-const fn s(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
-const fn i(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Int,
-    }
-}
+use siplua_core::module::{ModParamSpec, ModParamValue};
 
 /// Every parameter OpenSIPS 3.x declares for the module.
 pub const PARAMS: &[ModParamSpec] = &[
-    s("db_url"),
-    s("drd_table"),
-    s("drr_table"),
-    s("drg_table"),
-    s("drc_table"),
-    s("ruri_avp"),
-    s("gw_id_avp"),
-    s("gw_priprefix_avp"),
-    s("rule_id_avp"),
-    s("rule_prefix_avp"),
-    s("carrier_id_avp"),
-    s("gw_sock_avp"),
-    s("define_blacklist"),
-    i("default_group"),
-    i("force_dns"),
-    i("persistent_state"),
-    i("no_concurrent_reload"),
-    i("probing_interval"),
-    s("probing_method"),
-    s("probing_from"),
-    s("probing_reply_codes"),
-    s("probing_socket"),
-    s("gw_socket_filter_mode"),
-    i("cluster_id"),
-    s("cluster_sharing_tag"),
-    s("cluster_probing_mode"),
-    i("use_domain"),
-    s("drg_user_col"),
-    s("drg_domain_col"),
-    s("drg_grpid_col"),
-    i("use_partitions"),
-    s("db_partitions_url"),
-    s("db_partitions_table"),
-    s("partition_id_pvar"),
-    i("enable_restart_persistency"),
-    s("extra_prefix_chars"),
-    s("extra_id_chars"),
-    s("rule_tables_query"),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("drd_table"),
+    ModParamSpec::str("drr_table"),
+    ModParamSpec::str("drg_table"),
+    ModParamSpec::str("drc_table"),
+    ModParamSpec::str("ruri_avp"),
+    ModParamSpec::str("gw_id_avp"),
+    ModParamSpec::str("gw_priprefix_avp"),
+    ModParamSpec::str("rule_id_avp"),
+    ModParamSpec::str("rule_prefix_avp"),
+    ModParamSpec::str("carrier_id_avp"),
+    ModParamSpec::str("gw_sock_avp"),
+    ModParamSpec::str("define_blacklist"),
+    ModParamSpec::int("default_group"),
+    ModParamSpec::int("force_dns"),
+    ModParamSpec::int("persistent_state"),
+    ModParamSpec::int("no_concurrent_reload"),
+    ModParamSpec::int("probing_interval"),
+    ModParamSpec::str("probing_method"),
+    ModParamSpec::str("probing_from"),
+    ModParamSpec::str("probing_reply_codes"),
+    ModParamSpec::str("probing_socket"),
+    ModParamSpec::str("gw_socket_filter_mode"),
+    ModParamSpec::int("cluster_id"),
+    ModParamSpec::str("cluster_sharing_tag"),
+    ModParamSpec::str("cluster_probing_mode"),
+    ModParamSpec::int("use_domain"),
+    ModParamSpec::str("drg_user_col"),
+    ModParamSpec::str("drg_domain_col"),
+    ModParamSpec::str("drg_grpid_col"),
+    ModParamSpec::int("use_partitions"),
+    ModParamSpec::str("db_partitions_url"),
+    ModParamSpec::str("db_partitions_table"),
+    ModParamSpec::str("partition_id_pvar"),
+    ModParamSpec::int("enable_restart_persistency"),
+    ModParamSpec::str("extra_prefix_chars"),
+    ModParamSpec::str("extra_id_chars"),
+    ModParamSpec::str("rule_tables_query"),
 ];
 
 /// What the parameters decide.

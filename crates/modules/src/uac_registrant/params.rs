@@ -2,43 +2,29 @@
 //! table is and what its columns are called, and the timers. `hash_size` and
 //! `enable_clustering` are checked and accepted but steer nothing (see docs/uac.md).
 
-use siplua_core::module::{ModParamKind, ModParamSpec, ModParamValue};
-
-const fn s(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Str,
-    }
-}
-
-const fn i(name: &'static str) -> ModParamSpec {
-    ModParamSpec {
-        name,
-        kind: ModParamKind::Int,
-    }
-}
+use siplua_core::module::{ModParamSpec, ModParamValue};
 
 /// Every parameter OpenSIPS 3.x declares for the module.
 pub const PARAMS: &[ModParamSpec] = &[
-    i("hash_size"),
-    i("timer_interval"),
-    i("failure_retry_interval"),
-    i("default_expires"),
-    i("enable_clustering"),
-    s("db_url"),
-    s("table_name"),
-    s("registrar_column"),
-    s("proxy_column"),
-    s("aor_column"),
-    s("third_party_registrant_column"),
-    s("username_column"),
-    s("password_column"),
-    s("binding_URI_column"),
-    s("binding_params_column"),
-    s("expiry_column"),
-    s("forced_socket_column"),
-    s("cluster_shtag_column"),
-    s("state_column"),
+    ModParamSpec::int("hash_size"),
+    ModParamSpec::int("timer_interval"),
+    ModParamSpec::int("failure_retry_interval"),
+    ModParamSpec::int("default_expires"),
+    ModParamSpec::int("enable_clustering"),
+    ModParamSpec::str("db_url"),
+    ModParamSpec::str("table_name"),
+    ModParamSpec::str("registrar_column"),
+    ModParamSpec::str("proxy_column"),
+    ModParamSpec::str("aor_column"),
+    ModParamSpec::str("third_party_registrant_column"),
+    ModParamSpec::str("username_column"),
+    ModParamSpec::str("password_column"),
+    ModParamSpec::str("binding_URI_column"),
+    ModParamSpec::str("binding_params_column"),
+    ModParamSpec::str("expiry_column"),
+    ModParamSpec::str("forced_socket_column"),
+    ModParamSpec::str("cluster_shtag_column"),
+    ModParamSpec::str("state_column"),
 ];
 
 /// The column names of the `registrant` table, in the order the rows are read.
