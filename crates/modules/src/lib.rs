@@ -32,6 +32,7 @@ pub mod options;
 mod partition;
 pub mod permissions;
 pub mod pike;
+mod pool_threads;
 pub mod presence;
 pub mod presence_xml;
 pub mod prometheus;

@@ -4,29 +4,15 @@
 //! most the module's `timeout` for a connection and for each answer, so a memcached that is
 //! down costs the calling worker that long and gives the script -1.
 
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use memcache::{CommandError, ConnectionManager, MemcacheError, Url};
-use scheduled_thread_pool::ScheduledThreadPool;
 use siplua_core::cachedb::{CacheBackend, CacheResult};
+
+use crate::pool_threads::connector_threads;
 
 /// Connections per server and protocol: enough for the workers of one node.
 const POOL_SIZE: u32 = 8;
-
-/// The threads that open connections for every pool of the module.
-fn connector_threads() -> Arc<ScheduledThreadPool> {
-    static POOL: OnceLock<Arc<ScheduledThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        Arc::new(
-            ScheduledThreadPool::builder()
-                .num_threads(2)
-                .thread_name_pattern("cachedb-memcached-{}")
-                .build(),
-        )
-    })
-    .clone()
-}
 
 /// The servers of one URL.
 pub struct Memcached {

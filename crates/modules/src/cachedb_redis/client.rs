@@ -4,31 +4,17 @@
 //! connection, so a Redis that is down costs the calling worker that long and gives the
 //! script -1. A connection that failed mid-command is dropped, never reused.
 
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use redis::{ConnectionAddr, ConnectionLike, IntoConnectionInfo, RedisConnectionInfo, RedisError};
-use scheduled_thread_pool::ScheduledThreadPool;
 use siplua_core::cachedb::{CacheBackend, CacheResult};
+
+use crate::pool_threads::connector_threads;
 
 use super::server::Server;
 
 /// Connections per URL: enough for the workers of one node.
 const POOL_SIZE: u32 = 8;
-
-/// The threads that open connections for every pool of the module.
-fn connector_threads() -> Arc<ScheduledThreadPool> {
-    static POOL: OnceLock<Arc<ScheduledThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        Arc::new(
-            ScheduledThreadPool::builder()
-                .num_threads(2)
-                .thread_name_pattern("cachedb-redis-{}")
-                .build(),
-        )
-    })
-    .clone()
-}
 
 /// The timeouts of the module (`connect_timeout`, `query_timeout`).
 #[derive(Clone, Copy, Debug)]
