@@ -2,9 +2,10 @@
 //! sent back along their Via path. Also the destination resolution and Via building that the
 //! stateful proxy reuses.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use siplua_sip::edit::{Edits, Position};
+use siplua_sip::via_stamp::ViaStamp;
 use siplua_sip::{HeaderKind, Message, Uri};
 use siplua_transport::{Destination, Proto, SocketInfo, Transports};
 
@@ -201,60 +202,17 @@ pub fn stateless_branch(msg: &Message, ruri: &str) -> String {
 /// Adds `received` (and fills `rport`) on the request's top Via, as a server must for a
 /// request whose sent-by differs from its source (RFC 3261 §18.2.1, RFC 3581).
 pub fn mark_received(msg: &Message, src: SocketAddr, force_rport: bool, edits: &mut Edits) {
-    let Some(first) = msg.values(HeaderKind::Via).next() else {
+    let Some(stamp) = msg
+        .top_via()
+        .ok()
+        .and_then(|via| ViaStamp::for_request(&via, src, force_rport))
+    else {
         return;
     };
-    let Ok(via) = msg.top_via() else { return };
-    let Some(header) = msg.header(first.index) else {
+    let Some((index, header)) = msg.find(HeaderKind::Via) else {
         return;
     };
-    let index = first.index;
-    let line = msg.value_of(header);
-    let host = via.host().trim_start_matches('[').trim_end_matches(']');
-    let needs_received = host.parse::<IpAddr>().map_or(true, |ip| ip != src.ip());
-    let wants_rport = via.rport() == Some(None) || (force_rport && via.rport().is_none());
-    if !needs_received && !wants_rport {
-        return;
-    }
-    // Where the first Via value sits inside the header line.
-    let start = (first.span.start - header.value_span().start) as usize;
-    if start > line.len() {
-        return;
-    }
-    let end = (start + first.span.len()).min(line.len());
-    let mut value = String::with_capacity(line.len() + 40);
-    if wants_rport && via.rport() == Some(None) {
-        // Fill the empty rport: rewrite `;rport` as `;rport=PORT`.
-        value.push_str(&line[..end]);
-        let Some(pos) = find_param(&value[start..], "rport") else {
-            return;
-        };
-        let insert_at = start + pos;
-        value.insert_str(insert_at, &format!("={}", src.port()));
-    } else {
-        value.push_str(&line[..end]);
-        if wants_rport {
-            value.push_str(&format!(";rport={}", src.port()));
-        }
-    }
-    if needs_received {
-        value.push_str(&format!(";received={}", src.ip()));
-    }
-    value.push_str(&line[end..]);
-    let _ = edits.replace_value(msg, index, &value);
-}
-
-/// Offset just after the name of parameter `name` in a Via value (for filling its value).
-fn find_param(via: &str, name: &str) -> Option<usize> {
-    let mut pos = 0;
-    for part in via.split(';') {
-        let n = part.split('=').next().unwrap_or("").trim();
-        if pos > 0 && n.eq_ignore_ascii_case(name) && !part.contains('=') {
-            return Some(pos + part.trim_end().len());
-        }
-        pos += part.len() + 1;
-    }
-    None
+    let _ = edits.replace_value(msg, index, &stamp.apply(msg.value_of(header)));
 }
 
 /// Forwards the request in `ctx` statelessly to `dest`, or `$du`, or the Request-URI.

@@ -5,11 +5,14 @@
 //! (`append_to_reply`, Lua's `add_lump_rpl`) and the configured `Server:` header, and sent
 //! where RFC 3261 §18.2.2 and RFC 3581 say: back on the TCP connection the request came on,
 //! or for UDP to the source address — at the source port when the Via asks for `rport` (or
-//! the script called `force_rport()`), else at the Via's sent-by port.
+//! the script called `force_rport()`), else at the Via's sent-by port. The top Via of the
+//! reply says where the request came from (`received`, `rport`: [`via_stamp`]).
 
+use siplua_sip::headers::Via;
 use siplua_sip::partial::PartialMessage;
 use siplua_sip::reply::ReplyBuilder;
-use siplua_sip::Message;
+use siplua_sip::via_stamp::ViaStamp;
+use siplua_sip::{first_list_value, HeaderKind, Message};
 use siplua_transport::{Destination, Proto, Received, Transports};
 
 use crate::context::{Context, Origin};
@@ -30,6 +33,9 @@ pub fn send_reply(ctx: &mut Context, code: u16, reason: &str) -> Result<(), Stri
     } = &mut *ctx.worker;
     let transports = transports.as_ref().ok_or("transports are not running")?;
     let mut builder = ReplyBuilder::new(msg, code, reason);
+    if let Some(stamp) = via_stamp(msg, &origin, ctx.force_rport) {
+        builder = builder.stamp_via(stamp);
+    }
     if let Some(server) = ctx.core.config.server_header.as_deref() {
         builder = builder.server(server);
     }
@@ -46,6 +52,14 @@ pub fn send_reply(ctx: &mut Context, code: u16, reason: &str) -> Result<(), Stri
         .map_err(|e| format!("cannot send {code} reply to {}: {e}", dst.addr))?;
     ctx.replied = Some(code);
     Ok(())
+}
+
+/// What the top Via of a reply to `msg` gains (RFC 3261 §18.2.1, RFC 3581): `received` when
+/// the request's sent-by host is not its source address, the source port in an `rport` the
+/// request asked for (or that `force_rport()` forced). OpenSIPS and Kamailio add both to every
+/// reply; clients behind NAT learn their public address from them.
+pub fn via_stamp(msg: &Message, origin: &Origin, force_rport: bool) -> Option<ViaStamp> {
+    ViaStamp::for_request(&msg.top_via().ok()?, origin.src, force_rport)
 }
 
 /// Where a reply to `msg` goes (RFC 3261 §18.2.2, RFC 3581).
@@ -79,6 +93,9 @@ pub fn send_partial_400(
     reason: &str,
 ) -> Result<(), String> {
     let mut builder = ReplyBuilder::from_partial(partial, 400, reason);
+    if let Some(stamp) = partial_via_stamp(partial, &origin) {
+        builder = builder.stamp_via(stamp);
+    }
     if let Some(server) = core.config.server_header.as_deref() {
         builder = builder.server(server);
     }
@@ -90,6 +107,17 @@ pub fn send_partial_400(
     transports
         .send(&dst, &bytes)
         .map_err(|e| format!("cannot send 400 to {}: {e}", dst.addr))
+}
+
+/// [`via_stamp`] for a request that did not parse whole, when its first Via did.
+fn partial_via_stamp(partial: &PartialMessage, origin: &Origin) -> Option<ViaStamp> {
+    let header = partial
+        .headers()
+        .iter()
+        .find(|h| h.kind() == HeaderKind::Via)?;
+    let value = partial.buffer().get(header.value_span().range())?;
+    let via = Via::parse(first_list_value(std::str::from_utf8(value).ok()?)).ok()?;
+    ViaStamp::for_request(&via, origin.src, false)
 }
 
 #[cfg(test)]

@@ -60,6 +60,7 @@ pub mod text;
 pub mod uri;
 pub mod uri_eq;
 pub mod validate;
+pub mod via_stamp;
 
 pub use error::{HeaderError, HeaderProblem, ParseError, ParseErrorKind, SyntaxError};
 pub use header_kind::HeaderKind;

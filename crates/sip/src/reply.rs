@@ -1,8 +1,8 @@
 //! Responses built from a request (RFC 3261 §8.2.6), the way a stateless
 //! reply (`sl_send_reply`) or a transaction layer produces them.
 //!
-//! Via lines are copied in order with their values byte for byte (a proxy adds
-//! `received`/`rport` to the top Via through an edit before replying); From,
+//! Via lines are copied in order with their values byte for byte, but for what the
+//! caller stamps on the top Via (`received`/`rport`, [`ViaStamp`]); From,
 //! To, Call-ID and CSeq are copied; a To-tag is added when the request has
 //! none and the code is above 100. Header lines end with CRLF.
 
@@ -13,6 +13,7 @@ use crate::header_kind::HeaderKind;
 use crate::headers::NameAddr;
 use crate::message::{Header, Message};
 use crate::partial::PartialMessage;
+use crate::via_stamp::{Piece, ViaStamp};
 
 mod copier;
 use copier::LineCopier;
@@ -112,6 +113,7 @@ pub struct ReplyBuilder<'a> {
     server: Option<&'a str>,
     extra: Option<&'a str>,
     body: Option<(&'a str, &'a [u8])>,
+    via_stamp: Option<ViaStamp>,
 }
 
 fn bad_text(s: &str) -> bool {
@@ -263,6 +265,7 @@ impl<'a> ReplyBuilder<'a> {
             server: None,
             extra: None,
             body: None,
+            via_stamp: None,
         }
     }
 
@@ -283,6 +286,12 @@ impl<'a> ReplyBuilder<'a> {
     /// one per line, LF or CRLF separated.
     pub fn extra_headers(mut self, text: &'a str) -> Self {
         self.extra = Some(text);
+        self
+    }
+
+    /// Stamps the top Via with where the request came from (`received`, `rport`).
+    pub fn stamp_via(mut self, stamp: ViaStamp) -> Self {
+        self.via_stamp = Some(stamp);
         self
     }
 
@@ -406,7 +415,11 @@ impl<'a> ReplyBuilder<'a> {
         out.extend_from_slice(reason.as_bytes());
         out.extend_from_slice(b"\r\n");
         let mut lines = LineCopier::new(self.buf);
-        let f = self.firsts(|h| lines.line(out, h, false));
+        let mut top = true;
+        let f = self.firsts(|h| match self.via_stamp {
+            Some(stamp) if std::mem::take(&mut top) => self.stamped_line(&mut lines, out, h, stamp),
+            _ => lines.line(out, h, false),
+        });
         if let Some(h) = f.from {
             lines.line(out, h, false);
         }
@@ -453,6 +466,26 @@ impl<'a> ReplyBuilder<'a> {
         out.extend_from_slice(b"\r\n\r\n");
         out.extend_from_slice(body);
         Ok(())
+    }
+
+    /// Copies the top Via line `h` with `stamp` applied to its first value.
+    fn stamped_line(
+        &self,
+        lines: &mut LineCopier<'a>,
+        out: &mut Vec<u8>,
+        h: &Header,
+        stamp: ViaStamp,
+    ) {
+        let value_at = h.value_span().start as usize;
+        let Ok(value) = std::str::from_utf8(self.value(h)) else {
+            return lines.line(out, h, false);
+        };
+        lines.range(out, h.name_span().start as usize..value_at);
+        stamp.rewrite(value, |piece| match piece {
+            Piece::Kept(r) => lines.range(out, value_at + r.start..value_at + r.end),
+            Piece::Added(text) => lines.push(out, text.as_bytes()),
+        });
+        lines.end_line(out, h);
     }
 
     /// Builds the reply into a new buffer.
@@ -505,6 +538,29 @@ Content-Length: 0\r\n\r\n"
         let reply = Message::parse_slice(text.as_bytes()).unwrap();
         assert_eq!(reply.to().unwrap().tag(), Some("abc"));
         assert_eq!(reply.vias().count(), 3);
+    }
+
+    #[test]
+    fn top_via_stamped_others_copied() {
+        let raw = "OPTIONS sip:a@b SIP/2.0\r\nv: SIP/2.0/UDP 10.0.0.1:5062;rport;branch=z9hG4bK1, \
+SIP/2.0/UDP h2;rport;branch=z9hG4bK2\nVia: SIP/2.0/UDP h3;rport\r\n\
+To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n";
+        let req = Message::parse_slice(raw.as_bytes()).unwrap();
+        let src = "192.0.2.7:40000".parse().unwrap();
+        let stamp = ViaStamp::for_request(&req.top_via().unwrap(), src, false).unwrap();
+        let out = ReplyBuilder::new(&req, 200, "OK")
+            .to_tag("t")
+            .stamp_via(stamp)
+            .build()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "SIP/2.0 200 OK\r\n\
+v: SIP/2.0/UDP 10.0.0.1:5062;rport=40000;branch=z9hG4bK1;received=192.0.2.7, \
+SIP/2.0/UDP h2;rport;branch=z9hG4bK2\r\nVia: SIP/2.0/UDP h3;rport\r\n\
+From: <sip:c@d>;tag=1\r\nTo: <sip:a@b>;tag=t\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\
+Content-Length: 0\r\n\r\n"
+        );
     }
 
     #[test]

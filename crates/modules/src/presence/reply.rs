@@ -3,7 +3,7 @@
 //! A 2xx creating a subscription carries the dialog's To-tag.
 
 use siplua_core::context::Context;
-use siplua_core::reply::reply_destination;
+use siplua_core::reply::{reply_destination, via_stamp};
 use siplua_sip::reply::ReplyBuilder;
 
 use super::shared::{log_err, Presence};
@@ -58,6 +58,9 @@ fn stateless(
     let transports = ctx.worker.transports.clone().ok_or("no transports")?;
     let extra = format!("{}{headers}", ctx.reply_headers);
     let mut b = ReplyBuilder::new(msg, code, reason);
+    if let Some(stamp) = via_stamp(msg, &origin, ctx.force_rport) {
+        b = b.stamp_via(stamp);
+    }
     if let Some(tag) = to_tag {
         b = b.to_tag(tag);
     }

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use siplua_core::context::Context;
+use siplua_core::reply::via_stamp;
 
 use siplua_sip::reply::ReplyBuilder;
 use siplua_sip::Message;
@@ -66,6 +67,9 @@ impl TmApi {
         let transports = ctx.worker.transports.clone().ok_or("no transports")?;
         let extra = format!("{}{headers}", ctx.reply_headers);
         let mut b = ReplyBuilder::new(&tx.request, code, reason).to_tag(to_tag);
+        if let Some(stamp) = via_stamp(&tx.request, &tx.origin, tx.force_rport) {
+            b = b.stamp_via(stamp);
+        }
         if let Some(server) = ctx.core.config.server_header.as_deref() {
             b = b.server(server);
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::engine::Core;
-use siplua_core::reply::reply_destination;
+use siplua_core::reply::{reply_destination, via_stamp};
 use siplua_core::timer::TimerCtx;
 use siplua_sip::edit::Edits;
 use siplua_sip::reply::ReplyBuilder;
@@ -33,6 +33,9 @@ pub fn build_local(
     extra_headers: &str,
 ) -> Result<Vec<u8>, String> {
     let mut b = ReplyBuilder::new(&tx.request, code, reason);
+    if let Some(stamp) = via_stamp(&tx.request, &tx.origin, tx.force_rport) {
+        b = b.stamp_via(stamp);
+    }
     if let Some(server) = core.config.server_header.as_deref() {
         b = b.server(server);
     }

@@ -24,11 +24,27 @@ impl<'a> LineCopier<'a> {
     /// an `open` line is left for the caller to add to (a To-tag) and end.
     #[inline]
     pub(super) fn line(&mut self, out: &mut Vec<u8>, h: &Header, open: bool) {
-        let start = h.name_span().start as usize;
+        self.copy(
+            out,
+            h.name_span().start as usize..h.value_span().end as usize,
+        );
+        if !open {
+            self.end_line(out, h);
+        }
+    }
+
+    /// Appends bytes `r` of the request (part of a line that the caller changes).
+    pub(super) fn range(&mut self, out: &mut Vec<u8>, r: Range<usize>) {
+        self.copy(out, r);
+    }
+
+    /// Ends the line of `h`: its own CRLF when it has one (merged with what is pending),
+    /// else a new one.
+    pub(super) fn end_line(&mut self, out: &mut Vec<u8>, h: &Header) {
         let end = h.value_span().end as usize;
-        let crlf = !open && self.buf.get(end..end + 2) == Some(b"\r\n");
-        self.copy(out, start..if crlf { end + 2 } else { end });
-        if !open && !crlf {
+        if self.buf.get(end..end + 2) == Some(b"\r\n") {
+            self.copy(out, end..end + 2);
+        } else {
             self.push(out, b"\r\n");
         }
     }

@@ -93,4 +93,5 @@ mod transformations;
 mod uac;
 mod uac_redirect;
 mod uac_registrant;
+mod via_received;
 mod websocket;
