@@ -2,8 +2,10 @@
 //! when the request has one; `uac`'s `uac_auth` reads the challenge a branch received;
 //! `rtpengine_manage` looks at the request a reply answers; `uac_redirect` reads the 3xx
 //! replies of the latest round of branches; `presence` replies with the To-tag of its
-//! subscription dialogs and originates its NOTIFYs as client transactions.
+//! subscription dialogs and originates its NOTIFYs as client transactions, as
+//! `uac_registrant` does its REGISTERs.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use siplua_core::context::Context;
@@ -84,14 +86,19 @@ impl TmApi {
         Ok(())
     }
 
-    /// Originates a request as a non-INVITE client transaction (Via, retransmissions,
-    /// timeout); `callback` gets its final status once. Err when it could not be sent.
+    /// Originates a request as a non-INVITE client transaction (Via, retransmissions over
+    /// UDP, a local 408 after `fr_timeout`); `callback` gets its final status and reply once.
+    /// The caller writes the rest of the request (Call-ID, CSeq, From tag, credentials) and
+    /// may name the socket to send from; over TCP/TLS a connection is opened when none is.
+    /// Returns the address the request went to; Err when it could not be sent (the callback
+    /// is then never called). Call it holding no lock the callback takes: the final reply
+    /// may arrive on another thread before this returns.
     pub fn send_request(
         &self,
         transports: &Arc<Transports>,
         request: LocalRequest,
         callback: LocalCallback,
-    ) -> Result<(), String> {
+    ) -> Result<SocketAddr, String> {
         super::local::send(&self.shared, transports, request, callback)
     }
 

@@ -1,10 +1,12 @@
-//! Requests siplua itself originates (the presence module's NOTIFYs), as RFC 3261 §17.1.2
-//! non-INVITE client transactions: tm adds the Via with a branch of its own, sends the
-//! request, retransmits it over UDP (Timer E, doubling up to T2), ends it with a local 408
-//! after `fr_timeout` (Timer F), and hands the final status to the caller's callback once.
-//! Replies find the transaction by their top Via branch in tm's reply hook.
+//! Requests siplua itself originates (presence's NOTIFYs, uac_registrant's REGISTERs), as
+//! RFC 3261 §17.1.2 non-INVITE client transactions: tm adds the Via with a branch of its own,
+//! sends the request, retransmits it over UDP (Timer E, doubling up to T2), ends it with a
+//! local 408 after `fr_timeout` (Timer F), and hands the final status and reply to the
+//! caller's callback once. Replies find the transaction by their top Via branch in tm's reply
+//! hook.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,14 +59,15 @@ pub struct LocalTable {
 /// The Via branch prefix of local requests.
 const BRANCH: &str = "z9hG4bKtmL";
 
-/// Sends `req` as a new client transaction; `callback` gets its final status. An error
-/// (no address, no socket, the send failed) is returned and the callback is not called.
+/// Sends `req` as a new client transaction; `callback` gets its final status. Returns the
+/// address it was sent to. An error (no address, no socket, the send failed) is returned and
+/// the callback is not called. No lock is held while sending (a TCP/TLS send may connect).
 pub fn send(
     shared: &Arc<TmShared>,
     transports: &Arc<Transports>,
     req: LocalRequest,
     callback: LocalCallback,
-) -> Result<(), String> {
+) -> Result<SocketAddr, String> {
     let target = resolve(&req.next_hop)?;
     let socket = pick_socket(transports, &target, req.socket)
         .ok_or_else(|| format!("no {} socket to reach {}", target.proto, target.addr))?;
@@ -113,7 +116,7 @@ pub fn send(
         shared.params.fr_timeout,
         Box::new(move |_: &mut TimerCtx| finish(&s, &id, 408, None)),
     ));
-    Ok(())
+    Ok(target.addr)
 }
 
 /// Timer E: resends until the transaction ends, doubling the interval up to T2.

@@ -1,38 +1,23 @@
-//! Sending REGISTERs and taking their answers. siplua's tm has no API for requests the
-//! server makes itself, so a registrant keeps its own client transaction, as dispatcher's
-//! probing does: the request goes out statelessly from the timer thread (or the worker that
-//! took the challenge), is retransmitted over UDP (500 ms doubling up to 4 s) until a final
-//! answer or 30 s (tm's `fr_timeout` default) have passed, and the answer is taken by
-//! [`Engine::on_reply`] by its Via branch.
-//!
-//! A 200 registers for the expiry the registrar granted our binding, refreshed
-//! `timer_interval` seconds before it runs out (at half of it when it is not longer than
-//! `timer_interval`); a 401/407 is answered once with the row's credentials (the digest of
-//! `uac_auth`); a 423 is retried with its Min-Expires; anything else, or no answer, is
-//! retried after `failure_retry_interval` (or the expiry) with a new Call-ID.
+//! Sending REGISTERs. Each goes out as one of tm's local client transactions (as OpenSIPS'
+//! uac_registrant sends through tm's `t_request_within`): tm adds the Via, retransmits over
+//! UDP, answers itself with a 408 after `fr_timeout`, and hands the final status and reply to
+//! [`Engine::answered`]. The request is built under the registration's lock;
+//! it is sent after the lock is released, since reaching a TCP/TLS registrar may mean
+//! connecting (and `reg_list`, or the answer to this very request, would wait for it).
 
-use std::sync::{Arc, Weak};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use siplua_core::context::Context;
-use siplua_core::forward::{self, Advertised};
-use siplua_core::module::ReplyVerdict;
 use siplua_core::timer::TimerCtx;
 use siplua_sip::Message;
-use siplua_transport::{Destination, Proto, Transports};
+use siplua_transport::Transports;
 
 use super::engine::Engine;
 use super::message::{self, Dialog};
 use super::registration::{Live, Registration, Tx};
 use super::state::RegState;
-use crate::uac::credentials::{Credential, Secret};
-use crate::uac::digest::{answer, cnonce, pick_challenge, Request};
-
-/// The branch prefix of our requests (a sequence number follows).
-pub const BRANCH: &str = "z9hG4bKuacreg.";
-const T1: Duration = Duration::from_millis(500);
-const T2: Duration = Duration::from_secs(4);
-const FINAL_WAIT: Duration = Duration::from_secs(30);
+use crate::tm::local::LocalRequest;
 
 /// Seconds since the epoch.
 pub fn now() -> i64 {
@@ -41,14 +26,9 @@ pub fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn log(level: i32, text: &str) {
+/// Logs `text` at `level` under the module's name.
+pub fn log(level: i32, text: &str) {
     siplua_core::log::emit(level, "uac_registrant", text);
-}
-
-/// A request ready to go out again.
-struct Sent {
-    bytes: Arc<Vec<u8>>,
-    to: Destination,
 }
 
 impl Engine {
@@ -74,15 +54,8 @@ impl Engine {
         ));
     }
 
-    /// Drops the request waiting for an answer, if any (its answer will be ignored).
-    pub fn abandon(&self, live: &mut Live) {
-        if let Some(mut tx) = live.tx.take() {
-            tx.stop();
-            self.waiting.lock().remove(&tx.branch);
-        }
-    }
-
-    /// Sends a REGISTER now (with `auth` as `(header, value)` answering a challenge).
+    /// Sends a REGISTER now (with `auth` as `(header, value)` answering a challenge). A
+    /// request still waiting for its answer is forgotten (its answer will be ignored).
     pub fn send(
         self: &Arc<Self>,
         transports: &Arc<Transports>,
@@ -90,92 +63,74 @@ impl Engine {
         auth: Option<(&str, String)>,
         unregister: bool,
     ) {
+        let Some((id, request)) = self.prepare(transports, reg, auth, unregister) else {
+            return;
+        };
+        let (me, weak, tr) = (self.clone(), Arc::downgrade(reg), transports.clone());
+        let callback = Box::new(move |code: u16, reply: Option<&Message>| {
+            if let Some(reg) = weak.upgrade() {
+                me.answered(&tr, &reg, id, code, reply);
+            }
+        });
+        let sent = self.tm.send_request(transports, request, callback);
+        let mut live = reg.live.lock();
+        match sent {
+            Ok(addr) if live.sent == id => live.dst = Some(addr),
+            Ok(_) => {}
+            Err(e) => {
+                if live.tx.as_ref().is_some_and(|t| t.id == id) {
+                    live.tx = None;
+                    log(
+                        siplua_core::log::level::ERR,
+                        &format!("cannot send REGISTER for {}: {e}", reg.row.aor),
+                    );
+                    self.failed(reg, &mut live, RegState::InternalError);
+                }
+            }
+        }
+    }
+
+    /// Under the registration's lock: the next CSeq (a new Call-ID after a failure), the
+    /// request, and the registration marked as waiting for its answer. `None` when nothing
+    /// is to be sent (retired or disabled) or it could not be built.
+    fn prepare(
+        self: &Arc<Self>,
+        transports: &Transports,
+        reg: &Arc<Registration>,
+        auth: Option<(&str, String)>,
+        unregister: bool,
+    ) -> Option<(u64, LocalRequest)> {
         let mut live = reg.live.lock();
         if !unregister && (live.retired || !live.enabled) {
-            return;
+            return None;
         }
-        self.abandon(&mut live);
+        live.tx = None;
         live.cancel_next();
         if live.state.is_failure() {
             live.new_dialog();
         }
         live.cseq = live.cseq.wrapping_add(1);
-        let n = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let branch = format!("{BRANCH}{n}");
-        // Known before it is sent: an answer may arrive before `transmit` returns, and waits
-        // for `live` (held here until `live.tx` is set) in `answered`.
-        self.waiting.lock().insert(branch.clone(), reg.clone());
-        let sent = match transmit(transports, reg, &live, &branch, auth.as_ref(), unregister) {
-            Ok(s) => s,
+        let request = match build(transports, reg, &live, auth.as_ref(), unregister) {
+            Ok(r) => r,
             Err(e) => {
-                self.waiting.lock().remove(&branch);
                 log(
                     siplua_core::log::level::ERR,
                     &format!("cannot send REGISTER for {}: {e}", reg.row.aor),
                 );
                 self.failed(reg, &mut live, RegState::InternalError);
-                return;
+                return None;
             }
         };
-        live.dst = Some(sent.to.addr);
+        let id = self.seq.fetch_add(1, Ordering::Relaxed);
+        live.sent = id;
         live.last_register_sent = now();
         live.state = RegState::waiting(unregister, auth.is_some());
-        let weak = Arc::downgrade(reg);
-        let retransmit = (sent.to.proto == Proto::Udp)
-            .then(|| self.arm_retransmit(weak.clone(), branch.clone(), Arc::new(sent), T1));
-        let me = self.clone();
-        let b = branch.clone();
-        let timeout = self.timers.schedule(
-            FINAL_WAIT,
-            Box::new(move |_: &mut TimerCtx| me.timed_out(&weak, &b)),
-        );
         live.tx = Some(Tx {
-            branch,
+            id,
             unregister,
             authenticated: auth.is_some(),
-            retransmit,
-            timeout: Some(timeout),
         });
-    }
-
-    fn arm_retransmit(
-        self: &Arc<Self>,
-        weak: Weak<Registration>,
-        branch: String,
-        sent: Arc<Sent>,
-        after: Duration,
-    ) -> siplua_core::timer::TimerHandle {
-        let me = self.clone();
-        self.timers.schedule(
-            after,
-            Box::new(move |t: &mut TimerCtx| {
-                let (Some(reg), Some(tr)) = (weak.upgrade(), t.worker.transports.clone()) else {
-                    return;
-                };
-                let mut live = reg.live.lock();
-                let Some(tx) = live.tx.as_mut().filter(|tx| tx.branch == branch) else {
-                    return;
-                };
-                let _ = tr.send(&sent.to, &sent.bytes);
-                let next = (after * 2).min(T2);
-                tx.retransmit =
-                    Some(me.arm_retransmit(weak.clone(), branch.clone(), sent.clone(), next));
-            }),
-        )
-    }
-
-    fn timed_out(self: &Arc<Self>, weak: &Weak<Registration>, branch: &str) {
-        let Some(reg) = weak.upgrade() else { return };
-        let mut live = reg.live.lock();
-        if live.tx.as_ref().is_none_or(|tx| tx.branch != branch) {
-            return;
-        }
-        self.abandon(&mut live);
-        log(
-            siplua_core::log::level::WARN,
-            &format!("no answer from {} for {}", reg.row.registrar, reg.row.aor),
-        );
-        self.failed(&reg, &mut live, RegState::RegisterTimeout);
+        Some((id, request))
     }
 
     /// The registration failed: `state`, and a new try after `failure_retry_interval` (or
@@ -185,177 +140,25 @@ impl Engine {
         let delay = self.settings.retry_after(live.expires);
         self.schedule(reg, live, Duration::from_secs(u64::from(delay)), false);
     }
-
-    /// Takes the answers to our requests.
-    pub fn on_reply(self: &Arc<Self>, ctx: &mut Context) -> ReplyVerdict {
-        let Some(msg) = ctx.msg else {
-            return ReplyVerdict::Continue;
-        };
-        let Some(branch) = msg
-            .top_via()
-            .ok()
-            .and_then(|v| v.branch().map(str::to_owned))
-            .filter(|b| b.starts_with(BRANCH))
-        else {
-            return ReplyVerdict::Continue;
-        };
-        let code = msg.status_code().unwrap_or(0);
-        if code < 200 {
-            return ReplyVerdict::Consumed;
-        }
-        let Some(reg) = self.waiting.lock().remove(&branch) else {
-            return ReplyVerdict::Consumed;
-        };
-        if let Some(tr) = ctx.worker.transports.clone() {
-            self.answered(&tr, &reg, msg, code, &branch);
-        }
-        ReplyVerdict::Consumed
-    }
-
-    fn answered(
-        self: &Arc<Self>,
-        transports: &Arc<Transports>,
-        reg: &Arc<Registration>,
-        msg: &Message,
-        code: u16,
-        branch: &str,
-    ) {
-        let mut live = reg.live.lock();
-        if live.tx.as_ref().is_none_or(|tx| tx.branch != branch) {
-            return;
-        }
-        let Some(mut tx) = live.tx.take() else {
-            return;
-        };
-        tx.stop();
-        if live.retired && !tx.unregister {
-            return;
-        }
-        let row = &reg.row;
-        match code {
-            200..=299 if tx.unregister => {
-                live.state = RegState::NotRegistered;
-            }
-            200..=299 => {
-                let exp = message::granted_expiry(msg, &row.binding_uri)
-                    .filter(|e| *e > 0)
-                    .unwrap_or(live.expires);
-                live.expires = exp;
-                live.state = RegState::Registered;
-                let ti = self.settings.timer_interval;
-                let delay = if exp > ti {
-                    Duration::from_secs(u64::from(exp - ti))
-                } else {
-                    log(
-                        siplua_core::log::level::ERR,
-                        &format!(
-                            "please decrease timer_interval={ti}: the registrar granted {} only {exp} s; refreshing at half of it",
-                            row.aor
-                        ),
-                    );
-                    Duration::from_millis(u64::from(exp) * 500).max(T1)
-                };
-                self.schedule(reg, &mut live, delay, false);
-            }
-            401 | 407 => {
-                if row.username.is_empty() || row.password.is_empty() {
-                    log(
-                        siplua_core::log::level::ERR,
-                        &format!("credentials not provisioned for {}", row.aor),
-                    );
-                    self.failed(reg, &mut live, RegState::WrongCredentials);
-                    return;
-                }
-                if tx.authenticated {
-                    log(
-                        siplua_core::log::level::WARN,
-                        &format!("wrong credentials for {}", row.aor),
-                    );
-                    self.failed(reg, &mut live, RegState::WrongCredentials);
-                    return;
-                }
-                match self.authorization(reg, msg) {
-                    Some(auth) => {
-                        drop(live);
-                        self.send(transports, reg, Some((auth.0, auth.1)), tx.unregister);
-                    }
-                    None => self.failed(reg, &mut live, RegState::InternalError),
-                }
-            }
-            423 => match message::min_expires(msg) {
-                Some(m) if m > 0 => {
-                    live.expires = m;
-                    drop(live);
-                    self.send(transports, reg, None, tx.unregister);
-                }
-                _ => self.failed(reg, &mut live, RegState::RegistrarError),
-            },
-            408 => self.failed(reg, &mut live, RegState::RegisterTimeout),
-            300..=399 => {
-                log(
-                    siplua_core::log::level::ERR,
-                    &format!(
-                        "redirection of the REGISTER for {} is not supported",
-                        row.aor
-                    ),
-                );
-                self.failed(reg, &mut live, RegState::InternalError);
-            }
-            _ => self.failed(reg, &mut live, RegState::RegistrarError),
-        }
-    }
-
-    /// The header answering the challenge of `reply` with the row's credentials.
-    fn authorization(&self, reg: &Registration, reply: &Message) -> Option<(&'static str, String)> {
-        let Some((ch, name)) = pick_challenge(reply, &[]) else {
-            log(
-                siplua_core::log::level::ERR,
-                &format!("no usable Digest challenge for {}", reg.row.aor),
-            );
-            return None;
-        };
-        let cred = Credential {
-            user: reg.row.username.clone(),
-            realm: ch.realm.clone(),
-            secret: Secret::Password(reg.row.password.clone()),
-        };
-        let cnonce = cnonce()?;
-        let value = answer(
-            &ch,
-            &cred,
-            &Request {
-                method: "REGISTER",
-                uri: &reg.row.registrar,
-                body: b"",
-                cnonce: &cnonce,
-            },
-        )?;
-        Some((name, value))
-    }
 }
 
-/// Builds and sends one request of `reg`.
-fn transmit(
+/// The request of `reg` for tm: sent to the proxy when the row has one, else to the
+/// registrar, from the forced socket when the row names one.
+fn build(
     transports: &Transports,
     reg: &Registration,
     live: &Live,
-    branch: &str,
     auth: Option<&(&str, String)>,
     unregister: bool,
-) -> Result<Sent, String> {
+) -> Result<LocalRequest, String> {
     let row = &reg.row;
-    let dest = row.proxy.as_deref().unwrap_or(&row.registrar);
-    let target = forward::resolve(dest)?;
-    let forced = match &row.forced_socket {
+    let socket = match &row.forced_socket {
         Some(text) => Some(
             crate::dispatcher::socket::find(transports, text)
                 .ok_or_else(|| format!("forced socket {text:?} is not a listening socket"))?,
         ),
         None => None,
     };
-    let socket = forward::pick_socket(transports, &target, forced)
-        .ok_or_else(|| format!("no {} socket to reach {}", target.proto, target.addr))?;
-    let via = forward::via_value(socket, &Advertised::default(), branch);
     let text = message::register(
         row,
         &Dialog {
@@ -363,19 +166,12 @@ fn transmit(
             from_tag: &live.from_tag,
             cseq: live.cseq,
             expires: if unregister { 0 } else { live.expires },
-            via: &via,
             auth: auth.map(|(n, v)| (*n, v.as_str())),
         },
     );
-    let to = Destination {
-        proto: target.proto,
-        addr: target.addr,
-        socket: Some(socket.id),
-        conn: None,
-    };
-    let bytes = Arc::new(text.into_bytes());
-    transports
-        .send(&to, &bytes)
-        .map_err(|e| format!("cannot send to {}: {e}", target.addr))?;
-    Ok(Sent { bytes, to })
+    Ok(LocalRequest {
+        text,
+        next_hop: row.proxy.clone().unwrap_or_else(|| row.registrar.clone()),
+        socket,
+    })
 }

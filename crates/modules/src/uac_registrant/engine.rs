@@ -3,12 +3,11 @@
 //! read again by `reg_reload`, enabled, disabled and forced by `reg_enable`, `reg_disable`
 //! and `reg_force_register`.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
 use siplua_core::timer::TimerService;
 
 use super::client::now;
@@ -17,6 +16,7 @@ use super::record::{self, Key};
 use super::registration::Registration;
 use super::state::RegState;
 use crate::auth_db::store::Store;
+use crate::tm::api::TmApi;
 
 /// The module's shared state.
 pub struct Engine {
@@ -26,9 +26,9 @@ pub struct Engine {
     /// Where registrants schedule their requests.
     pub timers: Arc<TimerService>,
     regs: RwLock<Vec<Arc<Registration>>>,
-    /// Requests waiting for their answer, by Via branch.
-    pub waiting: Mutex<HashMap<String, Arc<Registration>>>,
-    /// Numbers our Via branches.
+    /// tm, which sends the REGISTERs as client transactions.
+    pub tm: Arc<TmApi>,
+    /// Numbers the requests sent (see [`super::registration::Tx`]).
     pub seq: AtomicU64,
     loaded: AtomicBool,
     started: AtomicBool,
@@ -45,13 +45,18 @@ pub enum Refused {
 
 impl Engine {
     /// The state before the table is read.
-    pub fn new(store: Box<dyn Store>, settings: Settings, timers: Arc<TimerService>) -> Engine {
+    pub fn new(
+        store: Box<dyn Store>,
+        settings: Settings,
+        timers: Arc<TimerService>,
+        tm: Arc<TmApi>,
+    ) -> Engine {
         Engine {
             settings,
             store,
             timers,
             regs: RwLock::new(Vec::new()),
-            waiting: Mutex::new(HashMap::new()),
+            tm,
             seq: AtomicU64::new(1),
             loaded: AtomicBool::new(false),
             started: AtomicBool::new(false),
@@ -127,7 +132,7 @@ impl Engine {
             }
             live.enabled = false;
             let registered = live.state == RegState::Registered;
-            self.abandon(&mut live);
+            live.tx = None;
             live.cancel_next();
             if registered {
                 self.schedule(&reg, &mut live, Duration::ZERO, true);
@@ -234,7 +239,7 @@ impl Engine {
         {
             return;
         }
-        self.abandon(&mut live);
+        live.tx = None;
         live.cancel_next();
     }
 }

@@ -15,24 +15,21 @@ pub struct Dialog<'a> {
     pub cseq: u32,
     /// The expiry asked for; 0 removes the binding.
     pub expires: u32,
-    /// The `Via` value (with this request's branch).
-    pub via: &'a str,
     /// `(header name, value)` answering a challenge.
     pub auth: Option<(&'a str, &'a str)>,
 }
 
 /// The REGISTER for `row`: Request-URI the registrar, To the AOR, From the third party
 /// registrant or the AOR, Contact the binding with its parameters and `expires`, and an
-/// Expires header.
+/// Expires header. No Via: tm adds it with the branch of its client transaction.
 pub fn register(row: &Row, d: &Dialog) -> String {
     let from = row.third_party_registrant.as_deref().unwrap_or(&row.aor);
     let mut out = format!(
-        "REGISTER {registrar} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n\
+        "REGISTER {registrar} SIP/2.0\r\nMax-Forwards: 70\r\n\
          From: <{from}>;tag={tag}\r\nTo: <{aor}>\r\nCall-ID: {call_id}\r\n\
          CSeq: {cseq} REGISTER\r\nContact: <{binding}>{params};expires={expires}\r\n\
          Expires: {expires}\r\n",
         registrar = row.registrar,
-        via = d.via,
         tag = d.from_tag,
         aor = row.aor,
         call_id = d.call_id,
@@ -94,11 +91,16 @@ mod tests {
                 from_tag: "ft",
                 cseq: 7,
                 expires: 600,
-                via: "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKx",
                 auth: Some(("Authorization", "Digest username=\"alice\"")),
             },
         );
-        let m = Message::parse_slice(text.as_bytes()).unwrap();
+        assert!(!text.contains("Via:"), "tm adds the Via: {text}");
+        let with_via = text.replacen(
+            "\r\n",
+            "\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKx\r\n",
+            1,
+        );
+        let m = Message::parse_slice(with_via.as_bytes()).unwrap();
         assert!(siplua_sip::validate::check_request(&m).is_ok(), "{text}");
         assert_eq!(m.ruri_str(), Some("sip:reg.example.com"));
         assert_eq!(

@@ -1,9 +1,11 @@
 //! `uac_registrant`: siplua registering itself at remote registrars (SIP trunks), one
 //! registration per row of the `registrant` table, with OpenSIPS 3.x's parameters, states
 //! and MI commands (`reg_list`, `reg_reload`, `reg_enable`, `reg_disable`,
-//! `reg_force_register`). Challenges are answered with the digest code of `uac_auth`; see
-//! docs/uac.md for what differs from OpenSIPS.
+//! `reg_force_register`). Each REGISTER is one of tm's local client transactions (OpenSIPS
+//! sends them with tm's `t_request_within`); challenges are answered with the digest code of
+//! `uac_auth`; see docs/uac.md for what differs from OpenSIPS.
 
+mod answer;
 mod client;
 mod engine;
 mod message;
@@ -15,12 +17,12 @@ mod state;
 
 use std::sync::Arc;
 
-use siplua_core::context::Context;
 use siplua_core::engine::Core;
 use siplua_core::mi::MiCommand;
-use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module, ReplyVerdict};
+use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
 
 use crate::auth_db::store;
+use crate::tm::api::TmApi;
 use engine::Engine;
 use params::Settings;
 
@@ -44,18 +46,23 @@ impl Module for UacRegistrant {
         self.settings.set(name, value)
     }
 
-    /// As in OpenSIPS: tm and uac_auth must be loaded.
+    /// As in OpenSIPS: tm (which sends the REGISTERs) and uac_auth must be loaded.
     fn dependencies(&self) -> &'static [&'static str] {
         &["tm", "uac_auth"]
     }
 
     fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
         self.settings.check()?;
+        let tm = env
+            .apis
+            .get::<TmApi>()
+            .ok_or("uac_registrant needs the tm module")?;
         let store = store::open(env, "uac_registrant", &self.settings.db_url)?;
         self.engine = Some(Arc::new(Engine::new(
             store,
             self.settings.clone(),
             env.timers.clone(),
+            tm,
         )));
         Ok(())
     }
@@ -73,13 +80,6 @@ impl Module for UacRegistrant {
             e.start();
         }
         Ok(())
-    }
-
-    fn on_reply(&self, ctx: &mut Context) -> ReplyVerdict {
-        match &self.engine {
-            Some(e) => e.on_reply(ctx),
-            None => ReplyVerdict::Continue,
-        }
     }
 
     fn mi_commands(&self) -> Vec<MiCommand> {

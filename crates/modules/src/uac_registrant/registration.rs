@@ -19,30 +19,15 @@ pub struct Registration {
     pub live: Mutex<Live>,
 }
 
-/// A request of ours waiting for its final answer.
+/// A request of ours waiting for its final answer (tm's client transaction carries it; an
+/// answer whose number is not the one waiting is ignored).
 pub struct Tx {
-    /// Our Via branch, which the answer carries.
-    pub branch: String,
+    /// The number of the request (see [`Live::sent`]).
+    pub id: u64,
     /// An unREGISTER (Expires 0).
     pub unregister: bool,
     /// It carries credentials.
     pub authenticated: bool,
-    /// The next retransmission (UDP).
-    pub retransmit: Option<TimerHandle>,
-    /// The end of the wait for a final answer.
-    pub timeout: Option<TimerHandle>,
-}
-
-impl Tx {
-    /// Cancels its timers.
-    pub fn stop(&mut self) {
-        for t in [self.retransmit.take(), self.timeout.take()]
-            .into_iter()
-            .flatten()
-        {
-            t.cancel();
-        }
-    }
 }
 
 /// The changing part of a registrant.
@@ -67,6 +52,8 @@ pub struct Live {
     pub registration_timeout: i64,
     /// The address the last request went to.
     pub dst: Option<SocketAddr>,
+    /// The number of the last request built (numbers grow over all registrants).
+    pub sent: u64,
     /// The request waiting for its answer.
     pub tx: Option<Tx>,
     /// The next REGISTER (or unREGISTER) to send.
@@ -119,6 +106,7 @@ impl Registration {
             last_register_sent: 0,
             registration_timeout: 0,
             dst: None,
+            sent: 0,
             tx: None,
             next: None,
         };

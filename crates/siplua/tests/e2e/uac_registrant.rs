@@ -5,7 +5,10 @@
 //! `reg_list` and `reg_reload` over MI. From SQLite: a 403 retried after
 //! `failure_retry_interval` with a new Call-ID, a disabled row left alone until `reg_enable`,
 //! `reg_force_register`, `reg_disable` unregistering.
-//! The same table on MariaDB, and the load errors of bad parameters.
+//! The same table on MariaDB, and the load errors of bad parameters. `through_tm`: tm's
+//! retransmissions and timeout, a registrar over TCP, tm required.
+
+mod through_tm;
 
 use crate::auth_support;
 use crate::common;
