@@ -20,7 +20,7 @@ use crate::proto_hep::encode::Capture;
 /// Everything the hooks and `trace()` share.
 pub struct Tracer {
     /// Trace ids by name.
-    pub ids: HashMap<String, Arc<[TraceDest]>>,
+    pub ids: HashMap<String, TraceId>,
     /// Where captures go.
     pub outputs: Outputs,
     /// The traced calls.
@@ -32,6 +32,16 @@ pub struct Tracer {
     /// The scope of a `trace()` without one: dialog with the dialog module, else transaction
     /// with tm, else message.
     pub default_scope: Scope,
+}
+
+/// One trace id: its destinations and its own on/off switch (MI `trace`).
+pub struct TraceId {
+    /// Where its captures go.
+    pub dests: Arc<[TraceDest]>,
+    /// The destinations as configured (`hep:NAME`, `sip:ADDR`), for MI listings.
+    pub uris: Vec<String>,
+    /// Whether `trace()` with this id traces.
+    pub on: AtomicBool,
 }
 
 /// Set on a message's context once it was captured, so a `trace()` after the hook (or a

@@ -3,6 +3,7 @@
 //! message now and file its call in the table for what the scope follows.
 
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use siplua_core::context::Context;
@@ -81,7 +82,7 @@ fn trace(tracer: &Arc<Tracer>, ctx: &mut Context, args: &Args) -> i32 {
     let id = args
         .str(ctx, 0)
         .map_or(DEFAULT_ID.to_string(), |s| s.into_owned());
-    let Some(dests) = tracer.ids.get(&id).cloned() else {
+    let Some(trace_id) = tracer.ids.get(&id) else {
         emit(
             level::ERR,
             "tracer",
@@ -89,6 +90,10 @@ fn trace(tracer: &Arc<Tracer>, ctx: &mut Context, args: &Args) -> i32 {
         );
         return -1;
     };
+    if !trace_id.on.load(Ordering::Relaxed) {
+        return 1;
+    }
+    let dests = trace_id.dests.clone();
     let scope = match args.str(ctx, 1).filter(|s| !s.is_empty()) {
         None => tracer.default_scope,
         Some(s) => match parse_scope(&s) {

@@ -12,6 +12,7 @@
 mod capture;
 mod dest;
 mod function;
+mod mi;
 mod scope;
 mod table;
 mod trace_id;
@@ -25,10 +26,11 @@ use siplua_core::context::Context;
 use siplua_core::engine::Core;
 use siplua_core::function::FunctionDecl;
 use siplua_core::log::{emit, level};
+use siplua_core::mi::MiCommand;
 use siplua_core::module::{InitEnv, MessageHooks, ModParamSpec, ModParamValue, Module};
 
 use crate::proto_hep::api::HepApi;
-use capture::Tracer;
+use capture::{TraceId, Tracer};
 use dest::{Outputs, TraceDest};
 use scope::Scope;
 use trace_id::TraceUri;
@@ -142,9 +144,13 @@ impl Module for TracerModule {
             );
         }
         let hep = env.apis.get::<HepApi>();
-        let mut ids: HashMap<String, Vec<TraceDest>> = HashMap::new();
+        let mut ids: HashMap<String, (Vec<TraceDest>, Vec<String>)> = HashMap::new();
         let mut duplicate = false;
         for (name, uri) in &self.ids {
+            let shown = match uri {
+                TraceUri::Hep(h) => format!("hep:{h}"),
+                TraceUri::Sip(a) => format!("sip:{a}"),
+            };
             let dest = match uri {
                 TraceUri::Hep(h) => {
                     let api = hep.as_ref().ok_or_else(|| {
@@ -161,7 +167,9 @@ impl Module for TracerModule {
                     TraceDest::Sip(*a)
                 }
             };
-            ids.entry(name.clone()).or_default().push(dest);
+            let entry = ids.entry(name.clone()).or_default();
+            entry.0.push(dest);
+            entry.1.push(shown);
         }
         let default_scope = if env.loaded.iter().any(|m| m == "dialog") {
             Scope::Dialog
@@ -171,7 +179,17 @@ impl Module for TracerModule {
             Scope::Message
         };
         self.tracer = Some(Arc::new(Tracer {
-            ids: ids.into_iter().map(|(k, v)| (k, Arc::from(v))).collect(),
+            ids: ids
+                .into_iter()
+                .map(|(name, (dests, uris))| {
+                    let id = TraceId {
+                        dests: Arc::from(dests),
+                        uris,
+                        on: AtomicBool::new(true),
+                    };
+                    (name, id)
+                })
+                .collect(),
             outputs: Outputs::new(hep, duplicate),
             table: Default::default(),
             on: AtomicBool::new(self.on),
@@ -190,6 +208,21 @@ impl Module for TracerModule {
             self.function == "sip_trace",
             tracer,
         )]
+    }
+
+    fn mi_commands(&self) -> Vec<MiCommand> {
+        let Some(tracer) = self.tracer.clone() else {
+            return Vec::new();
+        };
+        let names: &[&'static str] = if self.name == "siptrace" {
+            &["sip_trace"]
+        } else {
+            &["trace", "tracer:trace"]
+        };
+        names
+            .iter()
+            .map(|n| mi::command(n, tracer.clone()))
+            .collect()
     }
 
     fn message_hooks(&self) -> MessageHooks {

@@ -380,3 +380,42 @@ fn bad_hep_id_and_trace_id_are_load_errors() {
     assert!(err.contains("FILE:9:5:"), "{err}");
     assert!(err.contains("unknown trace_id 'other'"), "{err}");
 }
+
+#[test]
+fn mi_trace_lists_and_switches_tracing() {
+    use crate::mi_support::MiServer;
+    let col = Collector::new();
+    let mi = MiServer::start(
+        &hep_globals(col.port(), "tracer", ""),
+        r#"route { trace("tid", "m"); sl_send_reply(200, "OK"); }"#,
+    );
+    let call = |params: &str| {
+        let (code, body) = mi.post(&format!(
+            r#"{{"jsonrpc":"2.0","method":"trace","params":{params},"id":1}}"#
+        ));
+        assert_eq!(code, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    };
+    let r = call("{}");
+    assert_eq!(r["result"]["global"], "on", "{r}");
+    assert_eq!(r["result"]["ids"][0]["name"], "tid", "{r}");
+    assert_eq!(r["result"]["ids"][0]["uris"][0], "hep:hep_dst", "{r}");
+
+    let c = UdpClient::new();
+    let options = || request("OPTIONS", "sip:x@127.0.0.1", c.port(), "");
+    assert_eq!(call(r#"{"mode":"off"}"#)["result"], "OK");
+    assert_eq!(status(&c.ask(&mi.server, &options())), 200);
+    assert!(col.silent(), "global switch off");
+
+    call(r#"{"mode":"on"}"#);
+    call(r#"{"mode":"off","id":"tid"}"#);
+    assert_eq!(call("{}")["result"]["ids"][0]["state"], "off");
+    assert_eq!(status(&c.ask(&mi.server, &options())), 200);
+    assert!(col.silent(), "trace id off");
+
+    call(r#"{"mode":"on","id":"tid"}"#);
+    assert_eq!(status(&c.ask(&mi.server, &options())), 200);
+    assert_eq!(col.take(2, &mi.server).len(), 2, "on again");
+    let r = call(r#"{"mode":"maybe"}"#);
+    assert!(r["error"].is_object(), "{r}");
+}
