@@ -96,6 +96,9 @@ impl Tracer {
         if self.table.is_empty() || !self.enabled() {
             return;
         }
+        if !quick_call_id(sent.data).is_some_and(|id| self.table.contains(id)) {
+            return;
+        }
         let Ok(msg) = Message::parse_slice(sent.data) else {
             return;
         };
@@ -117,6 +120,26 @@ impl Tracer {
     }
 }
 
+/// The Call-ID of a message about to be parsed, found by a scan of its header lines (long
+/// or compact name), so that sent messages of untraced calls are not parsed at all.
+fn quick_call_id(data: &[u8]) -> Option<&str> {
+    let head = data.split(|&b| b == b'\n');
+    for line in head.skip(1) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return None;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let name = line[..colon].trim_ascii();
+        if name.eq_ignore_ascii_case(b"call-id") || name.eq_ignore_ascii_case(b"i") {
+            return std::str::from_utf8(line[colon + 1..].trim_ascii()).ok();
+        }
+    }
+    None
+}
+
 /// How the table sees `msg`; `None` without a usable Call-ID or CSeq.
 pub fn seen(msg: &Message, outgoing: bool) -> Option<Seen<'_>> {
     let cseq = msg.cseq().ok()?;
@@ -134,5 +157,20 @@ fn ip_proto(p: Proto) -> u8 {
     match p {
         Proto::Udp => 17,
         _ => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quick_call_id;
+
+    #[test]
+    fn call_id_by_either_name() {
+        let m = b"OPTIONS sip:a SIP/2.0\r\nVia: x\r\nCall-ID:  abc@h \r\n\r\n";
+        assert_eq!(quick_call_id(m), Some("abc@h"));
+        let m = b"SIP/2.0 200 OK\r\ni: short\r\n\r\n";
+        assert_eq!(quick_call_id(m), Some("short"));
+        let m = b"SIP/2.0 200 OK\r\nVia: x\r\n\r\nCall-ID: in-body\r\n";
+        assert_eq!(quick_call_id(m), None);
     }
 }

@@ -123,6 +123,11 @@ impl Table {
         generation
     }
 
+    /// True when `call_id` has an entry (live or not yet swept).
+    pub fn contains(&self, call_id: &str) -> bool {
+        self.map.lock().contains_key(call_id)
+    }
+
     /// Drops the entry of `call_id` if it is still the one of `generation`.
     pub fn remove(&self, call_id: &str, generation: u64) {
         let mut map = self.map.lock();
