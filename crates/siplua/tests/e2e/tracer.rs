@@ -295,14 +295,15 @@ fn siptrace_2x_dialog_scope_follows_the_bye() {
 }
 
 #[test]
-fn hep_over_tcp_is_the_default_transport() {
+fn hep_over_tcp_is_the_default_transport_and_trace_local_ip_is_the_source() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let s = Server::start(&cfg(
         &format!(
             "loadmodule \"proto_hep.so\"\nloadmodule \"tracer.so\"\n\
              modparam(\"proto_hep\", \"hep_id\", \"[h] 127.0.0.1:{port}\")\n\
-             modparam(\"tracer\", \"trace_id\", \"[tid]uri=hep:h\")\n"
+             modparam(\"tracer\", \"trace_id\", \"[tid]uri=hep:h\")\n\
+             modparam(\"tracer\", \"trace_local_ip\", \"udp:10.1.1.1:5064\")\n"
         ),
         r#"route { trace("tid", "m"); sl_send_reply(404, "Not Here"); }"#,
     ));
@@ -328,7 +329,8 @@ fn hep_over_tcp_is_the_default_transport() {
         }
     }
     assert_eq!(between(&packets, local(c.port()), s.addr()).payload(), req);
-    let out = between(&packets, s.addr(), local(c.port()));
+    // trace_local_ip stands for the source of what siplua sends.
+    let out = between(&packets, "10.1.1.1:5064".parse().unwrap(), local(c.port()));
     assert_eq!(out.payload(), reply);
     out.assert_sip_over_udp(1);
 }
@@ -418,4 +420,35 @@ fn mi_trace_lists_and_switches_tracing() {
     assert_eq!(col.take(2, &mi.server).len(), 2, "on again");
     let r = call(r#"{"mode":"maybe"}"#);
     assert!(r["error"].is_object(), "{r}");
+}
+
+#[test]
+fn siptrace_1x_duplicate_uri_copies_the_plain_message() {
+    let copy = UdpSocket::bind("127.0.0.1:0").unwrap();
+    copy.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let s = Server::start(&cfg(
+        &format!(
+            "loadmodule \"siptrace.so\"\n\
+             modparam(\"siptrace\", \"duplicate_uri\", \"sip:127.0.0.1:{}\")\n\
+             modparam(\"siptrace\", \"trace_flag\", 22)\n",
+            copy.local_addr().unwrap().port()
+        ),
+        r#"route { sip_trace(); sl_send_reply(200, "OK"); }"#,
+    ));
+    let c = UdpClient::new();
+    let req = request("OPTIONS", "sip:x@127.0.0.1", c.port(), "");
+    let reply = c.ask(&s, &req);
+    let mut got = vec![
+        recv_datagram(&copy).expect("the request copied"),
+        recv_datagram(&copy).expect("the reply copied"),
+    ];
+    got.sort();
+    let mut want = vec![req, reply];
+    want.sort();
+    assert_eq!(got, want, "plain copies of the request and the reply");
+    assert!(
+        s.log_text().contains("trace_flag has no effect"),
+        "{}",
+        s.log_text()
+    );
 }
