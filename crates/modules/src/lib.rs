@@ -37,6 +37,7 @@ pub mod presence;
 pub mod presence_xml;
 pub mod prometheus;
 pub mod proto;
+pub mod proto_hep;
 pub mod ratelimit;
 pub mod regex;
 pub mod registrar;
@@ -55,6 +56,7 @@ pub mod timerec;
 pub mod tls_mgm;
 pub mod tm;
 pub mod topology_hiding;
+pub mod tracer;
 pub mod uac;
 pub mod uac_redirect;
 pub mod uac_registrant;
@@ -155,6 +157,9 @@ pub const CATALOGUE: Catalogue<'static> = &[
     }),
     ("exec", || Box::new(exec::Exec::default())),
     ("presence", || Box::new(presence::PresenceModule::default())),
+    ("proto_hep", || Box::new(proto_hep::ProtoHep::default())),
+    ("tracer", || Box::new(tracer::TracerModule::v3())),
+    ("siptrace", || Box::new(tracer::TracerModule::v2())),
     ("presence_xml", || {
         Box::new(presence_xml::PresenceXml::default())
     }),

@@ -2,13 +2,14 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use socket2::Socket;
 
 use crate::message::{ConnId, Destination};
 use crate::socket_info::{Proto, SocketId, SocketInfo};
 use crate::stop::Stop;
+use crate::tap::{SendTap, Sent};
 use crate::tcp::{connect, Layers, TcpContext};
 use crate::tls::context::TlsContext;
 use crate::udp;
@@ -26,6 +27,8 @@ pub struct Transports {
     /// Present when TLS is configured; outbound TLS connections use its client side.
     tls: Option<Arc<TlsContext>>,
     stop: Arc<Stop>,
+    /// The observer of sent messages, once set.
+    tap: OnceLock<SendTap>,
 }
 
 impl Transports {
@@ -42,6 +45,7 @@ impl Transports {
             tcp,
             tls,
             stop,
+            tap: OnceLock::new(),
         }
     }
 
@@ -71,16 +75,32 @@ impl Transports {
                 "transports are shut down",
             ));
         }
-        match dst.proto {
+        let local = match dst.proto {
             Proto::Udp => {
                 let id = self.pick_socket(dst)?;
                 match self.udp_socket(id) {
-                    Some(sock) => udp::send_to(sock, dst.addr, data),
-                    None => Err(no_socket(dst)),
+                    Some(sock) => udp::send_to(sock, dst.addr, data)?,
+                    None => return Err(no_socket(dst)),
                 }
+                self.sockets[id.index()].addr
             }
-            Proto::Tcp | Proto::Tls | Proto::Ws | Proto::Wss => self.send_stream(dst, data),
+            Proto::Tcp | Proto::Tls | Proto::Ws | Proto::Wss => self.send_stream(dst, data)?,
+        };
+        if let Some(tap) = self.tap.get() {
+            tap(&Sent {
+                proto: dst.proto,
+                local,
+                peer: dst.addr,
+                data,
+            });
         }
+        Ok(())
+    }
+
+    /// Sets the observer of every message sent from now on (SIP capture); there is one at
+    /// most, false when one was already set.
+    pub fn set_send_tap(&self, tap: SendTap) -> bool {
+        self.tap.set(tap).is_ok()
     }
 
     /// The UDP socket that sends for listen address `id` (any socket of the group would do:
@@ -114,7 +134,8 @@ impl Transports {
         self.tcp.table.len()
     }
 
-    fn send_stream(&self, dst: &Destination, data: &[u8]) -> io::Result<()> {
+    /// Sends over a stream connection; returns the listening address the connection belongs to.
+    fn send_stream(&self, dst: &Destination, data: &[u8]) -> io::Result<SocketAddr> {
         let same_proto = |c: &Arc<crate::tcp::connection::Connection>| c.proto() == dst.proto;
         let open = dst
             .conn
@@ -122,7 +143,8 @@ impl Transports {
             .filter(same_proto)
             .or_else(|| self.tcp.table.by_addr(dst.addr).filter(same_proto));
         if let Some(conn) = open {
-            return conn.write(data);
+            conn.write(data)?;
+            return Ok(self.sockets[conn.socket().index()].addr);
         }
         if dst.proto.is_websocket() {
             return Err(io::Error::new(
@@ -152,7 +174,8 @@ impl Transports {
             },
         };
         let conn = self.tcp.register(stream, dst.addr, id, layers)?;
-        conn.write(data)
+        conn.write(data)?;
+        Ok(local)
     }
 
     /// The socket to send from: the one asked for if it fits, else the first of the same

@@ -36,6 +36,12 @@ fn residential_with_nat_and_dialog_loads() {
 }
 
 #[test]
+fn residential_with_homer_capture_loads() {
+    let (ok, errors) = check(&fixture("residential_homer.cfg"));
+    assert!(ok, "{errors:?}");
+}
+
+#[test]
 fn residential_with_auth_domains_and_aliases_loads() {
     let (ok, errors) = check(&fixture("residential_auth_domains.cfg"));
     assert!(ok, "{errors:?}");

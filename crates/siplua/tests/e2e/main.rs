@@ -89,6 +89,7 @@ mod tls;
 mod tm;
 mod tm_replicate;
 mod topology_hiding;
+mod tracer;
 mod transformations;
 mod uac;
 mod uac_redirect;
