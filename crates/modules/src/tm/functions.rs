@@ -193,6 +193,25 @@ pub fn functions(shared: &Arc<TmShared>) -> Vec<FunctionDecl> {
             t_add_hdrs(ctx, &text)
         },
     ));
+    let s = shared.clone();
+    v.push(
+        FunctionDecl::new(
+            "t_new_request",
+            vec![
+                ParamSpec::req("method", ParamKind::Str),
+                ParamSpec::req("ruri", ParamKind::Str),
+                ParamSpec::req("from", ParamKind::Str),
+                ParamSpec::req("to", ParamKind::Str),
+                ParamSpec::opt("body", ParamKind::Str),
+                ParamSpec::opt("ctx", ParamKind::Str),
+            ],
+            RouteMask::of(&[REQ, FAIL, REPLY, BRANCH, RouteType::Local]),
+            move |ctx: &mut Context, args: &Args| {
+                super::new_request::t_new_request(&s, ctx, args)
+            },
+        )
+        .with_fixup(super::new_request::fixup),
+    );
     v.push(FunctionDecl::new(
         "t_set_fr",
         vec![

@@ -1,19 +1,20 @@
 //! `tm`: the transaction layer (RFC 3261 §17) and stateful proxying (§16) — `t_relay`,
 //! `t_newtran`, `t_reply`, `t_check_trans`, `t_on_failure`, `t_on_reply`, `t_on_branch`,
 //! `t_was_cancelled`, `t_check_status`, `t_local_replied`, `t_cancel_branch`, `t_set_fr`,
-//! `t_replicate`, `t_add_hdrs`.
+//! `t_replicate`, `t_add_hdrs`, `t_new_request`.
 //!
 //! Layout: `tx` (a transaction), `table` (the shared, sharded table and the matching keys),
 //! `relay` (creating transactions, forking), `uac` (branches, their timers, CANCEL/ACK),
 //! `replicate` (`t_replicate`), `replies` (downstream replies), `completion` (failure route
 //! and the best reply), `uas` (replies upstream, Timer G, cleanup), `select` (best-reply
-//! rules), `local` (requests siplua originates), `functions` (the script API), `api` (what
+//! rules), `local` (requests siplua originates), `new_request` (`t_new_request` on `local`), `functions` (the script API), `api` (what
 //! other modules use).
 
 pub mod api;
 mod completion;
 mod functions;
 pub mod local;
+mod new_request;
 mod params;
 mod relay;
 mod replicate;
