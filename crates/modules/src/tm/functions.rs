@@ -206,9 +206,7 @@ pub fn functions(shared: &Arc<TmShared>) -> Vec<FunctionDecl> {
                 ParamSpec::opt("ctx", ParamKind::Str),
             ],
             RouteMask::of(&[REQ, FAIL, REPLY, BRANCH, RouteType::Local]),
-            move |ctx: &mut Context, args: &Args| {
-                super::new_request::t_new_request(&s, ctx, args)
-            },
+            move |ctx: &mut Context, args: &Args| super::new_request::t_new_request(&s, ctx, args),
         )
         .with_fixup(super::new_request::fixup),
     );

@@ -41,7 +41,10 @@ pub struct Party<'a> {
 pub fn split_party(text: &str) -> Result<Party<'_>, String> {
     let text = text.trim();
     let (display, uri) = match text.rfind(' ') {
-        Some(i) => (Some(text[..i].trim()).filter(|d| !d.is_empty()), &text[i + 1..]),
+        Some(i) => (
+            Some(text[..i].trim()).filter(|d| !d.is_empty()),
+            &text[i + 1..],
+        ),
         None => (None, text),
     };
     let uri = uri.strip_prefix('<').unwrap_or(uri);
@@ -88,7 +91,12 @@ pub fn check_method(method: &str) -> Result<(), String> {
 /// Checks the Request-URI: a SIP or SIPS URI.
 pub fn check_ruri(ruri: &str) -> Result<(), String> {
     match Uri::parse(ruri) {
-        Ok(u) if matches!(u.scheme(), siplua_sip::Scheme::Sip | siplua_sip::Scheme::Sips) => {
+        Ok(u)
+            if matches!(
+                u.scheme(),
+                siplua_sip::Scheme::Sip | siplua_sip::Scheme::Sips
+            ) =>
+        {
             Ok(())
         }
         Ok(_) => Err(format!("Request-URI {ruri:?} is not a SIP URI")),

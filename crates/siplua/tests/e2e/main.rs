@@ -87,6 +87,7 @@ mod storage;
 mod subst;
 mod tls;
 mod tm;
+mod tm_new_request;
 mod tm_replicate;
 mod topology_hiding;
 mod tracer;
