@@ -7,8 +7,8 @@
 //! `relay` (creating transactions, forking), `uac` (branches, their timers, CANCEL/ACK),
 //! `replicate` (`t_replicate`), `replies` (downstream replies), `completion` (failure route
 //! and the best reply), `uas` (replies upstream, Timer G, cleanup), `select` (best-reply
-//! rules), `local` (requests siplua originates), `new_request` (`t_new_request` on `local`), `functions` (the script API), `api` (what
-//! other modules use).
+//! rules), `local` (requests siplua originates), `new_request` (`t_new_request` on `local`),
+//! `functions` (the script API), `api` (what other modules use).
 
 pub mod api;
 mod completion;
