@@ -158,7 +158,8 @@ mod tests {
         assert_eq!(run("1-2 +"), Ok(-1.0), "a number ends where strtod stops");
         let third = run("1 3 swap swap dup drop / exp ln 1 swap /").unwrap_or(0.0);
         assert!((third - 3.0).abs() < 1e-12);
-        assert_eq!(run("pi").map(|x| x > 3.14), Ok(true));
+        assert_eq!(run("pi"), Ok(std::f64::consts::PI));
+        assert_eq!(run("e"), Ok(std::f64::consts::E));
     }
 
     #[test]
