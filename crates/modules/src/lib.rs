@@ -23,6 +23,7 @@ pub mod group;
 pub mod httpd;
 pub mod json;
 pub mod load_balancer;
+pub mod mathops;
 pub mod maxfwd;
 pub(crate) mod media_proxy;
 pub mod mi_fifo;
@@ -93,6 +94,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("uri", || Box::new(uri::Uri::v2())),
     ("uri_db", || Box::new(uri::Uri::v1_db())),
     ("maxfwd", || Box::new(maxfwd::MaxFwd::default())),
+    ("mathops", || Box::new(mathops::MathOps::default())),
     ("tm", || Box::new(tm::Tm::default())),
     ("acc", || Box::new(acc::Acc::default())),
     ("auth", || Box::new(auth::Auth::default())),

@@ -53,6 +53,7 @@ mod lua_mysql;
 mod lua_reload;
 mod lua_sandbox;
 mod malformed;
+mod mathops;
 mod mi_fifo;
 mod mi_http;
 mod mi_lua;
