@@ -155,6 +155,10 @@ fn header_value(
         line_next = next2;
     }
     let (mut start, mut end) = (colon + 1, content_end);
+    // The usual value starts after one space: stepped over without the class lookup.
+    if start < end && data.get(start) == Some(&b' ') {
+        start += 1;
+    }
     while start < end && data.get(start).copied().is_some_and(crate::chars::is_lws) {
         start += 1;
     }
