@@ -66,11 +66,13 @@ pub fn via_stamp(msg: &Message, origin: &Origin, force_rport: bool) -> Option<Vi
 pub fn reply_destination(msg: &Message, origin: &Origin, force_rport: bool) -> Destination {
     let mut addr = origin.src;
     if origin.proto == Proto::Udp {
-        if let Ok(via) = msg.top_via() {
-            let sent_by = via.port().unwrap_or(5060);
-            // When the Via names the source port, `rport` changes nothing: not looking for it
-            // saves a walk over the Via's parameters on most replies.
-            if sent_by != addr.port() && !(force_rport || via.rport().is_some()) {
+        if let Ok(port) = msg.top_via_port() {
+            let sent_by = port.unwrap_or(5060);
+            // When the Via names the source port, `rport` changes nothing: the whole Via (and
+            // its parameters) is only looked at otherwise, which saves rebuilding it for most
+            // replies.
+            let rport = || msg.top_via().is_ok_and(|via| via.rport().is_some());
+            if sent_by != addr.port() && !(force_rport || rport()) {
                 addr.set_port(sent_by);
             }
         }

@@ -224,6 +224,11 @@ impl Memo {
         recall(&self.top_via, base)
     }
 
+    /// The port of the remembered top Via, without rebuilding the view.
+    pub(crate) fn top_via_port(&self) -> Option<Result<Option<u16>, HeaderError>> {
+        self.top_via.as_ref().map(|r| r.map(|a| a.port))
+    }
+
     /// The remembered From.
     pub(crate) fn from<'a>(&self, base: &'a str) -> Option<Result<NameAddr<'a>, HeaderError>> {
         recall(&self.from, base)

@@ -33,6 +33,16 @@ pub struct Header {
 }
 
 impl Header {
+    /// A header whose line ends at `end`, an offset already known to fit.
+    pub(crate) fn at(kind: HeaderKind, name: Span, value: Span, end: u32) -> Self {
+        Header {
+            kind,
+            name,
+            value,
+            end,
+        }
+    }
+
     pub(crate) fn new(kind: HeaderKind, name: Span, value: Span, end: usize) -> Self {
         Header {
             kind,

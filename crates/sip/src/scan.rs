@@ -44,6 +44,16 @@ pub(crate) fn line_at(data: &[u8], pos: usize) -> Result<(usize, usize), ParseEr
     }
 }
 
+/// The span `start..end` of a buffer [`scan_headers`] accepted: shorter than 4 GiB, so the
+/// offsets convert to `u32` exactly, without the saturating conversion of [`Span::new`].
+#[inline(always)]
+fn span(start: usize, end: usize) -> Span {
+    Span {
+        start: start as u32,
+        end: end as u32,
+    }
+}
+
 fn is_sp_ht(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
@@ -55,6 +65,9 @@ pub(crate) fn scan_headers(
     mut f: impl FnMut(Header),
 ) -> Result<HeadEnd, ParseError> {
     let len = data.len();
+    if u32::try_from(len).is_err() {
+        return Err(ParseError::new(ParseErrorKind::TooLarge, 0));
+    }
     loop {
         if pos >= len {
             return Ok(HeadEnd {
@@ -103,7 +116,7 @@ fn known_header_at(
     if next == ce {
         return Err(ParseError::new(ParseErrorKind::UnterminatedHead, pos));
     }
-    header_value(data, kind, Span::new(pos, colon), colon, ce, next)
+    header_value(data, kind, span(pos, colon), colon, ce, next)
 }
 
 /// The header whose first line starts at `pos` and ends at `ce` (`next` starts the next
@@ -129,7 +142,7 @@ fn header_at(
             pos + name_len + gap,
         ));
     }
-    let name = Span::new(pos, pos + name_len);
+    let name = span(pos, pos + name_len);
     header_value(data, kind, name, pos + name_len + gap, ce, next)
 }
 
@@ -155,13 +168,17 @@ fn header_value(
         line_next = next2;
     }
     let (mut start, mut end) = (colon + 1, content_end);
+    // The usual value starts after one space: stepped over without the class lookup.
+    if start < end && data.get(start) == Some(&b' ') {
+        start += 1;
+    }
     while start < end && data.get(start).copied().is_some_and(crate::chars::is_lws) {
         start += 1;
     }
     while end > start && data.get(end - 1).copied().is_some_and(crate::chars::is_lws) {
         end -= 1;
     }
-    let header = Header::new(kind, name, Span::new(start, end), line_next);
+    let header = Header::at(kind, name, span(start, end), line_next as u32);
     Ok((header, line_next))
 }
 

@@ -72,6 +72,16 @@ impl Message {
         self.required_first(kind, Via::parse)
     }
 
+    /// The port of the topmost Via's sent-by (`Ok(None)` when it has none): what
+    /// [`Self::top_via`] would give, read straight from the remembered view when there is
+    /// one (a UDP reply's destination needs only this in the usual case).
+    pub fn top_via_port(&self) -> Result<Option<u16>, HeaderError> {
+        match self.memo().top_via_port() {
+            Some(r) => r,
+            None => self.top_via().map(|via| via.port()),
+        }
+    }
+
     /// The From header.
     pub fn from(&self) -> Result<NameAddr<'_>, HeaderError> {
         if let Some(r) = self.memo().from(self.head_text()) {
@@ -268,5 +278,25 @@ Content-Length: 0\r\n\r\n";
         assert_eq!(m.call_id().unwrap_err().offset, 52);
         assert_eq!(m.max_forwards(), Ok(None));
         assert_eq!(m.content_type(), Ok(None));
+    }
+
+    /// The top Via's port, read from the remembered view or not, is the full view's.
+    #[test]
+    fn top_via_port_is_the_views() {
+        for via in [
+            "Via: SIP/2.0/UDP h:5070;branch=z9hG4bK1\r\n",
+            "Via: SIP/2.0/UDP h;rport;branch=z9hG4bK1\r\n",
+            "v: SIP/2.0/UDP [::1]:6000 ;branch=z9hG4bK1, SIP/2.0/UDP b:1\r\n",
+            "Via: SIP/2.0/UDP h:99999;branch=z9hG4bK1\r\n",
+            "Via: bad\r\n",
+            "",
+        ] {
+            let text = format!("OPTIONS sip:a@b SIP/2.0\r\n{via}Call-ID: x\r\n\r\n");
+            let mut m = Message::parse_slice(text.as_bytes()).unwrap();
+            let full = m.top_via().map(|v| v.port());
+            assert_eq!(m.top_via_port(), full, "{via:?}");
+            m.remember_views();
+            assert_eq!(m.top_via_port(), full, "remembered: {via:?}");
+        }
     }
 }
