@@ -202,11 +202,7 @@ pub fn stateless_branch(msg: &Message, ruri: &str) -> String {
 /// Adds `received` (and fills `rport`) on the request's top Via, as a server must for a
 /// request whose sent-by differs from its source (RFC 3261 §18.2.1, RFC 3581).
 pub fn mark_received(msg: &Message, src: SocketAddr, force_rport: bool, edits: &mut Edits) {
-    let Some(stamp) = msg
-        .top_via()
-        .ok()
-        .and_then(|via| ViaStamp::for_request(&via, src, force_rport))
-    else {
+    let Some(stamp) = ViaStamp::for_message(msg, src, force_rport) else {
         return;
     };
     let Some((index, header)) = msg.find(HeaderKind::Via) else {

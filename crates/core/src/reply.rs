@@ -59,7 +59,7 @@ pub fn send_reply(ctx: &mut Context, code: u16, reason: &str) -> Result<(), Stri
 /// request asked for (or that `force_rport()` forced). OpenSIPS and Kamailio add both to every
 /// reply; clients behind NAT learn their public address from them.
 pub fn via_stamp(msg: &Message, origin: &Origin, force_rport: bool) -> Option<ViaStamp> {
-    ViaStamp::for_request(&msg.top_via().ok()?, origin.src, force_rport)
+    ViaStamp::for_message(msg, origin.src, force_rport)
 }
 
 /// Where a reply to `msg` goes (RFC 3261 §18.2.2, RFC 3581).

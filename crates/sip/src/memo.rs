@@ -229,6 +229,17 @@ impl Memo {
         self.top_via.as_ref().map(|r| r.map(|a| a.port))
     }
 
+    /// The sent-by host and the parameters of the remembered top Via, without rebuilding
+    /// the whole view.
+    pub(crate) fn top_via_host_params<'a>(
+        &self,
+        base: &'a str,
+    ) -> Option<Result<(&'a str, Params<'a>), HeaderError>> {
+        self.top_via
+            .as_ref()
+            .map(|r| r.map(|a| (at(base, a.host), Params::new(at(base, a.params)))))
+    }
+
     /// The remembered From.
     pub(crate) fn from<'a>(&self, base: &'a str) -> Option<Result<NameAddr<'a>, HeaderError>> {
         recall(&self.from, base)

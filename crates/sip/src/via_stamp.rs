@@ -6,11 +6,13 @@
 //! them (pjsip and Linphone correct their Contact with it); forwarded requests carry it so
 //! that their replies find the way back.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::ops::Range;
 
+use crate::headers::via::rport_param;
 use crate::headers::Via;
 use crate::list::ListSplit;
+use crate::message::Message;
 
 /// The parameters a request's top Via gains from where the request came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,12 +36,24 @@ impl ViaStamp {
     /// sent-by host is the source address and no `rport` is asked for (`force_rport`: the
     /// script's `force_rport()`, as if the Via had an empty `rport`).
     pub fn for_request(via: &Via<'_>, src: SocketAddr, force_rport: bool) -> Option<ViaStamp> {
-        let host = via.host().trim_start_matches('[').trim_end_matches(']');
-        let received = match host.parse::<IpAddr>() {
-            Ok(ip) if ip == src.ip() => None,
-            _ => Some(src.ip()),
-        };
-        let rport = match via.rport() {
+        Self::from_parts(via.host(), via.rport(), src, force_rport)
+    }
+
+    /// [`ViaStamp::for_request`] for the top Via of `msg`, read from its remembered view
+    /// without rebuilding it (every reply asks); `None` also when the Via does not parse.
+    pub fn for_message(msg: &Message, src: SocketAddr, force_rport: bool) -> Option<ViaStamp> {
+        let (host, params) = msg.top_via_host_params().ok()?;
+        Self::from_parts(host, rport_param(params), src, force_rport)
+    }
+
+    fn from_parts(
+        host: &str,
+        rport: Option<Option<u16>>,
+        src: SocketAddr,
+        force_rport: bool,
+    ) -> Option<ViaStamp> {
+        let received = (!is_address(host, src.ip())).then_some(src.ip());
+        let rport = match rport {
             Some(None) => Some(src.port()),
             None if force_rport => Some(src.port()),
             _ => None,
@@ -81,6 +95,17 @@ impl ViaStamp {
             Piece::Added(text) => out.push_str(text),
         });
         out
+    }
+}
+
+/// Whether the sent-by `host` (IPv6 in brackets) is the address `ip`; a name never is.
+fn is_address(host: &str, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => host.parse::<Ipv4Addr>() == Ok(ip),
+        IpAddr::V6(ip) => host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .is_some_and(|h| h.parse::<Ipv6Addr>() == Ok(ip)),
     }
 }
 
@@ -187,6 +212,31 @@ mod tests {
             .unwrap(),
             "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;rport=40000"
         );
+    }
+
+    #[test]
+    fn from_the_remembered_view_as_from_the_via() {
+        let src: SocketAddr = "192.0.2.7:40000".parse().unwrap();
+        for via in [
+            "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1",
+            "SIP/2.0/UDP 192.0.2.7;rport;branch=z9hG4bK1",
+            "SIP/2.0/UDP h.example;branch=z9hG4bK1, SIP/2.0/UDP b",
+            "SIP/2.0/UDP [2001:db8::7];rport=9",
+        ] {
+            let text = format!("OPTIONS sip:a@b SIP/2.0\r\nVia: {via}\r\nCall-ID: x\r\n\r\n");
+            let mut m = Message::parse_slice(text.as_bytes()).unwrap();
+            let first = via.split(',').next().unwrap();
+            for force in [false, true] {
+                let expected = ViaStamp::for_request(&Via::parse(first).unwrap(), src, force);
+                assert_eq!(ViaStamp::for_message(&m, src, force), expected, "{via}");
+                m.remember_views();
+                assert_eq!(
+                    ViaStamp::for_message(&m, src, force),
+                    expected,
+                    "remembered: {via}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::error::{HeaderError, SyntaxError};
 use crate::header_kind::HeaderKind;
 use crate::headers::{Auth, CSeq, Contact, ContentType, NameAddr, SipDate, Via};
 use crate::message::{HeaderValue, Message};
+use crate::params::Params;
 
 fn located(kind: HeaderKind, v: &HeaderValue<'_>, e: SyntaxError) -> HeaderError {
     HeaderError::malformed(kind, v.span.start as usize + e.at, e.what)
@@ -79,6 +80,16 @@ impl Message {
         match self.memo().top_via_port() {
             Some(r) => r,
             None => self.top_via().map(|via| via.port()),
+        }
+    }
+
+    /// The sent-by host and the parameters of the topmost Via: what [`Self::top_via`]
+    /// would give, read from the remembered view when there is one (every reply checks them
+    /// for `received`/`rport`).
+    pub fn top_via_host_params(&self) -> Result<(&str, Params<'_>), HeaderError> {
+        match self.memo().top_via_host_params(self.head_text()) {
+            Some(r) => r,
+            None => self.top_via().map(|via| (via.host(), via.params())),
         }
     }
 

@@ -171,12 +171,7 @@ impl<'a> Via<'a> {
     /// The `rport` parameter (RFC 3581): `None` absent, `Some(None)` present
     /// without a (valid) port — the client asks us to fill it — `Some(Some(p))` filled.
     pub fn rport(&self) -> Option<Option<u16>> {
-        if !mentions_rport(self.params.as_str()) {
-            return None;
-        }
-        self.params
-            .get("rport")
-            .map(|v| v.and_then(|p| p.parse().ok()))
+        rport_param(self.params)
     }
 
     /// The `maddr` parameter.
@@ -188,6 +183,14 @@ impl<'a> Via<'a> {
     pub fn ttl(&self) -> Option<u8> {
         self.params.value("ttl").and_then(|t| t.parse().ok())
     }
+}
+
+/// The `rport` parameter among a Via's `params`, as [`Via::rport`] gives it.
+pub(crate) fn rport_param(params: Params<'_>) -> Option<Option<u16>> {
+    if !mentions_rport(params.as_str()) {
+        return None;
+    }
+    params.get("rport").map(|v| v.and_then(|p| p.parse().ok()))
 }
 
 /// False when `params` cannot hold an `rport` parameter because the word is nowhere in it
