@@ -24,12 +24,12 @@ impl<'a> LineCopier<'a> {
     /// an `open` line is left for the caller to add to (a To-tag) and end.
     #[inline]
     pub(super) fn line(&mut self, out: &mut Vec<u8>, h: &Header, open: bool) {
-        self.copy(
-            out,
-            h.name_span().start as usize..h.value_span().end as usize,
-        );
-        if !open {
-            self.end_line(out, h);
+        let start = h.name_span().start as usize;
+        let end = h.value_span().end as usize;
+        let crlf = !open && self.buf.get(end..end + 2) == Some(b"\r\n");
+        self.copy(out, start..if crlf { end + 2 } else { end });
+        if !open && !crlf {
+            self.push(out, b"\r\n");
         }
     }
 
