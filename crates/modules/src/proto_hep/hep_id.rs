@@ -91,15 +91,16 @@ pub fn parse(value: &str) -> Result<HepId, String> {
     };
     Ok(HepId {
         name: name.to_string(),
-        addr: resolve(host).map_err(|e| format!("hep_id '{v}': {e}"))?,
+        addr: resolve(host, DEFAULT_PORT).map_err(|e| format!("hep_id '{v}': {e}"))?,
         transport,
         version,
         note,
     })
 }
 
-/// `host[:port]` (an IPv6 address in brackets) to one address.
-fn resolve(host: &str) -> Result<SocketAddr, String> {
+/// `host[:port]` (an IPv6 address in brackets, `default_port` when none is written) to one
+/// address: a HEP collector here, a plain `sip:` copy destination in tracer.
+pub(crate) fn resolve(host: &str, default_port: u16) -> Result<SocketAddr, String> {
     if let Ok(a) = host.parse::<SocketAddr>() {
         return Ok(a);
     }
@@ -107,7 +108,7 @@ fn resolve(host: &str) -> Result<SocketAddr, String> {
         Some((h, p)) if !h.contains(':') || h.ends_with(']') => {
             (h, p.parse::<u16>().map_err(|_| format!("bad port '{p}'"))?)
         }
-        _ => (host, DEFAULT_PORT),
+        _ => (host, default_port),
     };
     let h = h.trim_start_matches('[').trim_end_matches(']');
     if h.is_empty() {

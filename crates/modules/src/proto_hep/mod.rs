@@ -9,6 +9,7 @@
 pub mod api;
 pub mod encode;
 mod hep_id;
+pub(crate) use hep_id::resolve as resolve_destination;
 mod sender;
 
 use std::sync::atomic::{AtomicBool, Ordering};

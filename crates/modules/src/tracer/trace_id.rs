@@ -3,7 +3,9 @@
 //! same name trace to all of them. Database, file and syslog destinations are refused with
 //! the reason, not silently dropped.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
+
+use crate::proto_hep::resolve_destination;
 
 /// Where one destination of a trace id sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,24 +74,7 @@ pub fn parse_uri(uri: &str) -> Result<TraceUri, String> {
 fn sip_addr(rest: &str) -> Result<SocketAddr, String> {
     let hostport = rest.rsplit('@').next().unwrap_or(rest);
     let hostport = hostport.split(';').next().unwrap_or(hostport).trim();
-    if let Ok(a) = hostport.parse::<SocketAddr>() {
-        return Ok(a);
-    }
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.ends_with(']') => {
-            (h, p.parse::<u16>().map_err(|_| format!("bad port '{p}'"))?)
-        }
-        _ => (hostport, 5060),
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.is_empty() {
-        return Err("sip: without a host".into());
-    }
-    (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve '{host}': {e}"))?
-        .next()
-        .ok_or_else(|| format!("'{host}' has no address"))
+    resolve_destination(hostport, 5060)
 }
 
 #[cfg(test)]
