@@ -655,3 +655,31 @@ pub fn reply_to(req: &str, code: u16, reason: &str) -> String {
     out.push_str("Content-Length: 0\r\n\r\n");
     out
 }
+
+/// One expression checked through a reply header: (header suffix, script expression,
+/// expected value). The route appends `X-NAME: EXPR` for each; the test reads them back.
+pub type HeaderCheck<'a> = (&'a str, &'a str, &'a str);
+
+/// The `append_to_reply` text for `checks`: one `X-NAME: EXPR` line each (CRLF escaped as
+/// the script writes it).
+pub fn check_header_lines(checks: &[HeaderCheck]) -> String {
+    checks
+        .iter()
+        .map(|(n, e, _)| format!("X-{n}: {e}\\r\\n"))
+        .collect()
+}
+
+/// Asserts that `reply` carries each check's expected value, listing every mismatch at once.
+pub fn assert_check_headers(reply: &str, checks: &[HeaderCheck]) {
+    let wrong: Vec<String> = checks
+        .iter()
+        .filter(|(n, _, v)| header(reply, &format!("X-{n}")) != Some(*v))
+        .map(|(n, e, v)| {
+            format!(
+                "{e}: expected {v:?}, got {:?}",
+                header(reply, &format!("X-{n}"))
+            )
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}\n{reply}", wrong.join("\n"));
+}
