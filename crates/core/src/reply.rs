@@ -32,13 +32,7 @@ pub fn send_reply(ctx: &mut Context, code: u16, reason: &str) -> Result<(), Stri
         ..
     } = &mut *ctx.worker;
     let transports = transports.as_ref().ok_or("transports are not running")?;
-    let mut builder = ReplyBuilder::new(msg, code, reason);
-    if let Some(stamp) = via_stamp(msg, &origin, ctx.force_rport) {
-        builder = builder.stamp_via(stamp);
-    }
-    if let Some(server) = ctx.core.config.server_header.as_deref() {
-        builder = builder.server(server);
-    }
+    let mut builder = reply_builder(ctx.core, msg, &origin, ctx.force_rport, code, reason);
     if !ctx.reply_headers.is_empty() {
         builder = builder.extra_headers(&ctx.reply_headers);
     }
@@ -52,6 +46,27 @@ pub fn send_reply(ctx: &mut Context, code: u16, reason: &str) -> Result<(), Stri
         .map_err(|e| format!("cannot send {code} reply to {}: {e}", dst.addr))?;
     ctx.replied = Some(code);
     Ok(())
+}
+
+/// How every reply siplua builds to a request starts (stateless, tm's local ones, presence's):
+/// the top Via stamped with the request's source ([`via_stamp`]) and the configured `Server:`
+/// header; the caller adds its headers, To-tag or body.
+pub fn reply_builder<'a>(
+    core: &'a Core,
+    msg: &'a Message,
+    origin: &Origin,
+    force_rport: bool,
+    code: u16,
+    reason: &'a str,
+) -> ReplyBuilder<'a> {
+    let mut builder = ReplyBuilder::new(msg, code, reason);
+    if let Some(stamp) = via_stamp(msg, origin, force_rport) {
+        builder = builder.stamp_via(stamp);
+    }
+    if let Some(server) = core.config.server_header.as_deref() {
+        builder = builder.server(server);
+    }
+    builder
 }
 
 /// What the top Via of a reply to `msg` gains (RFC 3261 §18.2.1, RFC 3581): `received` when

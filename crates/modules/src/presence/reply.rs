@@ -3,8 +3,7 @@
 //! A 2xx creating a subscription carries the dialog's To-tag.
 
 use siplua_core::context::Context;
-use siplua_core::reply::{reply_destination, via_stamp};
-use siplua_sip::reply::ReplyBuilder;
+use siplua_core::reply::{reply_builder, reply_destination};
 
 use super::shared::{log_err, Presence};
 
@@ -57,15 +56,9 @@ fn stateless(
     let origin = ctx.origin.ok_or("no origin")?;
     let transports = ctx.worker.transports.clone().ok_or("no transports")?;
     let extra = format!("{}{headers}", ctx.reply_headers);
-    let mut b = ReplyBuilder::new(msg, code, reason);
-    if let Some(stamp) = via_stamp(msg, &origin, ctx.force_rport) {
-        b = b.stamp_via(stamp);
-    }
+    let mut b = reply_builder(ctx.core, msg, &origin, ctx.force_rport, code, reason);
     if let Some(tag) = to_tag {
         b = b.to_tag(tag);
-    }
-    if let Some(server) = ctx.core.config.server_header.as_deref() {
-        b = b.server(server);
     }
     if !extra.is_empty() {
         b = b.extra_headers(&extra);

@@ -9,9 +9,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use siplua_core::context::Context;
-use siplua_core::reply::via_stamp;
+use siplua_core::reply::reply_builder;
 
-use siplua_sip::reply::ReplyBuilder;
 use siplua_sip::Message;
 use siplua_transport::Transports;
 
@@ -68,13 +67,15 @@ impl TmApi {
         let tx = current_tx(ctx).ok_or("no transaction")?;
         let transports = ctx.worker.transports.clone().ok_or("no transports")?;
         let extra = format!("{}{headers}", ctx.reply_headers);
-        let mut b = ReplyBuilder::new(&tx.request, code, reason).to_tag(to_tag);
-        if let Some(stamp) = via_stamp(&tx.request, &tx.origin, tx.force_rport) {
-            b = b.stamp_via(stamp);
-        }
-        if let Some(server) = ctx.core.config.server_header.as_deref() {
-            b = b.server(server);
-        }
+        let mut b = reply_builder(
+            ctx.core,
+            &tx.request,
+            &tx.origin,
+            tx.force_rport,
+            code,
+            reason,
+        )
+        .to_tag(to_tag);
         if !extra.is_empty() {
             b = b.extra_headers(&extra);
         }

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::engine::Core;
-use siplua_core::reply::{reply_destination, via_stamp};
+use siplua_core::reply::{reply_builder, reply_destination};
 use siplua_core::timer::TimerCtx;
 use siplua_sip::edit::Edits;
-use siplua_sip::reply::ReplyBuilder;
 use siplua_sip::Message;
 use siplua_transport::{Proto, Transports};
 
@@ -32,13 +31,7 @@ pub fn build_local(
     reason: &str,
     extra_headers: &str,
 ) -> Result<Vec<u8>, String> {
-    let mut b = ReplyBuilder::new(&tx.request, code, reason);
-    if let Some(stamp) = via_stamp(&tx.request, &tx.origin, tx.force_rport) {
-        b = b.stamp_via(stamp);
-    }
-    if let Some(server) = core.config.server_header.as_deref() {
-        b = b.server(server);
-    }
+    let mut b = reply_builder(core, &tx.request, &tx.origin, tx.force_rport, code, reason);
     if !extra_headers.is_empty() {
         b = b.extra_headers(extra_headers);
     }
