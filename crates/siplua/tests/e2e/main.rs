@@ -96,5 +96,6 @@ mod transformations;
 mod uac;
 mod uac_redirect;
 mod uac_registrant;
+mod udp_batch;
 mod via_received;
 mod websocket;

@@ -1,19 +1,31 @@
 //! UDP: binding a socket and the receive loop run by each of its workers.
 
+mod outbox;
+mod recv_batch;
+
 use std::io;
 use std::net::{Shutdown, SocketAddr};
+use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::handler::{handle_guarded, Handler};
 use crate::message::Received;
-use crate::recv_buf::{is_timeout, recv_into};
+use crate::recv_buf::is_timeout;
 use crate::socket_info::{Proto, SocketId};
 use crate::stop::Stop;
+use recv_batch::RecvBatch;
 
 /// Datagrams between two looks at the receive backlog while not overloaded.
 const OVERLOAD_SAMPLE: u32 = 16;
+
+/// A message whose handling takes longer than this (a database query, an HTTP call, a Lua
+/// `sleep`) ends the holding back of answers: what is held goes out at once, and the next
+/// batch sends every answer as it is made. Holding back pays only while handling is fast
+/// next to the wake-up of the peer that it saves; behind slow handling it would only delay
+/// answers. Holding resumes after a batch in which every message was fast.
+const SLOW_MESSAGE: Duration = Duration::from_micros(200);
 
 /// Binds the receive sockets of one UDP listen address: one per worker.
 ///
@@ -90,8 +102,12 @@ pub(crate) fn wake_receiver(sock: &Socket) {
     }
 }
 
-/// Sends one datagram from `sock`.
+/// Sends one datagram from `sock`; on a UDP worker handling a batch, a datagram to a source
+/// of the batch is held back and sent with the batch's other answers ([`outbox`]).
 pub(crate) fn send_to(sock: &Socket, addr: SocketAddr, data: &[u8]) -> io::Result<()> {
+    if outbox::hold(sock, addr, data) {
+        return Ok(());
+    }
     let n = sock.send_to(data, &addr.into())?;
     if n != data.len() {
         return Err(io::Error::new(
@@ -110,6 +126,9 @@ fn is_keepalive(data: &[u8]) -> bool {
 /// Receives datagrams on `sock` and hands each one to `handler` until `stop` fires.
 ///
 /// Each worker of a listen address runs this on its own socket of the group ([`bind_group`]).
+/// It takes every datagram already queued in one call ([`RecvBatch`]), handles them in
+/// order, and sends the answers to their sources together at the end ([`outbox`]), unless
+/// handling is slow ([`SLOW_MESSAGE`]).
 pub(crate) fn worker_loop(
     sock: &Socket,
     socket: SocketId,
@@ -119,17 +138,16 @@ pub(crate) fn worker_loop(
     handler: &mut dyn Handler,
 ) {
     // One extra byte tells a datagram of exactly the limit from a truncated bigger one.
-    let room = max_message_size.saturating_add(1);
-    let mut buf = BytesMut::with_capacity(room);
+    let mut batch = RecvBatch::new(max_message_size.saturating_add(1));
     // The backlog is read with a system call: every message while overloaded (to see the end
     // of it at once), else every OVERLOAD_SAMPLE-th message, which bounds the cost on the hot
     // path and still notices a flood within a few datagrams.
     let mut overloaded = false;
     let mut since_check: u32 = 0;
+    let mut hold_answers = true;
     while !stop.is_set() {
-        let received = recv_into(&mut buf, room, |spare| sock.recv_from(spare));
-        let (n, from) = match received {
-            Ok(r) => r,
+        let count = match batch.receive(sock) {
+            Ok(count) => count,
             Err(e) => {
                 if !is_timeout(&e) {
                     tracing::debug!(error = %e, "udp receive error");
@@ -137,40 +155,49 @@ pub(crate) fn worker_loop(
                 continue;
             }
         };
-        let Some(src) = from.as_socket() else {
-            buf.clear();
-            continue;
-        };
-        if n > max_message_size {
-            tracing::debug!(%src, "udp datagram over max_message_size dropped");
-            buf.clear();
-            continue;
+        if hold_answers {
+            outbox::open(batch.sources());
         }
-        if is_keepalive(&buf) {
-            buf.clear();
-            continue;
+        let mut all_fast = true;
+        let mut last = Instant::now();
+        for i in 0..count {
+            let (bytes, from) = batch.datagram(i);
+            let Some(src) = from else { continue };
+            if bytes.len() > max_message_size {
+                tracing::debug!(%src, "udp datagram over max_message_size dropped");
+                continue;
+            }
+            if is_keepalive(bytes) {
+                continue;
+            }
+            // A right-sized copy: the receive buffers are reused by the next batch, and a
+            // transaction may keep the message for minutes.
+            let data = Bytes::copy_from_slice(bytes);
+            since_check += 1;
+            if overloaded || since_check >= OVERLOAD_SAMPLE {
+                since_check = 0;
+                overloaded = crate::overload::udp_backlogged(sock, overload_percent);
+            }
+            handle_guarded(
+                handler,
+                Received {
+                    data,
+                    src,
+                    socket,
+                    proto: Proto::Udp,
+                    conn: None,
+                },
+                overloaded,
+            );
+            let now = Instant::now();
+            if now.duration_since(last) > SLOW_MESSAGE {
+                all_fast = false;
+                outbox::close();
+            }
+            last = now;
         }
-        // A right-sized copy: splitting the receive buffer instead would tie up its whole
-        // allocation (room for the largest datagram) for as long as a transaction keeps the
-        // message.
-        let data = Bytes::copy_from_slice(&buf);
-        buf.clear();
-        since_check += 1;
-        if overloaded || since_check >= OVERLOAD_SAMPLE {
-            since_check = 0;
-            overloaded = crate::overload::udp_backlogged(sock, overload_percent);
-        }
-        handle_guarded(
-            handler,
-            Received {
-                data,
-                src,
-                socket,
-                proto: Proto::Udp,
-                conn: None,
-            },
-            overloaded,
-        );
+        outbox::close();
+        hold_answers = all_fast;
     }
 }
 
