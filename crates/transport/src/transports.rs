@@ -84,7 +84,10 @@ impl Transports {
                 }
                 self.sockets[id.index()].addr
             }
-            Proto::Tcp | Proto::Tls | Proto::Ws | Proto::Wss => self.send_stream(dst, data)?,
+            Proto::Tcp | Proto::Tls | Proto::Ws | Proto::Wss => {
+                udp::send_held();
+                self.send_stream(dst, data)?
+            }
         };
         if let Some(tap) = self.tap.get() {
             tap(&Sent {

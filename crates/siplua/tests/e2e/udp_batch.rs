@@ -72,3 +72,46 @@ fn answers_are_not_held_back_behind_slow_handling() {
     );
     assert!(busy.recv().is_some(), "the first slow request answered");
 }
+
+/// A proxy with two UDP workers relaying every INVITE to port `{NEXT}` of its `X-Next`
+/// header, then busy for 20 ms: the caller's and the callee's messages are often handled by
+/// different workers, and the other worker relays the callee's answer meanwhile.
+fn two_worker_proxy() -> Server {
+    let routes = r#"route {
+    $du = "sip:127.0.0.1:" + $hdr(X-Next);
+    t_relay();
+    usleep(20000);
+}"#;
+    let globals = "loadmodule \"tm.so\"\nloadmodule \"cfgutils.so\"\n";
+    Server::start(&cfg(globals, routes).replace("udp_workers = 1", "udp_workers = 2"))
+}
+
+#[test]
+fn sends_of_a_worker_leave_in_the_order_it_made_them() {
+    // tm sends the 100 Trying to the caller (a source of the batch: held back) before it
+    // relays the INVITE to the callee (not a source: sent at once). The held 100 must go out
+    // first, or the callee's 180, relayed by the other worker while this one is busy, would
+    // overtake it (SIPp fails a call whose 100 comes after its 200). Several callees, so
+    // that some hash to the other worker.
+    let server = two_worker_proxy();
+    for _ in 0..8 {
+        let caller = UdpClient::new();
+        let callee = NextHop::new();
+        let invite = request(
+            "INVITE",
+            "sip:bob@127.0.0.1",
+            caller.port(),
+            &format!("X-Next: {}\r\n", callee.port()),
+        );
+        caller.send(&server, invite.as_bytes());
+        let relayed = recv_invite(&callee.sock).expect("the INVITE relayed");
+        callee
+            .sock
+            .send_to(reply_to(&relayed, 180, "Ringing").as_bytes(), server.addr())
+            .unwrap();
+        let first = caller.recv().expect("an answer");
+        assert_eq!(status(&first), 100, "the 100 first:\n{first}");
+        let second = caller.recv().expect("the 180 relayed");
+        assert_eq!(status(&second), 180, "{second}");
+    }
+}

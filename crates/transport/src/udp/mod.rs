@@ -103,11 +103,13 @@ pub(crate) fn wake_receiver(sock: &Socket) {
 }
 
 /// Sends one datagram from `sock`; on a UDP worker handling a batch, a datagram to a source
-/// of the batch is held back and sent with the batch's other answers ([`outbox`]).
+/// of the batch is held back and sent with the batch's other answers ([`outbox`]), and any
+/// other first sends what is held.
 pub(crate) fn send_to(sock: &Socket, addr: SocketAddr, data: &[u8]) -> io::Result<()> {
     if outbox::hold(sock, addr, data) {
         return Ok(());
     }
+    outbox::flush();
     let n = sock.send_to(data, &addr.into())?;
     if n != data.len() {
         return Err(io::Error::new(
@@ -116,6 +118,12 @@ pub(crate) fn send_to(sock: &Socket, addr: SocketAddr, data: &[u8]) -> io::Resul
         ));
     }
     Ok(())
+}
+
+/// Sends the datagrams this thread holds back, before a send over TCP, TLS or WebSocket,
+/// so that a thread's sends leave in the order it made them.
+pub(crate) fn send_held() {
+    outbox::flush();
 }
 
 /// Whether a datagram carries nothing to handle: empty, or only CRLF keep-alives.

@@ -10,7 +10,9 @@
 //! Only datagrams to a source of the current batch are held back: that address has just
 //! reached this socket, so a send to it does not fail for want of a route, and a send that
 //! could fail at once (any other address, a payload over the UDP limit) still reports its
-//! error to the caller, as `t_relay` needs. A held-back send that fails is logged.
+//! error to the caller, as `t_relay` needs. A held-back send that fails is logged. Any send
+//! that is not held back first sends what is held ([`flush`]), so a thread's sends keep
+//! their order.
 
 use std::cell::RefCell;
 use std::io;
@@ -79,21 +81,31 @@ pub(crate) fn hold(sock: &Socket, to: SocketAddr, data: &[u8]) -> bool {
     })
 }
 
-/// Sends every held datagram, in the order they were held, and stops holding sends back:
-/// at the end of a batch, or when its handling turned slow.
-pub(crate) fn close() {
+/// Sends every held datagram, in the order they were held, and keeps holding back.
+///
+/// Called before any send that is not held back, so that a thread's datagrams leave in the
+/// order it made them: tm's 100 Trying, held for the caller, goes out before the INVITE it
+/// relays to a callee, whose 180 another worker may relay at once.
+pub(crate) fn flush() {
     OUTBOX.with(|outbox| {
         let mut outbox = outbox.borrow_mut();
-        let Outbox {
-            open, bytes, held, ..
-        } = &mut *outbox;
+        let Outbox { bytes, held, .. } = &mut *outbox;
+        if held.is_empty() {
+            return;
+        }
         for run in held.chunk_by(|a, b| a.fd == b.fd) {
             send_run(run, bytes);
         }
         held.clear();
         bytes.clear();
-        *open = false;
     });
+}
+
+/// Sends what is held and stops holding sends back: at the end of a batch, or when its
+/// handling turned slow.
+pub(crate) fn close() {
+    flush();
+    OUTBOX.with(|outbox| outbox.borrow_mut().open = false);
 }
 
 /// Sends datagrams that share a socket with `sendmmsg`, going past any that fails.
@@ -194,6 +206,20 @@ mod tests {
             &vec![0; MAX_HELD + 1]
         ));
         close();
+    }
+
+    #[test]
+    fn flush_sends_what_is_held_and_keeps_holding() {
+        let sock = sender();
+        let peer = receiver();
+        let to = peer.local_addr().unwrap();
+        open([to].into_iter());
+        assert!(hold(&sock, to, b"held"));
+        flush();
+        assert_eq!(read(&peer), b"held");
+        assert!(hold(&sock, to, b"again"), "still open after a flush");
+        close();
+        assert_eq!(read(&peer), b"again");
     }
 
     #[test]
