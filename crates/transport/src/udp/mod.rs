@@ -90,7 +90,7 @@ fn bind(addr: SocketAddr, buffer: usize, reuse_port: bool) -> io::Result<Socket>
 
 /// Wakes the worker blocked receiving on `sock` so that it sees the stop flag.
 ///
-/// Shutting the receive side of a UDP socket makes a blocked `recvfrom` return 0 once the
+/// Shutting the receive side of a UDP socket makes a blocked receive return 0 once the
 /// datagrams already queued are read (Linux reports `ENOTCONN` for an unconnected socket but
 /// still shuts it and wakes its waiters). Sending from the socket goes on working, so replies
 /// and retransmissions during shutdown are not lost.
