@@ -18,12 +18,18 @@ pub(crate) const SLOTS: usize = 32;
 ///
 /// The buffers are one allocation of `SLOTS * room` bytes that is never zeroed: the kernel
 /// writes only the bytes of each datagram, so a worker receiving small messages keeps a few
-/// pages of it resident, not the whole.
+/// pages of it resident, not the whole. The `recvmmsg` headers pointing at the buffers and
+/// address slots are built once: all of them live in heap allocations owned here, which do
+/// not move when the batch does, and a call only restores the address lengths the kernel
+/// overwrote in the previous one.
 pub(crate) struct RecvBatch {
     room: usize,
-    buffers: Box<[MaybeUninit<u8>]>,
-    addrs: Vec<SockAddrStorage>,
-    lens: [usize; SLOTS],
+    /// The datagram slots, only reached through `iovs`: kept here so that they live as long
+    /// as the pointers to them.
+    _buffers: Box<[MaybeUninit<u8>]>,
+    addrs: Box<[SockAddrStorage]>,
+    iovs: Box<[libc::iovec]>,
+    headers: Box<[libc::mmsghdr]>,
     sources: [Option<SocketAddr>; SLOTS],
     count: usize,
 }
@@ -31,11 +37,36 @@ pub(crate) struct RecvBatch {
 impl RecvBatch {
     /// Buffers for datagrams of up to `room` bytes each.
     pub(crate) fn new(room: usize) -> Self {
+        let mut buffers = uninit_bytes(SLOTS * room);
+        let mut addrs: Box<[SockAddrStorage]> =
+            (0..SLOTS).map(|_| SockAddrStorage::zeroed()).collect();
+        let base = buffers.as_mut_ptr();
+        let mut iovs: Box<[libc::iovec]> = (0..SLOTS)
+            .map(|i| libc::iovec {
+                // SAFETY: slot `i` lies inside `buffers`, which holds SLOTS * room bytes.
+                iov_base: unsafe { base.add(i * room) }.cast(),
+                iov_len: room,
+            })
+            .collect();
+        let headers = iovs
+            .iter_mut()
+            .zip(addrs.iter_mut())
+            .map(|(iov, addr)| {
+                // SAFETY: all zeros is a valid mmsghdr (null pointers, zero lengths).
+                let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
+                header.msg_hdr.msg_namelen = addr.size_of();
+                header.msg_hdr.msg_name = (addr as *mut SockAddrStorage).cast();
+                header.msg_hdr.msg_iov = iov;
+                header.msg_hdr.msg_iovlen = 1;
+                header
+            })
+            .collect();
         RecvBatch {
             room,
-            buffers: uninit_bytes(SLOTS * room),
-            addrs: (0..SLOTS).map(|_| SockAddrStorage::zeroed()).collect(),
-            lens: [0; SLOTS],
+            _buffers: buffers,
+            addrs,
+            iovs,
+            headers,
             sources: [None; SLOTS],
             count: 0,
         }
@@ -47,28 +78,18 @@ impl RecvBatch {
     /// A datagram longer than `room` is cut to `room` bytes, so the caller tells it from one
     /// that fits by its length.
     pub(crate) fn receive(&mut self, sock: &Socket) -> io::Result<usize> {
-        self.count = 0;
-        // SAFETY: both arrays are plain C structs for which all zeros is a valid value.
-        let mut iovs: [libc::iovec; SLOTS] = unsafe { std::mem::zeroed() };
-        let mut headers: [libc::mmsghdr; SLOTS] = unsafe { std::mem::zeroed() };
-        let base = self.buffers.as_mut_ptr();
-        for (i, (iov, header)) in iovs.iter_mut().zip(headers.iter_mut()).enumerate() {
-            // SAFETY: slot `i` lies inside `buffers`, which holds SLOTS * room bytes.
-            iov.iov_base = unsafe { base.add(i * self.room) }.cast();
-            iov.iov_len = self.room;
-            let addr = &mut self.addrs[i];
-            header.msg_hdr.msg_namelen = addr.size_of();
-            header.msg_hdr.msg_name = (addr as *mut SockAddrStorage).cast();
-            header.msg_hdr.msg_iov = iov;
-            header.msg_hdr.msg_iovlen = 1;
+        let full = SockAddrStorage::zeroed().size_of();
+        for header in &mut self.headers[..self.count] {
+            header.msg_hdr.msg_namelen = full;
         }
-        // SAFETY: every header points at a buffer and an address storage of the lengths
-        // given, all owned by `self` or this frame, which outlive the call; the kernel writes
-        // at most those lengths.
+        self.count = 0;
+        // SAFETY: every header points at its own iovec (one buffer slot of `room` bytes) and
+        // address slot, all heap allocations owned by `self` that outlive the call; the
+        // kernel writes at most those lengths.
         let n = unsafe {
             libc::recvmmsg(
                 sock.as_raw_fd(),
-                headers.as_mut_ptr(),
+                self.headers.as_mut_ptr(),
                 SLOTS as libc::c_uint,
                 libc::MSG_WAITFORONE,
                 std::ptr::null_mut(),
@@ -78,11 +99,10 @@ impl RecvBatch {
             return Err(io::Error::last_os_error());
         }
         let n = (n as usize).min(SLOTS);
-        for (i, header) in headers.iter().take(n).enumerate() {
-            self.lens[i] = (header.msg_len as usize).min(self.room);
+        for i in 0..n {
             let storage = std::mem::replace(&mut self.addrs[i], SockAddrStorage::zeroed());
             // SAFETY: the kernel filled `storage` with an address of `msg_namelen` bytes.
-            let addr = unsafe { SockAddr::new(storage, header.msg_hdr.msg_namelen) };
+            let addr = unsafe { SockAddr::new(storage, self.headers[i].msg_hdr.msg_namelen) };
             self.sources[i] = addr.as_socket();
         }
         self.count = n;
@@ -93,11 +113,10 @@ impl RecvBatch {
     /// address for a source that is not IP.
     pub(crate) fn datagram(&self, i: usize) -> (&[u8], Option<SocketAddr>) {
         assert!(i < self.count, "datagram {i} of {}", self.count);
-        let start = i * self.room;
-        // SAFETY: the kernel initialised the first `lens[i]` bytes of slot `i` (at most room).
-        let data = unsafe {
-            std::slice::from_raw_parts(self.buffers.as_ptr().add(start).cast::<u8>(), self.lens[i])
-        };
+        let len = (self.headers[i].msg_len as usize).min(self.room);
+        // SAFETY: the kernel initialised the first `msg_len` bytes of slot `i`, which
+        // `iovs[i]` points at (at most `room`).
+        let data = unsafe { std::slice::from_raw_parts(self.iovs[i].iov_base.cast::<u8>(), len) };
         (data, self.sources[i])
     }
 
