@@ -1,6 +1,7 @@
 //! What other modules use of the dialog module: `load_balancer` creates the dialog of the
 //! call it balances (as `create_dialog()` would) and counts calls per destination with a
-//! profile, read back while the dialogs are active.
+//! profile, read back while the dialogs are active; `rtpproxy_engage` watches the messages
+//! of the dialog it engaged and hears when it ends.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use siplua_core::context::Context;
 use siplua_sip::Message;
 
-use super::table::{Current, Direction, Key, Table};
+use super::table::{Current, Direction, EndWatcher, Key, MessageWatcher, Table};
 use crate::tm::api::TmApi;
 use crate::tm::FinalInfo;
 
@@ -76,6 +77,28 @@ impl DialogApi {
     /// [`create`] with the module's table and lifetime.
     pub fn create(&self, ctx: &mut Context) -> Result<Key, String> {
         create(ctx, &self.table, self.timeout)
+    }
+
+    /// Has `watcher` (of module `module`) see every later message of dialog `key` and
+    /// `on_end` run when it ends; false when the dialog does not exist, has ended, or the
+    /// module watches it already (a retransmitted INVITE).
+    pub fn watch(
+        &self,
+        key: &Key,
+        module: &'static str,
+        watcher: MessageWatcher,
+        on_end: EndWatcher,
+    ) -> bool {
+        self.table
+            .with(key, |d| {
+                if !d.active() || d.watchers.iter().any(|(m, _)| *m == module) {
+                    return false;
+                }
+                d.watchers.push((module, watcher));
+                d.on_end.push(on_end);
+                true
+            })
+            .unwrap_or(false)
     }
 
     /// The key of the dialog a request belongs to, going by its Call-ID and From tag (the

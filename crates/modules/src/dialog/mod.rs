@@ -18,7 +18,7 @@ mod table;
 mod timeout;
 
 pub use api::DialogApi;
-pub use table::{Current, Direction, Key};
+pub use table::{Current, Direction, EndWatcher, Key, MessageWatcher};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -176,7 +176,15 @@ impl Module for DialogModule {
     fn on_message(&self, ctx: &mut Context) {
         let current = ctx.msg.as_ref().and_then(|msg| self.table.follow(msg));
         if let Some(cur) = current {
+            let watchers = self
+                .table
+                .with(&cur.key, |d| d.watchers.clone())
+                .unwrap_or_default();
+            let dir = cur.dir;
             ctx.set_ext(cur);
+            for (_, watch) in watchers {
+                watch(ctx, dir);
+            }
         }
     }
 }

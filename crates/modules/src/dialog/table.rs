@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use siplua_core::context::Context;
 use siplua_sip::Message;
 
 /// OpenSIPS' dialog states (`$DLG_status`).
@@ -21,6 +23,14 @@ pub mod state {
     /// Ended: BYE, a negative final reply, or the lifetime ran out.
     pub const DELETED: i64 = 5;
 }
+
+/// A module's look at every later message of a dialog (in-dialog requests both ways and
+/// the replies siplua matches to it), run before the script (`rtpproxy_engage`).
+pub type MessageWatcher = Arc<dyn Fn(&mut Context, Direction) + Send + Sync>;
+
+/// A module's job for when a dialog ends (BYE, failed call, lifetime), run once on a
+/// thread of its own: it may wait on the network, and the dialog's lock is not held.
+pub type EndWatcher = Box<dyn FnOnce() + Send>;
 
 /// How long an ended dialog stays visible (a BYE's retransmissions and its reply still
 /// find it, as in OpenSIPS).
@@ -58,6 +68,10 @@ pub struct Dialog {
     /// Why it ended, in OpenSIPS' words (`$DLG_end_reason`): a BYE or its lifetime; none
     /// when it failed (a negative final reply) or has not ended.
     pub end_reason: Option<&'static str>,
+    /// Modules following its messages ([`MessageWatcher`]), by module name.
+    pub watchers: Vec<(&'static str, MessageWatcher)>,
+    /// Modules to tell when it ends ([`EndWatcher`]).
+    pub on_end: Vec<EndWatcher>,
 }
 
 /// `$DLG_end_reason` values, as OpenSIPS names them.
@@ -76,6 +90,11 @@ impl Dialog {
         if self.state != state::DELETED {
             self.state = state::DELETED;
             self.ended = Some(now);
+            self.watchers.clear();
+            let jobs = std::mem::take(&mut self.on_end);
+            if !jobs.is_empty() {
+                std::thread::spawn(move || jobs.into_iter().for_each(|job| job()));
+            }
         }
     }
 
@@ -186,6 +205,8 @@ impl Table {
             on_timeout: None,
             timer_generation: 0,
             end_reason: None,
+            watchers: Vec::new(),
+            on_end: Vec::new(),
         };
         match map.get_mut(&key) {
             Some(d) if !d.active() => *d = fresh(),
@@ -208,10 +229,22 @@ impl Table {
         };
         let now = Instant::now();
         if !msg.is_request() {
-            let key = (call_id.to_owned(), from_tag.to_owned());
+            let mut key = (call_id.to_owned(), from_tag.to_owned());
             let invite = msg.cseq().is_ok_and(|c| c.method == "INVITE");
             let code = msg.status_code().unwrap_or(0);
             let mut map = self.dialogs.lock();
+            if !map.contains_key(&key) {
+                // The reply to a request the callee sent: the caller's tag is its To tag.
+                key.1 = to_tag?.to_owned();
+                let d = map.get(&key)?;
+                if d.callee_tag.as_deref() != Some(from_tag) {
+                    return None;
+                }
+                return Some(Current {
+                    key,
+                    dir: Direction::Upstream,
+                });
+            }
             let d = map.get_mut(&key)?;
             // A negative reply ends only one branch: a failure route may try another
             // (lb_next, use_next_gw, ds_next_dst). The transaction's final reply upstream
@@ -418,6 +451,21 @@ mod tests {
     }
 
     #[test]
+    fn an_end_watcher_runs_once_when_the_dialog_ends() {
+        let t = Table::default();
+        let invite = msg("INVITE sip:b@y SIP/2.0", "ft", None, "1 INVITE");
+        let key = t.create(&invite, Duration::from_secs(60)).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        t.with(&key, |d| {
+            d.on_end.push(Box::new(move || tx.send(()).unwrap()));
+        });
+        t.reply(&key, 486, Some("x"));
+        t.end(&key);
+        rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+    }
+
+    #[test]
     fn follows_a_dialog_both_ways() {
         let t = Table::default();
         let invite = msg("INVITE sip:b@y SIP/2.0", "ft", None, "1 INVITE");
@@ -435,6 +483,16 @@ mod tests {
         assert_eq!(t.follow(&ack).unwrap().dir, Direction::Downstream);
         assert_eq!(t.with(&key, |d| d.state), Some(state::CONFIRMED));
         assert_eq!(t.with(&key, |d| d.end_reason), Some(None));
+        // The reply to the callee's own request is matched by its To tag.
+        let reply_up = msg("SIP/2.0 200 OK", "tt", Some("ft"), "5 INVITE");
+        let cur = t.follow(&reply_up).unwrap();
+        assert_eq!(
+            (cur.key.clone(), cur.dir),
+            (key.clone(), Direction::Upstream)
+        );
+        assert!(t
+            .follow(&msg("SIP/2.0 200 OK", "zz", Some("ft"), "5 INVITE"))
+            .is_none());
         // From the callee, with a tag other than the one it answered with: not this dialog.
         let stray = msg("BYE sip:a@x SIP/2.0", "other", Some("ft"), "1 BYE");
         assert!(t.follow(&stray).is_none());

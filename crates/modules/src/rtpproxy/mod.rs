@@ -1,12 +1,14 @@
 //! `rtpproxy`: moves a call's media through an RTP proxy speaking the rtpproxy control
 //! protocol (rtpproxy itself, or rtpengine's `--listen-udp` socket), as OpenSIPS 3.x's
-//! module does: `rtpproxy_offer`, `rtpproxy_answer`, `rtpproxy_unforce`, sets of proxies
-//! from `rtpproxy_sock`, proxies that stop answering skipped for `rtpproxy_disable_tout`.
+//! module does: `rtpproxy_offer`, `rtpproxy_answer`, `rtpproxy_unforce`, `rtpproxy_engage`
+//! (with the dialog module), sets of proxies from `rtpproxy_sock`, proxies that stop
+//! answering skipped for `rtpproxy_disable_tout`.
 //!
-//! Not done (docs/compatibility.md): `rtpproxy_engage` (dialog-driven), the `body_var`
+//! Not done (docs/compatibility.md): the `body_var`
 //! argument, streaming, recording and statistics, proxies from a database, timeout
 //! notifications, bridge-mode interface selection beyond passing `i`/`e` on.
 
+mod engage;
 mod flags;
 mod sdp;
 mod session;
@@ -20,7 +22,9 @@ use siplua_core::engine::Core;
 use siplua_core::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
 use siplua_core::mi::{MiCommand, MiError, MiParam};
 use siplua_core::module::{InitEnv, ModParamSpec, ModParamValue, Module};
+use siplua_core::route_type::{RouteMask, RouteType};
 
+use crate::dialog::DialogApi;
 use crate::media_proxy::control::Timing;
 use crate::media_proxy::pool::Pool;
 use crate::media_proxy::proxies::{self, ProxySet};
@@ -56,6 +60,8 @@ pub struct RtpProxy {
     db_url: Option<String>,
     notify_socket: Option<String>,
     shared: Option<Arc<Shared>>,
+    /// The dialog module's API, which `rtpproxy_engage` needs.
+    dialogs: Option<Arc<DialogApi>>,
 }
 
 impl Default for RtpProxy {
@@ -70,6 +76,7 @@ impl Default for RtpProxy {
             db_url: None,
             notify_socket: None,
             shared: None,
+            dialogs: None,
         }
     }
 }
@@ -81,6 +88,10 @@ impl Module for RtpProxy {
 
     fn params(&self) -> &'static [ModParamSpec] {
         PARAMS
+    }
+
+    fn optional_dependencies(&self) -> &'static [&'static str] {
+        &["dialog"]
     }
 
     fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
@@ -110,7 +121,8 @@ impl Module for RtpProxy {
         Ok(())
     }
 
-    fn init(&mut self, _env: &mut InitEnv) -> Result<(), String> {
+    fn init(&mut self, env: &mut InitEnv) -> Result<(), String> {
+        self.dialogs = env.apis.get::<DialogApi>();
         let warn = |text: &str| {
             siplua_core::log::emit(siplua_core::log::level::WARN, "rtpproxy", text);
         };
@@ -176,6 +188,31 @@ impl Module for RtpProxy {
                     move |ctx: &mut Context, args: &Args| engage(&s, ctx, args, side),
                 )
                 .with_fixup(prepare_flags),
+            );
+        }
+        for name in ["rtpproxy_engage", "engage_rtp_proxy"] {
+            let s = shared.clone();
+            let dialogs = self.dialogs.clone();
+            let loaded = dialogs.is_some();
+            out.push(
+                FunctionDecl::new(
+                    name,
+                    engage_params(),
+                    RouteMask::of(&[RouteType::Request]),
+                    move |ctx: &mut Context, args: &Args| match &dialogs {
+                        Some(d) => engage_dialog(&s, d, ctx, args),
+                        None => -1,
+                    },
+                )
+                .with_fixup(move |args| {
+                    if !loaded {
+                        return Err(
+                            "rtpproxy_engage needs the dialog module (loadmodule \"dialog.so\")"
+                                .into(),
+                        );
+                    }
+                    prepare_flags(args)
+                }),
             );
         }
         for name in ["rtpproxy_unforce", "unforce_rtp_proxy"] {
@@ -266,8 +303,9 @@ fn prepare_flags(args: &mut [PreparedArg]) -> Result<(), String> {
     Ok(())
 }
 
-fn engage(shared: &Shared, ctx: &mut Context, args: &Args, side: Side) -> i32 {
-    let flags = match args.get(0) {
+/// The flags argument: prepared at load time, or read from a variable now.
+fn flags_of(ctx: &mut Context, args: &Args) -> Option<Flags> {
+    Some(match args.get(0) {
         PreparedArg::Custom(c) => match c.downcast_ref::<Flags>() {
             Some(f) => f.clone(),
             None => Flags::default(),
@@ -277,9 +315,29 @@ fn engage(shared: &Shared, ctx: &mut Context, args: &Args, side: Side) -> i32 {
             Ok(f) => f,
             Err(e) => {
                 siplua_core::log::emit(siplua_core::log::level::ERR, "rtpproxy", &e);
-                return -1;
+                return None;
             }
         },
+    })
+}
+
+/// `rtpproxy_engage`: the arguments read, the dialog engaged.
+fn engage_dialog(shared: &Arc<Shared>, dialogs: &DialogApi, ctx: &mut Context, args: &Args) -> i32 {
+    let Some(flags) = flags_of(ctx, args) else {
+        return -1;
+    };
+    let ip = args.str(ctx, 1).map(|s| s.into_owned());
+    let set = args.has(2).then(|| args.int(ctx, 2)).flatten();
+    let outputs = Outputs {
+        sock: args.pv(3),
+        ret: args.pv(4),
+    };
+    engage::engage(shared, dialogs, ctx, flags, ip, set, &outputs)
+}
+
+fn engage(shared: &Shared, ctx: &mut Context, args: &Args, side: Side) -> i32 {
+    let Some(flags) = flags_of(ctx, args) else {
+        return -1;
     };
     let ip = args.str(ctx, 1).map(|s| s.into_owned());
     let set = args.has(2).then(|| args.int(ctx, 2)).flatten();

@@ -230,24 +230,34 @@ impl Shared {
         let Some((call_id, own_tag, other_tag)) = dialog_ids(ctx) else {
             return error("no Call-ID or From tag");
         };
-        let Some(proxy) = self
-            .pool
-            .pick(Some(set_id.unwrap_or(self.default_set)), &call_id)
-        else {
+        let Some(proxy) = self.delete(&call_id, &own_tag, &other_tag, set_id) else {
             return -1;
         };
-        let mut command = format!("D {call_id} {own_tag}");
-        if !other_tag.is_empty() {
-            command.push(' ');
-            command.push_str(&other_tag);
-        }
-        if self.command(proxy, &command).is_err() {
-            return -1;
-        }
         if let Some(pv) = sock {
             let _ = pv.set(ctx, AssignOp::Set, Value::Str(proxy.url.clone()));
         }
         1
+    }
+
+    /// Sends `D` for a call's session (the other tag may be empty); the proxy it went to,
+    /// or `None` when none of the set is available or it refused.
+    pub fn delete(
+        &self,
+        call_id: &str,
+        tag: &str,
+        other_tag: &str,
+        set_id: Option<i64>,
+    ) -> Option<&Proxy> {
+        let proxy = self
+            .pool
+            .pick(Some(set_id.unwrap_or(self.default_set)), call_id)?;
+        let mut command = format!("D {call_id} {tag}");
+        if !other_tag.is_empty() {
+            command.push(' ');
+            command.push_str(other_tag);
+        }
+        self.command(proxy, &command).ok()?;
+        Some(proxy)
     }
 
     /// Asks every proxy for its protocol version once; the silent ones start disabled.

@@ -75,6 +75,7 @@ mod rest_client;
 mod rr;
 mod rtpengine;
 mod rtpproxy;
+mod rtpproxy_engage;
 mod script_vars;
 mod sdp_transformations;
 mod secure_config;

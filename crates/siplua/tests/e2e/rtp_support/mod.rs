@@ -33,6 +33,8 @@ impl RtpEngine {
                 &format!("--port-min={rtp_min}"),
                 &format!("--port-max={}", rtp_min + 40),
                 "--log-level=5",
+                // A deleted session frees its ports at once (the tests check they do).
+                "--delete-delay=0",
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
