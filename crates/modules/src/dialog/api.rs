@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::context::Context;
+use siplua_core::engine::Core;
 use siplua_sip::Message;
 
 use super::table::{Current, Direction, Key, Table};
@@ -61,6 +62,7 @@ pub fn create(ctx: &mut Context, table: &Arc<Table>, timeout: Duration) -> Resul
             }),
         );
     }
+    table.run_created(ctx, &key);
     Ok(key)
 }
 
@@ -76,6 +78,22 @@ impl DialogApi {
     /// [`create`] with the module's table and lifetime.
     pub fn create(&self, ctx: &mut Context) -> Result<Key, String> {
         create(ctx, &self.table, self.timeout)
+    }
+
+    /// Sets the lifetime of dialog `key` to `secs` from now, as `$DLG_timeout = secs` does
+    /// (its timeout route, if any, runs then); false when there is no such dialog. `sst`
+    /// sets the negotiated session interval this way.
+    pub fn set_lifetime(&self, core: &Core, key: &Key, secs: u64) -> bool {
+        let found = self
+            .table
+            .with(key, |d| {
+                d.timeout = d.start.elapsed() + Duration::from_secs(secs);
+            })
+            .is_some();
+        if found {
+            super::timeout::rearm(core, &self.table, key);
+        }
+        found
     }
 
     /// The key of the dialog a request belongs to, going by its Call-ID and From tag (the
