@@ -1,6 +1,7 @@
 //! What other modules use of the dialog module: `load_balancer` creates the dialog of the
 //! call it balances (as `create_dialog()` would) and counts calls per destination with a
-//! profile, read back while the dialogs are active.
+//! profile, read back while the dialogs are active; `sst` hooks each dialog's creation
+//! ([`Table::on_created`]) and sets its lifetime to the negotiated session interval.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -15,12 +15,14 @@ fn warn(text: &str) {
 }
 
 /// Answers the request in `ctx` with "422 Session Timer Too Small" carrying `Min-SE:
-/// min_se`, through its transaction when it has one; the reply's return code.
-pub fn reject(ctx: &mut Context, min_se: u64) -> i32 {
+/// min_se`: through its transaction when it has one or `stateful` asks for one (a dialog's
+/// INVITE, whose transaction then refuses to be relayed), else statelessly; the reply's
+/// return code.
+pub fn reject(ctx: &mut Context, min_se: u64, stateful: bool) -> i32 {
     ctx.reply_headers.push_str(&format!("Min-SE: {min_se}\r\n"));
     let reason = "Session Timer Too Small";
     match ctx.core.apis.get::<TmApi>() {
-        Some(tm) if tm.has_transaction(ctx) => tm.reply(ctx, 422, reason),
+        Some(tm) if stateful || tm.has_transaction(ctx) => tm.reply(ctx, 422, reason),
         _ => sl::reply(ctx, 422, reason, None),
     }
 }
@@ -47,7 +49,7 @@ pub fn check_min(ctx: &mut Context, min_se: u64, send: bool) -> i32 {
     if min_se <= asked {
         return -1;
     }
-    if send && reject(ctx, min_se) < 0 {
+    if send && reject(ctx, min_se, false) < 0 {
         warn("sstCheckMin: the 422 reply could not be sent");
     }
     1

@@ -109,7 +109,7 @@ impl Negotiator {
             }
             Some(_) if self.settings.reject => {
                 let floor = min_se.max(asked.min_se.unwrap_or(0)).max(RFC_MIN_SE);
-                reject(ctx, floor);
+                reject(ctx, floor, true);
                 self.dialogs.table.end(key);
                 return;
             }

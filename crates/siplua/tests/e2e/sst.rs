@@ -36,7 +36,7 @@ route {{
         exit;
     }}
     if (is_method("INVITE") && !has_totag()) {{
-        if (sstCheckMin("1")) {{
+        if (!is_present_hf("X-No-Check") && sstCheckMin("1")) {{
             xlog("L_INFO", "SST too small\n");
             exit;
         }}
@@ -58,13 +58,19 @@ fn count(server: &Server) -> String {
 }
 
 /// A request of the call `invite` started, from the caller: same Call-ID, From and To (with
-/// the callee's tag `t200`), a new branch and CSeq.
+/// the callee's tag `t200`), a branch of its own and a new CSeq.
 fn in_dialog(invite: &str, method: &str, cseq: u32, extra: &str) -> String {
     let mut out = format!("{method} sip:bob@127.0.0.1 SIP/2.0\r\n");
     for line in invite.split("\r\n").skip(1) {
         let name = line.split(':').next().unwrap_or("").trim();
         match name.to_ascii_lowercase().as_str() {
-            "via" => out.push_str(&format!("{};x={method}{cseq}\r\n", line)),
+            "via" => out.push_str(&format!(
+                "{}\r\n",
+                line.replace(
+                    "branch=z9hG4bK-",
+                    &format!("branch=z9hG4bK-{method}{cseq}-")
+                )
+            )),
             "from" | "call-id" | "max-forwards" => out.push_str(&format!("{line}\r\n")),
             "to" => out.push_str(&format!("{line};tag=t200\r\n")),
             _ => {}
@@ -135,18 +141,29 @@ fn a_too_small_session_expires_gets_422_with_min_se() {
     assert_eq!(reason(&reply), "Session Timer Too Small");
     assert_eq!(header(&reply, "Min-SE"), Some("300"), "{reply}");
     assert!(server.wait_log("SST too small"), "{}", server.log_text());
-    // Large enough: relayed untouched, and a dialog is made for it.
-    let fine = request(
+    // As in OpenSIPS, an INVITE without Min-SE is taken to ask for a floor of 90 s, below
+    // 300: rejected too, whatever its Session-Expires.
+    let no_floor = request(
         "INVITE",
         "sip:bob@example.com",
         c.port(),
         "Session-Expires: 1800\r\nSupported: timer\r\n",
     );
+    let reply = c.request(&server, &no_floor).expect("answered");
+    assert_eq!(status(&reply), 422, "{reply}");
+    // Retried as RFC 4028 has the caller do after a 422 (Min-SE raised to the 422's):
+    // relayed untouched, and a dialog is made for it.
+    let fine = request(
+        "INVITE",
+        "sip:bob@example.com",
+        c.port(),
+        "Session-Expires: 1800\r\nMin-SE: 300\r\nSupported: timer\r\n",
+    );
     c.send(&server, fine.as_bytes());
     let (got, _) = hop.recv(&server);
     assert!(got.starts_with("INVITE "), "{got}");
     assert_eq!(header(&got, "Session-Expires"), Some("1800"), "{got}");
-    assert_eq!(header(&got, "Min-SE"), None, "{got}");
+    assert_eq!(header(&got, "Min-SE"), Some("300"), "{got}");
     assert_eq!(count(&server), "1");
 }
 
@@ -233,6 +250,38 @@ fn the_proxy_asks_for_sst_interval_and_tells_the_caller() {
         "{}",
         server.log_text()
     );
+}
+
+#[test]
+fn create_dialog_raises_min_se_or_rejects_by_itself() {
+    let hop = NextHop::new();
+    let server = Server::start(&proxy_cfg(hop.port(), r#"modparam("sst", "min_se", 300)"#));
+    let c = UdpClient::new();
+    // A caller without timer support cannot take a 422: its Min-SE is raised instead.
+    let plain = request(
+        "INVITE",
+        "sip:bob@example.com",
+        c.port(),
+        "X-No-Check: 1\r\nSession-Expires: 120\r\nMin-SE: 100\r\n",
+    );
+    c.send(&server, plain.as_bytes());
+    let (got, _) = hop.recv(&server);
+    assert_eq!(headers(&got, "Min-SE"), vec!["300"], "{got}");
+    assert_eq!(header(&got, "Session-Expires"), Some("120"), "{got}");
+    assert_eq!(count(&server), "1");
+    // One that supports timers gets the 422 from create_dialog (reject_to_small), with
+    // the larger of min_se and its own Min-SE; its dialog ends.
+    let timed = request(
+        "INVITE",
+        "sip:bob@example.com",
+        c.port(),
+        "X-No-Check: 1\r\nSession-Expires: 120\r\nMin-SE: 400\r\nSupported: timer\r\n",
+    );
+    c.send(&server, timed.as_bytes());
+    let reply = recv_final(&c).expect("answered");
+    assert_eq!(status(&reply), 422, "{reply}");
+    assert_eq!(header(&reply, "Min-SE"), Some("400"), "{reply}");
+    assert_eq!(count(&server), "1");
 }
 
 #[test]
