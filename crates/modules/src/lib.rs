@@ -51,6 +51,7 @@ pub mod sipmsgops;
 pub mod sl;
 pub(crate) mod snapshot;
 pub mod sql;
+pub mod sst;
 pub mod statistics;
 pub mod textops;
 pub mod timerec;
@@ -117,6 +118,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("rtpproxy", || Box::new(rtpproxy::RtpProxy::default())),
     ("rtpengine", || Box::new(rtpengine::RtpEngine::default())),
     ("dialog", || Box::new(dialog::DialogModule::default())),
+    ("sst", || Box::new(sst::Sst::default())),
     ("dialplan", || Box::new(dialplan::Dialplan::default())),
     ("domain", || Box::new(domain::Domain::default())),
     ("group", || Box::new(group::Group::default())),

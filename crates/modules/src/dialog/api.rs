@@ -1,12 +1,14 @@
 //! What other modules use of the dialog module: `load_balancer` creates the dialog of the
 //! call it balances (as `create_dialog()` would) and counts calls per destination with a
 //! profile, read back while the dialogs are active; `rtpproxy_engage` watches the messages
-//! of the dialog it engaged and hears when it ends.
+//! of the dialog it engaged and hears when it ends; `sst` hooks each dialog's creation
+//! ([`Table::on_created`]) and sets its lifetime to the negotiated session interval.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use siplua_core::context::Context;
+use siplua_core::engine::Core;
 use siplua_sip::Message;
 
 use super::table::{Current, Direction, EndWatcher, Key, MessageWatcher, Table};
@@ -62,6 +64,7 @@ pub fn create(ctx: &mut Context, table: &Arc<Table>, timeout: Duration) -> Resul
             }),
         );
     }
+    table.run_created(ctx, &key);
     Ok(key)
 }
 
@@ -99,6 +102,22 @@ impl DialogApi {
                 true
             })
             .unwrap_or(false)
+    }
+
+    /// Sets the lifetime of dialog `key` to `secs` from now, as `$DLG_timeout = secs` does
+    /// (its timeout route, if any, runs then); false when there is no such dialog. `sst`
+    /// sets the negotiated session interval this way.
+    pub fn set_lifetime(&self, core: &Core, key: &Key, secs: u64) -> bool {
+        let found = self
+            .table
+            .with(key, |d| {
+                d.timeout = d.start.elapsed() + Duration::from_secs(secs);
+            })
+            .is_some();
+        if found {
+            super::timeout::rearm(core, &self.table, key);
+        }
+        found
     }
 
     /// The key of the dialog a request belongs to, going by its Call-ID and From tag (the

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use siplua_core::context::Context;
 use siplua_sip::Message;
 
@@ -162,11 +162,18 @@ pub struct Current {
     pub dir: Direction,
 }
 
+/// A module's hook run when `create_dialog()` (or another module) creates a dialog, with
+/// the INVITE's context: OpenSIPS' `DLGCB_CREATED` callback, which `sst` uses to negotiate
+/// the session interval.
+pub type CreatedHook = Box<dyn Fn(&mut Context, &Key) + Send + Sync>;
+
 /// Every dialog.
 #[derive(Default)]
 pub struct Table {
     dialogs: Mutex<HashMap<Key, Dialog>>,
     next_id: AtomicU64,
+    /// Run on each new dialog (registered at start-up, read for every dialog).
+    created: RwLock<Vec<CreatedHook>>,
 }
 
 /// The From and To tags, borrowed from the message.
@@ -283,6 +290,18 @@ impl Table {
             _ => {}
         }
         Some(Current { key, dir })
+    }
+
+    /// Registers a hook run on each dialog created from now on.
+    pub fn on_created(&self, hook: CreatedHook) {
+        self.created.write().push(hook);
+    }
+
+    /// Runs the created hooks on a dialog just made for the INVITE in `ctx`.
+    pub(super) fn run_created(&self, ctx: &mut Context, key: &Key) {
+        for hook in self.created.read().iter() {
+            hook(ctx, key);
+        }
     }
 
     /// An INVITE reply (received, or the final one tm sent upstream).

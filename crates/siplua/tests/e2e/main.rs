@@ -83,6 +83,7 @@ mod sipmsgops_body_parts;
 mod sipmsgops_lists_status;
 mod sipp;
 mod sqlite;
+mod sst;
 mod statements;
 mod statistics;
 mod storage;
