@@ -321,29 +321,33 @@ fn flags_of(ctx: &mut Context, args: &Args) -> Option<Flags> {
     })
 }
 
-/// `rtpproxy_engage`: the arguments read, the dialog engaged.
-fn engage_dialog(shared: &Arc<Shared>, dialogs: &DialogApi, ctx: &mut Context, args: &Args) -> i32 {
-    let Some(flags) = flags_of(ctx, args) else {
-        return -1;
-    };
+/// The arguments every offer/answer function shares: `flags`, `ip_address`, `set_id`, and
+/// the `sock_var`/`ret_var` outputs; None (logged) when the flags do not read.
+fn call_args<'a>(
+    ctx: &mut Context,
+    args: &'a Args,
+) -> Option<(Flags, Option<String>, Option<i64>, Outputs<'a>)> {
+    let flags = flags_of(ctx, args)?;
     let ip = args.str(ctx, 1).map(|s| s.into_owned());
     let set = args.has(2).then(|| args.int(ctx, 2)).flatten();
     let outputs = Outputs {
         sock: args.pv(3),
         ret: args.pv(4),
+    };
+    Some((flags, ip, set, outputs))
+}
+
+/// `rtpproxy_engage`: the arguments read, the dialog engaged.
+fn engage_dialog(shared: &Arc<Shared>, dialogs: &DialogApi, ctx: &mut Context, args: &Args) -> i32 {
+    let Some((flags, ip, set, outputs)) = call_args(ctx, args) else {
+        return -1;
     };
     engage::engage(shared, dialogs, ctx, flags, ip, set, &outputs)
 }
 
 fn engage(shared: &Shared, ctx: &mut Context, args: &Args, side: Side) -> i32 {
-    let Some(flags) = flags_of(ctx, args) else {
+    let Some((flags, ip, set, outputs)) = call_args(ctx, args) else {
         return -1;
-    };
-    let ip = args.str(ctx, 1).map(|s| s.into_owned());
-    let set = args.has(2).then(|| args.int(ctx, 2)).flatten();
-    let outputs = Outputs {
-        sock: args.pv(3),
-        ret: args.pv(4),
     };
     shared.engage(ctx, side, &flags, ip.as_deref(), set, &outputs)
 }
