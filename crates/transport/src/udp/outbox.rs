@@ -45,6 +45,9 @@ struct Outbox {
     peers: Vec<SocketAddr>,
     bytes: Vec<u8>,
     held: Vec<Held>,
+    /// Scratch for the `sendmmsg` of a flush, kept so that a flush allocates nothing.
+    iovs: Vec<libc::iovec>,
+    headers: Vec<libc::mmsghdr>,
 }
 
 /// Starts holding back this thread's sends to `peers`, the sources of a batch just received.
@@ -89,12 +92,18 @@ pub(crate) fn hold(sock: &Socket, to: SocketAddr, data: &[u8]) -> bool {
 pub(crate) fn flush() {
     OUTBOX.with(|outbox| {
         let mut outbox = outbox.borrow_mut();
-        let Outbox { bytes, held, .. } = &mut *outbox;
+        let Outbox {
+            bytes,
+            held,
+            iovs,
+            headers,
+            ..
+        } = &mut *outbox;
         if held.is_empty() {
             return;
         }
         for run in held.chunk_by(|a, b| a.fd == b.fd) {
-            send_run(run, bytes);
+            send_run(run, bytes, iovs, headers);
         }
         held.clear();
         bytes.clear();
@@ -109,9 +118,15 @@ pub(crate) fn close() {
 }
 
 /// Sends datagrams that share a socket with `sendmmsg`, going past any that fails.
-fn send_run(run: &[Held], bytes: &mut [u8]) {
-    let mut iovs: Vec<libc::iovec> = Vec::with_capacity(run.len());
-    let mut headers: Vec<libc::mmsghdr> = Vec::with_capacity(run.len());
+fn send_run(
+    run: &[Held],
+    bytes: &mut [u8],
+    iovs: &mut Vec<libc::iovec>,
+    headers: &mut Vec<libc::mmsghdr>,
+) {
+    // Every iovec is in place before a header points at one: `iovs` does not grow after.
+    iovs.clear();
+    headers.clear();
     for held in run {
         iovs.push(libc::iovec {
             iov_base: bytes[held.start..held.end].as_mut_ptr().cast(),
