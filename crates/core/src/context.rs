@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use siplua_sip::edit::Edits;
 use siplua_sip::Message;
 use siplua_transport::{ConnId, Proto, SocketId, SocketInfo};
+use smallvec::SmallVec;
 
 use crate::avp::AvpList;
 use crate::engine::Core;
@@ -111,8 +112,9 @@ pub struct Context<'w> {
     pub force_rport: bool,
     /// `script_trace(...)` in effect: every statement run is logged.
     pub trace: Option<crate::interp::trace::ScriptTrace>,
-    /// Per-message state of modules (tm's current transaction, for instance), by type.
-    extensions: Vec<(TypeId, Box<dyn Any + Send>)>,
+    /// Per-message state of modules (tm's current transaction, for instance), by type. A
+    /// relayed request has a few of them: kept inline, not in a growing vector.
+    extensions: SmallVec<[(TypeId, Box<dyn Any + Send>); 4]>,
 }
 
 impl<'w> Context<'w> {
@@ -147,7 +149,7 @@ impl<'w> Context<'w> {
             replied: None,
             force_rport: false,
             trace: None,
-            extensions: Vec::new(),
+            extensions: SmallVec::new(),
         }
     }
 

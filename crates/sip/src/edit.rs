@@ -25,6 +25,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use smallvec::SmallVec;
+
 use crate::chars::is_token_str;
 use crate::header_kind::HeaderKind;
 use crate::list::ListSplit;
@@ -90,7 +92,7 @@ struct Op {
 }
 
 /// An ordered list of edits against one message.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Edits {
     ops: Vec<Op>,
     arena: Vec<u8>,
@@ -108,6 +110,30 @@ fn check_value(v: &str) -> Result<(), EditError> {
         Err(EditError::BadValue)
     } else {
         Ok(())
+    }
+}
+
+/// Spare room a list gets when it first grows or is copied: enough for the edits a
+/// message usually gets (a branch's Via and Request-URI, a Record-Route), so that these do
+/// not reallocate it one by one.
+const SPARE_OPS: usize = 8;
+const SPARE_TEXT: usize = 512;
+
+impl Clone for Edits {
+    /// A copy with spare room: tm copies the script's edits into each branch, which then
+    /// adds its own Via.
+    fn clone(&self) -> Self {
+        let mut ops = Vec::with_capacity(self.ops.len() + SPARE_OPS);
+        ops.extend_from_slice(&self.ops);
+        let mut arena = Vec::with_capacity(self.arena.len() + SPARE_TEXT);
+        arena.extend_from_slice(&self.arena);
+        Edits {
+            ops,
+            arena,
+            next_seq: self.next_seq,
+            body_ops: self.body_ops.clone(),
+            body_text: self.body_text.clone(),
+        }
     }
 }
 
@@ -143,6 +169,13 @@ impl Edits {
     }
 
     fn push(&mut self, kind: OpKind, start: usize, end: usize, parts: &[&[u8]]) {
+        let need: usize = parts.iter().map(|p| p.len()).sum();
+        if self.arena.capacity() - self.arena.len() < need {
+            self.arena.reserve(need.max(SPARE_TEXT));
+        }
+        if self.ops.len() == self.ops.capacity() {
+            self.ops.reserve(SPARE_OPS);
+        }
         let from = self.arena.len();
         for p in parts {
             self.arena.extend_from_slice(p);
@@ -450,7 +483,8 @@ impl Edits {
         let fits = |o: &&Op| o.start <= o.end && o.end <= src.len();
         let overlaps = |a: &Op, s: usize, e: usize| a.start < e && s < a.end;
 
-        let mut removed: Vec<(usize, usize)> = self
+        // The usual message has a handful of edits: the working lists stay on the stack.
+        let mut removed: SmallVec<[(usize, usize); 8]> = self
             .ops
             .iter()
             .filter(fits)
@@ -458,14 +492,14 @@ impl Edits {
             .map(|o| (o.start, o.end))
             .collect();
         removed.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(removed.len());
+        let mut merged: SmallVec<[(usize, usize); 8]> = SmallVec::new();
         for (s, e) in removed {
             match merged.last_mut() {
                 Some(last) if s < last.1 => last.1 = last.1.max(e),
                 _ => merged.push((s, e)),
             }
         }
-        let mut replaced: Vec<&Op> = Vec::new();
+        let mut replaced: SmallVec<[&Op; 8]> = SmallVec::new();
         for op in self
             .ops
             .iter()
@@ -483,7 +517,7 @@ impl Edits {
                 || replaced.iter().any(|r| r.start < p && p < r.end)
         };
         // (start, end, order, text): inserts (order 0) sort before a range at the same offset.
-        let mut segs: Vec<(usize, usize, u8, usize, Range<usize>)> = Vec::new();
+        let mut segs: SmallVec<[(usize, usize, u8, usize, Range<usize>); 16]> = SmallVec::new();
         for op in self.ops.iter().filter(fits) {
             let is_insert =
                 op.kind == OpKind::Insert || (op.kind == OpKind::Replace && op.start == op.end);

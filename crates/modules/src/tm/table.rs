@@ -12,19 +12,23 @@ use super::tx::TxRef;
 
 const SHARDS: usize = 64;
 
+/// One shard's map. foldhash with a random seed per process: the keys are Via branches
+/// chosen by peers, and SipHash cost a few thousand instructions per call.
+type Shard<V> = HashMap<String, V, foldhash::quality::RandomState>;
+
 /// A map split into independently locked shards.
 struct Sharded<V> {
-    shards: Vec<Mutex<HashMap<String, V>>>,
+    shards: Vec<Mutex<Shard<V>>>,
 }
 
 impl<V: Clone> Sharded<V> {
     fn new() -> Self {
         Sharded {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
         }
     }
 
-    fn shard(&self, key: &str) -> &Mutex<HashMap<String, V>> {
+    fn shard(&self, key: &str) -> &Mutex<Shard<V>> {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in key.bytes() {
             h ^= u64::from(b);

@@ -147,8 +147,9 @@ fn send_branch(
     let sent = Arc::new(bytes);
     // Filed before it is sent: the reply may come back on another worker at once, and must
     // find its branch (it then waits for this lock until the branch is complete).
+    shared.table.add_branch(id.clone(), tx.clone(), index);
     state.branches.push(Branch {
-        id: id.clone(),
+        id,
         target,
         socket: socket.id,
         sent: sent.clone(),
@@ -164,10 +165,10 @@ fn send_branch(
         replica,
         extra_hdrs,
     });
-    shared.table.add_branch(id.clone(), tx.clone(), index);
     if let Err(e) = transports.send(&dst, &sent) {
-        state.branches.pop();
-        shared.table.remove_branch(&id);
+        if let Some(branch) = state.branches.pop() {
+            shared.table.remove_branch(&branch.id);
+        }
         return Err(format!("cannot send to {}: {e}", target.addr));
     }
     shared.stats.uac_transactions.inc();
