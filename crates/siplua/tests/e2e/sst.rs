@@ -12,20 +12,11 @@ use std::time::{Duration, Instant};
 use common::*;
 
 fn proxy_cfg(next_hop: u16, params: &str) -> String {
-    format!(
-        r#"
-log_level = 3
-xlog_level = 3
-stderror_enabled = yes
-udp_workers = 1
-socket = udp:127.0.0.1:{{PORT}}
-loadmodule "proto_udp.so"
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "signaling.so"
-loadmodule "sipmsgops.so"
-loadmodule "dialog.so"
-loadmodule "sst.so"
+    udp_proxy_cfg(
+        1,
+        &["sl", "tm", "signaling", "sipmsgops", "dialog", "sst"],
+        &format!(
+            r#"
 modparam("sst", "sst_flag", "SST_FLAG")
 {params}
 
@@ -46,6 +37,7 @@ route {{
     t_relay("udp:127.0.0.1:{next_hop}");
 }}
 "#
+        ),
     )
 }
 
