@@ -12,6 +12,7 @@
 
 mod api;
 mod functions;
+mod jobs;
 mod lookup;
 mod pv;
 mod table;

@@ -28,8 +28,9 @@ pub mod state {
 /// the replies siplua matches to it), run before the script (`rtpproxy_engage`).
 pub type MessageWatcher = Arc<dyn Fn(&mut Context, Direction) + Send + Sync>;
 
-/// A module's job for when a dialog ends (BYE, failed call, lifetime), run once on a
-/// thread of its own: it may wait on the network, and the dialog's lock is not held.
+/// A module's job for when a dialog ends (BYE, failed call, lifetime), run once on the
+/// dialog module's end-job thread (`jobs.rs`): it may wait on the network, and the dialog's
+/// lock is not held.
 pub type EndWatcher = Box<dyn FnOnce() + Send>;
 
 /// How long an ended dialog stays visible (a BYE's retransmissions and its reply still
@@ -93,7 +94,7 @@ impl Dialog {
             self.watchers.clear();
             let jobs = std::mem::take(&mut self.on_end);
             if !jobs.is_empty() {
-                std::thread::spawn(move || jobs.into_iter().for_each(|job| job()));
+                super::jobs::run_later(jobs);
             }
         }
     }
@@ -482,6 +483,34 @@ mod tests {
         t.end(&key);
         rx.recv_timeout(Duration::from_secs(5)).unwrap();
         assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+    }
+
+    #[test]
+    fn the_end_jobs_of_many_dialogs_all_run_in_order_past_a_panicking_one() {
+        let t = Table::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let calls = 500;
+        for n in 0..calls {
+            let invite = msg(
+                "INVITE sip:b@y SIP/2.0",
+                &format!("many{n}"),
+                None,
+                "1 INVITE",
+            );
+            let key = t.create(&invite, Duration::from_secs(60)).unwrap();
+            let tx = tx.clone();
+            t.with(&key, |d| {
+                if n == calls / 2 {
+                    d.on_end.push(Box::new(|| panic!("an end job that fails")));
+                }
+                d.on_end.push(Box::new(move || tx.send(n).unwrap()));
+            });
+            t.end(&key);
+        }
+        let ran: Vec<usize> = (0..calls)
+            .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+            .collect();
+        assert_eq!(ran, (0..calls).collect::<Vec<_>>());
     }
 
     #[test]

@@ -83,7 +83,8 @@ pub fn t_newtran(shared: &Arc<TmShared>, ctx: &mut Context) -> i32 {
     }
 }
 
-/// `t_relay([dest[, flags]])`. Flags: 0x01 no automatic 100 Trying for INVITE.
+/// `t_relay([dest[, flags]])`. Flags: 0x01 no automatic 100 Trying for INVITE. -1 without
+/// sending anything when the transaction already sent its final reply.
 pub fn t_relay(shared: &Arc<TmShared>, ctx: &mut Context, dest: Option<String>, flags: i64) -> i32 {
     let Some(method) = ctx.msg.as_ref().and_then(|m| m.method()) else {
         return -1;
@@ -106,6 +107,15 @@ pub fn t_relay(shared: &Arc<TmShared>, ctx: &mut Context, dest: Option<String>, 
         }
         None => return -1,
     };
+    let answered = tx.state.lock().uas.status;
+    if answered >= 200 {
+        // A final reply already went upstream (sst's 422 from `create_dialog()`, a
+        // `t_reply()` earlier in the script): the caller is done with this request.
+        log_err(&format!(
+            "t_relay: the request was already answered {answered}; not relayed"
+        ));
+        return -1;
+    }
     take_script_settings(ctx, &tx);
     if ctx.route_type == RouteType::Request
         && tx.is_invite

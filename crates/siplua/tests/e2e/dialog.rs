@@ -9,20 +9,11 @@ use crate::common;
 use common::*;
 
 fn proxy_cfg(uas: u16) -> String {
-    format!(
-        r#"
-log_level = 3
-xlog_level = 3
-stderror_enabled = yes
-udp_workers = 1
-socket = udp:127.0.0.1:{{PORT}}
-loadmodule "proto_udp.so"
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "rr.so"
-loadmodule "signaling.so"
-loadmodule "sipmsgops.so"
-loadmodule "dialog.so"
+    udp_proxy_cfg(
+        1,
+        &["sl", "tm", "rr", "signaling", "sipmsgops", "dialog"],
+        &format!(
+            r#"
 modparam("dialog", "default_timeout", 60)
 modparam("dialog", "profiles_with_value", "caller ; trunk/s")
 modparam("dialog", "profiles_no_value", "calls")
@@ -81,6 +72,7 @@ route {{
     if (!t_relay("udp:127.0.0.1:{uas}")) {{ sl_reply_error(); }}
 }}
 "#
+        ),
     )
 }
 

@@ -10,20 +10,11 @@ use std::time::{Duration, Instant};
 use common::*;
 
 fn proxy_cfg(next_hop: u16) -> String {
-    format!(
-        r#"
-log_level = 3
-xlog_level = 3
-stderror_enabled = yes
-udp_workers = 1
-socket = udp:127.0.0.1:{{PORT}}
-loadmodule "proto_udp.so"
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "rr.so"
-loadmodule "signaling.so"
-loadmodule "sipmsgops.so"
-loadmodule "dialog.so"
+    udp_proxy_cfg(
+        1,
+        &["sl", "tm", "rr", "signaling", "sipmsgops", "dialog"],
+        &format!(
+            r#"
 modparam("dialog", "default_timeout", 1)
 
 route {{
@@ -59,6 +50,7 @@ route[expired] {{
     }}
 }}
 "#
+        ),
     )
 }
 

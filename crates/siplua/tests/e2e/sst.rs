@@ -2,8 +2,8 @@
 //! Session-Expires with 422 and the proxy's Min-SE; a flagged dialog's lifetime follows the
 //! interval its 2xx negotiated — it is gone once the interval passes without a refresh, and
 //! kept while re-INVITEs refresh it; when the caller supports timers but asked for none, the
-//! proxy asks for `sst_interval` and tells the caller in the 2xx; bad parameters are load
-//! errors.
+//! proxy asks for `sst_interval` and tells the caller in the 2xx; the 422 `create_dialog()`
+//! sends stops a later `t_relay()`; bad parameters are load errors.
 
 use crate::common;
 
@@ -12,20 +12,11 @@ use std::time::{Duration, Instant};
 use common::*;
 
 fn proxy_cfg(next_hop: u16, params: &str) -> String {
-    format!(
-        r#"
-log_level = 3
-xlog_level = 3
-stderror_enabled = yes
-udp_workers = 1
-socket = udp:127.0.0.1:{{PORT}}
-loadmodule "proto_udp.so"
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "signaling.so"
-loadmodule "sipmsgops.so"
-loadmodule "dialog.so"
-loadmodule "sst.so"
+    udp_proxy_cfg(
+        1,
+        &["sl", "tm", "signaling", "sipmsgops", "dialog", "sst"],
+        &format!(
+            r#"
 modparam("sst", "sst_flag", "SST_FLAG")
 {params}
 
@@ -46,6 +37,7 @@ route {{
     t_relay("udp:127.0.0.1:{next_hop}");
 }}
 "#
+        ),
     )
 }
 
@@ -282,6 +274,46 @@ fn create_dialog_raises_min_se_or_rejects_by_itself() {
     assert_eq!(status(&reply), 422, "{reply}");
     assert_eq!(header(&reply, "Min-SE"), Some("400"), "{reply}");
     assert_eq!(count(&server), "1");
+}
+
+#[test]
+fn the_422_of_create_dialog_stops_the_later_t_relay() {
+    let hop = NextHop::new();
+    hop.sock
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let server = Server::start(&proxy_cfg(hop.port(), r#"modparam("sst", "min_se", 300)"#));
+    let c = UdpClient::new();
+    // The script has no sstCheckMin: create_dialog() answers 422 and the t_relay() after it
+    // finds the request answered, so the callee never sees the INVITE.
+    let timed = request(
+        "INVITE",
+        "sip:bob@example.com",
+        c.port(),
+        "X-No-Check: 1\r\nSession-Expires: 120\r\nSupported: timer\r\n",
+    );
+    c.send(&server, timed.as_bytes());
+    let reply = recv_final(&c).expect("answered");
+    assert_eq!(status(&reply), 422, "{reply}");
+    // The caller acknowledges the 422 (hop by hop: the proxy absorbs the ACK).
+    let to = header(&reply, "To").expect("To in the 422");
+    let ack = timed
+        .replacen("INVITE sip:", "ACK sip:", 1)
+        .replace("To: <sip:bob@example.com>", &format!("To: {to}"))
+        .replace(" INVITE\r\n", " ACK\r\n");
+    c.send(&server, ack.as_bytes());
+    let leaked = recv_datagram(&hop.sock);
+    assert!(
+        leaked.is_none(),
+        "the callee got {leaked:?}; server log:\n{}",
+        server.log_text()
+    );
+    assert!(
+        server.log_text().contains("already answered 422"),
+        "{}",
+        server.log_text()
+    );
+    assert_eq!(count(&server), "0");
 }
 
 #[test]

@@ -9,19 +9,11 @@ use std::time::Duration;
 use common::*;
 
 fn proxy_cfg(replica: u16, callee: u16) -> String {
-    format!(
-        r#"
-log_level = 3
-xlog_level = 3
-stderror_enabled = yes
-udp_workers = 2
-socket = udp:127.0.0.1:{{PORT}}
-loadmodule "proto_udp.so"
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "signaling.so"
-loadmodule "sipmsgops.so"
-loadmodule "cfgutils.so"
+    udp_proxy_cfg(
+        2,
+        &["sl", "tm", "signaling", "sipmsgops", "cfgutils"],
+        &format!(
+            r#"
 
 route {{
     if (is_method("REGISTER")) {{
@@ -57,6 +49,7 @@ route {{
     }}
 }}
 "#
+        ),
     )
 }
 

@@ -11,21 +11,19 @@ use std::net::SocketAddr;
 use common::*;
 
 fn th_cfg(callee: u16, globals: &str) -> String {
-    format!(
-        r#"
-log_level = 3
-xlog_level = 3
-stderror_enabled = yes
-udp_workers = 1
-socket = udp:127.0.0.1:{{PORT}}
-loadmodule "proto_udp.so"
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "rr.so"
-loadmodule "signaling.so"
-loadmodule "sipmsgops.so"
-loadmodule "dialog.so"
-loadmodule "topology_hiding.so"
+    udp_proxy_cfg(
+        1,
+        &[
+            "sl",
+            "tm",
+            "rr",
+            "signaling",
+            "sipmsgops",
+            "dialog",
+            "topology_hiding",
+        ],
+        &format!(
+            r#"
 {globals}
 
 route {{
@@ -60,6 +58,7 @@ route {{
     if (!t_relay("udp:127.0.0.1:{callee}")) sl_reply_error();
 }}
 "#
+        ),
     )
 }
 

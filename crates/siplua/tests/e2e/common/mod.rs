@@ -340,6 +340,21 @@ pub fn cfg(globals: &str, routes: &str) -> String {
     )
 }
 
+/// A proxy config as the e2e tests write them by hand: logging to stderr at level 3, one UDP
+/// socket on `{PORT}` served by `udp_workers` workers, `proto_udp` and then `modules` loaded
+/// (names without `.so`, in order), followed by `rest` (modparams and routes) as given.
+pub fn udp_proxy_cfg(udp_workers: u32, modules: &[&str], rest: &str) -> String {
+    let mut text = format!(
+        "log_level = 3\nxlog_level = 3\nstderror_enabled = yes\nudp_workers = {udp_workers}\n\
+         socket = udp:127.0.0.1:{{PORT}}\nloadmodule \"proto_udp.so\"\n"
+    );
+    for m in modules {
+        text.push_str(&format!("loadmodule \"{m}.so\"\n"));
+    }
+    text.push_str(rest);
+    text
+}
+
 /// Writes `text` to `NAME` in a scratch directory and runs `siplua -c -f` on it; returns the
 /// output and the file's path (error lines start with it).
 pub fn check_config(name: &str, text: &str) -> (Output, PathBuf) {
