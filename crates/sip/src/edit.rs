@@ -82,6 +82,11 @@ enum OpKind {
     Replace,
 }
 
+/// One piece of an edited message being written: the source range `start..end` it replaces
+/// (empty for an insert), its order among pieces at the same offset, its recording order,
+/// and its new text in the arena.
+type Segment = (usize, usize, u8, usize, Range<usize>);
+
 #[derive(Clone, Debug)]
 struct Op {
     kind: OpKind,
@@ -516,8 +521,9 @@ impl Edits {
             merged.iter().any(|&(s, e)| s < p && p < e)
                 || replaced.iter().any(|r| r.start < p && p < r.end)
         };
-        // (start, end, order, text): inserts (order 0) sort before a range at the same offset.
-        let mut segs: SmallVec<[(usize, usize, u8, usize, Range<usize>); 16]> = SmallVec::new();
+        // (start, end, order, seq, text): inserts (order 0) sort before a range at the same
+        // offset.
+        let mut segs: SmallVec<[Segment; 16]> = SmallVec::new();
         for op in self.ops.iter().filter(fits) {
             let is_insert =
                 op.kind == OpKind::Insert || (op.kind == OpKind::Replace && op.start == op.end);
