@@ -32,6 +32,7 @@ pub fn init() {
         }),
     );
     let _ = tracing::subscriber::set_global_default(filtered);
+    slog::set_line_writer(crate::log_line::write);
 }
 
 /// Applies the configuration's log settings.
@@ -58,7 +59,7 @@ pub fn configure(config: &CoreConfig) {
 }
 
 /// The `tracing` level that lets through what OpenSIPS level `l` prints.
-fn tracing_level(l: i32) -> Level {
+pub(crate) fn tracing_level(l: i32) -> Level {
     match l {
         i32::MIN..=-1 => Level::ERROR,
         0 | 1 => Level::WARN,
@@ -123,23 +124,27 @@ impl Write for Line {
 
 impl Drop for Line {
     fn drop(&mut self) {
-        if self.buf.is_empty() {
-            return;
+        if !self.buf.is_empty() {
+            output(self.level, &self.buf);
         }
-        if TO_STDERR.load(Ordering::Relaxed) {
-            let _ = io::stderr().lock().write_all(&self.buf);
-        }
-        if let Some(logger) = SYSLOG.get() {
-            let text = String::from_utf8_lossy(&self.buf);
-            let text = text.trim_end();
-            if let Ok(mut l) = logger.lock() {
-                let _ = match self.level {
-                    Level::ERROR => l.err(text),
-                    Level::WARN => l.warning(text),
-                    Level::INFO => l.info(text),
-                    _ => l.debug(text),
-                };
-            }
+    }
+}
+
+/// Sends one finished line (newline included) to standard error and/or syslog.
+pub(crate) fn output(level: Level, line: &[u8]) {
+    if TO_STDERR.load(Ordering::Relaxed) {
+        let _ = io::stderr().lock().write_all(line);
+    }
+    if let Some(logger) = SYSLOG.get() {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end();
+        if let Ok(mut l) = logger.lock() {
+            let _ = match level {
+                Level::ERROR => l.err(text),
+                Level::WARN => l.warning(text),
+                Level::INFO => l.info(text),
+                _ => l.debug(text),
+            };
         }
     }
 }

@@ -4,6 +4,7 @@ mod catalogue;
 mod cli;
 mod db_cmd;
 mod default_config;
+mod log_line;
 mod logging;
 mod run;
 mod socket_arg;
