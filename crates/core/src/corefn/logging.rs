@@ -1,4 +1,5 @@
-//! `xlog([level,] format)`, `log([level,] text)` and `xdbg(format)` (xlog at L_DBG); and
+//! `xlog([level,] format)`, `log([level,] text)` and `xdbg(format)` (xlog at L_DBG), filtered by
+//! `xlog_level` (not `log_level`), at `xlog_print_level` when no level is given; and
 //! OpenSIPS 1.x–2.x's `setdebug([level])` / `resetdebug()`, which give this worker a log
 //! level of its own (what `$log_level = n` / `$log_level = NULL` do in 3.x).
 
@@ -64,19 +65,19 @@ fn xlog(ctx: &mut Context, args: &Args) -> i32 {
         };
         (l, 1)
     } else {
-        (ctx.core.config.xlog_level, 0)
+        (ctx.core.config.xlog_print_level, 0)
     };
-    if log::enabled(level) {
+    if level <= log::current_xlog_level() {
         let text = args.str(ctx, text_arg).unwrap_or_default();
-        log::emit(level, "script", &text);
+        log::emit_xlog(level, &text);
     }
     1
 }
 
 fn xdbg(ctx: &mut Context, args: &Args) -> i32 {
-    if log::enabled(log::level::DBG) {
+    if log::level::DBG <= log::current_xlog_level() {
         let text = args.str(ctx, 0).unwrap_or_default();
-        log::emit(log::level::DBG, "script", &text);
+        log::emit_xlog(log::level::DBG, &text);
     }
     1
 }
