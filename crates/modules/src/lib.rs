@@ -31,6 +31,7 @@ pub mod mi_http;
 pub mod nathelper;
 pub mod options;
 mod partition;
+pub mod path;
 pub mod permissions;
 pub mod pike;
 mod pool_threads;
@@ -109,6 +110,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("json", || Box::new(json::Json)),
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
+    ("path", || Box::new(path::Path::default())),
     ("pike", || Box::new(pike::Pike::default())),
     ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),

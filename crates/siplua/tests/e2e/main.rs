@@ -67,6 +67,7 @@ mod permissions_files;
 mod pike_ratelimit;
 mod presence;
 mod pseudo_variables;
+mod path;
 mod public_configs;
 mod regex_module;
 mod registrar;
