@@ -383,7 +383,8 @@ pub(crate) fn parse_socket_text(s: &str) -> Result<SocketSpec, String> {
 }
 
 /// Expands one socket spec into listen specs: no protocol means UDP and TCP, as OpenSIPS
-/// listens on both when the protocol is left out; `*` is every IPv4 address.
+/// listens on both when the protocol is left out; `*` is every IPv4 address; a network
+/// interface name (`eth0`) is each of its addresses.
 fn listen_specs(s: &SocketSpec) -> Result<Vec<ListenSpec>, String> {
     let protos = match s.proto.as_deref() {
         None => vec![Proto::Udp, Proto::Tcp],
@@ -405,17 +406,26 @@ fn listen_specs(s: &SocketSpec) -> Result<Vec<ListenSpec>, String> {
         [Proto::Wss] => 443,
         _ => 5060,
     });
-    let ip = resolve_host(&s.host, port)?;
+    let ips = match siplua_transport::interface_addresses(&s.host) {
+        Some(ips) if ips.is_empty() => {
+            return Err(format!("interface '{}' has no IP address", s.host))
+        }
+        Some(ips) => ips,
+        None => vec![resolve_host(&s.host, port)?],
+    };
     let advertised = s
         .advertised
         .as_ref()
         .map(|(h, p)| (h.clone(), p.unwrap_or(port)));
-    Ok(protos
+    Ok(ips
         .into_iter()
-        .map(|proto| ListenSpec {
-            proto,
-            addr: SocketAddr::new(ip, port),
-            advertised: advertised.clone(),
+        .flat_map(|ip| {
+            let advertised = advertised.clone();
+            protos.iter().map(move |&proto| ListenSpec {
+                proto,
+                addr: SocketAddr::new(ip, port),
+                advertised: advertised.clone(),
+            })
         })
         .collect())
 }
@@ -499,6 +509,17 @@ mod tests {
         assert_eq!(dns_server("127.0.0.1").unwrap().port(), 53);
         assert!(dns_server("[::1]:53").unwrap().is_ipv6());
         assert!(dns_server("ns.example").is_err());
+    }
+
+    /// `socket=udp:lo:5070`: an interface name stands for its addresses, as in OpenSIPS.
+    #[test]
+    fn an_interface_name_listens_on_its_addresses() {
+        let l = listen_specs(&parse_socket_text("udp:lo:5070").unwrap()).unwrap();
+        assert!(
+            l.iter().any(|s| s.addr == "127.0.0.1:5070".parse().unwrap()),
+            "{l:?}"
+        );
+        assert!(l.iter().all(|s| s.proto == Proto::Udp && s.addr.port() == 5070));
     }
 
     #[test]

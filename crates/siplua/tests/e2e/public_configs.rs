@@ -186,3 +186,22 @@ fn auto_scaling_profiles_load_and_the_server_answers() {
     assert_eq!(status(&r), 200, "{r}");
     assert_eq!(reason(&r), "Scaled");
 }
+
+/// `socket=udp:lo:PORT` (an interface name, as public configurations write `eth0`): siplua
+/// listens on the interface's addresses and answers on 127.0.0.1.
+#[test]
+fn an_interface_name_in_a_socket_listens_on_its_addresses() {
+    let text = cfg("", "route { sl_send_reply(200, \"Via lo\"); }").replace(
+        "socket = udp:127.0.0.1:{PORT}\nsocket = tcp:127.0.0.1:{PORT}",
+        "socket = udp:lo:{PORT}",
+    );
+    assert!(text.contains("udp:lo:"), "{text}");
+    let server = Server::start(&text);
+    let client = UdpClient::new();
+    let r = client.ask(
+        &server,
+        &request("OPTIONS", "sip:x@127.0.0.1", client.port(), ""),
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    assert!(r.starts_with("SIP/2.0 200 Via lo"), "{r}");
+}
