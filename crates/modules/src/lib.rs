@@ -65,6 +65,7 @@ pub mod uac_redirect;
 pub mod uac_registrant;
 pub mod uri;
 pub mod usrloc;
+pub mod xcap;
 
 use siplua_core::load::Catalogue;
 use siplua_core::module::Module;
@@ -169,4 +170,5 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("presence_xml", || {
         Box::new(presence_xml::PresenceXml::default())
     }),
+    ("xcap", || Box::new(xcap::Xcap)),
 ];
