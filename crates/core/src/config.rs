@@ -201,7 +201,12 @@ impl CoreConfig {
             "syslog_enabled" => self.syslog_enabled = boolean(v)?,
             "syslog_facility" | "log_facility" => self.syslog_facility = text(v)?,
             "syslog_name" | "log_name" => self.syslog_name = text(v)?,
-            "udp_workers" | "children" => self.udp_workers = positive(v)?,
+            "udp_workers" | "children" => {
+                // 0 is OpenSIPS' way of saying "no UDP" (TLS- or TCP-only configurations); a
+                // UDP socket with no worker is refused when the sockets are checked.
+                self.udp_workers = usize::try_from(int(v)?)
+                    .map_err(|_| "expected 0 or a positive number".to_string())?
+            }
             "tcp_workers" | "tcp_children" => self.tcp_workers = positive(v)?,
             "socket" | "listen" => {
                 for s in sockets(v)? {
@@ -477,13 +482,22 @@ mod tests {
     #[test]
     fn tcp_connect_timeout_and_syslog_name() {
         let mut c = CoreConfig::default();
-        assert_eq!((c.tcp_connect_timeout, c.syslog_name.as_str()), (100, "siplua"));
+        assert_eq!(
+            (c.tcp_connect_timeout, c.syslog_name.as_str()),
+            (100, "siplua")
+        );
         apply(&mut c, "tcp_connect_timeout", GlobalValue::Int(250)).unwrap();
         apply(&mut c, "syslog_name", GlobalValue::Str("SIPLB".into())).unwrap();
-        assert_eq!((c.tcp_connect_timeout, c.syslog_name.as_str()), (250, "SIPLB"));
+        assert_eq!(
+            (c.tcp_connect_timeout, c.syslog_name.as_str()),
+            (250, "SIPLB")
+        );
         apply(&mut c, "log_name", GlobalValue::Str("old".into())).unwrap();
         apply(&mut c, "log_facility", GlobalValue::Id("LOG_LOCAL5".into())).unwrap();
-        assert_eq!((c.syslog_name.as_str(), c.syslog_facility.as_str()), ("old", "LOG_LOCAL5"));
+        assert_eq!(
+            (c.syslog_name.as_str(), c.syslog_facility.as_str()),
+            ("old", "LOG_LOCAL5")
+        );
         assert!(apply(&mut c, "tcp_connect_timeout", GlobalValue::Int(0)).is_err());
     }
 
@@ -516,10 +530,13 @@ mod tests {
     fn an_interface_name_listens_on_its_addresses() {
         let l = listen_specs(&parse_socket_text("udp:lo:5070").unwrap()).unwrap();
         assert!(
-            l.iter().any(|s| s.addr == "127.0.0.1:5070".parse().unwrap()),
+            l.iter()
+                .any(|s| s.addr == "127.0.0.1:5070".parse().unwrap()),
             "{l:?}"
         );
-        assert!(l.iter().all(|s| s.proto == Proto::Udp && s.addr.port() == 5070));
+        assert!(l
+            .iter()
+            .all(|s| s.proto == Proto::Udp && s.addr.port() == 5070));
     }
 
     #[test]

@@ -34,7 +34,9 @@ pub fn interface_addresses(name: &str) -> Option<Vec<IpAddr>> {
             libc::AF_INET => {
                 // SAFETY: the family is AF_INET, so this is a sockaddr_in.
                 let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
-                v4.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))));
+                v4.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                    sin.sin_addr.s_addr,
+                ))));
             }
             libc::AF_INET6 => {
                 // SAFETY: the family is AF_INET6, so this is a sockaddr_in6.

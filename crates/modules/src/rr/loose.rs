@@ -37,7 +37,9 @@ fn path_received(own_params: Option<&str>) -> Option<String> {
     }
     let value = own_params?.split(';').find_map(|p| {
         let (name, value) = p.split_once('=')?;
-        name.trim().eq_ignore_ascii_case("received").then_some(value.trim())
+        name.trim()
+            .eq_ignore_ascii_case("received")
+            .then_some(value.trim())
     })?;
     let value = siplua_sip::escape::decode(value.trim_matches('"')).into_owned();
     value.starts_with("sip").then_some(value)

@@ -297,7 +297,11 @@ fn relay_ack(shared: &Arc<TmShared>, ctx: &mut Context, dest: Option<String>) ->
 
 /// True when the ACK in `ctx` acknowledges a negative final reply of ours.
 pub fn absorb_ack(shared: &Arc<TmShared>, ctx: &Context) -> bool {
-    let Some(key) = ctx.msg.as_ref().and_then(|m| server_key(m, None, shared.params.matching)) else {
+    let Some(key) = ctx
+        .msg
+        .as_ref()
+        .and_then(|m| server_key(m, None, shared.params.matching))
+    else {
         return false;
     };
     let Some(tx) = shared.table.find(&key) else {

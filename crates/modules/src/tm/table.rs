@@ -177,13 +177,27 @@ mod tests {
     #[test]
     fn ack_matches_its_invite_and_cancel_does_not() {
         let inv = server_key(&msg("INVITE", "z9hG4bKa"), None, Matching::default()).unwrap();
-        assert_eq!(server_key(&msg("ACK", "z9hG4bKa"), None, Matching::default()).unwrap(), inv);
-        assert_ne!(server_key(&msg("CANCEL", "z9hG4bKa"), None, Matching::default()).unwrap(), inv);
         assert_eq!(
-            server_key(&msg("CANCEL", "z9hG4bKa"), Some("INVITE"), Matching::default()).unwrap(),
+            server_key(&msg("ACK", "z9hG4bKa"), None, Matching::default()).unwrap(),
             inv
         );
-        assert_ne!(server_key(&msg("INVITE", "z9hG4bKb"), None, Matching::default()).unwrap(), inv);
+        assert_ne!(
+            server_key(&msg("CANCEL", "z9hG4bKa"), None, Matching::default()).unwrap(),
+            inv
+        );
+        assert_eq!(
+            server_key(
+                &msg("CANCEL", "z9hG4bKa"),
+                Some("INVITE"),
+                Matching::default()
+            )
+            .unwrap(),
+            inv
+        );
+        assert_ne!(
+            server_key(&msg("INVITE", "z9hG4bKb"), None, Matching::default()).unwrap(),
+            inv
+        );
         assert!(server_key(&msg("INVITE", "old"), None, Matching::default())
             .unwrap()
             .starts_with("2543|"));

@@ -106,7 +106,10 @@ fn use_received_routes_to_the_received_address() {
         client.send(&server, invite.as_bytes());
         let to = if use_received == 1 { &device } else { &target };
         let (got, _) = to.recv(&server);
-        assert!(got.starts_with("INVITE "), "use_received {use_received}: {got}");
+        assert!(
+            got.starts_with("INVITE "),
+            "use_received {use_received}: {got}"
+        );
         assert!(!got.contains("Route:"), "our Route is consumed: {got}");
     }
 }

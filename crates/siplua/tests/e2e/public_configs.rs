@@ -205,3 +205,36 @@ fn an_interface_name_in_a_socket_listens_on_its_addresses() {
     assert_eq!(status(&r), 200, "{r}");
     assert!(r.starts_with("SIP/2.0 200 Via lo"), "{r}");
 }
+
+/// `udp_workers=0` (TLS- or TCP-only configurations): no UDP worker, the TCP socket answers;
+/// with a UDP socket declared it is a load error naming the socket's line.
+#[test]
+fn udp_workers_zero_means_no_udp() {
+    let text = cfg(
+        "udp_workers = 0",
+        "route { sl_send_reply(200, \"TCP only\"); }",
+    )
+    .replace("socket = udp:127.0.0.1:{PORT}\n", "");
+    let server = Server::start(&text);
+    let client = UdpClient::new();
+    let r = tcp_request(
+        &server,
+        request("OPTIONS", "sip:x@127.0.0.1", client.port(), "").as_bytes(),
+    )
+    .expect("a reply over TCP");
+    assert!(r.starts_with("SIP/2.0 200 TCP only"), "{r}");
+
+    let (out, path) = check_config(
+        "udp0.cfg",
+        &cfg("udp_workers = 0", "route { exit; }").replace("{PORT}", "5999"),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:7:1: socket udp:127.0.0.1:5999 has no worker",
+            path.display()
+        )),
+        "{err}"
+    );
+}
