@@ -26,8 +26,6 @@ pub const IGNORED: &[&str] = &[
     "sip_warning",
     "server_signature",
     "check_via",
-    "log_name",
-    "log_facility",
     "shm_hash_split_percentage",
     "shm_secondary_hash_size",
     "mem_warming",
@@ -79,14 +77,18 @@ pub struct CoreConfig {
     /// Log verbosity in OpenSIPS numbering, -3 (alert) to 4 (debug); default 2 (notice), as
     /// OpenSIPS.
     pub log_level: i32,
-    /// Level of `xlog()` without an explicit level (OpenSIPS: L_ERR = -1).
+    /// Threshold of the script's `xlog()` lines, apart from `log_level` (OpenSIPS: L_NOTICE = 2).
     pub xlog_level: i32,
+    /// Level of `xlog()` without an explicit level (OpenSIPS: L_ERR = -1).
+    pub xlog_print_level: i32,
     /// Log to standard error (default) rather than syslog.
     pub log_stderror: bool,
     /// Also (or only) log to syslog.
     pub syslog_enabled: bool,
     /// Syslog facility name (`LOG_LOCAL0`, ...).
     pub syslog_facility: String,
+    /// The name syslog lines carry (`syslog_name`, OpenSIPS 2.x `log_name`); default `siplua`.
+    pub syslog_name: String,
     /// Worker threads per UDP socket (`udp_workers`, alias `children`).
     pub udp_workers: usize,
     /// Worker threads for TCP messages.
@@ -103,6 +105,9 @@ pub struct CoreConfig {
     pub max_while_loops: i64,
     /// Idle TCP connections are closed after this many seconds.
     pub tcp_connection_lifetime: u64,
+    /// Milliseconds a blocking outbound TCP connect may take (`tcp_connect_timeout`; 100, as
+    /// OpenSIPS).
+    pub tcp_connect_timeout: u64,
     /// Upper bound on TCP connections.
     pub tcp_max_connections: usize,
     /// DNS resolution of destinations (`dns_*` parameters).
@@ -148,10 +153,12 @@ impl Default for CoreConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         CoreConfig {
             log_level: 2,
-            xlog_level: -1,
+            xlog_level: 2,
+            xlog_print_level: -1,
             log_stderror: true,
             syslog_enabled: false,
             syslog_facility: "LOG_DAEMON".into(),
+            syslog_name: "siplua".into(),
             udp_workers: cores,
             tcp_workers: cores,
             listen: Vec::new(),
@@ -160,6 +167,7 @@ impl Default for CoreConfig {
             user_agent_header: None,
             max_while_loops: 10_000,
             tcp_connection_lifetime: 120,
+            tcp_connect_timeout: 100,
             tcp_max_connections: 2048,
             dns: crate::dns::DnsSettings::default(),
             db_default_url: None,
@@ -188,10 +196,17 @@ impl CoreConfig {
         match p.name.as_str() {
             "log_level" | "debug" => self.log_level = int(v)? as i32,
             "xlog_level" => self.xlog_level = int(v)? as i32,
+            "xlog_print_level" => self.xlog_print_level = int(v)? as i32,
             "stderror_enabled" | "log_stderror" => self.log_stderror = boolean(v)?,
             "syslog_enabled" => self.syslog_enabled = boolean(v)?,
-            "syslog_facility" => self.syslog_facility = text(v)?,
-            "udp_workers" | "children" => self.udp_workers = positive(v)?,
+            "syslog_facility" | "log_facility" => self.syslog_facility = text(v)?,
+            "syslog_name" | "log_name" => self.syslog_name = text(v)?,
+            "udp_workers" | "children" => {
+                // 0 is OpenSIPS' way of saying "no UDP" (TLS- or TCP-only configurations); a
+                // UDP socket with no worker is refused when the sockets are checked.
+                self.udp_workers = usize::try_from(int(v)?)
+                    .map_err(|_| "expected 0 or a positive number".to_string())?
+            }
             "tcp_workers" | "tcp_children" => self.tcp_workers = positive(v)?,
             "socket" | "listen" => {
                 for s in sockets(v)? {
@@ -205,6 +220,7 @@ impl CoreConfig {
             }
             "max_while_loops" => self.max_while_loops = int(v)?,
             "tcp_connection_lifetime" => self.tcp_connection_lifetime = int(v)?.max(1) as u64,
+            "tcp_connect_timeout" => self.tcp_connect_timeout = positive(v)? as u64,
             "tcp_max_connections" => self.tcp_max_connections = positive(v)?,
             "dns_server" => self.dns.server = Some(dns_server(&text(v)?)?),
             "dns_try_naptr" => self.dns.try_naptr = boolean(v)?,
@@ -372,7 +388,8 @@ pub(crate) fn parse_socket_text(s: &str) -> Result<SocketSpec, String> {
 }
 
 /// Expands one socket spec into listen specs: no protocol means UDP and TCP, as OpenSIPS
-/// listens on both when the protocol is left out; `*` is every IPv4 address.
+/// listens on both when the protocol is left out; `*` is every IPv4 address; a network
+/// interface name (`eth0`) is each of its addresses.
 fn listen_specs(s: &SocketSpec) -> Result<Vec<ListenSpec>, String> {
     let protos = match s.proto.as_deref() {
         None => vec![Proto::Udp, Proto::Tcp],
@@ -394,17 +411,26 @@ fn listen_specs(s: &SocketSpec) -> Result<Vec<ListenSpec>, String> {
         [Proto::Wss] => 443,
         _ => 5060,
     });
-    let ip = resolve_host(&s.host, port)?;
+    let ips = match siplua_transport::interface_addresses(&s.host) {
+        Some(ips) if ips.is_empty() => {
+            return Err(format!("interface '{}' has no IP address", s.host))
+        }
+        Some(ips) => ips,
+        None => vec![resolve_host(&s.host, port)?],
+    };
     let advertised = s
         .advertised
         .as_ref()
         .map(|(h, p)| (h.clone(), p.unwrap_or(port)));
-    Ok(protos
+    Ok(ips
         .into_iter()
-        .map(|proto| ListenSpec {
-            proto,
-            addr: SocketAddr::new(ip, port),
-            advertised: advertised.clone(),
+        .flat_map(|ip| {
+            let advertised = advertised.clone();
+            protos.iter().map(move |&proto| ListenSpec {
+                proto,
+                addr: SocketAddr::new(ip, port),
+                advertised: advertised.clone(),
+            })
         })
         .collect())
 }
@@ -445,6 +471,36 @@ fn aliases(v: &GlobalValue) -> Result<Vec<(String, Option<u16>)>, String> {
 mod tests {
     use super::*;
 
+    fn apply(c: &mut CoreConfig, name: &str, value: GlobalValue) -> Result<(), String> {
+        c.apply(&GlobalParam {
+            name: name.into(),
+            value,
+            span: Default::default(),
+        })
+    }
+
+    #[test]
+    fn tcp_connect_timeout_and_syslog_name() {
+        let mut c = CoreConfig::default();
+        assert_eq!(
+            (c.tcp_connect_timeout, c.syslog_name.as_str()),
+            (100, "siplua")
+        );
+        apply(&mut c, "tcp_connect_timeout", GlobalValue::Int(250)).unwrap();
+        apply(&mut c, "syslog_name", GlobalValue::Str("SIPLB".into())).unwrap();
+        assert_eq!(
+            (c.tcp_connect_timeout, c.syslog_name.as_str()),
+            (250, "SIPLB")
+        );
+        apply(&mut c, "log_name", GlobalValue::Str("old".into())).unwrap();
+        apply(&mut c, "log_facility", GlobalValue::Id("LOG_LOCAL5".into())).unwrap();
+        assert_eq!(
+            (c.syslog_name.as_str(), c.syslog_facility.as_str()),
+            ("old", "LOG_LOCAL5")
+        );
+        assert!(apply(&mut c, "tcp_connect_timeout", GlobalValue::Int(0)).is_err());
+    }
+
     #[test]
     fn socket_text_forms() {
         let s = parse_socket_text("udp:127.0.0.1:5080").unwrap();
@@ -467,6 +523,20 @@ mod tests {
         assert_eq!(dns_server("127.0.0.1").unwrap().port(), 53);
         assert!(dns_server("[::1]:53").unwrap().is_ipv6());
         assert!(dns_server("ns.example").is_err());
+    }
+
+    /// `socket=udp:lo:5070`: an interface name stands for its addresses, as in OpenSIPS.
+    #[test]
+    fn an_interface_name_listens_on_its_addresses() {
+        let l = listen_specs(&parse_socket_text("udp:lo:5070").unwrap()).unwrap();
+        assert!(
+            l.iter()
+                .any(|s| s.addr == "127.0.0.1:5070".parse().unwrap()),
+            "{l:?}"
+        );
+        assert!(l
+            .iter()
+            .all(|s| s.proto == Proto::Udp && s.addr.port() == 5070));
     }
 
     #[test]

@@ -368,7 +368,7 @@ fn check_sockets(
     let loaded = |p: Proto| names.iter().any(|n| n == proto_module(p));
     if config.listen.is_empty() {
         for p in [Proto::Udp, Proto::Tcp] {
-            if loaded(p) {
+            if loaded(p) && !(p == Proto::Udp && config.udp_workers == 0) {
                 config.listen.push(siplua_transport::ListenSpec {
                     proto: p,
                     addr: "0.0.0.0:5060".parse().expect("constant address"),
@@ -385,6 +385,15 @@ fn check_sockets(
         return;
     }
     for l in &config.listen {
+        if l.proto == Proto::Udp && config.udp_workers == 0 {
+            err(
+                socket_span(script, l),
+                format!(
+                    "socket udp:{} has no worker to read it: udp_workers is 0",
+                    l.addr
+                ),
+            );
+        }
         if !loaded(l.proto) {
             let span = socket_span(script, l);
             err(

@@ -12,10 +12,16 @@ use std::sync::OnceLock;
 /// The current log level (OpenSIPS numbering).
 static LOG_LEVEL: AtomicI32 = AtomicI32::new(2);
 
+/// The threshold of the script's `xlog()` / `xdbg()` lines (`xlog_level`, OpenSIPS numbering),
+/// which OpenSIPS keeps apart from `log_level`: default L_NOTICE, as OpenSIPS.
+static XLOG_LEVEL: AtomicI32 = AtomicI32::new(2);
+
 thread_local! {
     /// A level that a script gave this worker with `$log_level = n` (OpenSIPS: the process's
     /// own level), until it assigns NULL.
     static THREAD_LEVEL: Cell<Option<i32>> = const { Cell::new(None) };
+    /// The same for `xlog()`'s threshold: `$xlog_level = n`, until NULL.
+    static THREAD_XLOG_LEVEL: Cell<Option<i32>> = const { Cell::new(None) };
 }
 
 /// OpenSIPS' level numbers.
@@ -56,6 +62,31 @@ pub fn set_thread_level(l: Option<i32>) {
 /// True when a line at `l` would be printed.
 pub fn enabled(l: i32) -> bool {
     l <= current_level()
+}
+
+/// Sets the global threshold of `xlog()` lines (clamped to the valid range).
+pub fn set_xlog_level(l: i32) {
+    XLOG_LEVEL.store(l.clamp(level::ALERT, level::DBG), Ordering::Relaxed);
+}
+
+/// The `xlog()` threshold in force on this thread: its own (`$xlog_level`), else the global.
+pub fn current_xlog_level() -> i32 {
+    THREAD_XLOG_LEVEL
+        .with(Cell::get)
+        .unwrap_or_else(|| XLOG_LEVEL.load(Ordering::Relaxed))
+}
+
+/// Gives this thread its own `xlog()` threshold (`$xlog_level = n`), or back the global one.
+pub fn set_thread_xlog_level(l: Option<i32>) {
+    THREAD_XLOG_LEVEL.with(|t| t.set(l.map(|l| l.clamp(level::ALERT, level::DBG))));
+}
+
+/// Emits one script line (`xlog`, `xdbg`) at `l` when `l` passes the `xlog_level` threshold;
+/// `log_level` does not filter these lines, as in OpenSIPS.
+pub fn emit_xlog(l: i32, text: &str) {
+    if l <= current_xlog_level() {
+        write(l, "script", text, true);
+    }
 }
 
 /// Parses a level name as scripts write it: `L_ERR`, `ERR`, `err`, or a number.
@@ -109,9 +140,18 @@ pub fn set_line_writer(writer: LineWriter) {
 /// Emits one line at an OpenSIPS level, if the level is enabled. A trailing newline (scripts
 /// usually end `xlog` text with one) is dropped: each event is one line.
 pub fn emit(l: i32, origin: &str, text: &str) {
-    if !enabled(l) {
-        return;
+    if enabled(l) {
+        write(l, origin, text, false);
     }
+}
+
+/// The `tracing` target of the script's `xlog()` lines: the subscriber lets them through
+/// whatever `log_level` says, since `xlog_level` already decided.
+pub const XLOG_TARGET: &str = "siplua::xlog";
+
+/// Hands one line, whatever the levels, to the binary's line writer ([`set_line_writer`]) or
+/// else to `tracing` (target [`XLOG_TARGET`] for a script line).
+fn write(l: i32, origin: &str, text: &str, script: bool) {
     let text = text.strip_suffix('\n').unwrap_or(text);
     let text = text.strip_suffix('\r').unwrap_or(text);
     let name = level_name(l);
@@ -119,11 +159,20 @@ pub fn emit(l: i32, origin: &str, text: &str) {
         write(l, name, origin, text);
         return;
     }
-    match l {
-        i32::MIN..=-1 => tracing::error!(target: "siplua", "{name}:{origin}: {text}"),
-        0 | 1 => tracing::warn!(target: "siplua", "{name}:{origin}: {text}"),
-        2 | 3 => tracing::info!(target: "siplua", "{name}:{origin}: {text}"),
-        _ => tracing::debug!(target: "siplua", "{name}:{origin}: {text}"),
+    macro_rules! to {
+        ($target:expr) => {
+            match l {
+                i32::MIN..=-1 => tracing::error!(target: $target, "{name}:{origin}: {text}"),
+                0 | 1 => tracing::warn!(target: $target, "{name}:{origin}: {text}"),
+                2 | 3 => tracing::info!(target: $target, "{name}:{origin}: {text}"),
+                _ => tracing::debug!(target: $target, "{name}:{origin}: {text}"),
+            }
+        };
+    }
+    if script {
+        to!("siplua::xlog")
+    } else {
+        to!("siplua")
     }
 }
 

@@ -31,6 +31,7 @@ pub mod mi_http;
 pub mod nathelper;
 pub mod options;
 mod partition;
+pub mod path;
 pub mod permissions;
 pub mod pike;
 mod pool_threads;
@@ -64,6 +65,7 @@ pub mod uac_redirect;
 pub mod uac_registrant;
 pub mod uri;
 pub mod usrloc;
+pub mod xcap;
 
 use siplua_core::load::Catalogue;
 use siplua_core::module::Module;
@@ -109,6 +111,7 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("json", || Box::new(json::Json)),
     ("prometheus", || Box::new(prometheus::Prometheus::default())),
     ("rr", || Box::new(rr::Rr::default())),
+    ("path", || Box::new(path::Path::default())),
     ("pike", || Box::new(pike::Pike::default())),
     ("ratelimit", || Box::new(ratelimit::RateLimit::default())),
     ("nathelper", || Box::new(nathelper::NatHelper::default())),
@@ -167,4 +170,5 @@ pub const CATALOGUE: Catalogue<'static> = &[
     ("presence_xml", || {
         Box::new(presence_xml::PresenceXml::default())
     }),
+    ("xcap", || Box::new(xcap::Xcap)),
 ];

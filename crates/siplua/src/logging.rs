@@ -1,6 +1,6 @@
 //! Log output: one line per event to standard error and/or syslog, as `stderror_enabled`,
 //! `syslog_enabled` and `syslog_facility` say, filtered by the OpenSIPS `log_level` (which can
-//! change at run time).
+//! change at run time), the script's `xlog()` lines by `xlog_level`.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,7 +28,8 @@ pub fn init() {
     let filtered = tracing_subscriber::layer::SubscriberExt::with(
         subscriber,
         tracing_subscriber::filter::filter_fn(|meta| {
-            *meta.level() <= tracing_level(slog::current_level())
+            meta.target() == slog::XLOG_TARGET
+                || *meta.level() <= tracing_level(slog::current_level())
         }),
     );
     let _ = tracing::subscriber::set_global_default(filtered);
@@ -38,6 +39,7 @@ pub fn init() {
 /// Applies the configuration's log settings.
 pub fn configure(config: &CoreConfig) {
     slog::set_level(config.log_level);
+    slog::set_xlog_level(config.xlog_level);
     TO_STDERR.store(
         config.log_stderror || !config.syslog_enabled,
         Ordering::Relaxed,
@@ -46,7 +48,7 @@ pub fn configure(config: &CoreConfig) {
         let formatter = syslog::Formatter3164 {
             facility: facility(&config.syslog_facility),
             hostname: None,
-            process: "siplua".into(),
+            process: config.syslog_name.clone(),
             pid: std::process::id(),
         };
         match syslog::unix(formatter) {

@@ -136,6 +136,7 @@ fn transport_config(core: &Core) -> TransportConfig {
         udp_workers: c.udp_workers,
         tcp_workers: c.tcp_workers,
         tcp_connection_lifetime: Duration::from_secs(c.tcp_connection_lifetime),
+        tcp_connect_timeout: Duration::from_millis(c.tcp_connect_timeout),
         tcp_max_connections: c.tcp_max_connections,
         tls: c.tls.clone(),
         ws: c.ws,

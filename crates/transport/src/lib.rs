@@ -26,6 +26,7 @@
 mod config;
 mod dispatch;
 mod handler;
+mod interfaces;
 mod message;
 mod overload;
 mod recv_buf;
@@ -41,6 +42,7 @@ mod ws;
 
 pub use config::TransportConfig;
 pub use handler::{Handler, HandlerFactory, WorkerInfo, WorkerKind};
+pub use interfaces::interface_addresses;
 pub use message::{ConnId, Destination, Received};
 pub use server::{start, Running};
 pub use socket_info::{ListenSpec, Proto, SocketId, SocketInfo};

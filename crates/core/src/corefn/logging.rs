@@ -1,6 +1,8 @@
-//! `xlog([level,] format)`, `log([level,] text)` and `xdbg(format)` (xlog at L_DBG); and
-//! OpenSIPS 1.x–2.x's `setdebug([level])` / `resetdebug()`, which give this worker a log
-//! level of its own (what `$log_level = n` / `$log_level = NULL` do in 3.x).
+//! `xlog([level,] format)`, `log([level,] text)` and `xdbg(format)` (xlog at L_DBG), filtered by
+//! `xlog_level` (not `log_level`), at `xlog_print_level` when no level is given; and
+//! OpenSIPS 1.x–2.x's `setdebug([level])` / `resetdebug()`, which give this worker a log level
+//! of its own, for code and xlog lines alike as 2.x had one level (what `$log_level` and
+//! `$xlog_level` do in 3.x).
 
 use crate::context::Context;
 use crate::function::{Args, FunctionDecl, ParamKind, ParamSpec, PreparedArg};
@@ -23,13 +25,17 @@ pub fn functions() -> Vec<FunctionDecl> {
             vec![ParamSpec::opt("level", ParamKind::Int)],
             RouteMask::ALL,
             |c, a| {
-                // Without a level, OpenSIPS 2.x goes back to the global one.
-                log::set_thread_level(a.int(c, 0).map(|l| l as i32));
+                // Without a level, OpenSIPS 2.x goes back to the global one. 2.x had one
+                // level for code and xlog lines, so both follow.
+                let level = a.int(c, 0).map(|l| l as i32);
+                log::set_thread_level(level);
+                log::set_thread_xlog_level(level);
                 1
             },
         ),
         FunctionDecl::new("resetdebug", vec![], RouteMask::ALL, |_, _| {
             log::set_thread_level(None);
+            log::set_thread_xlog_level(None);
             1
         }),
         FunctionDecl::new(
@@ -64,19 +70,19 @@ fn xlog(ctx: &mut Context, args: &Args) -> i32 {
         };
         (l, 1)
     } else {
-        (ctx.core.config.xlog_level, 0)
+        (ctx.core.config.xlog_print_level, 0)
     };
-    if log::enabled(level) {
+    if level <= log::current_xlog_level() {
         let text = args.str(ctx, text_arg).unwrap_or_default();
-        log::emit(level, "script", &text);
+        log::emit_xlog(level, &text);
     }
     1
 }
 
 fn xdbg(ctx: &mut Context, args: &Args) -> i32 {
-    if log::enabled(log::level::DBG) {
+    if log::level::DBG <= log::current_xlog_level() {
         let text = args.str(ctx, 0).unwrap_or_default();
-        log::emit(log::level::DBG, "script", &text);
+        log::emit_xlog(log::level::DBG, &text);
     }
     1
 }

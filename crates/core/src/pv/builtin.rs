@@ -31,6 +31,9 @@ pub enum PvKind {
     /// `$log_level`: the level in force for this worker; assigning gives the worker its own
     /// level, NULL gives it back the global one (OpenSIPS: per process).
     LogLevel,
+    /// `$xlog_level`: the threshold of `xlog()` lines for this worker, set and reset as
+    /// `$log_level`.
+    XlogLevel,
     /// `$hdr(name)`: header bodies by name.
     Hdr,
     /// `$hdrcnt(name)`: how many headers have that name.
@@ -112,6 +115,7 @@ impl std::fmt::Debug for PvKind {
                 PvKind::AddrFamily => "AddrFamily",
                 PvKind::Color => "Color",
                 PvKind::LogLevel => "LogLevel",
+                PvKind::XlogLevel => "XlogLevel",
                 PvKind::Ts => "Ts",
                 PvKind::Tsm => "Tsm",
                 PvKind::Tf => "Tf",
@@ -185,11 +189,12 @@ pub(super) fn resolve(name: &str, inner: &Inner, lookup: &dyn PvLookup) -> Resul
                 socket::Which::Out
             })
         }
-        "du" => PvKind::DstUri,
+        "du" | "duri" => PvKind::DstUri,
         "retcode" | "rc" => PvKind::RetCode,
         "pid" | "pp" => PvKind::Pid,
         "af" => PvKind::AddrFamily,
         "log_level" => PvKind::LogLevel,
+        "xlog_level" => PvKind::XlogLevel,
         "Ts" => PvKind::Ts,
         "Tsm" => PvKind::Tsm,
         "Tf" => PvKind::Tf,
@@ -226,6 +231,7 @@ pub(super) fn is_writable(kind: &PvKind) -> bool {
         | PvKind::MsgFlags
         | PvKind::BranchFlags
         | PvKind::LogLevel
+        | PvKind::XlogLevel
         | PvKind::Class(_) => true,
         PvKind::Module(d) => d.set.is_some(),
         _ => false,
@@ -298,6 +304,7 @@ pub(super) fn get(pv: &CompiledPv, ctx: &Context) -> Value {
         }),
         PvKind::Color => color::escape(&pv.inner_text(ctx).unwrap_or_default()).into(),
         PvKind::LogLevel => Value::Int(crate::log::current_level() as i64),
+        PvKind::XlogLevel => Value::Int(crate::log::current_xlog_level() as i64),
         PvKind::Socket(which) => socket::get(ctx, *which, pv.inner_text(ctx).as_deref()),
         PvKind::Ts => Value::Int(chrono::Utc::now().timestamp()),
         PvKind::Tsm => Value::Int(i64::from(chrono::Utc::now().timestamp_subsec_micros())),
@@ -424,10 +431,11 @@ pub(super) fn set(
             Ok(())
         }
         PvKind::LogLevel => {
-            crate::log::set_thread_level(match value {
-                Value::Null => None,
-                v => Some(i32::try_from(v.as_int()).map_err(|_| format!("bad log level {v}"))?),
-            });
+            crate::log::set_thread_level(level_or_null(&value)?);
+            Ok(())
+        }
+        PvKind::XlogLevel => {
+            crate::log::set_thread_xlog_level(level_or_null(&value)?);
             Ok(())
         }
         PvKind::Msg(m) => message::set(*m, ctx, value),
@@ -473,5 +481,15 @@ fn set_avp(ctx: &mut Context, name: &str, index: Option<Resolved>, op: AssignOp,
                 }
             }
         },
+    }
+}
+
+/// A level assigned to `$log_level` / `$xlog_level`: a number, or NULL for the global one.
+fn level_or_null(value: &Value) -> Result<Option<i32>, String> {
+    match value {
+        Value::Null => Ok(None),
+        v => Ok(Some(
+            i32::try_from(v.as_int()).map_err(|_| format!("bad log level {v}"))?,
+        )),
     }
 }

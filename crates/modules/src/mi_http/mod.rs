@@ -2,8 +2,8 @@
 //! `http://ip:port/mi` (the `httpd` module's address), answered as OpenSIPS 3.x answers, so
 //! `opensips-cli` with `communication_type = http` works unchanged.
 //!
-//! Parameters: `mi_http_root` (default `mi`); `mi_http_method`, `trace_destination` and
-//! `trace_bwlist` are accepted and have no effect.
+//! Parameters: `root` (OpenSIPS 3.x) or `mi_http_root` (its 2.x name), default `mi`;
+//! `mi_http_method`, `trace_destination` and `trace_bwlist` are accepted and have no effect.
 
 use std::sync::Arc;
 
@@ -13,6 +13,10 @@ use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Mo
 use crate::httpd::{HttpReply, HttpRequest, HttpdApi};
 
 const PARAMS: &[ModParamSpec] = &[
+    ModParamSpec {
+        name: "root",
+        kind: ModParamKind::Str,
+    },
     ModParamSpec {
         name: "mi_http_root",
         kind: ModParamKind::Str,
@@ -52,7 +56,7 @@ impl Module for MiHttp {
     }
 
     fn set_param(&mut self, name: &str, value: ModParamValue) -> Result<(), String> {
-        if name == "mi_http_root" {
+        if name == "root" || name == "mi_http_root" {
             self.root = value.as_str().trim_matches('/').to_owned();
         }
         Ok(())

@@ -53,7 +53,11 @@ pub fn lookup(
     if contacts.is_empty() {
         return -2;
     }
-    contacts.sort_by_key(|(i, c)| (Reverse(c.q), Reverse(c.last_modified), Reverse(*i)));
+    if reg.usrloc.desc_time_order() {
+        contacts.sort_by_key(|(i, c)| (Reverse(c.last_modified), Reverse(*i)));
+    } else {
+        contacts.sort_by_key(|(i, c)| (Reverse(c.q), Reverse(c.last_modified), Reverse(*i)));
+    }
     let nat_bit = reg.usrloc.nat_bflag().map_or(0, |b| 1u64 << b);
     let branch_flags = |c: &UContact| c.cflags | if c.received().is_some() { nat_bit } else { 0 };
 

@@ -95,10 +95,16 @@ impl Module for RestClient {
 
     fn init(&mut self, _env: &mut InitEnv) -> Result<(), String> {
         if self.curl_timeout < self.connection_timeout {
-            return Err(format!(
-                "curl_timeout ({}s) must be at least connection_timeout ({}s)",
-                self.curl_timeout, self.connection_timeout
-            ));
+            // OpenSIPS warns and lowers connection_timeout to curl_timeout.
+            siplua_core::log::emit(
+                siplua_core::log::level::WARN,
+                "rest_client",
+                &format!(
+                    "connection_timeout ({}s) must be at most curl_timeout: set to {}s",
+                    self.connection_timeout, self.curl_timeout
+                ),
+            );
+            self.connection_timeout = self.curl_timeout;
         }
         if self.ssl_verifypeer && !self.ssl_verifyhost {
             log::emit(

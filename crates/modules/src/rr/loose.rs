@@ -12,11 +12,38 @@
 //! A first Route that is not ours (a pre-loaded route set on an initial request) is simply
 //! the next hop. Returns 1 when the request had Route headers, -1 otherwise.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use siplua_core::context::Context;
 use siplua_core::corefn::is_myself;
 use siplua_sip::{Scheme, Uri};
 
 use super::routeset::{read, rewrite};
+
+/// Set by the `path` module when its `use_received` is 1: a request whose Route to us carries
+/// `received` (a Path added by `add_path_received`) is sent to that address.
+static PATH_RECEIVED: AtomicBool = AtomicBool::new(false);
+
+/// Turns on (or off) routing to the `received` parameter of our Route (`path`'s
+/// `use_received`).
+pub fn route_to_path_received(on: bool) {
+    PATH_RECEIVED.store(on, Ordering::Relaxed);
+}
+
+/// The `received` parameter of our own Route URI, unescaped, when `path` asks for it.
+fn path_received(own_params: Option<&str>) -> Option<String> {
+    if !PATH_RECEIVED.load(Ordering::Relaxed) {
+        return None;
+    }
+    let value = own_params?.split(';').find_map(|p| {
+        let (name, value) = p.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("received")
+            .then_some(value.trim())
+    })?;
+    let value = siplua_sip::escape::decode(value.trim_matches('"')).into_owned();
+    value.starts_with("sip").then_some(value)
+}
 
 /// The script function.
 pub fn loose_route(ctx: &mut Context) -> i32 {
@@ -90,6 +117,9 @@ fn route(ctx: &mut Context) -> Result<bool, String> {
         }
     }
     rewrite(msg, &mut ctx.edits, &routes, &removed, append.as_deref())?;
+    if let Some(received) = path_received(own_params.as_deref()) {
+        dst_uri = Some(received);
+    }
     if let Some(p) = own_params {
         ctx.set_ext(super::params::RouteParams(p));
     }

@@ -19,6 +19,8 @@ use siplua_core::route_type::{RouteMask, RouteType};
 
 use record::RrOptions;
 
+pub use loose::route_to_path_received;
+
 const PARAMS: &[ModParamSpec] = &[
     ModParamSpec {
         name: "append_fromtag",

@@ -343,7 +343,7 @@ fn t_check_trans(shared: &Arc<TmShared>, ctx: &mut Context) -> i32 {
             let Some(key) = ctx
                 .msg
                 .as_ref()
-                .and_then(|m| super::table::server_key(m, None))
+                .and_then(|m| super::table::server_key(m, None, shared.params.matching))
             else {
                 return -1;
             };

@@ -62,6 +62,14 @@ pub const SPECS: &[ModParamSpec] = &[
         name: "cross_cancel",
         kind: ModParamKind::Int,
     },
+    ModParamSpec {
+        name: "ruri_matching",
+        kind: ModParamKind::Int,
+    },
+    ModParamSpec {
+        name: "via1_matching",
+        kind: ModParamKind::Int,
+    },
 ];
 
 /// Timer and behaviour settings of the transaction layer.
@@ -85,6 +93,28 @@ pub struct TmParams {
     pub auto_100trying: bool,
     /// A 6xx from one branch cancels the others (RFC 3261 §16.7 step 5).
     pub cancel_on_6xx: bool,
+    /// What an RFC 2543 request (no `z9hG4bK` branch) is matched on besides Call-ID, CSeq
+    /// and From tag (`ruri_matching`, `via1_matching`).
+    pub matching: Matching,
+}
+
+/// The optional keys of RFC 2543 transaction matching; RFC 3261 requests are matched on
+/// their branch whatever these say, as in OpenSIPS.
+#[derive(Clone, Copy, Debug)]
+pub struct Matching {
+    /// The Request-URI must be the same (`ruri_matching`, default 1).
+    pub ruri: bool,
+    /// The top Via must be the same (`via1_matching`, default 1).
+    pub via1: bool,
+}
+
+impl Default for Matching {
+    fn default() -> Self {
+        Matching {
+            ruri: true,
+            via1: true,
+        }
+    }
 }
 
 impl Default for TmParams {
@@ -99,6 +129,7 @@ impl Default for TmParams {
             wait: Duration::from_secs(5),
             auto_100trying: true,
             cancel_on_6xx: true,
+            matching: Matching::default(),
         }
     }
 }
@@ -124,6 +155,8 @@ impl TmParams {
             "wt_timer" => self.wait = Duration::from_secs(positive(name)?),
             "auto_100trying" | "tm_auto_100trying" => self.auto_100trying = n != 0,
             "disable_6xx_block" => self.cancel_on_6xx = n == 0,
+            "ruri_matching" => self.matching.ruri = n != 0,
+            "via1_matching" => self.matching.via1 = n != 0,
             _ => {}
         }
         Ok(())

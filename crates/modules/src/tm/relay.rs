@@ -38,7 +38,7 @@ pub fn lookup_or_create(shared: &Arc<TmShared>, ctx: &mut Context) -> Option<Loo
     }
     let msg = ctx.msg?;
     let origin = ctx.origin?;
-    let key = server_key(msg, None)?;
+    let key = server_key(msg, None, shared.params.matching)?;
     if let Some(tx) = shared.table.find(&key) {
         return Some(Lookup::Retransmission(tx));
     }
@@ -307,7 +307,11 @@ fn relay_ack(shared: &Arc<TmShared>, ctx: &mut Context, dest: Option<String>) ->
 
 /// True when the ACK in `ctx` acknowledges a negative final reply of ours.
 pub fn absorb_ack(shared: &Arc<TmShared>, ctx: &Context) -> bool {
-    let Some(key) = ctx.msg.as_ref().and_then(|m| server_key(m, None)) else {
+    let Some(key) = ctx
+        .msg
+        .as_ref()
+        .and_then(|m| server_key(m, None, shared.params.matching))
+    else {
         return false;
     };
     let Some(tx) = shared.table.find(&key) else {
@@ -326,7 +330,7 @@ pub fn absorb_ack(shared: &Arc<TmShared>, ctx: &Context) -> bool {
 
 /// The INVITE transaction a CANCEL in `ctx` cancels.
 pub fn invite_of_cancel(shared: &Arc<TmShared>, ctx: &Context) -> Option<TxRef> {
-    let key = server_key(ctx.msg.as_ref()?, Some("INVITE"))?;
+    let key = server_key(ctx.msg.as_ref()?, Some("INVITE"), shared.params.matching)?;
     shared.table.find(&key)
 }
 

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::Mutex;
 use siplua_sip::{HeaderKind, Message};
 
+use super::params::Matching;
 use super::tx::TxRef;
 
 const SHARDS: usize = 64;
@@ -122,9 +123,9 @@ impl TxTable {
 
 /// The server-transaction key of a request (RFC 3261 §17.2.3): top Via branch, sent-by and
 /// method, an ACK filed with its INVITE. Without an RFC 3261 branch, the RFC 2543 fallback:
-/// Call-ID, CSeq number, From tag, Request-URI and top Via. `method` overrides the request's
-/// (a CANCEL looks up its INVITE).
-pub fn server_key(msg: &Message, method: Option<&str>) -> Option<String> {
+/// Call-ID, CSeq number, From tag, and the Request-URI and top Via unless `matching` leaves
+/// them out. `method` overrides the request's (a CANCEL looks up its INVITE).
+pub fn server_key(msg: &Message, method: Option<&str>, matching: Matching) -> Option<String> {
     let via = msg.top_via().ok()?;
     let cseq = msg.cseq().ok()?;
     let m = method.unwrap_or(if cseq.method.eq_ignore_ascii_case("ACK") {
@@ -151,12 +152,16 @@ pub fn server_key(msg: &Message, method: Option<&str>) -> Option<String> {
                 .ok()
                 .and_then(|f| f.tag().map(str::to_owned))
                 .unwrap_or_default();
+            let ruri = if matching.ruri {
+                msg.ruri_str().unwrap_or("")
+            } else {
+                ""
+            };
+            let via = if matching.via1 { via.host() } else { "" };
             Some(format!(
-                "2543|{}|{}|{from_tag}|{}|{}|{m}",
+                "2543|{}|{}|{from_tag}|{ruri}|{via}|{m}",
                 msg.get(HeaderKind::CallId).unwrap_or(""),
                 cseq.number,
-                msg.ruri_str().unwrap_or(""),
-                via.host()
             ))
         }
     }
@@ -175,16 +180,62 @@ mod tests {
 
     #[test]
     fn ack_matches_its_invite_and_cancel_does_not() {
-        let inv = server_key(&msg("INVITE", "z9hG4bKa"), None).unwrap();
-        assert_eq!(server_key(&msg("ACK", "z9hG4bKa"), None).unwrap(), inv);
-        assert_ne!(server_key(&msg("CANCEL", "z9hG4bKa"), None).unwrap(), inv);
+        let inv = server_key(&msg("INVITE", "z9hG4bKa"), None, Matching::default()).unwrap();
         assert_eq!(
-            server_key(&msg("CANCEL", "z9hG4bKa"), Some("INVITE")).unwrap(),
+            server_key(&msg("ACK", "z9hG4bKa"), None, Matching::default()).unwrap(),
             inv
         );
-        assert_ne!(server_key(&msg("INVITE", "z9hG4bKb"), None).unwrap(), inv);
-        assert!(server_key(&msg("INVITE", "old"), None)
+        assert_ne!(
+            server_key(&msg("CANCEL", "z9hG4bKa"), None, Matching::default()).unwrap(),
+            inv
+        );
+        assert_eq!(
+            server_key(
+                &msg("CANCEL", "z9hG4bKa"),
+                Some("INVITE"),
+                Matching::default()
+            )
+            .unwrap(),
+            inv
+        );
+        assert_ne!(
+            server_key(&msg("INVITE", "z9hG4bKb"), None, Matching::default()).unwrap(),
+            inv
+        );
+        assert!(server_key(&msg("INVITE", "old"), None, Matching::default())
             .unwrap()
             .starts_with("2543|"));
+    }
+
+    /// Two RFC 2543 requests that differ only in the Request-URI and top Via are one
+    /// transaction when `ruri_matching` and `via1_matching` are 0, two by default.
+    #[test]
+    fn rfc2543_matching_keys_follow_the_parameters() {
+        let a = msg("INVITE", "old");
+        let b = Message::parse_slice(
+            String::from_utf8_lossy(a.as_bytes())
+                .replace("sip:b@h SIP", "sip:other@h SIP")
+                .replace("10.0.0.1:5062", "10.0.0.9:5062")
+                .as_bytes(),
+        )
+        .unwrap();
+        let by_default = Matching::default();
+        assert_ne!(
+            server_key(&a, None, by_default),
+            server_key(&b, None, by_default)
+        );
+        let loose = Matching {
+            ruri: false,
+            via1: false,
+        };
+        assert_eq!(server_key(&a, None, loose), server_key(&b, None, loose));
+        let only_via = Matching {
+            ruri: false,
+            via1: true,
+        };
+        assert_ne!(
+            server_key(&a, None, only_via),
+            server_key(&b, None, only_via)
+        );
     }
 }

@@ -32,6 +32,8 @@ pub struct Usrloc {
     nat_bflag: Option<u32>,
     matching: MatchingMode,
     use_domain: bool,
+    /// `desc_time_order`: lookups order contacts newest first, whatever their q.
+    desc_time_order: bool,
     store: Option<Arc<Store>>,
     /// Set once the start-up load ran: tables created later are loaded when created.
     loaded: AtomicBool,
@@ -54,9 +56,20 @@ impl Usrloc {
             nat_bflag,
             matching,
             use_domain,
+            desc_time_order: false,
             store,
             loaded: AtomicBool::new(false),
         }
+    }
+
+    /// Orders lookups newest contact first, q not considered (`desc_time_order` = 1).
+    pub fn set_desc_time_order(&mut self, on: bool) {
+        self.desc_time_order = on;
+    }
+
+    /// Whether lookups order contacts by time only, newest first (`desc_time_order`).
+    pub fn desc_time_order(&self) -> bool {
+        self.desc_time_order
     }
 
     /// The table `name`, created (with its statistics registered in `stats`) on first use,

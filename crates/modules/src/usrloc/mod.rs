@@ -9,7 +9,8 @@
 //! Parameters: `working_mode_preset` (`single-instance-no-db`, `single-instance-sql-write-through`,
 //! `single-instance-sql-write-back`, `sql-only`) or the older `db_mode` (0..3), `db_url`,
 //! `nat_bflag`, `timer_interval` (default 60: expiry sweep and write-back flush period),
-//! `matching_mode` (0 Contact, 1 Contact and Call-ID), `use_domain` (0, the default: an AOR is
+//! `matching_mode` (0 Contact, 1 Contact and Call-ID), `desc_time_order` (1: lookups give the
+//! newest contact first, q not considered), `use_domain` (0, the default: an AOR is
 //! the user part alone, as in OpenSIPS; 1: `user@domain`). See docs/storage.md. MI commands: `ul_dump`, `ul_show_contact`, `ul_rm`, `ul_rm_contact`, `ul_flush`.
 //! Statistics: `usrloc:registered_users`, `usrloc:<table>-users`,
 //! `usrloc:<table>-contacts`, `usrloc:<table>-expires`.
@@ -61,6 +62,10 @@ const PARAMS: &[ModParamSpec] = &[
         kind: ModParamKind::Int,
     },
     ModParamSpec {
+        name: "desc_time_order",
+        kind: ModParamKind::Int,
+    },
+    ModParamSpec {
         name: "db_url",
         kind: ModParamKind::Str,
     },
@@ -78,6 +83,7 @@ pub struct UsrlocModule {
     mode: DbMode,
     db_url: Option<String>,
     use_domain: bool,
+    desc_time_order: bool,
     api: Option<Arc<Usrloc>>,
     timer: ExpiryTimer,
 }
@@ -91,6 +97,7 @@ impl Default for UsrlocModule {
             mode: DbMode::NoDb,
             db_url: None,
             use_domain: false,
+            desc_time_order: false,
             api: None,
             timer: ExpiryTimer::default(),
         }
@@ -132,6 +139,10 @@ impl Module for UsrlocModule {
                 self.timer_interval = v as u64;
                 Ok(())
             }
+            "desc_time_order" => {
+                self.desc_time_order = value.as_int() != 0;
+                Ok(())
+            }
             "matching_mode" => {
                 self.matching = match value.as_int() {
                     0 => MatchingMode::Contact,
@@ -163,13 +174,15 @@ impl Module for UsrlocModule {
                 Some(Arc::new(Store::new(db, mode, sockets, self.use_domain)))
             }
         };
-        let api = Arc::new(Usrloc::new(
+        let mut usrloc = Usrloc::new(
             self.nat_bflag,
             self.matching,
             self.use_domain,
             env.stats.gauge("usrloc", "registered_users"),
             store,
-        ));
+        );
+        usrloc.set_desc_time_order(self.desc_time_order);
+        let api = Arc::new(usrloc);
         api.domain(DEFAULT_TABLE, env.stats);
         env.apis.publish(api.clone());
         self.api = Some(api);

@@ -74,6 +74,7 @@ fn ask(port: u16, user: &str) -> Option<String> {
 
 const ANSWER: &str = r#"route {
     xlog("L_DBG", "debug-line $rU\n");
+    append_to_reply("X-Log-Level: $log_level\r\n");
     sl_send_reply(200, "OK");
 }"#;
 
@@ -137,9 +138,11 @@ fn listen_workers_and_log_level_options_override_the_config() {
     );
     let reply = ask(cli_port, "cli").expect("answers on the -l socket");
     assert_eq!(status(&reply), 200);
+    // -L sets log_level; xlog lines follow xlog_level (3 here), as in OpenSIPS.
+    assert_eq!(header(&reply, "X-Log-Level"), Some("4"), "{reply}");
     assert!(
-        p.wait_log("DBG:script: debug-line cli"),
-        "-L 4 prints debug lines:\n{}",
+        !p.log_text().contains("debug-line cli"),
+        "xlog_level 3 hides L_DBG xlog lines whatever log_level is:\n{}",
         p.log_text()
     );
     assert!(

@@ -58,6 +58,7 @@ fn proxy(dns: &Dnsmasq, globals: &str) -> Server {
     Server::start(&format!(
         r#"
 log_level = 3
+xlog_level = 3
 udp_workers = 2
 socket = udp:127.0.0.1:{{PORT}}
 dns_server = "127.0.0.1:{}"

@@ -36,13 +36,13 @@ fn xlog_and_log_print_at_their_level() {
     assert!(server.wait_log("plain-log-line"), "{}", server.log_text());
     let log = server.log_text();
     for line in [
-        format!("INFO:script: default-level ru=[sip:x@127.0.0.1] ci=[{ci}]"),
+        format!("ERROR:script: default-level ru=[sip:x@127.0.0.1] ci=[{ci}]"),
         "ERROR:script: err-line OPTIONS".into(),
         "WARNING:script: warn-line".into(),
         "NOTICE:script: notice-line".into(),
         "INFO:script: info-line fU=[alice]".into(),
         "ERROR:script: log-err-line".into(),
-        "INFO:script: plain-log-line".into(),
+        "ERROR:script: plain-log-line".into(),
     ] {
         assert!(log.contains(&line), "missing {line:?} in\n{log}");
     }
@@ -52,14 +52,23 @@ fn xlog_and_log_print_at_their_level() {
     );
 }
 
+/// OpenSIPS 3.x keeps the script's lines apart: `xlog_level` (not `log_level`) filters
+/// `xlog`/`xdbg`, `xlog_print_level` is the level of an `xlog` without one, and
+/// `$xlog_level` gives the worker a threshold of its own until it is set to NULL.
 #[test]
 fn xlog_level_and_log_level_filter() {
     let server = Server::start(&cfg(
-        "log_level = 1\nxlog_level = -1",
+        "log_level = 1\nxlog_level = 3\nxlog_print_level = 2",
         r#"route {
-            xlog("default-is-err\n");
-            xlog("L_INFO", "info-hidden\n");
-            xlog("L_WARN", "warn-shown\n");
+            xlog("default-is-notice\n");
+            xlog("L_INFO", "info-shown-below-log-level\n");
+            xlog("L_DBG", "dbg-hidden\n");
+            xdbg("xdbg-hidden\n");
+            $xlog_level = 4;
+            xdbg("xdbg-shown $xlog_level\n");
+            $xlog_level = NULL;
+            xlog("L_DBG", "dbg-hidden-again $xlog_level\n");
+            xlog("L_WARN", "warn-last\n");
             sl_send_reply(200, "OK");
         }"#,
     ));
@@ -69,13 +78,19 @@ fn xlog_level_and_log_level_filter() {
         &request("OPTIONS", "sip:x@127.0.0.1", c.port(), ""),
     );
     assert!(
-        server.wait_log("WARNING:script: warn-shown"),
+        server.wait_log("WARNING:script: warn-last"),
         "{}",
         server.log_text()
     );
     let log = server.log_text();
-    assert!(log.contains("ERROR:script: default-is-err"), "{log}");
-    assert!(!log.contains("info-hidden"), "{log}");
+    assert!(log.contains("NOTICE:script: default-is-notice"), "{log}");
+    assert!(
+        log.contains("INFO:script: info-shown-below-log-level"),
+        "{log}"
+    );
+    assert!(log.contains("DBG:script: xdbg-shown 4"), "{log}");
+    assert!(!log.contains("dbg-hidden"), "{log}");
+    assert!(!log.contains("xdbg-hidden"), "{log}");
 }
 
 #[test]

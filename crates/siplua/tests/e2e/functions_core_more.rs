@@ -209,7 +209,7 @@ fn send_passes_the_received_message_on_unchanged() {
     assert_eq!(headers(&sent, "Via").len(), 1, "no Via added: {sent}");
 }
 
-/// `xdbg(format)` logs at L_DBG: only with a log level that shows debug lines.
+/// `xdbg(format)` logs at L_DBG: only with an `xlog_level` that shows debug lines.
 #[test]
 fn xdbg_logs_at_debug_level() {
     let routes = r#"route {
@@ -218,7 +218,7 @@ fn xdbg_logs_at_debug_level() {
 }"#;
     let quiet = Server::start(&cfg("", routes));
     assert!(ask(&quiet, "").is_some());
-    let debug = Server::start(&cfg("", routes).replace("log_level = 3", "log_level = 4"));
+    let debug = Server::start(&cfg("", routes).replace("xlog_level = 3", "xlog_level = 4"));
     assert!(ask(&debug, "").is_some());
     assert!(debug.wait_log("xdbg says OPTIONS"), "{}", debug.log_text());
     assert!(

@@ -62,6 +62,7 @@ mod mi_reload;
 mod nathelper;
 mod operators;
 mod options_module;
+mod path;
 mod permissions_avpops;
 mod permissions_files;
 mod pike_ratelimit;

@@ -79,3 +79,35 @@ fn opensips_cli_over_http() {
         .json();
     assert_eq!(s["core:rcv_requests"], 0);
 }
+
+/// OpenSIPS 3.x names the path parameter `root` (2.x: `mi_http_root`): with
+/// `modparam("mi_http", "root", "opensips_mi")` MI requests are answered at `/opensips_mi`
+/// and `/mi` is no longer served.
+#[test]
+fn the_3x_root_parameter_moves_the_mi_path() {
+    use crate::common::*;
+    let port = free_port();
+    let globals = format!(
+        "loadmodule \"httpd.so\"\n\
+         modparam(\"httpd\", \"ip\", \"127.0.0.1\")\n\
+         modparam(\"httpd\", \"port\", {port})\n\
+         loadmodule \"mi_http.so\"\n\
+         modparam(\"mi_http\", \"root\", \"opensips_mi\")"
+    );
+    let _server = Server::start(&cfg(&globals, ROUTES));
+    let post = |path: &str| {
+        curl(&[
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            r#"{"jsonrpc":"2.0","method":"uptime","id":1}"#,
+            &format!("http://127.0.0.1:{port}{path}"),
+        ])
+    };
+    let (code, body) = post("/opensips_mi");
+    assert_eq!(code, 200, "{body}");
+    assert!(reply(&body)["result"]["Up time"].is_string(), "{body}");
+    assert_eq!(post("/mi").0, 404);
+}

@@ -186,3 +186,104 @@ fn auto_scaling_profiles_load_and_the_server_answers() {
     assert_eq!(status(&r), 200, "{r}");
     assert_eq!(reason(&r), "Scaled");
 }
+
+/// `socket=udp:lo:PORT` (an interface name, as public configurations write `eth0`): siplua
+/// listens on the interface's addresses and answers on 127.0.0.1.
+#[test]
+fn an_interface_name_in_a_socket_listens_on_its_addresses() {
+    let text = cfg("", "route { sl_send_reply(200, \"Via lo\"); }").replace(
+        "socket = udp:127.0.0.1:{PORT}\nsocket = tcp:127.0.0.1:{PORT}",
+        "socket = udp:lo:{PORT}",
+    );
+    assert!(text.contains("udp:lo:"), "{text}");
+    let server = Server::start(&text);
+    let client = UdpClient::new();
+    let r = client.ask(
+        &server,
+        &request("OPTIONS", "sip:x@127.0.0.1", client.port(), ""),
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    assert!(r.starts_with("SIP/2.0 200 Via lo"), "{r}");
+}
+
+/// `udp_workers=0` (TLS- or TCP-only configurations): no UDP worker, the TCP socket answers;
+/// with a UDP socket declared it is a load error naming the socket's line.
+#[test]
+fn udp_workers_zero_means_no_udp() {
+    let text = cfg(
+        "udp_workers = 0",
+        "route { sl_send_reply(200, \"TCP only\"); }",
+    )
+    .replace("socket = udp:127.0.0.1:{PORT}\n", "");
+    let server = Server::start(&text);
+    let client = UdpClient::new();
+    let r = tcp_request(
+        &server,
+        request("OPTIONS", "sip:x@127.0.0.1", client.port(), "").as_bytes(),
+    )
+    .expect("a reply over TCP");
+    assert!(r.starts_with("SIP/2.0 200 TCP only"), "{r}");
+
+    let (out, path) = check_config(
+        "udp0.cfg",
+        &cfg("udp_workers = 0", "route { exit; }").replace("{PORT}", "5999"),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:7:1: socket udp:127.0.0.1:5999 has no worker",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+/// usrloc `desc_time_order` (set by OpenSIPS' SBC and softswitch configurations): with 1,
+/// `lookup()` gives the newest contact first even when an older one has a higher q; with 0
+/// the higher q wins.
+#[test]
+fn desc_time_order_puts_the_newest_contact_first() {
+    for (order, want) in [(1, "newer"), (0, "older")] {
+        let globals = format!(
+            "loadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\n\
+             modparam(\"usrloc\", \"desc_time_order\", {order})"
+        );
+        let routes = r#"route {
+            if (is_method("REGISTER")) { save("location"); exit; }
+            if (lookup("location")) {
+                append_to_reply("X-First: $ru\r\n");
+                sl_send_reply(200, "Found");
+            } else {
+                sl_send_reply(404, "Not Found");
+            }
+        }"#;
+        let server = Server::start(&cfg(&globals, routes));
+        let client = UdpClient::new();
+        let port = client.port();
+        for (user, q) in [("older", "1.0"), ("newer", "0.5")] {
+            let reg = format!(
+                "REGISTER sip:127.0.0.1 SIP/2.0\r\n\
+                 Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-dto-{order}-{user};rport\r\n\
+                 From: <sip:dave@example.com>;tag=d{user}\r\n\
+                 To: <sip:dave@example.com>\r\n\
+                 Call-ID: dto-{order}-{user}@test\r\n\
+                 CSeq: 1 REGISTER\r\n\
+                 Contact: <sip:{user}@127.0.0.1:{port}>;q={q}\r\n\
+                 Expires: 60\r\n\
+                 Max-Forwards: 70\r\n\
+                 Content-Length: 0\r\n\r\n"
+            );
+            assert_eq!(status(&client.ask(&server, &reg)), 200);
+        }
+        let r = client.ask(
+            &server,
+            &request("OPTIONS", "sip:dave@example.com", port, ""),
+        );
+        assert_eq!(
+            header(&r, "X-First"),
+            Some(format!("sip:{want}@127.0.0.1:{port}").as_str()),
+            "desc_time_order {order}: {r}"
+        );
+    }
+}

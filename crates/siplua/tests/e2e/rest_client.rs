@@ -279,10 +279,9 @@ route[resume] {{
 fn bad_parameters_fail_the_load() {
     for (name, param) in [
         (
-            "timeouts",
-            "modparam(\"rest_client\", \"connection_timeout\", 5)\nmodparam(\"rest_client\", \"curl_timeout\", 2)",
+            "capath",
+            "modparam(\"rest_client\", \"ssl_capath\", \"/nonexistent/ca\")",
         ),
-        ("capath", "modparam(\"rest_client\", \"ssl_capath\", \"/nonexistent/ca\")"),
         ("zero", "modparam(\"rest_client\", \"curl_timeout\", 0)"),
     ] {
         let (out, _) = check_config(
@@ -296,4 +295,24 @@ fn bad_parameters_fail_the_load() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{name}: {err}");
     }
+}
+
+/// A `connection_timeout` above `curl_timeout` (a public configuration sets 300 with the
+/// default curl_timeout 20) loads, as in OpenSIPS, with a warning that it is lowered.
+#[test]
+fn a_connection_timeout_above_curl_timeout_is_lowered_with_a_warning() {
+    let (out, _) = check_config(
+        "rest_timeouts.cfg",
+        &cfg(
+            "loadmodule \"rest_client.so\"\nmodparam(\"rest_client\", \"connection_timeout\", 300)\n",
+            "route { exit; }",
+        )
+        .replace("{PORT}", "5999"),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("connection_timeout (300s) must be at most curl_timeout: set to 20s"),
+        "{err}"
+    );
 }

@@ -17,6 +17,7 @@ fn proxy_cfg(proto: &str, uas: u16, uas2: u16, extra_route: &str) -> String {
     format!(
         r#"
 log_level = 3
+xlog_level = 3
 udp_workers = 2
 tcp_workers = 2
 socket = udp:127.0.0.1:{{PORT}}

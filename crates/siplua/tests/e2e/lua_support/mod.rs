@@ -48,6 +48,7 @@ pub fn lua_cfg(modparams: &str, route: &str) -> String {
     format!(
         r#"
 log_level = 3
+xlog_level = 3
 stderror_enabled = yes
 syslog_enabled = no
 udp_workers = 2
