@@ -10,7 +10,8 @@ Writes OUT_DIR/results.jsonl (normalised step rows, then one summary row per ser
 workload: the sweep's highest clean rate, and the key-rate figures of the median of the
 key-rate measurements, the sweep's and those of the extra rounds) and OUT_DIR/table.md, prints the table, and with --doc replaces the generated part
 of the section "## Side by side: siplua, Kamailio, the floor" of the given markdown file
-(between the bench/run markers; the hand-written text around them stays).
+(between the bench/run markers; the hand-written text around them stays) and writes the rows
+of results.jsonl beside it (docs/benchmarks.jsonl for docs/benchmarks.md).
 --check-smoke: exit 1 unless every step ran and no call failed.
 """
 import json
@@ -294,6 +295,12 @@ def main():
         with open(doc, "w") as f:
             f.write(text)
         print(f"updated {doc}", file=sys.stderr)
+        # The same run as machine-readable rows, beside the page (docs/benchmarks.jsonl).
+        rows = os.path.splitext(doc)[0] + ".jsonl"
+        with open(rows, "w") as f:
+            for r in steps + summ:
+                f.write(json.dumps(r) + "\n")
+        print(f"updated {rows}", file=sys.stderr)
     if smoke:
         bad = [s for s in steps if s["failed"] or not s["successful"]]
         scens = {s["scenario"] for s in steps}
