@@ -8,13 +8,34 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
+use std::thread::LocalKey;
 
-/// The current log level (OpenSIPS numbering).
-static LOG_LEVEL: AtomicI32 = AtomicI32::new(2);
+/// A log threshold: a global level (OpenSIPS numbering) that the configuration and the
+/// management interface set, and a level of the thread's own that a script may give it.
+struct Threshold {
+    global: AtomicI32,
+    thread: &'static LocalKey<Cell<Option<i32>>>,
+}
 
-/// The threshold of the script's `xlog()` / `xdbg()` lines (`xlog_level`, OpenSIPS numbering),
-/// which OpenSIPS keeps apart from `log_level`: default L_NOTICE, as OpenSIPS.
-static XLOG_LEVEL: AtomicI32 = AtomicI32::new(2);
+impl Threshold {
+    fn set(&self, l: i32) {
+        self.global.store(clamp(l), Ordering::Relaxed);
+    }
+
+    fn current(&self) -> i32 {
+        self.thread
+            .with(Cell::get)
+            .unwrap_or_else(|| self.global.load(Ordering::Relaxed))
+    }
+
+    fn set_thread(&self, l: Option<i32>) {
+        self.thread.with(|t| t.set(l.map(clamp)));
+    }
+}
+
+fn clamp(l: i32) -> i32 {
+    l.clamp(level::ALERT, level::DBG)
+}
 
 thread_local! {
     /// A level that a script gave this worker with `$log_level = n` (OpenSIPS: the process's
@@ -23,6 +44,19 @@ thread_local! {
     /// The same for `xlog()`'s threshold: `$xlog_level = n`, until NULL.
     static THREAD_XLOG_LEVEL: Cell<Option<i32>> = const { Cell::new(None) };
 }
+
+/// `log_level`: the threshold of the server's and the modules' lines.
+static LOG_LEVEL: Threshold = Threshold {
+    global: AtomicI32::new(level::NOTICE),
+    thread: &THREAD_LEVEL,
+};
+
+/// `xlog_level`: the threshold of the script's `xlog()` / `xdbg()` lines, which OpenSIPS keeps
+/// apart from `log_level` (default L_NOTICE, as OpenSIPS).
+static XLOG_LEVEL: Threshold = Threshold {
+    global: AtomicI32::new(level::NOTICE),
+    thread: &THREAD_XLOG_LEVEL,
+};
 
 /// OpenSIPS' level numbers.
 pub mod level {
@@ -44,19 +78,17 @@ pub mod level {
 
 /// Sets the global level (clamped to the valid range).
 pub fn set_level(l: i32) {
-    LOG_LEVEL.store(l.clamp(level::ALERT, level::DBG), Ordering::Relaxed);
+    LOG_LEVEL.set(l);
 }
 
 /// The level in force on this thread: its own (`$log_level`), else the global one.
 pub fn current_level() -> i32 {
-    THREAD_LEVEL
-        .with(Cell::get)
-        .unwrap_or_else(|| LOG_LEVEL.load(Ordering::Relaxed))
+    LOG_LEVEL.current()
 }
 
 /// Gives this thread its own level (`$log_level = n`), or back the global one (`None`).
 pub fn set_thread_level(l: Option<i32>) {
-    THREAD_LEVEL.with(|t| t.set(l.map(|l| l.clamp(level::ALERT, level::DBG))));
+    LOG_LEVEL.set_thread(l);
 }
 
 /// True when a line at `l` would be printed.
@@ -66,27 +98,29 @@ pub fn enabled(l: i32) -> bool {
 
 /// Sets the global threshold of `xlog()` lines (clamped to the valid range).
 pub fn set_xlog_level(l: i32) {
-    XLOG_LEVEL.store(l.clamp(level::ALERT, level::DBG), Ordering::Relaxed);
+    XLOG_LEVEL.set(l);
 }
 
 /// The `xlog()` threshold in force on this thread: its own (`$xlog_level`), else the global.
 pub fn current_xlog_level() -> i32 {
-    THREAD_XLOG_LEVEL
-        .with(Cell::get)
-        .unwrap_or_else(|| XLOG_LEVEL.load(Ordering::Relaxed))
+    XLOG_LEVEL.current()
 }
 
 /// Gives this thread its own `xlog()` threshold (`$xlog_level = n`), or back the global one.
 pub fn set_thread_xlog_level(l: Option<i32>) {
-    THREAD_XLOG_LEVEL.with(|t| t.set(l.map(|l| l.clamp(level::ALERT, level::DBG))));
+    XLOG_LEVEL.set_thread(l);
 }
 
-/// Emits one script line (`xlog`, `xdbg`) at `l` when `l` passes the `xlog_level` threshold;
+/// True when a script line (`xlog`, `xdbg`) at `l` passes the `xlog_level` threshold;
 /// `log_level` does not filter these lines, as in OpenSIPS.
+pub fn xlog_enabled(l: i32) -> bool {
+    l <= current_xlog_level()
+}
+
+/// Emits one script line that passed [`xlog_enabled`] (checked first, so that the text is
+/// only expanded for a line that is printed).
 pub fn emit_xlog(l: i32, text: &str) {
-    if l <= current_xlog_level() {
-        write(l, "script", text, true);
-    }
+    write(l, "script", text, true);
 }
 
 /// Parses a level name as scripts write it: `L_ERR`, `ERR`, `err`, or a number.
@@ -170,7 +204,7 @@ fn write(l: i32, origin: &str, text: &str, script: bool) {
         };
     }
     if script {
-        to!("siplua::xlog")
+        to!(XLOG_TARGET)
     } else {
         to!("siplua")
     }

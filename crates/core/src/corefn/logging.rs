@@ -72,7 +72,7 @@ fn xlog(ctx: &mut Context, args: &Args) -> i32 {
     } else {
         (ctx.core.config.xlog_print_level, 0)
     };
-    if level <= log::current_xlog_level() {
+    if log::xlog_enabled(level) {
         let text = args.str(ctx, text_arg).unwrap_or_default();
         log::emit_xlog(level, &text);
     }
@@ -80,7 +80,7 @@ fn xlog(ctx: &mut Context, args: &Args) -> i32 {
 }
 
 fn xdbg(ctx: &mut Context, args: &Args) -> i32 {
-    if log::level::DBG <= log::current_xlog_level() {
+    if log::xlog_enabled(log::level::DBG) {
         let text = args.str(ctx, 0).unwrap_or_default();
         log::emit_xlog(log::level::DBG, &text);
     }
