@@ -107,6 +107,7 @@ pub fn t_relay(shared: &Arc<TmShared>, ctx: &mut Context, dest: Option<String>, 
         }
         None => return -1,
     };
+    // What went upstream so far (nothing below sends until the 100 Trying).
     let answered = tx.state.lock().uas.status;
     if answered >= 200 {
         // A final reply already went upstream (sst's 422 from `create_dialog()`, a
@@ -121,13 +122,10 @@ pub fn t_relay(shared: &Arc<TmShared>, ctx: &mut Context, dest: Option<String>, 
         && tx.is_invite
         && flags & 1 == 0
         && shared.params.auto_100trying
+        && answered == 0
     {
-        let sent_any = tx.state.lock().uas.status > 0;
-        if !sent_any {
-            if let Err(e) = uas::reply_local(shared, ctx.core, &transports, &tx, 100, "Trying", "")
-            {
-                log_err(&e);
-            }
+        if let Err(e) = uas::reply_local(shared, ctx.core, &transports, &tx, 100, "Trying", "") {
+            log_err(&e);
         }
     }
     let specs = branch_specs(ctx, dest);
