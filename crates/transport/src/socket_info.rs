@@ -33,6 +33,18 @@ impl Proto {
         }
     }
 
+    /// The value of a SIP URI's `transport` parameter that names it (`tcp`...); none for UDP,
+    /// the default a URI without the parameter means.
+    pub fn uri_transport(self) -> Option<&'static str> {
+        match self {
+            Proto::Udp => None,
+            Proto::Tcp => Some("tcp"),
+            Proto::Tls => Some("tls"),
+            Proto::Ws => Some("ws"),
+            Proto::Wss => Some("wss"),
+        }
+    }
+
     /// Whether it runs over a connection (TCP, TLS, WS, WSS), as opposed to datagrams.
     pub fn is_stream(self) -> bool {
         self != Proto::Udp

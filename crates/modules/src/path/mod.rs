@@ -17,7 +17,8 @@ use siplua_core::module::{InitEnv, ModParamKind, ModParamSpec, ModParamValue, Mo
 use siplua_core::route_type::{RouteMask, RouteType};
 use siplua_sip::edit::Position;
 use siplua_sip::HeaderKind;
-use siplua_transport::Proto;
+
+use crate::rr::{own_uri, push_host};
 
 const PARAMS: &[ModParamSpec] = &[
     ModParamSpec {
@@ -83,29 +84,17 @@ impl Module for Path {
 fn add_path(ctx: &mut Context, args: &Args, received: bool) -> i32 {
     let user = args.str(ctx, 0).map(|u| u.into_owned());
     let extra = args.str(ctx, 1).map(|p| p.into_owned());
-    let (Some(msg), Some(socket), Some(origin)) = (ctx.msg, ctx.received_on(), ctx.origin) else {
+    let (Some(msg), Some(origin), Some(uri)) = (ctx.msg, ctx.origin, own_uri(ctx, user.as_deref()))
+    else {
         return -1;
     };
-    let host = ctx.advertised.host(socket);
-    let mut value = String::from("<sip:");
-    if let Some(u) = user.as_deref().filter(|u| !u.is_empty()) {
-        value.push_str(u);
-        value.push('@');
-    }
-    push_host(&mut value, host);
-    value.push(':');
-    value.push_str(itoa::Buffer::new().format(ctx.advertised.port(socket)));
-    if let Some(t) = transport(socket.proto) {
-        value.push_str(";transport=");
-        value.push_str(t);
-    }
-    value.push_str(";lr");
+    let mut value = format!("<{uri};lr");
     if received {
         value.push_str(";received=sip:");
         push_host(&mut value, &origin.src.ip().to_string());
         value.push(':');
         value.push_str(itoa::Buffer::new().format(origin.src.port()));
-        if let Some(t) = transport(origin.proto) {
+        if let Some(t) = origin.proto.uri_transport() {
             value.push_str("%3Btransport%3D");
             value.push_str(t);
         }
@@ -130,25 +119,5 @@ fn add_path(ctx: &mut Context, args: &Args, received: bool) -> i32 {
             );
             -1
         }
-    }
-}
-
-fn push_host(out: &mut String, host: &str) {
-    if host.contains(':') && !host.starts_with('[') {
-        out.push('[');
-        out.push_str(host);
-        out.push(']');
-    } else {
-        out.push_str(host);
-    }
-}
-
-fn transport(proto: Proto) -> Option<&'static str> {
-    match proto {
-        Proto::Udp => None,
-        Proto::Tcp => Some("tcp"),
-        Proto::Tls => Some("tls"),
-        Proto::Ws => Some("ws"),
-        Proto::Wss => Some("wss"),
     }
 }

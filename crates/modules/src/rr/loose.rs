@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use siplua_core::context::Context;
 use siplua_core::corefn::is_myself;
+use siplua_sip::params::Params;
 use siplua_sip::{Scheme, Uri};
 
 use super::routeset::{read, rewrite};
@@ -31,16 +32,11 @@ pub fn route_to_path_received(on: bool) {
 }
 
 /// The `received` parameter of our own Route URI, unescaped, when `path` asks for it.
-fn path_received(own_params: Option<&str>) -> Option<String> {
+fn path_received(own_params: Params<'_>) -> Option<String> {
     if !PATH_RECEIVED.load(Ordering::Relaxed) {
         return None;
     }
-    let value = own_params?.split(';').find_map(|p| {
-        let (name, value) = p.split_once('=')?;
-        name.trim()
-            .eq_ignore_ascii_case("received")
-            .then_some(value.trim())
-    })?;
+    let value = own_params.value("received")?;
     let value = siplua_sip::escape::decode(value.trim_matches('"')).into_owned();
     value.starts_with("sip").then_some(value)
 }
@@ -83,10 +79,13 @@ fn route(ctx: &mut Context) -> Result<bool, String> {
             Some(uri.port().unwrap_or(default_port)),
         )
     };
-    let own_params = routes
+    let own = routes
         .first()
-        .filter(|r| ours(&r.addr.uri()))
-        .map(|r| r.addr.uri().params().as_str().to_owned());
+        .map(|r| r.addr.uri())
+        .filter(|uri| ours(uri))
+        .map(|uri| uri.params());
+    let own_params = own.map(|p| p.as_str().to_owned());
+    let received = own.and_then(path_received);
     let mut ruri = ctx.ruri().ok_or("no Request-URI")?.to_owned();
     let ruri_is_rr = Uri::parse(&ruri).is_ok_and(|u| (u.user().is_none() || u.lr()) && ours(&u));
 
@@ -117,9 +116,8 @@ fn route(ctx: &mut Context) -> Result<bool, String> {
         }
     }
     rewrite(msg, &mut ctx.edits, &routes, &removed, append.as_deref())?;
-    if let Some(received) = path_received(own_params.as_deref()) {
-        dst_uri = Some(received);
-    }
+    // A Path of ours with `received` (path's `use_received`) wins over the next hop.
+    let dst_uri = received.or(dst_uri);
     if let Some(p) = own_params {
         ctx.set_ext(super::params::RouteParams(p));
     }

@@ -20,6 +20,7 @@ use siplua_core::route_type::{RouteMask, RouteType};
 use record::RrOptions;
 
 pub use loose::route_to_path_received;
+pub use record::{own_uri, push_host};
 
 const PARAMS: &[ModParamSpec] = &[
     ModParamSpec {

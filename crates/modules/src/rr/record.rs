@@ -2,7 +2,6 @@
 //! dialog's route set (RFC 3261 §16.6 step 4) with a loose-routing URI.
 
 use siplua_core::context::Context;
-use siplua_transport::Proto;
 
 /// Options every Record-Route of the module gets.
 #[derive(Clone, Copy, Debug, Default)]
@@ -16,24 +15,43 @@ pub struct RrOptions {
 /// advertised name and port), `;transport=tcp` for TCP (`tls`, `ws`, `wss` for those), `;lr`,
 /// the From tag and `params`.
 pub fn record_route(ctx: &mut Context, opts: RrOptions, params: Option<&str>) -> i32 {
-    let Some(socket) = ctx.received_on() else {
+    let Some(uri) = own_uri(ctx, None) else {
         return -1;
     };
-    let host = ctx.advertised.host(socket);
-    let bracket = host.contains(':') && !host.starts_with('[');
-    let mut uri = String::with_capacity(host.len() + 32);
-    uri.push_str(if bracket { "sip:[" } else { "sip:" });
-    uri.push_str(host);
-    uri.push_str(if bracket { "]:" } else { ":" });
-    uri.push_str(itoa::Buffer::new().format(ctx.advertised.port(socket)));
-    match socket.proto {
-        Proto::Udp => {}
-        Proto::Tcp => uri.push_str(";transport=tcp"),
-        Proto::Tls => uri.push_str(";transport=tls"),
-        Proto::Ws => uri.push_str(";transport=ws"),
-        Proto::Wss => uri.push_str(";transport=wss"),
-    }
     insert(ctx, &uri, opts, params)
+}
+
+/// This proxy's URI as the request's socket advertises it: `sip:[user@]host:port`, the host
+/// of an IPv6 address in brackets, `;transport=` unless UDP. What `record_route()` and the
+/// `path` module's `add_path()` put in their headers. `None` without a receiving socket.
+pub fn own_uri(ctx: &Context, user: Option<&str>) -> Option<String> {
+    let socket = ctx.received_on()?;
+    let host = ctx.advertised.host(socket);
+    let mut uri = String::with_capacity(host.len() + 32);
+    uri.push_str("sip:");
+    if let Some(user) = user.filter(|u| !u.is_empty()) {
+        uri.push_str(user);
+        uri.push('@');
+    }
+    push_host(&mut uri, host);
+    uri.push(':');
+    uri.push_str(itoa::Buffer::new().format(ctx.advertised.port(socket)));
+    if let Some(t) = socket.proto.uri_transport() {
+        uri.push_str(";transport=");
+        uri.push_str(t);
+    }
+    Some(uri)
+}
+
+/// Appends `host` as a URI's host: an IPv6 address in brackets.
+pub fn push_host(out: &mut String, host: &str) {
+    if host.contains(':') && !host.starts_with('[') {
+        out.push('[');
+        out.push_str(host);
+        out.push(']');
+    } else {
+        out.push_str(host);
+    }
 }
 
 /// `record_route_preset(addr[, params])`: a Record-Route with a given address
