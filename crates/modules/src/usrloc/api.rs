@@ -47,6 +47,7 @@ impl Usrloc {
         nat_bflag: Option<u32>,
         matching: MatchingMode,
         use_domain: bool,
+        desc_time_order: bool,
         registered_users: Counter,
         store: Option<Arc<Store>>,
     ) -> Self {
@@ -56,15 +57,10 @@ impl Usrloc {
             nat_bflag,
             matching,
             use_domain,
-            desc_time_order: false,
+            desc_time_order,
             store,
             loaded: AtomicBool::new(false),
         }
-    }
-
-    /// Orders lookups newest contact first, q not considered (`desc_time_order` = 1).
-    pub fn set_desc_time_order(&mut self, on: bool) {
-        self.desc_time_order = on;
     }
 
     /// Whether lookups order contacts by time only, newest first (`desc_time_order`).

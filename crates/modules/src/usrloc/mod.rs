@@ -174,15 +174,14 @@ impl Module for UsrlocModule {
                 Some(Arc::new(Store::new(db, mode, sockets, self.use_domain)))
             }
         };
-        let mut usrloc = Usrloc::new(
+        let api = Arc::new(Usrloc::new(
             self.nat_bflag,
             self.matching,
             self.use_domain,
+            self.desc_time_order,
             env.stats.gauge("usrloc", "registered_users"),
             store,
-        );
-        usrloc.set_desc_time_order(self.desc_time_order);
-        let api = Arc::new(usrloc);
+        ));
         api.domain(DEFAULT_TABLE, env.stats);
         env.apis.publish(api.clone());
         self.api = Some(api);
