@@ -147,6 +147,8 @@ mod tests {
             "  INFO udp-worker-0 INFO:script: new branch at sip:bob@h\n"
         );
         assert_eq!(stamp.len(), 27, "{stamp}");
+        // A timestamp RFC 3339 readers take, with its six decimals.
+        assert!(stamp.parse::<jiff::Timestamp>().is_ok(), "{stamp}");
         assert!(
             stamp.ends_with('Z') && stamp.as_bytes()[10] == b'T',
             "{stamp}"
