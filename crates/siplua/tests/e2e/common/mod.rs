@@ -65,8 +65,17 @@ impl Server {
     }
 
     /// Like [`Server::start`], in a given directory (`{DIR}` in `cfg` is replaced by it).
+    /// A free port can be taken by another test between [`free_port`] and siplua's bind: a
+    /// server that could not bind it is started again on another port.
     pub fn start_in(dir: &Path, cfg: &str) -> Server {
-        Server::start_on(dir, cfg, free_port())
+        let mut tries = 0;
+        loop {
+            match Server::try_start(dir, cfg, free_port(), &[]) {
+                Ok(server) => return server,
+                Err(log) if log.contains("Address already in use") && tries < 5 => tries += 1,
+                Err(log) => panic!("siplua did not start; log:\n{log}"),
+            }
+        }
     }
 
     /// Like [`Server::start_in`] on a given port (to start a server again where it was).
@@ -76,6 +85,12 @@ impl Server {
 
     /// Like [`Server::start_on`], with extra command-line arguments (`-o name=value`).
     pub fn start_with_args(dir: &Path, cfg: &str, port: u16, args: &[&str]) -> Server {
+        Server::try_start(dir, cfg, port, args)
+            .unwrap_or_else(|log| panic!("siplua did not start; log:\n{log}"))
+    }
+
+    /// Starts siplua and waits until it answers; the log when it did not start.
+    fn try_start(dir: &Path, cfg: &str, port: u16, args: &[&str]) -> Result<Server, String> {
         let text = cfg
             .replace("{PORT}", &port.to_string())
             .replace("{DIR}", &dir.display().to_string());
@@ -96,18 +111,18 @@ impl Server {
             child: Some(child),
             log,
         };
-        server.wait_ready();
-        server
+        server.wait_ready()?;
+        Ok(server)
     }
 
-    fn wait_ready(&mut self) {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if std::fs::read_to_string(&self.log)
                 .unwrap_or_default()
                 .contains("started:")
             {
-                return;
+                return Ok(());
             }
             if !self.is_running() {
                 break;
@@ -119,11 +134,15 @@ impl Server {
                 while Instant::now() < grace && !self.log_text().contains("started:") {
                     std::thread::sleep(Duration::from_millis(10));
                 }
-                return;
+                // The socket that accepted may be another process's: ours then has exited.
+                if self.is_running() {
+                    return Ok(());
+                }
+                break;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("siplua did not start; log:\n{}", self.log_text());
+        Err(self.log_text())
     }
 
     /// The server's process id (None once stopped).
